@@ -1,0 +1,78 @@
+//! Command-line arguments (DESIGN §4).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// strata: one migration file, every engine — checked, backed up, applied, verified, reversible.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Engine: a registered driver name (see `strata drivers`); defaults to the URL's scheme.
+    #[arg(long, global = true)]
+    pub engine: Option<String>,
+    /// Database URL; falls back to DATABASE_URL, then strata.toml, then the embedded SQLite file.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub url: Option<String>,
+    /// Directory of migration files [migrations, or strata.toml's `migrations`].
+    #[arg(long, global = true)]
+    pub dir: Option<PathBuf>,
+    /// Machine-readable JSON output (status, plan, verify, drivers).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Seconds to wait for another runner's lock [strata.toml `lock_timeout`, else 0: fail fast].
+    #[arg(long, global = true)]
+    pub lock_timeout: Option<u64>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Applied, pending, partial, drifted and missing migrations.
+    Status,
+    /// Changes summary, impact assessment (live counts) and the actions of every pending step.
+    Plan {
+        /// Plan up to this version.
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// Apply pending migrations (and complete interrupted ones).
+    Apply {
+        /// Apply up to this version.
+        #[arg(long)]
+        to: Option<u64>,
+        /// Check and print everything, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Undo applied migrations, newest first, restoring data from strata's backups.
+    Rollback {
+        /// Undo the last N migrations [1].
+        #[arg(long, conflicts_with = "to")]
+        steps: Option<usize>,
+        /// Undo every migration above this version.
+        #[arg(long)]
+        to: Option<u64>,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Post-migration validation: history, backups, indexes and constraints.
+    Verify,
+    /// Registered drivers and their capabilities.
+    Drivers,
+    /// Create a new migration file.
+    New {
+        /// Its name (letters, digits, underscores).
+        name: String,
+        /// File format.
+        #[arg(long, default_value = "toml", value_parser = ["toml", "yaml", "json"])]
+        format: String,
+    },
+}

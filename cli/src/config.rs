@@ -1,0 +1,95 @@
+//! Where the URL, the engine and the migrations directory come from: flags, then
+//! `DATABASE_URL`, then `strata.toml`, then the defaults.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use strata_core::Error;
+
+use crate::args::Cli;
+
+/// `strata.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Database URL.
+    pub url: Option<String>,
+    /// Engine name.
+    pub engine: Option<String>,
+    /// Migrations directory, relative to the file.
+    pub migrations: Option<PathBuf>,
+    /// Seconds to wait for the runner lock.
+    pub lock_timeout: Option<u64>,
+}
+
+/// The resolved settings.
+pub struct Settings {
+    /// Database URL (may hold a password: never print it, use [`redact`]).
+    pub url: String,
+    /// Engine, when given.
+    pub engine: Option<String>,
+    /// Migrations directory.
+    pub dir: PathBuf,
+    /// Lock wait.
+    pub lock_timeout: Duration,
+}
+
+/// The embedded default database.
+pub const DEFAULT_URL: &str = "sqlite://strata.db?mode=rwc";
+
+fn load(path: &Path) -> Result<FileConfig, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text)
+            .map_err(|e| Error::Usage(format!("{}: {}", path.display(), e.message()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(source) => Err(Error::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
+/// Resolves the settings for `cli`, reading `strata.toml` in the working directory.
+pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
+    let file = load(Path::new("strata.toml"))?;
+    Ok(Settings {
+        url: cli
+            .url
+            .clone()
+            .or(file.url)
+            .unwrap_or_else(|| DEFAULT_URL.to_owned()),
+        engine: cli.engine.clone().or(file.engine),
+        dir: cli
+            .dir
+            .clone()
+            .or(file.migrations)
+            .unwrap_or_else(|| PathBuf::from("migrations")),
+        lock_timeout: Duration::from_secs(cli.lock_timeout.or(file.lock_timeout).unwrap_or(0)),
+    })
+}
+
+/// The URL with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+    }
+}

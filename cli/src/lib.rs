@@ -1,0 +1,259 @@
+//! # strata-cli
+//!
+//! The `strata` command line as a library, so tests can run it in-process; `main.rs` is a thin
+//! wrapper around [`main_with_args`]. Built-in drivers are linked behind cargo features.
+
+mod args;
+mod config;
+mod progress;
+mod render;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use clap::Parser;
+use strata_core::runner::{self, RollbackTarget, RunOptions};
+use strata_core::{migration, registry, Driver, Error};
+
+#[cfg(feature = "mongodb")]
+use strata_mongodb as _;
+#[cfg(feature = "mysql")]
+use strata_mysql as _;
+#[cfg(feature = "postgres")]
+use strata_postgres as _;
+#[cfg(feature = "sqlite")]
+use strata_sqlite as _;
+
+pub use args::{Cli, Command};
+
+/// Runs strata with `args` (the first is the program name); returns the exit code.
+pub fn main_with_args<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    progress::finish();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            e.chain()
+                .find_map(|c| c.downcast_ref::<Error>())
+                .map_or(1, Error::exit_code)
+        }
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn load_migrations(dir: &Path) -> anyhow::Result<Vec<migration::Migration>> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "migrations directory {} does not exist (use --dir, or create one with `strata new NAME`)",
+            dir.display()
+        ))
+        .into());
+    }
+    Ok(migration::discover(dir)?)
+}
+
+fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage("no terminal to confirm on: pass --yes to proceed".into()).into());
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::Refused("not confirmed".into()).into())
+    }
+}
+
+async fn connect(settings: &config::Settings) -> anyhow::Result<Box<dyn Driver>> {
+    registry::connect(settings.engine.as_deref(), &settings.url)
+        .await
+        .with_context(|| format!("cannot open {}", config::redact(&settings.url)))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Drivers = cli.command {
+        let list: Vec<_> = registry::drivers()?.values().copied().collect();
+        if cli.json {
+            let rows: Vec<_> = list
+                .iter()
+                .map(|d| serde_json::json!({"name": d.name, "url_schemes": d.url_schemes, "capabilities": d.capabilities}))
+                .collect();
+            return print_json(&rows);
+        }
+        print!("{}", render::drivers(&list));
+        return Ok(());
+    }
+    let settings = config::resolve(&cli)?;
+    if let Command::New { name, format } = &cli.command {
+        return new_migration(&settings.dir, name, format);
+    }
+    let migrations = load_migrations(&settings.dir)?;
+    let driver = connect(&settings).await?;
+    let driver = driver.as_ref();
+    let opts = RunOptions {
+        lock_timeout: settings.lock_timeout,
+        progress: &progress::line,
+    };
+    match cli.command {
+        Command::Status => {
+            let statuses = runner::status(driver, &migrations).await?;
+            if cli.json {
+                return print_json(&statuses);
+            }
+            println!("{} on {}", driver.name(), config::redact(&settings.url));
+            print!("{}", render::status(&statuses));
+        }
+        Command::Plan { to } => {
+            let plans = runner::plan(driver, &migrations, to).await?;
+            if cli.json {
+                return print_json(&plans);
+            }
+            if plans.is_empty() {
+                println!("nothing to apply: every migration is applied");
+            }
+            for p in &plans {
+                print!("{}", render::plan(p));
+            }
+        }
+        Command::Apply { to, dry_run, yes } => {
+            if !dry_run {
+                let pending = runner::status(driver, &migrations)
+                    .await?
+                    .iter()
+                    .filter(|s| s.state.label() != "applied")
+                    .count();
+                if pending > 0 {
+                    confirm(
+                        &format!(
+                            "Apply pending migrations to {}?",
+                            config::redact(&settings.url)
+                        ),
+                        yes,
+                    )?;
+                }
+            }
+            let report = runner::apply(driver, &migrations, to, dry_run, opts).await?;
+            if dry_run {
+                for p in &report.plans {
+                    print!("{}", render::plan(p));
+                }
+                println!("dry run: nothing was changed");
+            } else if report.applied.is_empty() && report.resumed.is_empty() {
+                println!("nothing to apply: every migration is applied");
+            } else {
+                for v in &report.resumed {
+                    println!("completed migration {v}");
+                }
+                for v in &report.applied {
+                    println!("applied migration {v}");
+                }
+            }
+        }
+        Command::Rollback { steps, to, yes } => {
+            let target = match to {
+                Some(v) => RollbackTarget::To(v),
+                None => RollbackTarget::Steps(steps.unwrap_or(1)),
+            };
+            confirm(
+                &format!("Roll back on {}?", config::redact(&settings.url)),
+                yes,
+            )?;
+            let undone = runner::rollback(driver, target, opts).await?;
+            if undone.is_empty() {
+                println!("nothing to roll back");
+            }
+            for v in undone {
+                println!("rolled back migration {v}");
+            }
+        }
+        Command::Verify => {
+            let checks = strata_core::verify::verify(driver, &migrations).await?;
+            if cli.json {
+                print_json(&checks)?;
+            } else {
+                print!("{}", render::verify(&checks));
+            }
+            let failed: Vec<&str> = checks
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| c.check.as_str())
+                .collect();
+            if !failed.is_empty() {
+                return Err(Error::Verification(failed.join("; ")).into());
+            }
+        }
+        Command::Drivers | Command::New { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+fn new_migration(dir: &Path, name: &str, format: &str) -> anyhow::Result<()> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::Usage(format!(
+            "migration name {name:?}: use letters, digits and underscores"
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let next = if dir.is_dir() {
+        std::fs::read_dir(dir)?
+            .filter_map(|e| {
+                e.ok()?
+                    .file_name()
+                    .to_str()
+                    .and_then(migration::version_of)
+                    .map(|(v, _)| v)
+            })
+            .max()
+            .unwrap_or(0)
+            + 1
+    } else {
+        1
+    };
+    let path = dir.join(format!("{next:04}_{name}.{format}"));
+    let body = match format {
+        "yaml" => format!("description: \"{name}\"\nstep:\n  - op: add_column\n    table: my_table\n    column: my_column\n    type: text\n"),
+        "json" => format!("{{\n  \"description\": \"{name}\",\n  \"step\": [\n    {{ \"op\": \"add_column\", \"table\": \"my_table\", \"column\": \"my_column\", \"type\": \"text\" }}\n  ]\n}}\n"),
+        _ => format!("description = \"{name}\"\n\n# One [[step]] per change; see docs/steps.md for every op and field.\n[[step]]\nop = \"add_column\"\ntable = \"my_table\"\ncolumn = \"my_column\"\ntype = \"text\"\n"),
+    };
+    std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
+    println!("created {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! Human-readable output: status tables, plans with their changes summary and impact
+//! assessment, verify results and the driver list.
+
+use std::fmt::Write;
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use strata_core::history::MigrationStatus;
+use strata_core::plan::{human, MigrationPlan};
+use strata_core::registry::DriverRegistration;
+use strata_core::VerifyCheck;
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(header.to_vec());
+    t
+}
+
+/// `strata status`.
+pub fn status(statuses: &[MigrationStatus]) -> String {
+    if statuses.is_empty() {
+        return "no migrations found\n".into();
+    }
+    let mut t = table(&["Version", "Name", "State", "Applied at", "File"]);
+    for s in statuses {
+        let state = match s.progress {
+            Some((done, total)) => format!("{} ({done}/{total} actions)", s.state.label()),
+            None => s.state.label().to_owned(),
+        };
+        t.add_row(vec![
+            s.version.to_string(),
+            s.name.clone(),
+            state,
+            s.applied_at
+                .map(|a| a.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default(),
+            s.file.clone().unwrap_or_else(|| "(file missing)".into()),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `strata plan` and `strata apply --dry-run`.
+pub fn plan(p: &MigrationPlan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Migration {} — {} ({})", p.version, p.name, p.file);
+    if let Some(d) = &p.description {
+        let _ = writeln!(out, "  {d}");
+    }
+    let _ = writeln!(out, "\nChanges summary");
+    let mut t = table(&["Change type", "Count", "Reversible"]);
+    for row in &p.summary {
+        t.add_row(vec![
+            row.category.label().to_owned(),
+            row.count.to_string(),
+            row.reversible.label().to_owned(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    let i = &p.impact;
+    let _ = writeln!(out, "\nImpact assessment");
+    let _ = writeln!(
+        out,
+        "  Data loss risk:      {} — {}",
+        i.data_loss_risk.label(),
+        i.data_loss_reason
+    );
+    let _ = writeln!(
+        out,
+        "  Downtime required:   {} — {}",
+        if i.downtime { "YES" } else { "NO" },
+        i.downtime_reason
+    );
+    let _ = writeln!(
+        out,
+        "  Rollback complexity: {}",
+        i.rollback_complexity.label()
+    );
+    let _ = writeln!(out, "  Estimated duration:  {}", human(i.estimated));
+    let _ = writeln!(out, "\nSteps");
+    for s in &p.steps {
+        let _ = writeln!(
+            out,
+            "  {}. {} [reversible: {}]",
+            s.index,
+            s.description,
+            s.reversibility.label()
+        );
+        if let Some(r) = &s.reason {
+            let _ = writeln!(out, "     reason: {r}");
+        }
+        if let Some(rows) = s.analysis.table_rows {
+            let _ = writeln!(
+                out,
+                "     table: {rows} rows, {} bytes",
+                s.analysis.table_bytes.unwrap_or(0)
+            );
+        }
+        if let Some(n) = &s.not_analyzed {
+            let _ = writeln!(out, "     not counted: {n}");
+        }
+        for f in &s.analysis.findings {
+            let _ = writeln!(out, "     {}: {} — {}", f.kind.label(), f.count, f.handling);
+            for e in &f.examples {
+                let _ = writeln!(out, "       e.g. {e}");
+            }
+            if let Some(b) = &f.blocking {
+                let _ = writeln!(out, "     REFUSED: {b}");
+            }
+        }
+        for r in &s.analysis.refusals {
+            let _ = writeln!(out, "     REFUSED: {r}");
+        }
+        for w in &s.analysis.warnings {
+            let _ = writeln!(out, "     warning: {w}");
+        }
+        for a in &s.actions {
+            let place = match (p.transactional, a.transactional) {
+                (true, false) => ", after commit",
+                (false, true) => ", with its journal entry",
+                _ => "",
+            };
+            let _ = writeln!(out, "     - [{:?}{place}] {}", a.kind, a.description);
+            for line in a.forward.to_string().lines() {
+                let _ = writeln!(out, "         {line}");
+            }
+        }
+    }
+    let refusals = p.refusals();
+    if !refusals.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThis migration is REFUSED; nothing will run until this is fixed:"
+        );
+        for r in refusals {
+            let _ = writeln!(out, "  - {r}");
+        }
+    }
+    out
+}
+
+/// `strata verify`.
+pub fn verify(checks: &[VerifyCheck]) -> String {
+    let mut t = table(&["Check", "Result", "Detail"]);
+    for c in checks {
+        t.add_row(vec![
+            c.check.clone(),
+            if c.ok { "ok" } else { "FAILED" }.into(),
+            c.detail.clone(),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+/// `strata drivers`.
+pub fn drivers(list: &[&DriverRegistration]) -> String {
+    let mut t = table(&["Driver", "URL schemes", "Capabilities"]);
+    for d in list {
+        let caps: Vec<String> = d
+            .capabilities
+            .entries()
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", if *v { "yes" } else { "no" }))
+            .collect();
+        t.add_row(vec![
+            d.name.to_owned(),
+            d.url_schemes.join(", "),
+            caps.join("\n"),
+        ]);
+    }
+    format!("{t}\n")
+}

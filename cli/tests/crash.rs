@@ -1,0 +1,203 @@
+//! SIGKILL during `strata apply`, on PostgreSQL and on MariaDB: at every action boundary (the
+//! process held there by a failpoint) and at random moments. After each kill, `apply` yields
+//! exactly the result of an uninterrupted run, and `rollback` instead yields exactly the
+//! original.
+
+mod common;
+
+use std::time::Duration;
+
+use anyhow::ensure;
+use common::{code, text, Engine, Project, Running};
+use strata_conformance::State;
+use strata_core::history::RecordStatus;
+
+/// Uninterrupted apply: the reference result. Leaves the database rolled back.
+async fn reference(p: &Project) -> anyhow::Result<(State, State, i32)> {
+    let before = p.state().await?;
+    let out = p.run(&["apply", "--yes"]);
+    ensure!(code(&out) == 0, "{}", text(&out));
+    let after = p.state().await?;
+    let actions = p
+        .ctx
+        .driver
+        .history()
+        .await?
+        .iter()
+        .find(|r| r.version == 2)
+        .map_or(0, |r| r.actions_total);
+    ensure!(code(&p.run(&["rollback", "--yes"])) == 0);
+    ensure!(p.state().await? == before);
+    Ok((before, after, actions))
+}
+
+/// After a kill: complete with `apply` (then roll back), or undo with `rollback`.
+async fn recover(
+    p: &Project,
+    complete: bool,
+    before: &State,
+    after: &State,
+    what: &str,
+) -> anyhow::Result<()> {
+    if complete {
+        let out = p.run(&["apply", "--yes", "--lock-timeout", "10"]);
+        ensure!(code(&out) == 0, "apply after {what}: {}", text(&out));
+        ensure!(
+            &p.state().await? == after,
+            "apply after {what} differs from an uninterrupted run"
+        );
+        let out = p.run(&["rollback", "--yes", "--lock-timeout", "10"]);
+        ensure!(
+            code(&out) == 0,
+            "rollback after completing {what}: {}",
+            text(&out)
+        );
+    } else {
+        let active = p
+            .ctx
+            .driver
+            .history()
+            .await?
+            .iter()
+            .any(|r| r.version == 2 && r.status != RecordStatus::RolledBack);
+        if active {
+            let out = p.run(&["rollback", "--yes", "--lock-timeout", "10"]);
+            ensure!(code(&out) == 0, "rollback after {what}: {}", text(&out));
+        }
+    }
+    p.ctx
+        .assert_restored(before)
+        .await
+        .map_err(|e| anyhow::anyhow!("after {what}: {e}"))
+}
+
+fn started(lines: &[String]) -> usize {
+    lines.iter().filter(|l| l.starts_with("  [")).count()
+}
+
+/// Kills `strata apply` held by a failpoint before action `n + 1`; returns whether it had
+/// finished by itself instead.
+async fn kill_before_action(p: &Project, n: usize) -> anyhow::Result<bool> {
+    let failpoint = format!("before-action={n}*off->sleep(60000)");
+    // A killed run's session may outlive it for a moment on the server: wait for its lock.
+    let mut run = Running::spawn(p.command(
+        &["apply", "--yes", "--lock-timeout", "10"],
+        &[("FAILPOINTS", &failpoint)],
+    ));
+    run.wait_for(|l| l.iter().any(|x| x.starts_with("applying migration")) && started(l) >= n);
+    std::thread::sleep(Duration::from_millis(400));
+    let (exited, status) = run.kill();
+    ensure!(
+        !exited || status == Some(0),
+        "apply exited {status:?} with failpoint {failpoint}"
+    );
+    Ok(exited)
+}
+
+/// For every action boundary: kill there, complete with `apply`; kill there again, undo with
+/// `rollback`.
+async fn sigkill_at_every_action_boundary(engine: Engine) -> anyhow::Result<()> {
+    let p = Project::acceptance_on(engine).await?;
+    let (before, after, actions) = reference(&p).await?;
+    let mut partial_seen = false;
+    for n in 0.. {
+        for complete in [true, false] {
+            if kill_before_action(&p, n).await? {
+                ensure!(
+                    p.state().await? == after,
+                    "uninterrupted apply differs from the reference"
+                );
+                ensure!(
+                    n as i32 >= actions,
+                    "apply finished before action {} of {actions}: the failpoint did not hold it",
+                    n + 1
+                );
+                ensure!(partial_seen, "no kill left the migration partially applied");
+                return p.finish().await;
+            }
+            let history = p.ctx.driver.history().await?;
+            if let Some(r) = history
+                .iter()
+                .find(|r| r.version == 2 && r.status == RecordStatus::Running)
+            {
+                partial_seen = true;
+                if engine == Engine::Postgres {
+                    ensure!(
+                        r.actions_done == r.actions_total - 1,
+                        "only the online index may be pending: {r:?}"
+                    );
+                }
+                let expected = format!("partial ({}/{} actions)", r.actions_done, r.actions_total);
+                let status = p.run(&["status"]);
+                ensure!(
+                    text(&status).contains(&expected),
+                    "status lacks {expected:?}:\n{}",
+                    text(&status)
+                );
+            }
+            recover(
+                &p,
+                complete,
+                &before,
+                &after,
+                &format!("SIGKILL before action {}", n + 1),
+            )
+            .await?;
+        }
+    }
+    unreachable!("the loop returns once apply runs to the end")
+}
+
+async fn sigkill_at_random_moments(engine: Engine) -> anyhow::Result<()> {
+    let p = Project::acceptance_on(engine).await?;
+    let (before, after, _) = reference(&p).await?;
+    for i in 0..8u64 {
+        let delay = Duration::from_millis(random_ms(i));
+        let run = Running::spawn(p.command(&["apply", "--yes", "--lock-timeout", "10"], &[]));
+        std::thread::sleep(delay);
+        let (exited, status) = run.kill();
+        if exited {
+            ensure!(status == Some(0), "apply exited {status:?}");
+        }
+        recover(
+            &p,
+            i % 2 == 0,
+            &before,
+            &after,
+            &format!("SIGKILL after {delay:?}"),
+        )
+        .await?;
+    }
+    p.finish().await
+}
+
+fn random_ms(i: u64) -> u64 {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64);
+    (seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(i * 1442695040888963407)
+        >> 33)
+        % 250
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_sigkill_at_every_action_boundary() -> anyhow::Result<()> {
+    sigkill_at_every_action_boundary(Engine::Postgres).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_sigkill_at_every_action_boundary() -> anyhow::Result<()> {
+    sigkill_at_every_action_boundary(Engine::Mysql).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_sigkill_at_random_moments() -> anyhow::Result<()> {
+    sigkill_at_random_moments(Engine::Postgres).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_sigkill_at_random_moments() -> anyhow::Result<()> {
+    sigkill_at_random_moments(Engine::Mysql).await
+}

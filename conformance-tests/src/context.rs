@@ -1,0 +1,210 @@
+//! What a scenario works with: a connected driver on a fresh database, a migrations directory,
+//! and helpers to apply, roll back, read rows and compare states.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{ensure, Context as _};
+use strata_core::migration::{discover, Migration};
+use strata_core::runner::{self, ApplyReport, RollbackTarget, RunOptions};
+use strata_core::schema::Snapshot;
+use strata_core::{registry, Capabilities, Driver, Fingerprint, QualifiedName, Row, Value};
+
+/// A row from `(column, value)` pairs.
+pub fn row(pairs: &[(&str, Value)]) -> Row {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// Schema and data of a database, comparable across an apply and its rollback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The schema view (see [`Snapshot::schema_view`]).
+    pub schema: Snapshot,
+    /// Per table: row count and content fingerprint.
+    pub data: BTreeMap<String, Fingerprint>,
+}
+
+/// One scenario's database and migrations.
+pub struct TestContext {
+    /// The driver under test, connected to the scenario's database.
+    pub driver: Box<dyn Driver>,
+    /// The engine name.
+    pub engine: &'static str,
+    /// The database URL.
+    pub url: String,
+    dir: PathBuf,
+}
+
+fn quiet(_: &str) {}
+
+/// How long the helpers wait for the runner lock: a session that just died may hold it for a
+/// moment until the server notices, exactly as after a killed CLI.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+impl TestContext {
+    /// Connects the driver `engine` to `url` and makes an empty migrations directory.
+    pub async fn new(engine: &'static str, url: &str) -> anyhow::Result<TestContext> {
+        let driver = registry::connect(Some(engine), url)
+            .await
+            .context("connecting the driver under test")?;
+        let dir = std::env::temp_dir().join(format!("strata-conformance-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TestContext {
+            driver,
+            engine,
+            url: url.to_owned(),
+            dir,
+        })
+    }
+
+    /// A second, independent connection to the same database.
+    pub async fn connect_again(&self) -> anyhow::Result<Box<dyn Driver>> {
+        Ok(registry::connect(Some(self.engine), &self.url).await?)
+    }
+
+    /// The driver's capabilities.
+    pub fn capabilities(&self) -> Capabilities {
+        self.driver.capabilities()
+    }
+
+    /// Writes migration `version` with TOML `text`.
+    pub fn write(&self, version: u64, name: &str, text: &str) -> anyhow::Result<PathBuf> {
+        let path = self.dir.join(format!("{version:04}_{name}.toml"));
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+
+    /// Every migration in the directory.
+    pub fn migrations(&self) -> anyhow::Result<Vec<Migration>> {
+        Ok(discover(&self.dir)?)
+    }
+
+    /// Run options for tests: no waiting for locks unless asked, no output.
+    pub fn options(lock_timeout: Duration) -> RunOptions<'static> {
+        RunOptions {
+            lock_timeout,
+            progress: &quiet,
+        }
+    }
+
+    /// Applies every pending migration with `driver`.
+    pub async fn apply_with(&self, driver: &dyn Driver) -> strata_core::Result<ApplyReport> {
+        let migrations = self
+            .migrations()
+            .map_err(|e| strata_core::Error::Usage(e.to_string()))?;
+        runner::apply(driver, &migrations, None, false, Self::options(LOCK_WAIT)).await
+    }
+
+    /// Applies every pending migration.
+    pub async fn apply(&self) -> strata_core::Result<ApplyReport> {
+        self.apply_with(self.driver.as_ref()).await
+    }
+
+    /// Rolls back the last `n` migrations.
+    pub async fn rollback(&self, n: usize) -> strata_core::Result<Vec<u64>> {
+        runner::rollback(
+            self.driver.as_ref(),
+            RollbackTarget::Steps(n),
+            Self::options(LOCK_WAIT),
+        )
+        .await
+    }
+
+    /// Inserts rows.
+    pub async fn insert(&self, table: &str, rows: &[Row]) -> anyhow::Result<()> {
+        let name: QualifiedName = table.parse().map_err(anyhow::Error::msg)?;
+        let n = self.driver.write_rows(&name, rows).await?;
+        ensure!(
+            n == rows.len() as u64,
+            "inserted {n} rows into {table}, expected {}",
+            rows.len()
+        );
+        Ok(())
+    }
+
+    /// Every row of a table, sorted by its canonical JSON (so order never matters).
+    pub async fn rows(&self, table: &str) -> anyhow::Result<Vec<Row>> {
+        let name: QualifiedName = table.parse().map_err(anyhow::Error::msg)?;
+        let mut rows = self.driver.read_rows(&name).await?;
+        rows.sort_by_key(|r| serde_json::to_string(r).unwrap_or_default());
+        Ok(rows)
+    }
+
+    /// The live schema.
+    pub async fn schema(&self) -> anyhow::Result<Snapshot> {
+        Ok(self.driver.inspect().await?)
+    }
+
+    /// Schema and data fingerprints of every table.
+    pub async fn capture(&self) -> anyhow::Result<State> {
+        let snapshot = self.driver.inspect().await?;
+        let mut data = BTreeMap::new();
+        for t in snapshot.tables.values() {
+            data.insert(t.name.to_string(), self.driver.fingerprint(&t.name).await?);
+        }
+        Ok(State {
+            schema: snapshot.schema_view(self.capabilities().preserves_column_order),
+            data,
+        })
+    }
+
+    /// Asserts the database is exactly `before` and holds no backup or temporary object.
+    pub async fn assert_restored(&self, before: &State) -> anyhow::Result<()> {
+        let now = self.capture().await?;
+        let leftovers: Vec<&String> = now
+            .schema
+            .tables
+            .keys()
+            .filter(|k| k.contains("strata_bak_") || k.contains("strata_tmp_"))
+            .collect();
+        ensure!(
+            leftovers.is_empty(),
+            "backup or temporary objects left behind: {leftovers:?}"
+        );
+        for (name, t) in &before.schema.tables {
+            let other = now
+                .schema
+                .tables
+                .get(name)
+                .with_context(|| format!("table {name} is missing after rollback"))?;
+            ensure!(
+                t == other,
+                "schema of {name} differs after rollback:\nbefore: {t:#?}\nafter:  {other:#?}"
+            );
+        }
+        ensure!(
+            before.schema.tables.len() == now.schema.tables.len(),
+            "tables differ after rollback: before {:?}, after {:?}",
+            before.schema.tables.keys().collect::<Vec<_>>(),
+            now.schema.tables.keys().collect::<Vec<_>>()
+        );
+        ensure!(
+            before.data == now.data,
+            "data differs after rollback:\nbefore: {:?}\nafter:  {:?}",
+            before.data,
+            now.data
+        );
+        Ok(())
+    }
+
+    /// Names of the backup objects that exist now.
+    pub async fn backups(&self) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .schema()
+            .await?
+            .tables
+            .into_keys()
+            .filter(|k| k.contains("strata_bak_"))
+            .collect())
+    }
+}
+
+impl Drop for TestContext {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,0 +1,200 @@
+//! The fixture most scenarios start from (migration 1 plus rows), and the acceptance migration
+//! of the driver issues: a table drop, a column drop, a type change with incompatible values,
+//! NOT NULL with NULLs, a foreign-key replacement with orphans, and an index.
+
+use strata_core::Value::{Int, Null, Text};
+
+use crate::context::{row, TestContext};
+
+/// The fixture migration (version 1): four tables, a foreign key, an index.
+pub const SETUP: &str = r#"
+description = "conformance fixture"
+
+[[step]]
+op = "create_table"
+table = "legacy_users"
+columns = [{ name = "id", type = "int64", primary_key = true }]
+
+[[step]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "int64", primary_key = true },
+  { name = "email", type = "string(255)" },
+  { name = "age", type = "text" },
+  { name = "legacy_flags", type = "int32" },
+  { name = "name", type = "text", nullable = false, default = "x" },
+]
+
+[[step]]
+op = "create_table"
+table = "orders"
+columns = [
+  { name = "id", type = "int64", primary_key = true },
+  { name = "user_id", type = "int64" },
+  { name = "total", type = "decimal(10,2)" },
+]
+
+[[step]]
+op = "create_table"
+table = "sessions_legacy"
+columns = [
+  { name = "id", type = "int64", primary_key = true },
+  { name = "user_id", type = "int64" },
+  { name = "token", type = "string(64)", nullable = false },
+]
+
+[[step]]
+op = "add_foreign_key"
+table = "orders"
+columns = ["user_id"]
+references = { table = "legacy_users", columns = ["id"] }
+name = "orders_user_legacy_fk"
+
+[[step]]
+op = "add_index"
+table = "sessions_legacy"
+columns = ["token"]
+name = "sessions_token_idx"
+"#;
+
+/// The acceptance migration (version 2).
+pub const ACCEPTANCE: &str = r#"
+description = "Users cleanup: email required, age widened, legacy data gone"
+
+[[step]]
+op = "drop_table"
+table = "sessions_legacy"
+reason = "replaced by auth_sessions"
+
+[[step]]
+op = "drop_column"
+table = "users"
+column = "legacy_flags"
+
+[[step]]
+op = "change_type"
+table = "users"
+column = "age"
+to = "int64"
+on_incompatible = "set_null"
+
+[[step]]
+op = "set_not_null"
+table = "users"
+column = "email"
+fill = "unknown@example.invalid"
+
+[[step]]
+op = "add_foreign_key"
+table = "orders"
+columns = ["user_id"]
+references = { table = "users", columns = ["id"] }
+on_delete = "cascade"
+orphans = "set_null"
+replace = "orders_user_legacy_fk"
+
+[[step]]
+op = "add_index"
+table = "users"
+columns = ["email"]
+"#;
+
+/// Applies the fixture migration (version 1) and inserts its rows.
+pub async fn setup(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.write(1, "fixture", SETUP)?;
+    ctx.apply().await?;
+    let ids = |ids: &[i64]| {
+        ids.iter()
+            .map(|i| row(&[("id", Int(*i))]))
+            .collect::<Vec<_>>()
+    };
+    ctx.insert("legacy_users", &ids(&[1, 2, 3, 77, 99])).await?;
+    ctx.insert(
+        "users",
+        &[
+            row(&[
+                ("id", Int(1)),
+                ("email", Text("a@x".into())),
+                ("age", Text("31".into())),
+                ("legacy_flags", Int(1)),
+                ("name", Text("ann".into())),
+            ]),
+            row(&[
+                ("id", Int(2)),
+                ("email", Null),
+                ("age", Text("abc".into())),
+                ("legacy_flags", Int(2)),
+                ("name", Text("bob".into())),
+            ]),
+            row(&[
+                ("id", Int(3)),
+                ("email", Text("c@x".into())),
+                ("age", Text("12x".into())),
+                ("legacy_flags", Null),
+                ("name", Text("cy".into())),
+            ]),
+            row(&[
+                ("id", Int(4)),
+                ("email", Null),
+                ("age", Text("40".into())),
+                ("legacy_flags", Int(4)),
+                ("name", Text("di".into())),
+            ]),
+        ],
+    )
+    .await?;
+    ctx.insert(
+        "orders",
+        &[
+            row(&[
+                ("id", Int(1)),
+                ("user_id", Int(1)),
+                ("total", Text("10.50".into())),
+            ]),
+            row(&[
+                ("id", Int(2)),
+                ("user_id", Int(2)),
+                ("total", Text("3.00".into())),
+            ]),
+            row(&[
+                ("id", Int(3)),
+                ("user_id", Int(99)),
+                ("total", Text("7.00".into())),
+            ]),
+            row(&[
+                ("id", Int(4)),
+                ("user_id", Null),
+                ("total", Text("1.00".into())),
+            ]),
+            row(&[
+                ("id", Int(5)),
+                ("user_id", Int(77)),
+                ("total", Text("2.00".into())),
+            ]),
+        ],
+    )
+    .await?;
+    ctx.insert(
+        "sessions_legacy",
+        &[
+            row(&[
+                ("id", Int(1)),
+                ("user_id", Int(1)),
+                ("token", Text("t1".into())),
+            ]),
+            row(&[
+                ("id", Int(2)),
+                ("user_id", Int(2)),
+                ("token", Text("t2".into())),
+            ]),
+            row(&[
+                ("id", Int(3)),
+                ("user_id", Int(3)),
+                ("token", Text("t3".into())),
+            ]),
+        ],
+    )
+    .await?;
+    Ok(())
+}

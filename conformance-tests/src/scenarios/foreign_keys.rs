@@ -1,0 +1,125 @@
+//! `add_foreign_key` with each orphan mode, replacing an existing key, and `drop_foreign_key`.
+
+use anyhow::ensure;
+use strata_core::Value::Int;
+
+use super::{expect_refused, fixture::setup};
+use crate::context::TestContext;
+
+fn fk(orphans: &str, extra: &str) -> String {
+    format!(
+        "[[step]]\nop = \"add_foreign_key\"\ntable = \"orders\"\ncolumns = [\"user_id\"]\nreferences = {{ table = \"users\", columns = [\"id\"] }}\norphans = \"{orphans}\"\n{extra}"
+    )
+}
+
+async fn order_ids(ctx: &TestContext) -> anyhow::Result<Vec<i64>> {
+    let mut ids: Vec<i64> = ctx
+        .rows("orders")
+        .await?
+        .iter()
+        .filter_map(|r| match r["id"] {
+            Int(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+pub async fn orphans_fail(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    let before = ctx.capture().await?;
+    ctx.write(2, "fk", &fk("fail", ""))?;
+    expect_refused(
+        ctx.apply().await,
+        "2 rows of orders reference no row of users",
+    )?;
+    ctx.assert_restored(&before).await
+}
+
+pub async fn orphans_delete(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    let before = ctx.capture().await?;
+    ctx.write(2, "fk", &fk("delete", ""))?;
+    ctx.apply().await?;
+    ensure!(
+        order_ids(ctx).await? == vec![1, 2, 4],
+        "orders after delete: {:?}",
+        order_ids(ctx).await?
+    );
+    ensure!(
+        ctx.rows("strata_bak_2_orders_orphans").await?.len() == 2,
+        "the 2 deleted rows are not backed up"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+pub async fn orphans_set_null_replacing(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        2,
+        "fk",
+        &fk(
+            "set_null",
+            "replace = \"orders_user_legacy_fk\"\non_delete = \"set_null\"\n",
+        ),
+    )?;
+    ctx.apply().await?;
+    let orders = ctx.schema().await?.tables["orders"].clone();
+    ensure!(
+        orders.constraint("orders_user_legacy_fk").is_none(),
+        "replaced key still exists"
+    );
+    ensure!(
+        orders.constraint("orders_user_id_fkey").is_some(),
+        "new key missing"
+    );
+    let nulls = ctx
+        .rows("orders")
+        .await?
+        .iter()
+        .filter(|r| r["user_id"] == strata_core::Value::Null)
+        .count();
+    ensure!(
+        nulls == 3,
+        "{nulls} NULL keys, expected 3 (one was NULL before, two orphans)"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+pub async fn orphans_placeholder(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    let before = ctx.capture().await?;
+    ctx.write(2, "fk", &fk("placeholder", ""))?;
+    ctx.apply().await?;
+    let users = ctx.rows("users").await?;
+    ensure!(
+        users.len() == 6,
+        "expected 4 users and 2 placeholders, found {}",
+        users.len()
+    );
+    ensure!(
+        order_ids(ctx).await? == vec![1, 2, 3, 4, 5],
+        "orders changed"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+pub async fn drop_foreign_key(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    let before = ctx.capture().await?;
+    ctx.write(2, "fk", "[[step]]\nop = \"drop_foreign_key\"\ntable = \"orders\"\nname = \"orders_user_legacy_fk\"\n")?;
+    ctx.apply().await?;
+    ensure!(
+        ctx.schema().await?.tables["orders"]
+            .constraint("orders_user_legacy_fk")
+            .is_none(),
+        "key not dropped"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}

@@ -1,0 +1,110 @@
+//! Pre-flight counts, fused: every count a migration's steps need on one table is taken in one
+//! scan (`SELECT COUNT(CASE WHEN … THEN 1 END), COUNT(CASE WHEN … THEN 1 END) … FROM t c`).
+//!
+//! A driver analyzes its steps twice: a recording pass, in which [`Counter::count`] only notes
+//! the filters asked for (and answers 0, so no examples are fetched), then [`Counter::fused`]
+//! runs one query per table, and the real pass is answered from its results. Catalog queries
+//! run in both passes; they are cheap.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::schema::Table;
+use crate::{QualifiedName, Result};
+
+/// Where a [`Counter`] sends its queries: the driver's session.
+#[async_trait]
+pub trait CountSource: Send + Sync {
+    /// The table name, quoted for the engine.
+    fn quote_table(&self, name: &QualifiedName) -> String;
+    /// Runs a query returning one row of integer counts.
+    async fn counts(&self, sql: &str) -> Result<Vec<i64>>;
+}
+
+/// Counts rows of a table matching a filter over rows aliased `c`.
+pub struct Counter<'a, S: CountSource + ?Sized> {
+    /// The session, for queries that are not counts.
+    pub source: &'a S,
+    recording: Option<Mutex<Vec<(QualifiedName, String)>>>,
+    cache: HashMap<(QualifiedName, String), u64>,
+}
+
+impl<'a, S: CountSource + ?Sized> Counter<'a, S> {
+    /// A counter that only records what is asked.
+    pub fn recording(source: &'a S) -> Self {
+        Counter {
+            source,
+            recording: Some(Mutex::new(Vec::new())),
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Whether this is the recording pass.
+    pub fn is_recording(&self) -> bool {
+        self.recording.is_some()
+    }
+
+    /// The number of rows of `t` (aliased `c`) matching `filter`.
+    pub async fn count(&self, t: &Table, filter: &str) -> Result<u64> {
+        let key = (t.name.clone(), filter.to_owned());
+        if let Some(rec) = &self.recording {
+            rec.lock().expect("recording").push(key);
+            return Ok(0);
+        }
+        if let Some(n) = self.cache.get(&key) {
+            return Ok(*n);
+        }
+        let sql = format!(
+            "SELECT COUNT(CASE WHEN {filter} THEN 1 END) FROM {} c",
+            self.source.quote_table(&t.name)
+        );
+        Ok(self
+            .source
+            .counts(&sql)
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0) as u64)
+    }
+
+    /// Runs what the recording pass noted, one scan per table, and returns a counter that
+    /// answers from those results. A fused query that fails (a filter on a column an earlier
+    /// step creates) leaves its table to per-step queries, which report their own errors.
+    pub async fn fused(self) -> Counter<'a, S> {
+        let wanted = self
+            .recording
+            .map(|r| r.into_inner().expect("recording"))
+            .unwrap_or_default();
+        let mut by_table: BTreeMap<QualifiedName, Vec<String>> = BTreeMap::new();
+        for (table, filter) in wanted {
+            let filters = by_table.entry(table).or_default();
+            if !filters.contains(&filter) {
+                filters.push(filter);
+            }
+        }
+        let mut cache = HashMap::new();
+        for (table, filters) in by_table {
+            let columns: Vec<String> = filters
+                .iter()
+                .map(|f| format!("COUNT(CASE WHEN {f} THEN 1 END)"))
+                .collect();
+            let sql = format!(
+                "SELECT {} FROM {} c",
+                columns.join(", "),
+                self.source.quote_table(&table)
+            );
+            if let Ok(counts) = self.source.counts(&sql).await {
+                for (filter, n) in filters.into_iter().zip(counts) {
+                    cache.insert((table.clone(), filter), n as u64);
+                }
+            }
+        }
+        Counter {
+            source: self.source,
+            recording: None,
+            cache,
+        }
+    }
+}

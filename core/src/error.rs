@@ -1,0 +1,143 @@
+//! The one error type of strata-core and of the drivers built on it.
+
+use std::fmt;
+
+/// Where in a migration something went wrong: the file, the step (1-based) and its op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepLocation {
+    /// The migration file as the user named it (relative to the migrations directory's parent).
+    pub file: String,
+    /// 1-based index of the step in the file.
+    pub index: usize,
+    /// The step's `op`, or `?` when the op itself could not be read.
+    pub op: String,
+}
+
+impl fmt::Display for StepLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: step {} ({})", self.file, self.index, self.op)
+    }
+}
+
+/// A boxed error from a database client library.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in strata-core and the drivers.
+///
+/// The CLI maps variants to exit codes: [`Error::Refused`] and [`Error::Drift`] exit 3,
+/// [`Error::LockHeld`] exits 4, [`Error::Usage`] exits 2, everything else exits 1.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A migration file could not be read or parsed as a whole.
+    #[error("{file}: {message}")]
+    File {
+        /// The file.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// One step of a migration file is invalid, or cannot be compiled for an engine.
+    #[error("{location}: {message}")]
+    Step {
+        /// Where.
+        location: StepLocation,
+        /// What.
+        message: String,
+    },
+    /// A safety check refused to go on; nothing was executed.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// An applied migration's file changed or disappeared.
+    #[error("drift: {0}")]
+    Drift(String),
+    /// Another runner holds the migration lock.
+    #[error("lock `{lock}` is held by another strata runner (waited {waited_ms} ms); try again later or raise --lock-timeout")]
+    LockHeld {
+        /// The lock's name as the engine knows it.
+        lock: String,
+        /// How long this runner waited.
+        waited_ms: u64,
+    },
+    /// The driver cannot do this operation; its capabilities say so.
+    #[error("driver `{driver}` does not support {operation}")]
+    NotSupported {
+        /// The driver's name.
+        driver: String,
+        /// What was asked.
+        operation: String,
+    },
+    /// The database returned an error.
+    #[error("{driver}: {context}")]
+    Database {
+        /// The driver's name.
+        driver: String,
+        /// What strata was doing (never contains credentials).
+        context: String,
+        /// The client library's error.
+        #[source]
+        source: BoxError,
+    },
+    /// An action failed while running; the cause says why.
+    #[error("{at}: {action} failed")]
+    Action {
+        /// The file (or migration) and step.
+        at: String,
+        /// The action's description.
+        action: String,
+        /// The cause.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A check that strata runs after or during an apply failed.
+    #[error("verification failed: {0}")]
+    Verification(String),
+    /// Bad command-line usage or configuration.
+    #[error("{0}")]
+    Usage(String),
+    /// No driver, or a conflicting driver registration.
+    #[error("{0}")]
+    Registry(String),
+    /// Filesystem error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path strata was reading or writing.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// A step error at `location`.
+    pub fn step(location: &StepLocation, message: impl Into<String>) -> Self {
+        Error::Step {
+            location: location.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// A database error from `driver` while doing `context`.
+    pub fn database(driver: &str, context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Error::Database {
+            driver: driver.to_owned(),
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+
+    /// The process exit code documented for this error (DESIGN §4).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Refused(_) | Error::Drift(_) => 3,
+            Error::LockHeld { .. } => 4,
+            Error::Usage(_) => 2,
+            Error::Action { source, .. } => source.exit_code(),
+            _ => 1,
+        }
+    }
+}
+
+/// `Result` with strata's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

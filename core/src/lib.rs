@@ -1,0 +1,64 @@
+//! # strata-core
+//!
+//! The engine-neutral heart of strata: the migration model and its parser (TOML, YAML, JSON),
+//! portable types and values, the [`Driver`] trait and [`Capabilities`], the action model, the
+//! planner (changes summary, impact assessment), the runner (lock, pre-flight, backups,
+//! journaled actions, history, rollback) and the driver registry.
+//!
+//! Core never names an engine: drivers (`strata-postgres`, …) implement [`Driver`] and
+//! register themselves with [`inventory`] through a [`DriverRegistration`].
+//!
+//! **Semver-exempt.** The API changes with strata's needs; driver authors pin
+//! `strata-core` exactly (`strata-core = "=0.1.0"`).
+//!
+//! ```
+//! use strata_core::migration::{parse_str, Format};
+//! let m = parse_str("0001_x.toml", "[[step]]\nop = \"drop_table\"\ntable = \"old\"\n", Format::Toml, 1, "x").unwrap();
+//! assert_eq!(m.steps[0].op(), "drop_table");
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod action;
+pub mod counter;
+pub mod driver;
+mod error;
+pub mod escape_hatch;
+pub mod history;
+pub mod lock;
+pub mod migration;
+pub mod plan;
+pub mod preflight;
+pub mod registry;
+pub mod runner;
+pub mod schema;
+pub mod simulate;
+pub mod steps;
+pub mod testing;
+mod types;
+mod value;
+pub mod verify;
+
+pub use action::{Action, ActionKind, Statement};
+pub use driver::{Analysis, Capabilities, Driver, Finding, FindingKind, StepContext, VerifyCheck};
+pub use error::{BoxError, Error, Result, StepLocation};
+pub use history::{HistoryRecord, RecordStatus, HISTORY_TABLE};
+pub use migration::Migration;
+pub use registry::DriverRegistration;
+pub use steps::{QualifiedName, Step, StepKind};
+pub use types::{PortableType, TYPE_NAMES};
+pub use value::{portable_fingerprint, Fingerprint, Row, Value};
+
+/// Re-exported for driver crates' `inventory::submit!`.
+pub use inventory;
+
+/// Loads crash points from the `FAILPOINTS` environment variable, for the crash tests. Does
+/// nothing unless strata-core is built with the `failpoints` feature, which release builds
+/// leave off. The crash points are `before-action`, `after-action`, `before-commit`,
+/// `after-commit` and `before-undo`.
+pub fn failpoints_from_env() {
+    #[cfg(feature = "failpoints")]
+    std::mem::forget(fail::FailScenario::setup());
+}
+
+/// strata's version, recorded in history rows.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

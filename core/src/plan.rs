@@ -1,0 +1,366 @@
+//! Planning: each pending migration's steps analyzed against the live data and compiled into
+//! actions, with the changes summary and the impact assessment of the migration guide.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::action::{Action, ActionKind};
+use crate::driver::{Analysis, Driver, StepContext};
+use crate::error::{Error, Result};
+use crate::migration::Migration;
+use crate::schema::Snapshot;
+use crate::simulate::apply_step;
+use crate::steps::{ChangeCategory, Reversibility};
+
+/// Bytes per second strata assumes a full scan or rewrite of a table takes, for estimates.
+pub const SCAN_BYTES_PER_SEC: u64 = 50 * 1024 * 1024;
+
+/// A level in the impact assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+}
+
+impl Level {
+    /// `LOW`, `MEDIUM`, `HIGH`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Low => "LOW",
+            Level::Medium => "MEDIUM",
+            Level::High => "HIGH",
+        }
+    }
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepPlan {
+    /// 1-based index.
+    pub index: usize,
+    /// Its `op`.
+    pub op: &'static str,
+    /// One-line description.
+    pub description: String,
+    /// The file's `reason`.
+    pub reason: Option<String>,
+    /// Changes-summary row.
+    pub category: ChangeCategory,
+    /// How far rollback undoes it.
+    pub reversibility: Reversibility,
+    /// Live counts.
+    pub analysis: Analysis,
+    /// Why the counts are missing, when they are.
+    pub not_analyzed: Option<String>,
+    /// The actions, in order.
+    pub actions: Vec<Action>,
+}
+
+/// One row of the changes summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryRow {
+    /// The change type.
+    pub category: ChangeCategory,
+    /// How many steps.
+    pub count: usize,
+    /// The least reversible of them.
+    pub reversible: Reversibility,
+}
+
+/// The impact assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Impact {
+    /// Data-loss risk.
+    pub data_loss_risk: Level,
+    /// Why.
+    pub data_loss_reason: String,
+    /// Whether writers are blocked long enough to count as downtime.
+    pub downtime: bool,
+    /// Why.
+    pub downtime_reason: String,
+    /// Rollback complexity.
+    pub rollback_complexity: Level,
+    /// Estimated duration.
+    pub estimated: Duration,
+    /// Rows the migration deletes, overwrites or converts lossily (all backed up).
+    pub rows_at_risk: u64,
+}
+
+/// The plan of one migration.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationPlan {
+    /// Version.
+    pub version: u64,
+    /// Name.
+    pub name: String,
+    /// File.
+    pub file: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Whether the engine runs the migration in one transaction (its online actions after the
+    /// commit); otherwise every action is journaled on its own.
+    pub transactional: bool,
+    /// Steps.
+    pub steps: Vec<StepPlan>,
+    /// Changes summary.
+    pub summary: Vec<SummaryRow>,
+    /// Impact assessment.
+    pub impact: Impact,
+}
+
+impl MigrationPlan {
+    /// Every action, in order.
+    pub fn actions(&self) -> Vec<Action> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.actions.iter().cloned())
+            .collect()
+    }
+
+    /// Every reason the migration is refused, each naming its step.
+    pub fn refusals(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .flat_map(|s| {
+                s.analysis
+                    .blocking()
+                    .into_iter()
+                    .map(move |b| format!("{}: step {} ({}): {b}", self.file, s.index, s.op))
+            })
+            .collect()
+    }
+}
+
+/// Plans `migration` with `driver`: counts are taken on `live` (the current schema and data),
+/// actions are compiled against `planned` (the schema once earlier pending migrations have
+/// run), which is then advanced past this migration. Compile errors are returned; refusals
+/// from the analysis are recorded in the plan (see [`MigrationPlan::refusals`]).
+pub async fn plan_migration(
+    driver: &dyn Driver,
+    migration: &Migration,
+    live: &Snapshot,
+    planned: &mut Snapshot,
+) -> Result<MigrationPlan> {
+    // The schema each step is compiled against: the live one with the earlier steps applied.
+    let mut before_step = Vec::with_capacity(migration.steps.len());
+    for step in &migration.steps {
+        before_step.push(planned.clone());
+        apply_step(planned, &step.kind, driver);
+    }
+    let contexts: Vec<StepContext<'_>> = migration
+        .steps
+        .iter()
+        .zip(&before_step)
+        .map(|(step, snapshot)| StepContext {
+            migration,
+            step,
+            snapshot,
+        })
+        .collect();
+
+    // Counts are taken on the live data, every step at once so the driver can fuse them; a
+    // table created earlier in the plan has no rows yet.
+    let mut analyses: Vec<Option<(Analysis, Option<String>)>> = vec![None; contexts.len()];
+    let mut to_count = Vec::new();
+    for (i, ctx) in contexts.iter().enumerate() {
+        let table = ctx.step.kind.spec().table();
+        if table.is_some_and(|t| live.table(t).is_none() && ctx.snapshot.table(t).is_some()) {
+            analyses[i] = Some((
+                Analysis::default(),
+                Some("the table is created by this plan: no rows yet".to_owned()),
+            ));
+        } else {
+            to_count.push(i);
+        }
+    }
+    let selected: Vec<StepContext<'_>> = to_count.iter().map(|&i| contexts[i]).collect();
+    for (i, result) in to_count
+        .into_iter()
+        .zip(driver.analyze_steps(&selected).await)
+    {
+        let ctx = &contexts[i];
+        let changed_earlier = ctx
+            .step
+            .kind
+            .spec()
+            .table()
+            .is_some_and(|t| live.table(t) != ctx.snapshot.table(t));
+        analyses[i] = Some(match result {
+            Ok(a) => (a, None),
+            Err(e) if changed_earlier => (
+                Analysis::default(),
+                Some(format!(
+                    "counted at apply time: earlier steps change this table ({e})"
+                )),
+            ),
+            Err(e) => return Err(e),
+        });
+    }
+
+    let mut steps = Vec::with_capacity(contexts.len());
+    for (ctx, analysis) in contexts.iter().zip(analyses) {
+        let (analysis, not_analyzed) = analysis.expect("every step is analyzed or explained");
+        let spec = ctx.step.kind.spec();
+        let actions = if analysis.refusals.is_empty() {
+            driver.compile(*ctx)?
+        } else {
+            Vec::new()
+        };
+        steps.push(StepPlan {
+            index: ctx.step.index,
+            op: ctx.step.op(),
+            description: spec.describe(),
+            reason: ctx.step.reason.clone(),
+            category: spec.category(),
+            reversibility: spec.reversibility(),
+            analysis,
+            not_analyzed,
+            actions,
+        });
+    }
+    let summary = summarize(&steps);
+    let impact = assess(&steps, driver.capabilities().transactional_ddl);
+    Ok(MigrationPlan {
+        version: migration.version,
+        name: migration.name.clone(),
+        file: migration.file.clone(),
+        description: migration.description.clone(),
+        transactional: driver.capabilities().transactional_ddl,
+        steps,
+        summary,
+        impact,
+    })
+}
+
+/// Counts steps per change type, with the least reversible of each.
+pub fn summarize(steps: &[StepPlan]) -> Vec<SummaryRow> {
+    let mut rows: BTreeMap<ChangeCategory, SummaryRow> = BTreeMap::new();
+    for s in steps {
+        let row = rows.entry(s.category).or_insert(SummaryRow {
+            category: s.category,
+            count: 0,
+            reversible: Reversibility::Yes,
+        });
+        row.count += 1;
+        row.reversible = row.reversible.max(s.reversibility);
+    }
+    rows.into_values().collect()
+}
+
+fn action_cost(action: &Action, bytes: u64) -> Duration {
+    let scans = match action.kind {
+        ActionKind::Check
+        | ActionKind::Verify
+        | ActionKind::Backup
+        | ActionKind::Dml
+        | ActionKind::Backfill => 1,
+        ActionKind::Ddl => 1,
+    };
+    Duration::from_millis(5)
+        + Duration::from_secs_f64((bytes * scans) as f64 / SCAN_BYTES_PER_SEC as f64)
+}
+
+/// The impact assessment of a migration's steps.
+pub fn assess(steps: &[StepPlan], transactional: bool) -> Impact {
+    let rows_at_risk: u64 = steps.iter().map(|s| s.analysis.rows_at_risk()).sum();
+    let unrecoverable: Vec<&StepPlan> = steps
+        .iter()
+        .filter(|s| {
+            s.reversibility == Reversibility::No
+                && s.actions
+                    .iter()
+                    .any(|a| a.destroys_data || a.inverse.is_none() && !a.kind.is_query())
+        })
+        .collect();
+    let (data_loss_risk, data_loss_reason) = if !unrecoverable.is_empty() {
+        let which: Vec<String> = unrecoverable
+            .iter()
+            .map(|s| format!("step {} ({})", s.index, s.op))
+            .collect();
+        (
+            Level::High,
+            format!(
+                "{} cannot be undone (no backup or no `down`)",
+                which.join(", ")
+            ),
+        )
+    } else if rows_at_risk > 0 {
+        (Level::Medium, format!("{rows_at_risk} rows are deleted, overwritten or converted; every one is backed up first and restored by rollback"))
+    } else {
+        (
+            Level::Low,
+            "no stored value is lost: whatever is destroyed is backed up and verified first".into(),
+        )
+    };
+    let rollback_complexity = match steps.iter().map(|s| s.reversibility).max() {
+        Some(Reversibility::No) => Level::High,
+        Some(Reversibility::Partial) => Level::Medium,
+        _ => Level::Low,
+    };
+    let mut locked = Duration::ZERO;
+    let mut online = Duration::ZERO;
+    for s in steps {
+        let bytes = s.analysis.table_bytes.unwrap_or(0);
+        for a in &s.actions {
+            let cost = action_cost(a, bytes);
+            if a.transactional && a.kind != ActionKind::Backfill {
+                locked += cost;
+            } else {
+                online += cost;
+            }
+        }
+    }
+    let downtime = locked > Duration::from_secs(5);
+    let downtime_reason = if transactional {
+        format!(
+            "the transactional part locks the tables it alters until it commits, about {} by table size; online actions take about {} without blocking writes",
+            human(locked),
+            human(online)
+        )
+    } else {
+        format!(
+            "each action locks its table while it runs, about {} in all",
+            human(locked + online)
+        )
+    };
+    Impact {
+        data_loss_risk,
+        data_loss_reason,
+        downtime,
+        downtime_reason,
+        rollback_complexity,
+        estimated: locked + online,
+        rows_at_risk,
+    }
+}
+
+/// `850 ms`, `12.3 s`, `4 min 10 s`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        format!("{} min {} s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}
+
+/// Refuses the plan when any step is refused.
+pub fn ensure_allowed(plan: &MigrationPlan) -> Result<()> {
+    let refusals = plan.refusals();
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "migration {} cannot run; nothing was executed:\n  {}",
+            plan.version,
+            refusals.join("\n  ")
+        )))
+    }
+}

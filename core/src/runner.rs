@@ -1,0 +1,523 @@
+//! The runner: lock ▶ pre-flight ▶ backups, verified ▶ actions (journaled; in one transaction
+//! with the history row where the engine allows) ▶ verification ▶ record ▶ unlock; and
+//! rollback, which runs the recorded inverses in reverse order.
+
+use std::time::Duration;
+
+use crate::action::ActionKind;
+use crate::driver::Driver;
+use crate::error::{Error, Result};
+use crate::history::{
+    self, ActionState, HistoryRecord, MigrationState, MigrationStatus, RecordStatus,
+};
+use crate::lock::with_lock;
+use crate::migration::Migration;
+use crate::plan::{ensure_allowed, plan_migration, MigrationPlan};
+
+/// A sink for progress lines (the CLI prints them to stderr).
+pub type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
+
+/// How the runner behaves.
+#[derive(Clone, Copy)]
+pub struct RunOptions<'a> {
+    /// How long to wait for another runner's lock.
+    pub lock_timeout: Duration,
+    /// Where progress lines go.
+    pub progress: Progress<'a>,
+}
+
+/// What `apply` did (or, in a dry run, would do).
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Interrupted or failed migrations that were completed.
+    pub resumed: Vec<u64>,
+    /// Migrations applied.
+    pub applied: Vec<u64>,
+    /// The plans of the migrations applied or, in a dry run, to apply.
+    pub plans: Vec<MigrationPlan>,
+}
+
+/// Which migrations `rollback` undoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackTarget {
+    /// The last `n` applied migrations.
+    Steps(usize),
+    /// Every applied migration with a version above this one.
+    To(u64),
+}
+
+/// The status of every migration file and history record.
+pub async fn status(driver: &dyn Driver, migrations: &[Migration]) -> Result<Vec<MigrationStatus>> {
+    Ok(history::status(migrations, &driver.history().await?))
+}
+
+/// Plans the pending migrations (up to `to`), without changing anything.
+pub async fn plan(
+    driver: &dyn Driver,
+    migrations: &[Migration],
+    to: Option<u64>,
+) -> Result<Vec<MigrationPlan>> {
+    let statuses = status(driver, migrations).await?;
+    let live = driver.inspect().await?;
+    let mut planned = live.clone();
+    let mut plans = Vec::new();
+    for m in pending(migrations, &statuses, to) {
+        plans.push(plan_migration(driver, m, &live, &mut planned).await?);
+    }
+    Ok(plans)
+}
+
+fn pending<'m>(
+    migrations: &'m [Migration],
+    statuses: &[MigrationStatus],
+    to: Option<u64>,
+) -> Vec<&'m Migration> {
+    migrations
+        .iter()
+        .filter(|m| to.is_none_or(|to| m.version <= to))
+        .filter(|m| {
+            statuses
+                .iter()
+                .any(|s| s.version == m.version && s.state == MigrationState::Pending)
+        })
+        .collect()
+}
+
+/// Refuses drifted history: an applied migration whose file changed.
+fn ensure_no_drift(statuses: &[MigrationStatus], progress: Progress<'_>) -> Result<()> {
+    let drifted: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.state == MigrationState::Drifted)
+        .map(|s| {
+            format!(
+                "{} (version {}) changed after it was applied",
+                s.file.as_deref().unwrap_or("?"),
+                s.version
+            )
+        })
+        .collect();
+    for s in statuses
+        .iter()
+        .filter(|s| s.state == MigrationState::Missing)
+    {
+        progress(&format!(
+            "warning: migration {} ({}) is applied but its file is gone",
+            s.version, s.name
+        ));
+    }
+    if drifted.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Drift(format!(
+            "{}; restore the applied file (and add a new migration for the change), or roll it back first",
+            drifted.join("; ")
+        )))
+    }
+}
+
+/// Applies pending migrations (up to `to`), completing interrupted ones first. With
+/// `dry_run`, plans and checks everything and changes nothing.
+pub async fn apply(
+    driver: &dyn Driver,
+    migrations: &[Migration],
+    to: Option<u64>,
+    dry_run: bool,
+    opts: RunOptions<'_>,
+) -> Result<ApplyReport> {
+    with_lock(driver, opts.lock_timeout, || async move {
+        if !dry_run {
+            driver.ensure_history().await?;
+        }
+        let records = driver.history().await?;
+        let statuses = history::status(migrations, &records);
+        ensure_no_drift(&statuses, opts.progress)?;
+        let mut report = ApplyReport::default();
+        for s in statuses.iter().filter(|s| matches!(s.state, MigrationState::Partial | MigrationState::Failed)) {
+            let record = records.iter().find(|r| r.version == s.version).expect("status comes from a record");
+            if dry_run {
+                (opts.progress)(&format!("migration {} is partially applied; apply would complete it", s.version));
+                continue;
+            }
+            (opts.progress)(&format!("completing migration {} ({}) from its journal", s.version, s.name));
+            let migration = migrations.iter().find(|m| m.version == s.version);
+            run_journaled(driver, migration, record.clone(), opts).await?;
+            report.resumed.push(s.version);
+        }
+        let todo = pending(migrations, &statuses, to);
+        let newest_applied = statuses.iter().filter(|s| s.state != MigrationState::Pending).map(|s| s.version).max();
+        if let (Some(first), Some(newest)) = (todo.first(), newest_applied) {
+            if first.version < newest {
+                return Err(Error::Refused(format!(
+                    "{} (version {}) is pending but version {newest} is already applied; strata applies migrations in order",
+                    first.file, first.version
+                )));
+            }
+        }
+        let mut planned = None;
+        for m in todo {
+            let live = driver.inspect().await?;
+            let planned = planned.get_or_insert_with(|| live.clone());
+            if !dry_run {
+                *planned = live.clone();
+            }
+            let plan = plan_migration(driver, m, &live, planned).await?;
+            ensure_allowed(&plan)?;
+            if !dry_run {
+                run_migration(driver, m, &plan, opts).await?;
+                report.applied.push(m.version);
+            }
+            report.plans.push(plan);
+        }
+        Ok(report)
+    })
+    .await
+}
+
+async fn run_migration(
+    driver: &dyn Driver,
+    migration: &Migration,
+    plan: &MigrationPlan,
+    opts: RunOptions<'_>,
+) -> Result<()> {
+    let mut record = HistoryRecord::start(migration, plan.actions());
+    (opts.progress)(&format!(
+        "applying migration {} ({}): {} actions",
+        migration.version,
+        migration.name,
+        record.journal.len()
+    ));
+    if !driver.capabilities().transactional_ddl {
+        driver.record(&record).await?;
+        return run_journaled(driver, Some(migration), record, opts).await;
+    }
+    driver.begin().await?;
+    let transactional_part = async {
+        driver.record(&record).await?;
+        for i in 0..record.journal.len() {
+            if record.journal[i].action.transactional {
+                failpoint("before-action");
+                run_action(driver, Some(migration), &record, i, opts).await?;
+                record.set_state(i, ActionState::Done);
+                failpoint("after-action");
+            }
+        }
+        if record.journal.iter().all(|e| e.state == ActionState::Done) {
+            record.finish(RecordStatus::Applied);
+        }
+        driver.record(&record).await
+    }
+    .await;
+    if let Err(e) = transactional_part {
+        if let Err(rb) = driver.rollback_transaction().await {
+            (opts.progress)(&format!(
+                "warning: rolling back the transaction failed too: {rb}"
+            ));
+        }
+        return Err(e);
+    }
+    failpoint("before-commit");
+    driver.commit().await?;
+    failpoint("after-commit");
+    if record.status == RecordStatus::Applied {
+        (opts.progress)(&format!("migration {} applied", migration.version));
+        return Ok(());
+    }
+    run_journaled(driver, Some(migration), record, opts).await
+}
+
+/// Runs every action of `record` not yet done, one by one, journaling each before and after,
+/// skipping those whose done probe says their effect is in place.
+async fn run_journaled(
+    driver: &dyn Driver,
+    migration: Option<&Migration>,
+    mut record: HistoryRecord,
+    opts: RunOptions<'_>,
+) -> Result<()> {
+    for i in 0..record.journal.len() {
+        if matches!(
+            record.journal[i].state,
+            ActionState::Done | ActionState::Undone
+        ) {
+            continue;
+        }
+        let action = record.journal[i].action.clone();
+        let interrupted = record.journal[i].state == ActionState::Started;
+        if let Some(probe) = &action.done_probe {
+            if driver.query_count(probe).await? > 0 {
+                (opts.progress)(&format!(
+                    "  [{}/{}] already done: {}",
+                    i + 1,
+                    record.journal.len(),
+                    action.description
+                ));
+                record.set_state(i, ActionState::Done);
+                driver.record(&record).await?;
+                continue;
+            }
+        }
+        if interrupted {
+            if let Some(cleanup) = &action.cleanup {
+                // An interrupted action may have left a half-made object (an invalid index).
+                driver.execute(cleanup).await?;
+            }
+        }
+        if record.status == RecordStatus::Failed {
+            record.status = RecordStatus::Running;
+        }
+        // DML where DML is transactional but DDL is not: the action and its journal entry
+        // commit together, so it happens exactly once whenever the runner dies.
+        let caps = driver.capabilities();
+        let atomic = action.transactional
+            && caps.transactional_dml
+            && !caps.transactional_ddl
+            && action.kind != ActionKind::Backfill;
+        if atomic {
+            failpoint("before-action");
+            driver.begin().await?;
+            let done = async {
+                run_action(driver, migration, &record, i, opts).await?;
+                let mut next = record.clone();
+                next.set_state(i, ActionState::Done);
+                driver.record(&next).await?;
+                Ok(next)
+            }
+            .await;
+            match done {
+                Ok(next) => {
+                    driver.commit().await?;
+                    record = next;
+                    failpoint("after-action");
+                    continue;
+                }
+                Err(e) => {
+                    let _ = driver.rollback_transaction().await;
+                    record.status = RecordStatus::Failed;
+                    driver.record(&record).await?;
+                    return Err(e);
+                }
+            }
+        }
+        record.set_state(i, ActionState::Started);
+        driver.record(&record).await?;
+        failpoint("before-action");
+        if let Err(e) = run_action(driver, migration, &record, i, opts).await {
+            if let Some(cleanup) = &action.cleanup {
+                if let Err(c) = driver.execute(cleanup).await {
+                    (opts.progress)(&format!(
+                        "warning: cleanup after the failure failed too: {c}"
+                    ));
+                }
+            }
+            record.set_state(i, ActionState::Pending);
+            record.status = RecordStatus::Failed;
+            driver.record(&record).await?;
+            return Err(e);
+        }
+        record.set_state(i, ActionState::Done);
+        driver.record(&record).await?;
+        failpoint("after-action");
+    }
+    record.finish(RecordStatus::Applied);
+    driver.record(&record).await?;
+    (opts.progress)(&format!("migration {} applied", record.version));
+    Ok(())
+}
+
+async fn run_action(
+    driver: &dyn Driver,
+    migration: Option<&Migration>,
+    record: &HistoryRecord,
+    index: usize,
+    opts: RunOptions<'_>,
+) -> Result<()> {
+    let action = &record.journal[index].action;
+    let total = record.journal.len();
+    let file = migration.map_or_else(
+        || format!("migration {}", record.version),
+        |m| m.file.clone(),
+    );
+    let at = format!("{file}: step {}", action.step);
+    (opts.progress)(&format!(
+        "  [{}/{total}] step {}: {}",
+        index + 1,
+        action.step,
+        action.description
+    ));
+    let wrap = |e: Error| Error::Action {
+        at: at.clone(),
+        action: action.description.clone(),
+        source: Box::new(e),
+    };
+    match action.kind {
+        ActionKind::Check | ActionKind::Verify => {
+            let found = driver.query_count(&action.forward).await.map_err(wrap)?;
+            if found != action.expect {
+                let what = action.failure.as_deref().unwrap_or(&action.description);
+                let message = format!("{at}: {what} (expected {}, found {found}); nothing of this migration was kept where the engine allows it", action.expect);
+                return Err(if action.kind == ActionKind::Check {
+                    Error::Refused(message)
+                } else {
+                    Error::Verification(message)
+                });
+            }
+        }
+        ActionKind::Backfill => {
+            let mut done = 0u64;
+            loop {
+                let n = driver.execute(&action.forward).await.map_err(wrap)?;
+                if n == 0 {
+                    break;
+                }
+                done += n;
+                (opts.progress)(&format!("    backfilled {done} rows"));
+            }
+        }
+        _ => {
+            driver.execute(&action.forward).await.map_err(wrap)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rolls back applied (or partially applied) migrations, newest first, running the inverse
+/// of every action that was done, in reverse order. Refuses, before changing anything, when an
+/// action that was done cannot be undone.
+pub async fn rollback(
+    driver: &dyn Driver,
+    target: RollbackTarget,
+    opts: RunOptions<'_>,
+) -> Result<Vec<u64>> {
+    with_lock(driver, opts.lock_timeout, || async move {
+        let mut active: Vec<HistoryRecord> =
+            driver.history().await?.into_iter().filter(|r| r.status != RecordStatus::RolledBack).collect();
+        active.sort_by_key(|r| std::cmp::Reverse(r.version));
+        let chosen: Vec<HistoryRecord> = match target {
+            RollbackTarget::Steps(n) => active.into_iter().take(n).collect(),
+            RollbackTarget::To(v) => active.into_iter().filter(|r| r.version > v).collect(),
+        };
+        for r in &chosen {
+            if let Some(e) = r.journal.iter().find(|e| is_done(e.state) && !e.action.reversible()) {
+                return Err(Error::Refused(format!(
+                    "migration {} ({}) step {} cannot be undone: `{}` has no inverse (an `sql` step without `down`, or a drop without backup); nothing was rolled back",
+                    r.version, r.name, e.action.step, e.action.description
+                )));
+            }
+        }
+        let mut undone = Vec::new();
+        for r in chosen {
+            let version = r.version;
+            undo(driver, r, opts).await?;
+            undone.push(version);
+        }
+        Ok(undone)
+    })
+    .await
+}
+
+fn is_done(state: ActionState) -> bool {
+    matches!(state, ActionState::Done | ActionState::Started)
+}
+
+async fn undo(driver: &dyn Driver, mut record: HistoryRecord, opts: RunOptions<'_>) -> Result<()> {
+    let caps = driver.capabilities();
+    let transactional = caps.transactional_ddl;
+    (opts.progress)(&format!(
+        "rolling back migration {} ({})",
+        record.version, record.name
+    ));
+    if transactional {
+        driver.begin().await?;
+    }
+    let result = async {
+        for i in (0..record.journal.len()).rev() {
+            if !is_done(record.journal[i].state) {
+                continue;
+            }
+            let action = record.journal[i].action.clone();
+            let at = format!("migration {} step {}", record.version, action.step);
+            let skip = match &action.undo_probe {
+                Some(probe) => driver.query_count(probe).await? > 0,
+                None => false,
+            };
+            if let (Some(inverse), false) = (&action.inverse, skip) {
+                if let Some((guard, failure)) = &action.undo_guard {
+                    if driver.query_count(guard).await? != 0 {
+                        return Err(Error::Refused(format!(
+                            "{at}: cannot undo `{}`: {failure}",
+                            action.description
+                        )));
+                    }
+                }
+                (opts.progress)(&format!(
+                    "  undo step {}: {}",
+                    action.step, action.description
+                ));
+                failpoint("before-undo");
+                // As on apply: where DDL is not transactional but DML is, an inverse that is DML
+                // commits together with its journal entry.
+                let atomic = !transactional && action.transactional && caps.transactional_dml;
+                if atomic {
+                    driver.begin().await?;
+                }
+                let undone = async {
+                    driver.execute(inverse).await.map_err(|e| Error::Action {
+                        at: at.clone(),
+                        action: format!("undoing `{}`", action.description),
+                        source: Box::new(e),
+                    })?;
+                    let mut next = record.clone();
+                    next.set_state(i, ActionState::Undone);
+                    if !transactional {
+                        driver.record(&next).await?;
+                    }
+                    Ok(next)
+                }
+                .await;
+                match undone {
+                    Ok(next) => {
+                        if atomic {
+                            driver.commit().await?;
+                        }
+                        record = next;
+                    }
+                    Err(e) => {
+                        if atomic {
+                            let _ = driver.rollback_transaction().await;
+                        }
+                        return Err(e);
+                    }
+                }
+            } else {
+                record.set_state(i, ActionState::Undone);
+                if !transactional {
+                    driver.record(&record).await?;
+                }
+            }
+        }
+        record.finish(RecordStatus::RolledBack);
+        record.actions_done = 0;
+        driver.record(&record).await
+    }
+    .await;
+    match result {
+        Ok(()) if transactional => driver.commit().await?,
+        Ok(()) => {}
+        Err(e) => {
+            if transactional {
+                let _ = driver.rollback_transaction().await;
+            }
+            return Err(e);
+        }
+    }
+    (opts.progress)(&format!("migration {} rolled back", record.version));
+    Ok(())
+}
+
+#[cfg(feature = "failpoints")]
+fn failpoint(name: &str) {
+    fail::fail_point!(name);
+    let _ = name;
+}
+
+#[cfg(not(feature = "failpoints"))]
+fn failpoint(_name: &str) {}

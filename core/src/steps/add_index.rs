@@ -1,0 +1,67 @@
+//! `add_index`: an index, built online by default.
+//!
+//! Online means the engine's non-blocking build (PostgreSQL `CREATE INDEX CONCURRENTLY`),
+//! which cannot run inside a transaction: strata runs it after the migration's transaction
+//! commits, journals it, and the next `apply` completes it if the run was interrupted. An
+//! invalid index left by a failed online build is dropped. For a unique index strata counts
+//! duplicate keys first and refuses while any exist.
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_columns, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+
+/// Fields of `add_index`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddIndex {
+    /// The table.
+    pub table: QualifiedName,
+    /// Indexed columns, in order.
+    pub columns: Vec<String>,
+    /// Index name [`<table>_<columns>_idx`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Unique [false].
+    #[serde(default)]
+    pub unique: bool,
+    /// Build without blocking writes [true].
+    #[serde(default = "super::yes")]
+    pub online: bool,
+}
+
+impl AddIndex {
+    /// The index name: `name`, or `<table>_<col>_<col>_idx`.
+    pub fn index_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            super::fit_identifier(&format!(
+                "{}_{}_idx",
+                self.table.name,
+                self.columns.join("_")
+            ))
+        })
+    }
+}
+
+impl StepSpec for AddIndex {
+    fn validate(&self) -> Result<(), String> {
+        check_columns("columns", &self.columns)
+    }
+    fn category(&self) -> ChangeCategory {
+        ChangeCategory::IndexesAdded
+    }
+    fn reversibility(&self) -> Reversibility {
+        Reversibility::Yes
+    }
+    fn describe(&self) -> String {
+        let unique = if self.unique { "unique " } else { "" };
+        format!(
+            "add {unique}index {} on {}({})",
+            self.index_name(),
+            self.table,
+            self.columns.join(", ")
+        )
+    }
+    fn table(&self) -> Option<&QualifiedName> {
+        Some(&self.table)
+    }
+}

@@ -1,0 +1,55 @@
+//! `add_unique`: a unique constraint. strata counts duplicate keys first and refuses while
+//! any exist. Rollback drops the constraint.
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_columns, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+
+/// Fields of `add_unique`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddUnique {
+    /// The table.
+    pub table: QualifiedName,
+    /// The columns that together must be unique.
+    pub columns: Vec<String>,
+    /// Constraint name [`<table>_<columns>_key`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl AddUnique {
+    /// The constraint name: `name`, or `<table>_<col>_<col>_key`.
+    pub fn constraint_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            super::fit_identifier(&format!(
+                "{}_{}_key",
+                self.table.name,
+                self.columns.join("_")
+            ))
+        })
+    }
+}
+
+impl StepSpec for AddUnique {
+    fn validate(&self) -> Result<(), String> {
+        check_columns("columns", &self.columns)
+    }
+    fn category(&self) -> ChangeCategory {
+        ChangeCategory::ConstraintsAdded
+    }
+    fn reversibility(&self) -> Reversibility {
+        Reversibility::Yes
+    }
+    fn describe(&self) -> String {
+        format!(
+            "add unique {} on {}({})",
+            self.constraint_name(),
+            self.table,
+            self.columns.join(", ")
+        )
+    }
+    fn table(&self) -> Option<&QualifiedName> {
+        Some(&self.table)
+    }
+}

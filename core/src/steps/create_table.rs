@@ -1,0 +1,89 @@
+//! `create_table`: a new table with its columns.
+//!
+//! ```toml
+//! [[step]]
+//! op = "create_table"
+//! table = "users"
+//! columns = [
+//!   { name = "id", type = "int64", primary_key = true },
+//!   { name = "email", type = "string(255)", nullable = false, unique = true },
+//! ]
+//! ```
+//! Rollback drops the table.
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::PortableType;
+
+/// Fields of `create_table`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTable {
+    /// The new table.
+    pub table: QualifiedName,
+    /// Its columns, in order.
+    pub columns: Vec<ColumnSpec>,
+}
+
+/// One column of `create_table`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Column name.
+    pub name: String,
+    /// Portable type.
+    #[serde(rename = "type")]
+    pub ty: PortableType,
+    /// Whether NULL is allowed [true]; primary-key columns are never nullable.
+    #[serde(default = "yes")]
+    pub nullable: bool,
+    /// Default value for new rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<serde_json::Value>,
+    /// Part of the primary key [false].
+    #[serde(default)]
+    pub primary_key: bool,
+    /// Unique on its own [false].
+    #[serde(default)]
+    pub unique: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl StepSpec for CreateTable {
+    fn validate(&self) -> Result<(), String> {
+        if self.columns.is_empty() {
+            return Err("field `columns`: a table needs at least one column".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, c) in self.columns.iter().enumerate() {
+            check_column(&c.name).map_err(|e| format!("field `columns[{i}].name`: {e}"))?;
+            if !seen.insert(&c.name) {
+                return Err(format!(
+                    "field `columns[{i}].name`: column \"{}\" appears twice",
+                    c.name
+                ));
+            }
+        }
+        Ok(())
+    }
+    fn category(&self) -> ChangeCategory {
+        ChangeCategory::TablesCreated
+    }
+    fn reversibility(&self) -> Reversibility {
+        Reversibility::Yes
+    }
+    fn describe(&self) -> String {
+        format!(
+            "create table {} ({} columns)",
+            self.table,
+            self.columns.len()
+        )
+    }
+    fn table(&self) -> Option<&QualifiedName> {
+        Some(&self.table)
+    }
+}

@@ -1,0 +1,194 @@
+//! `change_type` on MongoDB: values that `$convert` cannot convert (or would change: a number
+//! rounded to an integer, a string longer than `string(n)`) are counted first; the field's
+//! values are backed up with their `_id`; the validator takes the new type; a pipeline update
+//! converts every value; each is verified against its backed-up original. Rollback puts the
+//! old validator back and restores every original value with its BSON type.
+
+use serde_json::{json, Value as Json};
+use strata_core::preflight;
+use strata_core::steps::{ChangeType, OnIncompatible};
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, StepContext,
+};
+
+use super::{backup, batch, count, examples, meta_of, restore, schema_action, with_markers, RULES};
+use crate::bsonx;
+use crate::connection::Session;
+
+/// The `$convert` target for a portable type: its BSON type (`None` for `json`).
+fn target(ty: PortableType) -> Option<&'static str> {
+    crate::meta::bson_type(ty)
+}
+
+const ERROR: &str = "__strata_error__";
+
+fn convert(input: &str, ty: PortableType, on_error: Json) -> Json {
+    match target(ty) {
+        Some(to) => {
+            json!({ "$convert": { "input": input, "to": to, "onError": on_error, "onNull": null } })
+        }
+        None => json!(input),
+    }
+}
+
+/// True when the value at `input` (a field path or variable) will not convert to `ty`, or
+/// would change.
+fn incompatible(input: &str, ty: PortableType) -> Json {
+    let present =
+        json!({ "$and": [{ "$ne": [{ "$type": input }, "missing"] }, { "$ne": [input, null] }] });
+    let fails = json!({ "$eq": [convert(input, ty, json!(ERROR)), ERROR] });
+    let changes = match ty {
+        t if t.is_integer() => json!({ "$and": [
+            { "$in": [{ "$type": input }, ["double", "decimal"]] },
+            { "$ne": [{ "$toDecimal": input }, { "$toDecimal": convert(input, ty, json!(null)) }] }
+        ] }),
+        PortableType::String { len } => {
+            json!({ "$gt": [{ "$strLenCP": { "$convert": { "input": input, "to": "string", "onError": "" } } }, len] })
+        }
+        _ => json!(false),
+    };
+    json!({ "$and": [present, { "$or": [fails, changes] }] })
+}
+
+/// The value a document must hold afterwards, from its original at `input`.
+fn converted(input: &str, s: &ChangeType, replacement: &Json) -> Json {
+    json!({ "$cond": [incompatible(input, s.to), replacement, convert(input, s.to, json!(null))] })
+}
+
+fn replacement(s: &ChangeType) -> Json {
+    match (s.on_incompatible, &s.default) {
+        (OnIncompatible::UseDefault, Some(d)) => {
+            bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(d, Some(s.to)) })["v"].clone()
+        }
+        _ => Json::Null,
+    }
+}
+
+pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
+    let (t, c) = match preflight::change_type(&ctx, s, &RULES, "mongodb") {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(x) => x,
+    };
+    let mut a = Analysis::of_table(t);
+    if c.portable == Some(s.to) {
+        a.warnings.push(format!(
+            "field \"{}\" is already {}; nothing to do",
+            c.name, s.to
+        ));
+        return Ok(a);
+    }
+    let filter = json!({ "$expr": incompatible(&format!("${}", c.name), s.to) });
+    let strata_core::Statement::Command(q) =
+        count(&t.name.name, vec![json!({ "$match": filter.clone() })])
+    else {
+        unreachable!()
+    };
+    let n = session.count(&q).await? as u64;
+    let shown = if n > 0 {
+        examples(session, t, filter, &c.name).await?
+    } else {
+        vec![]
+    };
+    let (handling, blocking) = s.on_incompatible.describe(
+        n,
+        &format!("{}.{}", t.name, c.name),
+        &s.to.to_string(),
+        s.default.as_ref(),
+    );
+    a.findings.push(Finding {
+        kind: FindingKind::Incompatible,
+        count: n,
+        examples: shown,
+        handling,
+        blocking,
+    });
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+    let (t, c) = preflight::change_type(&ctx, s, &RULES, "mongodb").map_err(|m| ctx.error(m))?;
+    if c.portable == Some(s.to) {
+        return Ok(Vec::new());
+    }
+    let step = ctx.step.index;
+    let name = &t.name.name;
+    let path = format!("${}", c.name);
+    let fields = vec![c.name.clone()];
+    let present = json!({ &c.name: { "$exists": true, "$ne": null } });
+    let bak = ctx.backup_name(&t.name, Some(&c.name)).name;
+    let mut actions = backup(
+        &ctx,
+        name,
+        vec![
+            json!({ "$match": present.clone() }),
+            json!({ "$project": with_markers(&fields) }),
+        ],
+        &bak,
+        &format!("{name}.{} with its _id", c.name),
+        vec![restore(&bak, name, &fields)],
+    );
+    if s.on_incompatible == OnIncompatible::Fail {
+        actions.push(Action::check(
+            step,
+            ActionKind::Check,
+            format!("no value of {name}.{} fails to convert to {}", c.name, s.to),
+            count(
+                name,
+                vec![json!({ "$match": { "$expr": incompatible(&path, s.to) } })],
+            ),
+            0,
+            format!(
+                "values of {name}.{} will not convert to {} (on_incompatible = \"fail\")",
+                c.name, s.to
+            ),
+        ));
+    }
+    let mut meta = meta_of(t);
+    for m in meta.columns.iter_mut().filter(|m| m.name == c.name) {
+        m.ty = s.to;
+    }
+    actions.push(schema_action(
+        &ctx,
+        t,
+        &meta,
+        format!("give {name}.{} the type {} in the validator", c.name, s.to),
+    ));
+    let value = converted(&path, s, &replacement(s));
+    // Documents still to convert: present, not yet of the target type (a value set to null
+    // leaves the batch; a default is of the target type).
+    if let Some(to) = target(s.to) {
+        let pending = json!({ &c.name: { "$exists": true, "$ne": null }, "$expr": { "$ne": [{ "$type": path.clone() }, to] } });
+        let mut update = Action::new(
+            step,
+            ActionKind::Backfill,
+            format!(
+                "convert the values of {name}.{} to {}, in batches of 1000",
+                c.name, s.to
+            ),
+            batch(name, &pending, json!({ &c.name: value }), 1000),
+        )
+        .restored_by_backup()
+        .outside_transaction();
+        if s.on_incompatible != OnIncompatible::Fail {
+            update = update.destructive();
+        }
+        actions.push(update);
+    }
+    let original = format!("$b.{}", c.name);
+    actions.push(Action::check(
+        step,
+        ActionKind::Verify,
+        format!("verify every value of {name}.{} against its original", c.name),
+        count(
+            name,
+            vec![
+                json!({ "$lookup": { "from": bak, "localField": "_id", "foreignField": "_id", "as": "b" } }),
+                json!({ "$unwind": "$b" }),
+                json!({ "$match": { "$expr": { "$ne": [path, converted(&original, s, &replacement(s))] } } }),
+            ],
+        ),
+        0,
+        format!("{name}.{} does not hold the converted original values", c.name),
+    ));
+    Ok(actions)
+}

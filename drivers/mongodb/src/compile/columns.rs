@@ -1,0 +1,298 @@
+//! Column steps on MongoDB: a column is a field described in strata's metadata and validator.
+
+use serde_json::json;
+use strata_core::preflight;
+use strata_core::schema::Table;
+use strata_core::steps::{AddColumn, DropColumn, RenameColumn, SetNotNull};
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, QualifiedName, Result, StepContext,
+};
+
+use super::{
+    backup, cmd, count, dml, examples, meta_of, restore, schema_action, with_markers, RULES,
+};
+use crate::bsonx;
+use crate::meta::ColumnMeta;
+
+pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
+    let t = preflight::add_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let name = &t.name.name;
+    let mut meta = meta_of(t);
+    meta.columns.push(ColumnMeta {
+        name: s.column.clone(),
+        ty: s.ty,
+        nullable: s.nullable,
+        default: s.default.clone(),
+    });
+    let mut actions = vec![schema_action(
+        &ctx,
+        t,
+        &meta,
+        format!("add field {} ({}) to {name}", s.column, s.ty),
+    )];
+    if let Some(default) = &s.default {
+        let value = bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(default, Some(s.ty)) })
+            ["v"]
+            .clone();
+        actions.insert(
+            0,
+            dml(Action::new(
+                ctx.step.index,
+                ActionKind::Dml,
+                format!("write the default into the existing documents of {name}"),
+                cmd(json!({ "update": name, "updates": [{ "q": { &s.column: { "$exists": false } }, "u": { "$set": { &s.column: value } }, "multi": true }], "bypassDocumentValidation": true })),
+            )
+            .with_inverse(cmd(json!({ "update": name, "updates": [{ "q": {}, "u": { "$unset": { &s.column: "" } }, "multi": true }], "bypassDocumentValidation": true }))), t),
+        );
+    }
+    Ok(actions)
+}
+
+pub async fn analyze_drop(
+    session: &crate::connection::Session,
+    ctx: StepContext<'_>,
+    s: &DropColumn,
+) -> Result<Analysis> {
+    let t = match preflight::drop_column(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok((t, _)) => t,
+    };
+    let strata_core::Statement::Command(q) = count(
+        &t.name.name,
+        vec![json!({ "$match": { &s.column: { "$exists": true, "$ne": null } } })],
+    ) else {
+        unreachable!("count builds a command")
+    };
+    let n = session.count(&q).await? as u64;
+    let mut a = Analysis::of_table(t);
+    let handling = if s.backup {
+        format!(
+            "copied with their _id to {} and verified before the field is removed",
+            ctx.backup_name(&t.name, Some(&s.column)).name
+        )
+    } else {
+        "NOT backed up (backup = false): the values are lost".into()
+    };
+    a.findings.push(Finding {
+        kind: FindingKind::RowsDestroyed,
+        count: n,
+        examples: vec![],
+        handling,
+        blocking: None,
+    });
+    Ok(a)
+}
+
+pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
+    let (t, _) = preflight::drop_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let name = &t.name.name;
+    let mut actions = Vec::new();
+    let fields = vec![s.column.clone()];
+    if s.backup {
+        let bak = ctx.backup_name(&t.name, Some(&s.column)).name;
+        let selection = vec![
+            json!({ "$match": { &s.column: { "$exists": true } } }),
+            json!({ "$project": with_markers(&fields) }),
+        ];
+        actions.extend(backup(
+            &ctx,
+            name,
+            selection,
+            &bak,
+            &format!("{name}.{} with its _id", s.column),
+            vec![restore(&bak, name, &fields)],
+        ));
+    }
+    let mut meta = meta_of(t);
+    meta.columns.retain(|c| c.name != s.column);
+    actions.push(schema_action(
+        &ctx,
+        t,
+        &meta,
+        format!("remove field {} from the schema of {name}", s.column),
+    ));
+    let unset = dml(Action::new(
+        ctx.step.index,
+        ActionKind::Dml,
+        format!("remove field {} from every document of {name}", s.column),
+        cmd(json!({ "update": name, "updates": [{ "q": { &s.column: { "$exists": true } }, "u": { "$unset": { &s.column: "" } }, "multi": true }], "bypassDocumentValidation": true })),
+    )
+    .destructive(), t);
+    actions.push(if s.backup {
+        unset.restored_by_backup()
+    } else {
+        unset
+    });
+    Ok(actions)
+}
+
+pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
+    let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let name = &t.name.name;
+    let rename = |from: &str, to: &str| {
+        cmd(
+            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true } }, "u": { "$rename": { from: to } }, "multi": true }], "bypassDocumentValidation": true }),
+        )
+    };
+    let mut meta = meta_of(t);
+    for c in meta.columns.iter_mut().filter(|c| c.name == s.column) {
+        c.name = s.to.clone();
+    }
+    for k in meta.primary_key.iter_mut().filter(|k| **k == s.column) {
+        *k = s.to.clone();
+    }
+    Ok(vec![
+        schema_action(
+            &ctx,
+            t,
+            &meta,
+            format!(
+                "rename field {} to {} in the schema of {name}",
+                s.column, s.to
+            ),
+        ),
+        dml(
+            Action::new(
+                ctx.step.index,
+                ActionKind::Dml,
+                format!(
+                    "rename field {} to {} in every document of {name}",
+                    s.column, s.to
+                ),
+                rename(&s.column, &s.to),
+            )
+            .with_inverse(rename(&s.to, &s.column)),
+            t,
+        ),
+    ])
+}
+
+fn nulls(column: &str) -> serde_json::Value {
+    json!({ column: null })
+}
+
+pub async fn analyze_set_not_null(
+    session: &crate::connection::Session,
+    ctx: StepContext<'_>,
+    s: &SetNotNull,
+) -> Result<Analysis> {
+    let (t, c) = match RULES.table_column(&ctx, &s.table, &s.column) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(x) => x,
+    };
+    let mut a = Analysis::of_table(t);
+    if !c.nullable {
+        a.warnings.push(format!(
+            "{}.{} is already required; nothing to do",
+            t.name, c.name
+        ));
+        return Ok(a);
+    }
+    let strata_core::Statement::Command(q) =
+        count(&t.name.name, vec![json!({ "$match": nulls(&s.column) })])
+    else {
+        unreachable!()
+    };
+    let n = session.count(&q).await? as u64;
+    let shown = if n > 0 {
+        examples(session, t, nulls(&s.column), &s.column).await?
+    } else {
+        vec![]
+    };
+    let mut finding = preflight::nulls_finding(t, &c.name, n, s.fill.as_ref(), shown);
+    if let Some(fill) = &s.fill {
+        finding.blocking = None;
+        finding.handling = format!("filled with {fill}; the _id of each is backed up and rollback puts the null or missing field back");
+    }
+    a.findings.push(finding);
+    Ok(a)
+}
+
+pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
+    let (t, c) = RULES
+        .table_column(&ctx, &s.table, &s.column)
+        .map_err(|m| ctx.error(m))?;
+    if !c.nullable {
+        return Ok(Vec::new());
+    }
+    let name = &t.name.name;
+    let mut actions = Vec::new();
+    match &s.fill {
+        Some(fill) => {
+            let bak = ctx.backup_name(&t.name, Some(&s.column)).name;
+            let fields = vec![s.column.clone()];
+            let selection = vec![
+                json!({ "$match": nulls(&s.column) }),
+                json!({ "$project": with_markers(&fields) }),
+            ];
+            actions.extend(backup(
+                &ctx,
+                name,
+                selection,
+                &bak,
+                &format!(
+                    "the documents of {name} where {} is null or missing",
+                    s.column
+                ),
+                vec![restore(&bak, name, &fields)],
+            ));
+            let value = bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(fill, c.portable) })
+                ["v"]
+                .clone();
+            actions.push(dml(
+                Action::new(
+                    ctx.step.index,
+                    ActionKind::Dml,
+                    format!("fill the null or missing {} of {name} with {fill}", s.column),
+                    cmd(json!({ "update": name, "updates": [{ "q": nulls(&s.column), "u": { "$set": { &s.column: value } }, "multi": true }], "bypassDocumentValidation": true })),
+                )
+                .restored_by_backup(), t,
+            ));
+        }
+        None => actions.push(strata_core::Action::check(
+            ctx.step.index,
+            ActionKind::Check,
+            format!("{name}.{} is never null or missing", s.column),
+            count(name, vec![json!({ "$match": nulls(&s.column) })]),
+            0,
+            format!(
+                "documents of {name} hold no {} and the step has no `fill`",
+                s.column
+            ),
+        )),
+    }
+    let mut meta = meta_of(t);
+    for m in meta.columns.iter_mut().filter(|m| m.name == s.column) {
+        m.nullable = false;
+    }
+    actions.push(schema_action(
+        &ctx,
+        t,
+        &meta,
+        format!("require {} in {name}", s.column),
+    ));
+    Ok(actions)
+}
+
+/// A change to a column's metadata only (nullability, recorded default).
+pub fn compile_attribute(
+    ctx: StepContext<'_>,
+    table: &QualifiedName,
+    column: &str,
+    what: &str,
+    change: impl Fn(&mut ColumnMeta),
+) -> Result<Vec<Action>> {
+    let (t, _): (&Table, _) = RULES
+        .table_column(&ctx, table, column)
+        .map_err(|m| ctx.error(m))?;
+    let mut meta = meta_of(t);
+    for m in meta.columns.iter_mut().filter(|m| m.name == column) {
+        change(m);
+    }
+    Ok(vec![schema_action(
+        &ctx,
+        t,
+        &meta,
+        format!("{what} {}.{column}", t.name),
+    )])
+}

@@ -1,0 +1,413 @@
+//! Steps → command documents on MongoDB. Every command is idempotent — creating what exists,
+//! dropping what is gone, `$out` and `$merge` copies, updates whose filter excludes what they
+//! already changed — so an interrupted action is simply run again.
+
+mod change_type;
+mod columns;
+mod data;
+mod keys;
+mod tables;
+
+use serde_json::{json, Value as Json};
+use strata_core::preflight::Rules;
+use strata_core::schema::{ConstraintKind, Snapshot, Table};
+use strata_core::{
+    Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind, VerifyCheck,
+};
+
+use crate::connection::Session;
+use crate::meta::{self, CollectionMeta, ColumnMeta, Relation};
+
+/// What MongoDB allows in names (a namespace is at most 255 bytes with its database).
+pub const RULES: Rules = Rules {
+    engine: "MongoDB",
+    max_name: 120,
+    name_in_bytes: true,
+    schemas: false,
+    row_ids: true,
+};
+
+/// Compiles one step.
+pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
+    match &ctx.step.kind {
+        StepKind::CreateTable(s) => tables::compile_create(ctx, s),
+        StepKind::DropTable(s) => tables::compile_drop(ctx, s),
+        StepKind::RenameTable(s) => tables::compile_rename(ctx, s),
+        StepKind::AddColumn(s) => columns::compile_add(ctx, s),
+        StepKind::DropColumn(s) => columns::compile_drop(ctx, s),
+        StepKind::RenameColumn(s) => columns::compile_rename(ctx, s),
+        StepKind::ChangeType(s) => change_type::compile(ctx, s),
+        StepKind::SetNotNull(s) => columns::compile_set_not_null(ctx, s),
+        StepKind::DropNotNull(s) => {
+            columns::compile_attribute(ctx, &s.table, &s.column, "allow null in", |c| {
+                c.nullable = true
+            })
+        }
+        StepKind::SetDefault(s) => {
+            columns::compile_attribute(ctx, &s.table, &s.column, "record a default for", |c| {
+                c.default = Some(s.value.clone())
+            })
+        }
+        StepKind::DropDefault(s) => columns::compile_attribute(
+            ctx,
+            &s.table,
+            &s.column,
+            "drop the recorded default of",
+            |c| c.default = None,
+        ),
+        StepKind::AddForeignKey(s) => keys::compile_add_foreign_key(ctx, s),
+        StepKind::DropForeignKey(s) => keys::compile_drop_foreign_key(ctx, s),
+        StepKind::AddIndex(s) => {
+            keys::compile_add_index(ctx, &s.table, &s.columns, &s.index_name(), s.unique)
+        }
+        StepKind::DropIndex(s) => keys::compile_drop_index(ctx, s),
+        StepKind::AddUnique(s) => {
+            keys::compile_add_index(ctx, &s.table, &s.columns, &s.constraint_name(), true)
+        }
+        StepKind::Backfill(s) => data::compile_backfill(ctx, s),
+        StepKind::Sql(s) => data::compile_command(ctx, s),
+        StepKind::Assert(s) => data::compile_assert(ctx, s),
+    }
+}
+
+/// Analyzes one step on the live data.
+pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis> {
+    let refused = |r: std::result::Result<&Table, String>| {
+        r.map_or_else(Analysis::refused, Analysis::of_table)
+    };
+    Ok(match &ctx.step.kind {
+        StepKind::CreateTable(s) => strata_core::preflight::create_table(&ctx, s, &RULES)
+            .err()
+            .map(Analysis::refused)
+            .unwrap_or_default(),
+        StepKind::DropTable(s) => return tables::analyze_drop(ctx, s),
+        StepKind::RenameTable(s) => refused(strata_core::preflight::rename_table(&ctx, s, &RULES)),
+        StepKind::AddColumn(s) => refused(strata_core::preflight::add_column(&ctx, s, &RULES)),
+        StepKind::DropColumn(s) => return columns::analyze_drop(session, ctx, s).await,
+        StepKind::RenameColumn(s) => {
+            refused(strata_core::preflight::rename_column(&ctx, s, &RULES))
+        }
+        StepKind::ChangeType(s) => return change_type::analyze(session, ctx, s).await,
+        StepKind::SetNotNull(s) => return columns::analyze_set_not_null(session, ctx, s).await,
+        StepKind::DropNotNull(s) => refused(
+            RULES
+                .table_column(&ctx, &s.table, &s.column)
+                .map(|(t, _)| t),
+        ),
+        StepKind::SetDefault(s) => defaults_note(refused(
+            RULES
+                .table_column(&ctx, &s.table, &s.column)
+                .map(|(t, _)| t),
+        )),
+        StepKind::DropDefault(s) => defaults_note(refused(
+            RULES
+                .table_column(&ctx, &s.table, &s.column)
+                .map(|(t, _)| t),
+        )),
+        StepKind::AddForeignKey(s) => return keys::analyze_add_foreign_key(session, ctx, s).await,
+        StepKind::DropForeignKey(s) => refused(
+            strata_core::preflight::drop_foreign_key(&ctx, s, &RULES)
+                .and_then(|_| RULES.table(&ctx, &s.table)),
+        ),
+        StepKind::AddIndex(s) => {
+            return keys::analyze_add_index(
+                session,
+                ctx,
+                &s.table,
+                &s.columns,
+                &s.index_name(),
+                s.unique,
+            )
+            .await
+        }
+        StepKind::DropIndex(s) => {
+            refused(strata_core::preflight::drop_index(&ctx, s, &RULES).map(|(t, _)| t))
+        }
+        StepKind::AddUnique(s) => {
+            return keys::analyze_add_index(
+                session,
+                ctx,
+                &s.table,
+                &s.columns,
+                &s.constraint_name(),
+                true,
+            )
+            .await
+        }
+        StepKind::Backfill(s) => return data::analyze_backfill(session, ctx, s).await,
+        StepKind::Sql(s) => data::analyze_command(s),
+        StepKind::Assert(s) => data::analyze_assert(s),
+    })
+}
+
+fn defaults_note(mut a: Analysis) -> Analysis {
+    if a.refusals.is_empty() {
+        a.warnings.push(
+            "MongoDB applies no defaults: strata records the default in its metadata only".into(),
+        );
+    }
+    a
+}
+
+/// A command statement.
+fn cmd(v: Json) -> Statement {
+    Statement::Command(v)
+}
+
+/// The parts of the definition `inspect` stored: collection options and strata's metadata.
+fn definition(t: &Table) -> Json {
+    t.definition
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or(Json::Null)
+}
+
+/// Whether strata already manages the collection.
+fn managed(t: &Table) -> bool {
+    !definition(t)["meta"].is_null()
+}
+
+/// The user's own validator: kept in strata's metadata, or the collection's current one.
+fn user_validator(t: &Table) -> Option<Json> {
+    let def = definition(t);
+    if managed(t) {
+        return def["meta"]["user_validator"]
+            .as_object()
+            .map(|o| Json::Object(o.clone()));
+    }
+    def["options"]["validator"]
+        .as_object()
+        .map(|o| Json::Object(o.clone()))
+}
+
+/// strata's metadata for the table as it stands in the snapshot.
+fn meta_of(t: &Table) -> CollectionMeta {
+    CollectionMeta {
+        columns: t
+            .columns
+            .iter()
+            .map(|c| ColumnMeta {
+                name: c.name.clone(),
+                ty: c.portable.unwrap_or(strata_core::PortableType::Json),
+                nullable: c.nullable,
+                default: c
+                    .default
+                    .as_deref()
+                    .map(|d| serde_json::from_str(d).unwrap_or(Json::String(d.to_owned()))),
+            })
+            .collect(),
+        primary_key: t.primary_key.clone(),
+        relations: t
+            .constraints
+            .iter()
+            .filter(|c| c.kind == ConstraintKind::ForeignKey)
+            .map(|c| {
+                serde_json::from_str(&c.definition).unwrap_or_else(|_| Relation {
+                    name: c.name.clone(),
+                    columns: c.columns.clone(),
+                    references: c
+                        .references
+                        .as_ref()
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default(),
+                    ref_columns: Vec::new(),
+                    on_delete: "no_action".into(),
+                })
+            })
+            .collect(),
+        user_validator: user_validator(t),
+    }
+}
+
+/// An action making `t`'s metadata and validator `new`; its inverse puts back what was.
+fn schema_action(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    new: &CollectionMeta,
+    description: String,
+) -> Action {
+    let name = &t.name.name;
+    let inverse = if managed(t) {
+        meta::set(name, Some(&meta_of(t)), None)
+    } else {
+        meta::set(name, None, user_validator(t).as_ref())
+    };
+    Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        description,
+        cmd(meta::set(name, Some(new), None)),
+    )
+    .with_inverse(cmd(inverse))
+    .outside_transaction()
+}
+
+/// The most documents an update may touch inside one transaction: MongoDB bounds a
+/// transaction's life (60 s by default) and size.
+pub const TRANSACTION_DOCUMENTS: u64 = 100_000;
+
+/// An `update` action on `t`: in one transaction with its journal entry where the server has
+/// transactions and the collection is small enough; otherwise journaled and idempotent.
+fn dml(action: Action, t: &Table) -> Action {
+    if t.rows <= TRANSACTION_DOCUMENTS {
+        action
+    } else {
+        action.outside_transaction()
+    }
+}
+
+/// `"$field"`.
+fn field(name: &str) -> String {
+    format!("${name}")
+}
+
+/// A projection of `fields` with, for each, whether the document lacked it.
+fn with_markers(fields: &[String]) -> Json {
+    let mut p = serde_json::Map::new();
+    for f in fields {
+        p.insert(f.clone(), json!(1));
+        p.insert(
+            format!("__strata_missing_{f}"),
+            json!({ "$eq": [{ "$type": field(f) }, "missing"] }),
+        );
+    }
+    Json::Object(p)
+}
+
+/// The `$merge` putting `fields` of the backup documents back into `target`: a field the
+/// document lacked is removed again.
+fn restore(bak: &str, target: &str, fields: &[String]) -> Json {
+    let mut set = serde_json::Map::new();
+    for f in fields {
+        set.insert(
+            f.clone(),
+            json!({ "$cond": [{ "$eq": [format!("$$new.__strata_missing_{f}"), true] }, "$$REMOVE", format!("$$new.{f}")] }),
+        );
+    }
+    json!({
+        "aggregate": bak,
+        "pipeline": [{ "$merge": { "into": target, "on": "_id", "whenMatched": [{ "$set": set }], "whenNotMatched": "discard" } }],
+        "bypassDocumentValidation": true
+    })
+}
+
+/// A backup: the documents `selection` yields from `source`, copied server-side to `bak`
+/// (`$out`), then verified document by document against a fresh run of the selection. The
+/// backup's inverse runs `restore` and drops the copy.
+fn backup(
+    ctx: &StepContext<'_>,
+    source: &str,
+    selection: Vec<Json>,
+    bak: &str,
+    what: &str,
+    restore: Vec<Json>,
+) -> Vec<Action> {
+    let step = ctx.step.index;
+    let mut copy = selection.clone();
+    copy.push(json!({ "$out": bak }));
+    let mut inverse = restore;
+    inverse.push(json!({ "drop": bak }));
+    let mut check = selection;
+    check.extend([
+        json!({ "$project": { "_id": 0, "d": "$$ROOT" } }),
+        json!({ "$lookup": { "from": bak, "localField": "d._id", "foreignField": "_id", "as": "b" } }),
+        json!({ "$match": { "$expr": { "$ne": ["$d", { "$arrayElemAt": ["$b", 0] }] } } }),
+        json!({ "$count": "n" }),
+    ]);
+    vec![
+        Action::new(
+            step,
+            ActionKind::Backup,
+            format!("back up {what} to {bak}"),
+            cmd(json!({ "aggregate": source, "pipeline": copy })),
+        )
+        .with_inverse(cmd(Json::Array(inverse)))
+        .creates_backup(bak)
+        .outside_transaction(),
+        Action::check(
+            step,
+            ActionKind::Verify,
+            format!("verify backup {bak} (every document)"),
+            cmd(json!({ "aggregate": source, "pipeline": check })),
+            0,
+            format!("the backup {bak} does not match {what}"),
+        ),
+    ]
+}
+
+/// One batch of an update, server-side: at most `size` documents matching `filter` get the
+/// fields of `set` (expressions over the document; a `$merge` on `_id` whose `whenMatched`
+/// pipeline sets them); the statement then counts the documents still matching, so the runner
+/// repeats it until none is left.
+fn batch(collection: &str, filter: &Json, set: Json, size: u32) -> Statement {
+    cmd(json!([
+        {
+            "aggregate": collection,
+            "pipeline": [
+                { "$match": filter }, { "$limit": size }, { "$project": { "_id": 1 } },
+                { "$merge": { "into": collection, "on": "_id", "whenMatched": [{ "$set": set }], "whenNotMatched": "discard" } }
+            ],
+            "bypassDocumentValidation": true
+        },
+        { "count": collection, "query": filter }
+    ]))
+}
+
+/// A count of the documents of `collection` that `pipeline` yields.
+fn count(collection: &str, mut pipeline: Vec<Json>) -> Statement {
+    pipeline.push(json!({ "$count": "n" }));
+    cmd(json!({ "aggregate": collection, "pipeline": pipeline }))
+}
+
+/// Up to five `key: value` examples of documents matching `filter`.
+async fn examples(session: &Session, t: &Table, filter: Json, value: &str) -> Result<Vec<String>> {
+    let key = t
+        .primary_key
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "_id".into());
+    let docs = session
+        .cursor(crate::bsonx::document(&json!({ "aggregate": t.name.name, "pipeline": [{ "$match": filter }, { "$limit": 5 }] }))?)
+        .await?;
+    Ok(docs
+        .iter()
+        .map(|d| {
+            let k = d.get(&key).map(|b| b.to_string()).unwrap_or_default();
+            let v = d
+                .get(value)
+                .map(|b| b.to_string())
+                .unwrap_or_else(|| "missing".into());
+            format!("{key}={k}: {v}")
+        })
+        .collect())
+}
+
+/// `strata verify`: every recorded relation holds for every document.
+pub async fn verify_relations(session: &Session, snapshot: &Snapshot) -> Result<Vec<VerifyCheck>> {
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for t in snapshot.tables.values() {
+        for r in meta_of(t).relations {
+            checked += 1;
+            let Statement::Command(c) = count(
+                &t.name.name,
+                keys::orphans(&r.columns, &r.references, &r.ref_columns),
+            ) else {
+                continue;
+            };
+            let n = session.count(&c).await?;
+            if n > 0 {
+                broken.push(format!("{}.{} ({n} documents)", t.name, r.name));
+            }
+        }
+    }
+    Ok(vec![VerifyCheck {
+        check: "recorded relations hold for every document (MongoDB does not enforce them)".into(),
+        ok: broken.is_empty(),
+        detail: if broken.is_empty() {
+            format!("{checked} relations checked")
+        } else {
+            format!("orphans: {}", broken.join(", "))
+        },
+    }])
+}

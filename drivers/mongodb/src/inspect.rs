@@ -1,0 +1,167 @@
+//! Reading collections, strata's metadata, validators and indexes into a `Snapshot`. A
+//! collection strata never managed gets its columns inferred from a sample of documents.
+
+use std::collections::BTreeMap;
+
+use mongodb::bson::{doc, Bson, Document};
+use strata_core::schema::{Column, Constraint, ConstraintKind, Index, Snapshot, Table};
+use strata_core::{PortableType, QualifiedName, Result, HISTORY_TABLE};
+
+use crate::connection::{number, Session};
+use crate::meta::{bson_type, CollectionMeta, SCHEMA};
+use crate::{bsonx, lock};
+
+/// Collections strata keeps for itself.
+pub fn internal(name: &str) -> bool {
+    name == HISTORY_TABLE || name == SCHEMA || name == lock::LOCKS || name.starts_with("system.")
+}
+
+fn infer(value: &Bson) -> Option<PortableType> {
+    Some(match value {
+        Bson::Boolean(_) => PortableType::Bool,
+        Bson::Int32(_) => PortableType::Int32,
+        Bson::Int64(_) => PortableType::Int64,
+        Bson::Double(_) => PortableType::Float64,
+        Bson::Decimal128(_) => PortableType::Decimal {
+            precision: 34,
+            scale: 0,
+        },
+        Bson::String(_) => PortableType::Text,
+        Bson::Binary(_) => PortableType::Bytes,
+        Bson::DateTime(_) => PortableType::TimestampTz,
+        Bson::Document(_) | Bson::Array(_) => PortableType::Json,
+        _ => return None,
+    })
+}
+
+/// The metadata of every managed collection, by name.
+pub async fn metas(session: &Session) -> Result<BTreeMap<String, CollectionMeta>> {
+    let mut out = BTreeMap::new();
+    for d in session.all(SCHEMA).await? {
+        let (Ok(name), Some(meta)) = (d.get_str("_id"), d.get_document("meta").ok()) else {
+            continue;
+        };
+        if let Ok(meta) = serde_json::from_value::<CollectionMeta>(bsonx::json(meta.clone())) {
+            out.insert(name.to_owned(), meta);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn inspect(session: &Session) -> Result<Snapshot> {
+    let metas = metas(session).await?;
+    let listed = session
+        .cursor(doc! { "listCollections": 1, "filter": { "type": "collection" } })
+        .await?;
+    let mut snapshot = Snapshot::default();
+    for c in listed {
+        let Ok(name) = c.get_str("name") else {
+            continue;
+        };
+        if internal(name) {
+            continue;
+        }
+        let options = c.get_document("options").cloned().unwrap_or_default();
+        let meta = metas.get(name);
+        let mut t = Table::new(QualifiedName::new(name));
+        match meta {
+            Some(meta) => {
+                t.primary_key = meta.primary_key.clone();
+                for (i, m) in meta.columns.iter().enumerate() {
+                    t.columns.push(Column {
+                        name: m.name.clone(),
+                        position: i as u32 + 1,
+                        native_type: bson_type(m.ty).unwrap_or("any").to_owned(),
+                        portable: Some(m.ty),
+                        nullable: m.nullable,
+                        default: m.default.as_ref().map(|d| d.to_string()),
+                        identity: None,
+                        definition: None,
+                    });
+                }
+                for r in &meta.relations {
+                    t.constraints.push(Constraint {
+                        name: r.name.clone(),
+                        kind: ConstraintKind::ForeignKey,
+                        columns: r.columns.clone(),
+                        references: Some(QualifiedName::new(r.references.clone())),
+                        definition: serde_json::to_string(r).unwrap_or_default(),
+                        validated: true,
+                    });
+                }
+            }
+            None => {
+                let sample = session
+                    .cursor(doc! { "aggregate": name, "pipeline": [{ "$limit": 100 }] })
+                    .await?;
+                let mut seen: Vec<(String, Option<PortableType>)> = Vec::new();
+                for d in &sample {
+                    for (k, v) in d.iter().filter(|(k, _)| k.as_str() != "_id") {
+                        match seen.iter_mut().find(|(n, _)| n == k) {
+                            Some((_, ty @ None)) => *ty = infer(v),
+                            Some(_) => {}
+                            None => seen.push((k.clone(), infer(v))),
+                        }
+                    }
+                }
+                for (i, (name, ty)) in seen.into_iter().enumerate() {
+                    t.columns.push(Column {
+                        position: i as u32 + 1,
+                        native_type: ty.and_then(bson_type).unwrap_or("any").to_owned(),
+                        portable: ty,
+                        nullable: true,
+                        default: None,
+                        identity: None,
+                        definition: None,
+                        name,
+                    });
+                }
+            }
+        }
+        if let Ok(v) = options.get_document("validator") {
+            t.constraints.push(Constraint {
+                name: "$jsonSchema".into(),
+                kind: ConstraintKind::Check,
+                columns: Vec::new(),
+                references: None,
+                definition: bsonx::json(v.clone()).to_string(),
+                validated: true,
+            });
+        }
+        for spec in session.cursor(doc! { "listIndexes": name }).await? {
+            let index = spec.get_str("name").unwrap_or_default().to_owned();
+            if index == "_id_" {
+                continue;
+            }
+            let columns = spec
+                .get_document("key")
+                .map(|k| k.keys().cloned().collect())
+                .unwrap_or_default();
+            let mut definition: Document = spec.clone();
+            definition.remove("v");
+            definition.remove("ns");
+            t.indexes.push(Index {
+                name: index,
+                columns,
+                unique: spec.get_bool("unique").unwrap_or(false),
+                definition: bsonx::json(definition).to_string(),
+                valid: true,
+            });
+        }
+        t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let counted = session.command(doc! { "count": name }).await?;
+        t.rows = number(counted.get("n")).unwrap_or(0) as u64;
+        if let Ok(stats) = session.command(doc! { "collStats": name }).await {
+            t.size_bytes = (number(stats.get("size")).unwrap_or(0)
+                + number(stats.get("totalIndexSize")).unwrap_or(0))
+            .max(0) as u64;
+        }
+        let meta_json = meta.map(|m| serde_json::to_value(m).unwrap_or_default());
+        t.definition = Some(
+            serde_json::json!({ "options": bsonx::json(options), "meta": meta_json }).to_string(),
+        );
+        snapshot.tables.insert(name.to_owned(), t);
+    }
+    snapshot.link_references();
+    Ok(snapshot)
+}

@@ -1,0 +1,185 @@
+//! # strata-mongodb
+//!
+//! The MongoDB driver for strata (server 5.0 and later), registered as `mongodb`
+//! (`mongodb://host:27017/database`); link it with `use strata_mongodb as _;`.
+//!
+//! The portable vocabulary on documents: a table is a collection, a column a field, NOT NULL
+//! `required` plus a `bsonType` without null in a `$jsonSchema` validator strata owns and
+//! merges with the user's; a type change a pipeline update with `$convert`, counted first; a
+//! foreign key a relation strata records and checks with `$lookup` (the server does not
+//! enforce it: capability `enforced_foreign_keys = false`); an index `createIndexes`.
+//! Backups are server-side `$out` copies, verified document by document with `$lookup`;
+//! restores are `$merge`s. Every command strata sends is idempotent, so a run that died
+//! anywhere is completed by repeating the journaled action it was in.
+#![forbid(unsafe_code)]
+
+mod bsonx;
+pub mod compile;
+mod connection;
+mod history;
+mod inspect;
+mod lock;
+mod meta;
+mod rows;
+pub mod testing;
+
+use async_trait::async_trait;
+use strata_core::history::HistoryRecord;
+use strata_core::registry::{CreateFuture, DriverRegistration};
+use strata_core::schema::Snapshot;
+use strata_core::{
+    Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Row,
+    Statement, StepContext, VerifyCheck,
+};
+
+use connection::Session;
+
+/// The driver's registered name.
+pub const NAME: &str = "mongodb";
+
+/// What MongoDB can do, as strata uses it (on a replica set; on a standalone server, which
+/// has no multi-document transactions, the driver's `capabilities()` says so).
+pub const CAPABILITIES: Capabilities = Capabilities {
+    transactional_ddl: false,
+    transactional_dml: true,
+    online_index: true,
+    enforced_foreign_keys: false,
+    advisory_lock: false,
+    preserves_column_order: true,
+    schemas: false,
+    deferred_fk_validation: false,
+    column_defaults: false,
+};
+
+strata_core::inventory::submit! {
+    DriverRegistration::new(NAME, &["mongodb", "mongodb+srv"], CAPABILITIES, connect)
+}
+
+fn connect(url: String) -> CreateFuture {
+    Box::pin(async move { Ok(Box::new(MongoDriver::connect(&url).await?) as Box<dyn Driver>) })
+}
+
+/// The MongoDB driver: one client, one database.
+pub struct MongoDriver {
+    session: Session,
+    lease: lock::Lease,
+}
+
+impl MongoDriver {
+    /// Connects to `url`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Ok(MongoDriver {
+            session: Session::connect(url).await?,
+            lease: lock::Lease::new(),
+        })
+    }
+
+    fn command<'a>(&self, statement: &'a Statement) -> Result<&'a serde_json::Value> {
+        match statement {
+            Statement::Command(c) => Ok(c),
+            Statement::Sql(_) => Err(self.not_supported("SQL statements")),
+        }
+    }
+
+    async fn table(&self, name: &QualifiedName) -> Result<strata_core::schema::Table> {
+        self.inspect()
+            .await?
+            .tables
+            .remove(&name.to_string())
+            .ok_or_else(|| Error::Usage(format!("collection \"{name}\" does not exist")))
+    }
+}
+
+#[async_trait]
+impl Driver for MongoDriver {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        // Multi-document transactions need a replica set (or a sharded cluster).
+        Capabilities {
+            transactional_dml: self.session.replica_set,
+            ..CAPABILITIES
+        }
+    }
+
+    async fn server_version(&self) -> Result<String> {
+        Ok(self.session.version.clone())
+    }
+
+    fn native_type(&self, ty: PortableType) -> String {
+        meta::bson_type(ty).unwrap_or("any").to_owned()
+    }
+
+    async fn inspect(&self) -> Result<Snapshot> {
+        inspect::inspect(&self.session).await
+    }
+
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        compile::analyze(&self.session, ctx).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile::compile(ctx)
+    }
+
+    async fn execute(&self, statement: &Statement) -> Result<u64> {
+        self.session.execute(self.command(statement)?).await
+    }
+
+    async fn query_count(&self, statement: &Statement) -> Result<i64> {
+        self.session.count(self.command(statement)?).await
+    }
+
+    async fn begin(&self) -> Result<()> {
+        if !self.session.replica_set {
+            return Err(self.not_supported("multi-document transactions on a standalone server"));
+        }
+        self.session.begin().await
+    }
+
+    async fn commit(&self) -> Result<()> {
+        self.session.commit().await
+    }
+
+    async fn rollback_transaction(&self) -> Result<()> {
+        self.session.abort().await
+    }
+
+    async fn ensure_history(&self) -> Result<()> {
+        history::ensure(&self.session).await
+    }
+
+    async fn history(&self) -> Result<Vec<HistoryRecord>> {
+        history::read(&self.session).await
+    }
+
+    async fn record(&self, record: &HistoryRecord) -> Result<()> {
+        history::write(&self.session, record).await
+    }
+
+    fn lock_name(&self) -> String {
+        self.lease.name(&self.session)
+    }
+
+    async fn try_lock(&self) -> Result<bool> {
+        self.lease.try_lock(&self.session).await
+    }
+
+    async fn unlock(&self) -> Result<()> {
+        self.lease.unlock(&self.session).await
+    }
+
+    async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
+        rows::read(&self.session, &self.table(table).await?).await
+    }
+
+    async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
+        rows::write(&self.session, &self.table(table).await?, rows).await
+    }
+
+    async fn verify(&self) -> Result<Vec<VerifyCheck>> {
+        compile::verify_relations(&self.session, &self.inspect().await?).await
+    }
+}

@@ -1,0 +1,109 @@
+//! `add_index` on MySQL: `ALTER TABLE … ADD INDEX … ALGORITHM=INPLACE, LOCK=NONE` when
+//! online (the default), falling back to a locking build if the server refuses. For a unique
+//! index duplicates are counted first. Rollback drops the index.
+
+use strata_core::schema::Table;
+use strata_core::steps::AddIndex;
+use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
+
+use super::{index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE};
+use crate::sql::{ident, idents, table as qtable};
+
+fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a Table> {
+    strata_core::preflight::add_index(ctx, s, &super::RULES)
+}
+
+/// Counts the keys of `columns` held by more than one row, with examples.
+pub(super) async fn duplicates(
+    counter: &Counter<'_>,
+    t: &Table,
+    columns: &[String],
+) -> Result<Finding> {
+    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
+    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    let grouped = format!(
+        "FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1",
+        qtable(&t.name),
+        present.join(" AND "),
+        cols.join(", ")
+    );
+    // A grouping, not a filter: it cannot join the fused scan, so it runs once, in the real pass.
+    let n = if counter.is_recording() {
+        0
+    } else {
+        counter
+            .source
+            .count(&format!("SELECT COUNT(*) FROM (SELECT 1 {grouped}) d"))
+            .await? as u64
+    };
+    let examples = if n > 0 {
+        counter
+            .source
+            .texts(&format!(
+                "SELECT CONCAT(CONCAT_WS(', ', {}), ' (', COUNT(*), ' rows)') {grouped} LIMIT 5",
+                cols.join(", ")
+            ))
+            .await?
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(strata_core::preflight::duplicates_finding(
+        t, columns, n, examples,
+    ))
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &AddIndex,
+) -> Result<Analysis> {
+    let t = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    let mut a = sized(t);
+    if s.unique {
+        a.findings.push(duplicates(counter, t, &s.columns).await?);
+    }
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
+    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let name = s.index_name();
+    let unique = if s.unique { "UNIQUE " } else { "" };
+    let tbl = qtable(&t.name);
+    let description = format!(
+        "create {unique}index {name} on {}({})",
+        t.name,
+        s.columns.join(", ")
+    );
+    let (description, clause) = if s.online {
+        (online(description), ONLINE)
+    } else {
+        (description, "")
+    };
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        description,
+        Statement::Sql(format!(
+            "ALTER TABLE {tbl} ADD {unique}INDEX {} ({}){clause}",
+            ident(&name),
+            idents(&s.columns)
+        )),
+    )
+    .outside_transaction()
+    .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
+    .with_inverse(Statement::Sql(format!(
+        "ALTER TABLE {tbl} DROP INDEX {}",
+        ident(&name)
+    )))
+    .with_undo_probe(Statement::Sql(index_absent(
+        &t.name.name,
+        &name,
+    )))])
+}

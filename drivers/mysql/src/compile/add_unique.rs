@@ -1,0 +1,57 @@
+//! `add_unique` on MySQL: duplicates counted first; `ADD CONSTRAINT … UNIQUE` (a unique
+//! index, built online). Rollback drops it.
+
+use strata_core::steps::AddUnique;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::add_index::duplicates;
+use super::{index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE};
+use crate::sql::{ident, idents, table as qtable};
+
+fn check<'a>(ctx: &StepContext<'a>, s: &AddUnique) -> Checked<&'a strata_core::schema::Table> {
+    strata_core::preflight::add_unique(ctx, s, &super::RULES)
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &AddUnique,
+) -> Result<Analysis> {
+    let t = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    let mut a = sized(t);
+    a.findings.push(duplicates(counter, t, &s.columns).await?);
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
+    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let name = s.constraint_name();
+    let tbl = qtable(&t.name);
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        online(format!(
+            "add unique constraint {name} on {}({})",
+            t.name,
+            s.columns.join(", ")
+        )),
+        Statement::Sql(format!(
+            "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({}){ONLINE}",
+            ident(&name),
+            idents(&s.columns)
+        )),
+    )
+    .outside_transaction()
+    .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
+    .with_inverse(Statement::Sql(format!(
+        "ALTER TABLE {tbl} DROP INDEX {}",
+        ident(&name)
+    )))
+    .with_undo_probe(Statement::Sql(index_absent(
+        &t.name.name,
+        &name,
+    )))])
+}

@@ -1,0 +1,399 @@
+//! `change_type` on MySQL, through a shadow column, because an in-place `MODIFY` can lose
+//! data: back up `(primary key, column)`; add the shadow column of the new type; copy the
+//! converted values into it in batches; verify every value against its backed-up original;
+//! then, with writes held off (`LOCK TABLES … WRITE`), copy what was written meanwhile and swap
+//! the columns in one `ALTER`. Rollback converts the column back (`MODIFY`) and restores every
+//! backed-up value exactly.
+//!
+//! MySQL has no "try cast": a value is *incompatible* when a predicate per source and target
+//! type says the conversion would fail or change it (see [`incompatible`]).
+
+use strata_core::schema::{Column, Table};
+use strata_core::steps::{ChangeType, OnIncompatible};
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, Statement,
+    StepContext,
+};
+
+use super::{
+    backup, column_absent, column_dependents, column_exists, examples, online, refused,
+    select_keyed, sized, Checked, Counter, ONLINE,
+};
+use crate::sql::{ident, join_on, literal, string, table as qtable};
+use crate::types;
+
+const INTEGER: &str = "^[+-]?[0-9]+$";
+const NUMBER: &str = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";
+const UUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+fn range(t: PortableType) -> (&'static str, &'static str) {
+    match t {
+        PortableType::Int16 => ("-32768", "32767"),
+        PortableType::Int32 => ("-2147483648", "2147483647"),
+        _ => ("-9223372036854775808", "9223372036854775807"),
+    }
+}
+
+/// A predicate true when value `v` of `from` will not convert to `to`, or would change.
+pub fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
+    let source = from.portable;
+    let textual = types::is_textual(&from.native_type);
+    let numeric = source.is_some_and(|s| s.is_numeric() || s == PortableType::Bool);
+    let trimmed = format!("TRIM({v})");
+    let rule = match to {
+        PortableType::Text | PortableType::Bytes => "FALSE".to_owned(),
+        PortableType::String { len } => format!("CHAR_LENGTH(CAST({v} AS CHAR)) > {len}"),
+        t if t.is_integer() => {
+            let (lo, hi) = range(t);
+            if textual {
+                format!("NOT ({trimmed} REGEXP {}) OR CAST({trimmed} AS DECIMAL(65,0)) NOT BETWEEN {lo} AND {hi}", string(INTEGER))
+            } else if numeric {
+                format!("{v} <> TRUNCATE({v}, 0) OR {v} NOT BETWEEN {lo} AND {hi}")
+            } else {
+                "TRUE".into()
+            }
+        }
+        PortableType::Float32 | PortableType::Float64 => {
+            if textual {
+                format!("NOT ({trimmed} REGEXP {})", string(NUMBER))
+            } else if numeric {
+                "FALSE".into()
+            } else {
+                "TRUE".into()
+            }
+        }
+        PortableType::Decimal { precision, scale } => {
+            let limit = format!("1e{}", precision - scale);
+            let value = if textual { format!("CAST({trimmed} AS DECIMAL(65,30))") } else { format!("CAST({v} AS DECIMAL(65,30))") };
+            let shape = if textual { format!("NOT ({trimmed} REGEXP {}) OR ", string(NUMBER)) } else if numeric { String::new() } else { "TRUE OR ".into() };
+            format!("{shape}ABS({value}) >= {limit} OR ROUND({value}, {scale}) <> {value}")
+        }
+        PortableType::Bool => {
+            if textual {
+                format!("LOWER({trimmed}) NOT IN ('0', '1', 'true', 'false')")
+            } else if numeric {
+                format!("{v} NOT IN (0, 1)")
+            } else {
+                "TRUE".into()
+            }
+        }
+        PortableType::Uuid => format!("NOT (CAST({v} AS CHAR) REGEXP {})", string(UUID)),
+        PortableType::Json => format!("NOT JSON_VALID(CAST({v} AS CHAR))"),
+        PortableType::Date => match source {
+            Some(PortableType::Timestamp | PortableType::TimestampTz) => format!("TIME({v}) <> '00:00:00'"),
+            _ => format!("STR_TO_DATE({v}, '%Y-%m-%d') IS NULL OR DATE_FORMAT(STR_TO_DATE({v}, '%Y-%m-%d'), '%Y-%m-%d') <> {trimmed}"),
+        },
+        PortableType::Timestamp | PortableType::TimestampTz => match source {
+            Some(PortableType::Date | PortableType::Timestamp | PortableType::TimestampTz) => "FALSE".into(),
+            _ => format!(
+                "COALESCE(STR_TO_DATE(REPLACE({trimmed}, 'T', ' '), '%Y-%m-%d %H:%i:%s.%f'), STR_TO_DATE(REPLACE({trimmed}, 'T', ' '), '%Y-%m-%d %H:%i:%s'), STR_TO_DATE({trimmed}, '%Y-%m-%d')) IS NULL"
+            ),
+        },
+        PortableType::Time => format!("COALESCE(STR_TO_DATE({trimmed}, '%H:%i:%s.%f'), STR_TO_DATE({trimmed}, '%H:%i:%s')) IS NULL"),
+        _ => "TRUE".into(),
+    };
+    format!("({v} IS NOT NULL AND ({rule}))")
+}
+
+/// The converted value of a compatible `v`.
+fn convert(v: &str, from: &Column, to: PortableType) -> String {
+    let textual = types::is_textual(&from.native_type);
+    let t = if textual {
+        format!("TRIM({v})")
+    } else {
+        v.to_owned()
+    };
+    match to {
+        i if i.is_integer() => format!("CAST({t} AS SIGNED)"),
+        PortableType::Decimal { precision, scale } => {
+            format!("CAST({t} AS DECIMAL({precision},{scale}))")
+        }
+        PortableType::Float32 | PortableType::Float64 => format!("CAST({t} AS DOUBLE)"),
+        PortableType::Bool if textual => format!(
+            "CASE LOWER({t}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE CAST({t} AS SIGNED) END"
+        ),
+        PortableType::Timestamp | PortableType::TimestampTz if textual => {
+            format!("REPLACE({t}, 'T', ' ')")
+        }
+        _ => v.to_owned(),
+    }
+}
+
+/// The value a row must hold after the conversion, from its original `v`.
+fn expected(v: &str, from: &Column, s: &ChangeType) -> String {
+    let converted = match s.using.as_ref().and_then(|u| u.mysql.as_deref()) {
+        Some(expr) => format!("({expr})"),
+        None => convert(v, from, s.to),
+    };
+    match s.on_incompatible {
+        OnIncompatible::Fail => converted,
+        OnIncompatible::SetNull => format!(
+            "CASE WHEN {} THEN NULL ELSE {converted} END",
+            incompatible(v, from, s.to)
+        ),
+        OnIncompatible::UseDefault => {
+            format!(
+                "CASE WHEN {} THEN {} ELSE {converted} END",
+                incompatible(v, from, s.to),
+                literal(s.default.as_ref().expect("validated"))
+            )
+        }
+    }
+}
+
+/// `a` equals `b` for values of `to` (floats within their precision).
+fn same(a: &str, b: &str, to: PortableType) -> String {
+    match to {
+        PortableType::Float32 => format!(
+            "(({a} IS NULL AND {b} IS NULL) OR ABS({a} - {b}) <= 1e-6 * GREATEST(1, ABS({b})))"
+        ),
+        _ => format!("({a} <=> {b})"),
+    }
+}
+
+/// The `DEFAULT …` clause of a column definition, if any.
+fn default_of(c: &Column) -> Option<String> {
+    let def = c.definition.as_deref()?;
+    let start = def.find(" DEFAULT ")? + " DEFAULT ".len();
+    let rest = &def[start..];
+    let end = [
+        " ON UPDATE ",
+        " COMMENT ",
+        " CHECK ",
+        " AUTO_INCREMENT",
+        " INVISIBLE",
+    ]
+    .iter()
+    .filter_map(|k| rest.find(k))
+    .min()
+    .unwrap_or(rest.len());
+    let value = rest[..end].trim();
+    (value != "NULL").then(|| value.to_owned())
+}
+
+struct Conversion<'a> {
+    table: &'a Table,
+    column: &'a Column,
+}
+
+fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
+    let (t, c) = strata_core::preflight::change_type(ctx, s, &super::RULES, "mysql")?;
+    if t.primary_key.contains(&c.name) {
+        return Err(format!("column \"{}\" is part of the primary key; strata does not convert key columns on MySQL", c.name));
+    }
+    if let Some(fk) = t
+        .constraints
+        .iter()
+        .find(|k| k.references.is_some() && k.columns.contains(&c.name))
+    {
+        return Err(format!(
+            "column \"{}\" is part of foreign key {}; drop it first with drop_foreign_key",
+            c.name, fk.name
+        ));
+    }
+    Ok(Conversion {
+        table: t,
+        column: c,
+    })
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &ChangeType,
+) -> Result<Analysis> {
+    let conv = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(c) => c,
+    };
+    let (t, c) = (conv.table, conv.column);
+    let mut a = sized(t);
+    if c.portable == Some(s.to) {
+        a.warnings.push(format!(
+            "column \"{}\" is already {}; nothing to do",
+            c.name, s.to
+        ));
+        return Ok(a);
+    }
+    let dependents = column_dependents(counter.source, t, &c.name).await?;
+    if !dependents.is_empty() {
+        return Ok(refused(format!(
+            "{} depend on column \"{}\"; drop them first",
+            dependents.join(", "),
+            c.name
+        )));
+    }
+    if s.using.is_some() {
+        a.warnings.push("a custom `using` expression is checked by the server while copying; a value it cannot convert stops the migration".into());
+        return Ok(a);
+    }
+    let predicate = incompatible(&format!("c.{}", ident(&c.name)), c, s.to);
+    let n = counter.count(t, &predicate).await?;
+    let shown = if n > 0 {
+        examples(
+            counter.source,
+            t,
+            &format!("c.{}", ident(&c.name)),
+            &predicate,
+        )
+        .await?
+    } else {
+        vec![]
+    };
+    let (handling, blocking) = s.on_incompatible.describe(
+        n,
+        &format!("{}.{}", t.name, c.name),
+        &s.to.to_string(),
+        s.default.as_ref(),
+    );
+    a.findings.push(Finding {
+        kind: FindingKind::Incompatible,
+        count: n,
+        examples: shown,
+        handling,
+        blocking,
+    });
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+    let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let (t, c) = (conv.table, conv.column);
+    if c.portable == Some(s.to) {
+        return Ok(Vec::new());
+    }
+    let original = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+    let step = ctx.step.index;
+    let (tbl, col, name) = (qtable(&t.name), ident(&c.name), t.name.name.as_str());
+    let target = types::native(s.to);
+    let shadow_name = strata_core::steps::fit_identifier(&format!(
+        "strata_tmp_{}_{}",
+        ctx.migration.version, step
+    ));
+    let shadow = ident(&shadow_name);
+    let bak = ctx.backup_name(&t.name, Some(&c.name));
+    let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
+    let mut actions = backup(
+        &ctx,
+        &bak,
+        &select,
+        &columns,
+        &format!("{}.{} with its keys", t.name, c.name),
+        format!(
+            "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = b.{col}",
+            qtable(&bak),
+            join_on("t", "b", &t.primary_key)
+        ),
+    );
+    let live = |alias: &str| format!("{alias}{col}");
+    if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
+        actions.push(Action::check(
+            step,
+            ActionKind::Check,
+            format!(
+                "no value of {}.{} fails to convert to {}",
+                t.name, c.name, s.to
+            ),
+            Statement::Sql(format!(
+                "SELECT COUNT(*) FROM {tbl} c WHERE {}",
+                incompatible(&live("c."), c, s.to)
+            )),
+            0,
+            format!(
+                "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
+                t.name, c.name, s.to
+            ),
+        ));
+    }
+    actions.push(
+        Action::new(
+            step,
+            ActionKind::Ddl,
+            online(format!(
+                "add the shadow column {shadow_name} ({target}) to {}",
+                t.name
+            )),
+            Statement::Sql(format!(
+                "ALTER TABLE {tbl} ADD COLUMN {shadow} {target} NULL AFTER {col}{ONLINE}"
+            )),
+        )
+        .outside_transaction()
+        .with_probe(Statement::Sql(column_exists(name, &shadow_name)))
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} DROP COLUMN {shadow}"
+        )))
+        .with_undo_probe(Statement::Sql(column_absent(name, &shadow_name))),
+    );
+    let value = expected(&live(""), c, s);
+    let pending = match s.on_incompatible {
+        OnIncompatible::UseDefault => format!("{shadow} IS NULL AND {col} IS NOT NULL"),
+        _ => format!(
+            "{shadow} IS NULL AND {col} IS NOT NULL AND NOT {}",
+            incompatible(&live(""), c, s.to)
+        ),
+    };
+    let copy = format!("UPDATE {tbl} SET {shadow} = {value} WHERE {pending}");
+    actions.push(
+        Action::new(
+            step,
+            ActionKind::Backfill,
+            format!(
+                "copy the converted values of {}.{} into {shadow_name}, in batches of 1000",
+                t.name, c.name
+            ),
+            Statement::Sql(format!("{copy} LIMIT 1000")),
+        )
+        .restored_by_backup(),
+    );
+    actions.push(Action::check(
+        step,
+        ActionKind::Verify,
+        format!(
+            "verify every converted value of {}.{} against its original",
+            t.name, c.name
+        ),
+        Statement::Sql(format!(
+            "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE NOT {}",
+            qtable(&bak),
+            join_on("c", "b", &t.primary_key),
+            same(
+                &format!("c.{shadow}"),
+                &expected(&format!("b.{col}"), c, s),
+                s.to
+            )
+        )),
+        0,
+        format!(
+            "{shadow_name} does not hold the converted values of {}.{}",
+            t.name, c.name
+        ),
+    ));
+    let mut definition = format!(
+        "{shadow} {col} {target}{}",
+        if c.nullable { " NULL" } else { " NOT NULL" }
+    );
+    if let Some(d) = default_of(c) {
+        definition.push_str(&format!(" DEFAULT {d}"));
+    }
+    let mut swap = vec![
+        format!("DROP COLUMN {col}"),
+        format!("CHANGE COLUMN {definition}"),
+    ];
+    swap.extend(super::drop_column::restore_indexes(t, &c.name));
+    actions.push(
+        Action::new(
+            step,
+            ActionKind::Ddl,
+            format!("swap {shadow_name} in for {}.{} (writes wait while the rows written meanwhile are copied)", t.name, c.name),
+            Statement::Sql(format!(
+                "LOCK TABLES {tbl} WRITE;\n{copy};\nALTER TABLE {tbl} {};\nUNLOCK TABLES",
+                swap.join(", ")
+            )),
+        )
+        .destructive()
+        .outside_transaction()
+        .with_probe(Statement::Sql(column_absent(name, &shadow_name)))
+        .with_inverse(Statement::Sql(format!("ALTER TABLE {tbl} MODIFY COLUMN {original}"))),
+    );
+    Ok(actions)
+}

@@ -1,0 +1,74 @@
+//! `create_table` on MySQL. Rollback drops the table, and refuses while it holds rows.
+
+use strata_core::steps::CreateTable;
+use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
+
+use super::{refused, table_absent, table_exists, Checked};
+use crate::sql::{ident, idents, literal, table as qtable};
+use crate::types;
+
+fn check(ctx: &StepContext<'_>, s: &CreateTable) -> Checked<()> {
+    strata_core::preflight::create_table(ctx, s, &super::RULES)
+}
+
+pub fn analyze(ctx: StepContext<'_>, s: &CreateTable) -> Analysis {
+    check(&ctx, s).err().map(refused).unwrap_or_default()
+}
+
+/// `DEFAULT x`, or `DEFAULT (x)` for the types MySQL gives only expression defaults.
+pub fn default_clause(ty: PortableType, value: &serde_json::Value) -> String {
+    match ty {
+        PortableType::Text | PortableType::Bytes | PortableType::Json => {
+            format!(" DEFAULT ({})", literal(value))
+        }
+        _ => format!(" DEFAULT {}", literal(value)),
+    }
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
+    check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let mut defs: Vec<String> = s
+        .columns
+        .iter()
+        .map(|c| {
+            let mut d = format!("{} {}", ident(&c.name), types::native(c.ty));
+            d.push_str(if !c.nullable || c.primary_key {
+                " NOT NULL"
+            } else {
+                " NULL"
+            });
+            if let Some(v) = &c.default {
+                d.push_str(&default_clause(c.ty, v));
+            }
+            d
+        })
+        .collect();
+    let pk: Vec<&str> = s
+        .columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !pk.is_empty() {
+        defs.push(format!("PRIMARY KEY ({})", idents(&pk)));
+    }
+    for c in s.columns.iter().filter(|c| c.unique) {
+        let name = strata_core::steps::fit_identifier(&format!("{}_{}_key", s.table.name, c.name));
+        defs.push(format!("UNIQUE KEY {} ({})", ident(&name), ident(&c.name)));
+    }
+    let tbl = qtable(&s.table);
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("create table {}", s.table),
+        Statement::Sql(format!("CREATE TABLE {tbl} (\n  {}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", defs.join(",\n  "))),
+    )
+    .outside_transaction()
+    .with_probe(Statement::Sql(table_exists(&s.table.name)))
+    .with_inverse(Statement::Sql(format!("DROP TABLE {tbl}")))
+    .with_undo_probe(Statement::Sql(table_absent(&s.table.name)))
+    .with_undo_guard(
+        Statement::Sql(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {tbl} LIMIT 1) x")),
+        format!("table {} holds rows written since the migration; rollback refuses to drop them (empty or drop the table by hand first)", s.table),
+    )])
+}

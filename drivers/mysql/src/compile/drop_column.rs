@@ -1,0 +1,129 @@
+//! `drop_column` on MySQL: back up `(primary key, column)`, `DROP COLUMN` (online). Rollback
+//! adds the column back at its position with its exact definition and the indexes that
+//! covered it, then the backup's inverse restores every value.
+
+use strata_core::steps::DropColumn;
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
+};
+
+use super::{
+    backup, column_absent, column_dependents, column_exists, online, position, refused,
+    select_keyed, sized, Checked, Counter, ONLINE,
+};
+use crate::sql::{ident, join_on, table as qtable};
+
+fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
+    let (t, _) = strata_core::preflight::drop_column(ctx, s, &super::RULES)?;
+    if let Some(fk) = t
+        .constraints
+        .iter()
+        .find(|c| c.references.is_some() && c.columns.contains(&s.column))
+    {
+        return Err(format!(
+            "column \"{}\" is part of foreign key {}; drop it first with drop_foreign_key",
+            s.column, fk.name
+        ));
+    }
+    Ok(t)
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &DropColumn,
+) -> Result<Analysis> {
+    let t = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    let dependents = column_dependents(counter.source, t, &s.column).await?;
+    if !dependents.is_empty() {
+        return Ok(refused(format!(
+            "{} depend on column \"{}\"; drop them first",
+            dependents.join(", "),
+            s.column
+        )));
+    }
+    let values = counter
+        .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
+        .await?;
+    let mut a = sized(t);
+    let handling = if s.backup {
+        format!(
+            "copied with their keys to {} and verified before the drop",
+            ctx.backup_name(&t.name, Some(&s.column))
+        )
+    } else {
+        "NOT backed up (backup = false): the values are lost".to_owned()
+    };
+    a.findings.push(Finding {
+        kind: FindingKind::RowsDestroyed,
+        count: values,
+        examples: vec![],
+        handling,
+        blocking: None,
+    });
+    Ok(a)
+}
+
+/// `DROP INDEX i, ADD <definition>` (or just `ADD`) for each index covering `column`: MySQL
+/// drops a one-column index with its column and shrinks a wider one.
+pub fn restore_indexes(t: &strata_core::schema::Table, column: &str) -> Vec<String> {
+    t.indexes
+        .iter()
+        .filter(|i| i.columns.iter().any(|c| c == column))
+        .map(|i| {
+            if i.columns.len() > 1 {
+                format!("DROP INDEX {}, ADD {}", ident(&i.name), i.definition)
+            } else {
+                format!("ADD {}", i.definition)
+            }
+        })
+        .collect()
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
+    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let c = t.column(&s.column).expect("checked");
+    let (tbl, col) = (qtable(&t.name), ident(&c.name));
+    let mut actions = Vec::new();
+    if s.backup {
+        let bak = ctx.backup_name(&t.name, Some(&c.name));
+        let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
+        actions.extend(backup(
+            &ctx,
+            &bak,
+            &select,
+            &columns,
+            &format!("{}.{} with its keys", t.name, c.name),
+            format!(
+                "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = b.{col}",
+                qtable(&bak),
+                join_on("t", "b", &t.primary_key)
+            ),
+        ));
+    }
+    let mut drop = Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        online(format!("drop column {}.{}", t.name, c.name)),
+        Statement::Sql(format!("ALTER TABLE {tbl} DROP COLUMN {col}{ONLINE}")),
+    )
+    .destructive()
+    .outside_transaction()
+    .with_probe(Statement::Sql(column_absent(&t.name.name, &c.name)));
+    if s.backup {
+        let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+        let mut clauses = vec![format!("ADD COLUMN {definition} {}", position(t, &c.name))];
+        clauses.extend(restore_indexes(t, &c.name));
+        drop = drop
+            .with_inverse(Statement::Sql(format!(
+                "ALTER TABLE {tbl} {}",
+                clauses.join(", ")
+            )))
+            .with_undo_probe(Statement::Sql(column_exists(&t.name.name, &c.name)));
+    }
+    actions.push(drop);
+    Ok(actions)
+}

@@ -1,0 +1,45 @@
+//! `drop_foreign_key` on MySQL; rollback re-adds it from its `SHOW CREATE TABLE` line.
+
+use strata_core::steps::DropForeignKey;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::{constraint_absent, constraint_exists, refused, sized, Checked};
+use crate::sql::{ident, table as qtable};
+
+fn check<'a>(
+    ctx: &StepContext<'a>,
+    s: &DropForeignKey,
+) -> Checked<&'a strata_core::schema::Constraint> {
+    strata_core::preflight::drop_foreign_key(ctx, s, &super::RULES)
+}
+
+pub fn analyze(ctx: StepContext<'_>, s: &DropForeignKey) -> Analysis {
+    match check(&ctx, s) {
+        Err(m) => refused(m),
+        Ok(_) => sized(ctx.snapshot.table(&s.table).expect("checked")),
+    }
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
+    let c = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let tbl = qtable(&s.table);
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("drop foreign key {} on {}", s.name, s.table),
+        Statement::Sql(format!(
+            "ALTER TABLE {tbl} DROP FOREIGN KEY {}",
+            ident(&s.name)
+        )),
+    )
+    .outside_transaction()
+    .with_probe(Statement::Sql(constraint_absent(&s.table.name, &s.name)))
+    .with_inverse(Statement::Sql(format!(
+        "ALTER TABLE {tbl} ADD {}",
+        c.definition
+    )))
+    .with_undo_probe(Statement::Sql(constraint_exists(
+        &s.table.name,
+        &s.name,
+    )))])
+}

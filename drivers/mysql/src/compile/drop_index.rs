@@ -1,0 +1,61 @@
+//! `drop_index` on MySQL; rollback re-adds it from its `SHOW CREATE TABLE` line.
+
+use strata_core::steps::DropIndex;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::{index_absent, index_exists, online, refused, sized, Checked, ONLINE};
+use crate::sql::{ident, table as qtable};
+
+fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::schema::Index> {
+    let (t, index) = strata_core::preflight::drop_index(ctx, s, &super::RULES)?;
+    let needed = t
+        .constraints
+        .iter()
+        .filter(|c| c.references.is_some())
+        .find(|fk| {
+            index.columns.starts_with(&fk.columns)
+                && !t
+                    .indexes
+                    .iter()
+                    .any(|o| o.name != index.name && o.columns.starts_with(&fk.columns))
+                && !t.primary_key.starts_with(&fk.columns)
+        });
+    if let Some(fk) = needed {
+        return Err(format!(
+            "index \"{}\" is the one foreign key {} needs; drop the foreign key first",
+            s.name, fk.name
+        ));
+    }
+    Ok(index)
+}
+
+pub fn analyze(ctx: StepContext<'_>, s: &DropIndex) -> Analysis {
+    match check(&ctx, s) {
+        Err(m) => refused(m),
+        Ok(_) => sized(ctx.snapshot.table(&s.table).expect("checked")),
+    }
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
+    let index = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let tbl = qtable(&s.table);
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        online(format!("drop index {}", s.name)),
+        Statement::Sql(format!(
+            "ALTER TABLE {tbl} DROP INDEX {}{ONLINE}",
+            ident(&s.name)
+        )),
+    )
+    .outside_transaction()
+    .with_probe(Statement::Sql(index_absent(&s.table.name, &s.name)))
+    .with_inverse(Statement::Sql(format!(
+        "ALTER TABLE {tbl} ADD {}",
+        index.definition
+    )))
+    .with_undo_probe(Statement::Sql(index_exists(
+        &s.table.name,
+        &s.name,
+    )))])
+}

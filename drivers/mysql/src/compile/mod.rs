@@ -1,0 +1,452 @@
+//! Steps → actions on MySQL / MariaDB, one file per step kind (analysis and compilation side
+//! by side, sharing one check function).
+//!
+//! Without transactional DDL every action must survive the runner dying around it:
+//! - a DDL action is one atomic statement with a done probe on `information_schema`, and its
+//!   inverse has an undo probe, so neither runs twice;
+//! - a DML action (backup fills, fills, deletes, restores) commits in one transaction with its
+//!   journal entry (`transactional = true`);
+//! - a backup is three actions: create the empty copy (DDL), fill it (DML) — whose inverse
+//!   puts the data back — and verify it.
+
+mod add_column;
+mod add_foreign_key;
+mod add_index;
+mod add_unique;
+mod assert;
+mod backfill;
+mod change_type;
+mod create_table;
+mod defaults;
+mod drop_column;
+mod drop_foreign_key;
+mod drop_index;
+mod drop_table;
+mod nullability;
+mod renames;
+mod sql;
+
+use strata_core::preflight::{Checked, Rules};
+use strata_core::schema::{Column, Table};
+use strata_core::{
+    Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext, StepKind,
+};
+
+use crate::connection::Session;
+use crate::sql::{ident, idents, string, table as qtable};
+
+/// The fused counter over the driver's session.
+pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
+
+/// Compiles one step.
+pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
+    match &ctx.step.kind {
+        StepKind::CreateTable(s) => create_table::compile(ctx, s),
+        StepKind::DropTable(s) => drop_table::compile(ctx, s),
+        StepKind::RenameTable(s) => renames::compile_table(ctx, s),
+        StepKind::AddColumn(s) => add_column::compile(ctx, s),
+        StepKind::DropColumn(s) => drop_column::compile(ctx, s),
+        StepKind::RenameColumn(s) => renames::compile_column(ctx, s),
+        StepKind::ChangeType(s) => change_type::compile(ctx, s),
+        StepKind::SetNotNull(s) => nullability::compile_set(ctx, s),
+        StepKind::DropNotNull(s) => nullability::compile_drop(ctx, s),
+        StepKind::SetDefault(s) => defaults::compile_set(ctx, s),
+        StepKind::DropDefault(s) => defaults::compile_drop(ctx, s),
+        StepKind::AddForeignKey(s) => add_foreign_key::compile(ctx, s),
+        StepKind::DropForeignKey(s) => drop_foreign_key::compile(ctx, s),
+        StepKind::AddIndex(s) => add_index::compile(ctx, s),
+        StepKind::DropIndex(s) => drop_index::compile(ctx, s),
+        StepKind::AddUnique(s) => add_unique::compile(ctx, s),
+        StepKind::Backfill(s) => backfill::compile(ctx, s),
+        StepKind::Sql(s) => sql::compile(ctx, s),
+        StepKind::Assert(s) => assert::compile(ctx, s),
+    }
+}
+
+/// Analyzes steps on the live data, the counts on each table fused into one scan.
+pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+    let recorder = Counter::recording(session);
+    for ctx in steps {
+        let _ = analyze(&recorder, *ctx).await;
+    }
+    let counter = recorder.fused().await;
+    let mut out = Vec::with_capacity(steps.len());
+    for ctx in steps {
+        out.push(analyze(&counter, *ctx).await);
+    }
+    out
+}
+
+async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
+    match &ctx.step.kind {
+        StepKind::CreateTable(s) => Ok(create_table::analyze(ctx, s)),
+        StepKind::DropTable(s) => Ok(drop_table::analyze(ctx, s)),
+        StepKind::RenameTable(s) => Ok(renames::analyze_table(ctx, s)),
+        StepKind::AddColumn(s) => Ok(add_column::analyze(ctx, s)),
+        StepKind::DropColumn(s) => drop_column::analyze(counter, ctx, s).await,
+        StepKind::RenameColumn(s) => Ok(renames::analyze_column(ctx, s)),
+        StepKind::ChangeType(s) => change_type::analyze(counter, ctx, s).await,
+        StepKind::SetNotNull(s) => nullability::analyze_set(counter, ctx, s).await,
+        StepKind::DropNotNull(s) => Ok(nullability::analyze_drop(ctx, s)),
+        StepKind::SetDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
+        StepKind::DropDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
+        StepKind::AddForeignKey(s) => add_foreign_key::analyze(counter, ctx, s).await,
+        StepKind::DropForeignKey(s) => Ok(drop_foreign_key::analyze(ctx, s)),
+        StepKind::AddIndex(s) => add_index::analyze(counter, ctx, s).await,
+        StepKind::DropIndex(s) => Ok(drop_index::analyze(ctx, s)),
+        StepKind::AddUnique(s) => add_unique::analyze(counter, ctx, s).await,
+        StepKind::Backfill(s) => backfill::analyze(counter, ctx, s).await,
+        StepKind::Sql(s) => Ok(sql::analyze(ctx, s)),
+        StepKind::Assert(s) => Ok(assert::analyze(ctx, s)),
+    }
+}
+
+/// What MySQL allows in names.
+pub const RULES: Rules = Rules {
+    engine: "MySQL",
+    max_name: 64,
+    name_in_bytes: false,
+    schemas: false,
+    row_ids: false,
+};
+
+fn refused(reason: String) -> Analysis {
+    Analysis::refused(reason)
+}
+
+fn sized(t: &Table) -> Analysis {
+    Analysis::of_table(t)
+}
+
+fn find_table_column<'a>(
+    ctx: &StepContext<'a>,
+    table: &strata_core::QualifiedName,
+    column: &str,
+) -> Checked<(&'a Table, &'a Column)> {
+    RULES.table_column(ctx, table, column)
+}
+
+/// The column's definition as `SHOW CREATE TABLE` gives it (`` `c` int(11) NOT NULL ``).
+fn column_definition(c: &Column) -> String {
+    // The definition starts with the name the column had when it was read; an earlier step of
+    // the migration may have renamed it.
+    let read = c.definition.as_deref().and_then(|d| {
+        crate::inspect::quoted(d).map(|(_, rest)| format!("{}{rest}", ident(&c.name)))
+    });
+    read.unwrap_or_else(|| {
+        let null = if c.nullable { "NULL" } else { "NOT NULL" };
+        format!("{} {} {null}", ident(&c.name), c.native_type)
+    })
+}
+
+/// The column's definition as it was read, for an exact inverse; refused for a column an
+/// earlier step of the same migration changed, whose exact definition strata cannot know.
+fn exact_definition(c: &Column) -> Checked<String> {
+    if c.definition.is_none() {
+        return Err(format!(
+            "column \"{}\" is changed by an earlier step of this migration; on MySQL put this change in a separate migration, so strata can read the column's exact definition for the rollback",
+            c.name
+        ));
+    }
+    Ok(column_definition(c))
+}
+
+/// `AFTER `prev`` or `FIRST`: where a column goes back.
+fn position(t: &Table, column: &str) -> String {
+    let i = t.columns.iter().position(|c| c.name == column).unwrap_or(0);
+    match i.checked_sub(1).and_then(|p| t.columns.get(p)) {
+        Some(prev) => format!("AFTER {}", ident(&prev.name)),
+        None => "FIRST".into(),
+    }
+}
+
+/// The clause that makes an ALTER online. The driver retries without it when the server
+/// refuses the algorithm for this change, and the plan says so.
+pub const ONLINE: &str = ", ALGORITHM=INPLACE, LOCK=NONE";
+
+/// What the plan says about an online ALTER.
+fn online(description: String) -> String {
+    format!("{description} (online: ALGORITHM=INPLACE, LOCK=NONE; falls back to a locking copy if the server refuses)")
+}
+
+fn catalog(table: &str, filter: &str) -> String {
+    format!("FROM information_schema.{table} WHERE TABLE_SCHEMA = DATABASE() AND {filter}")
+}
+
+/// 1 when the table exists.
+fn table_exists(name: &str) -> String {
+    format!(
+        "SELECT COUNT(*) {}",
+        catalog("TABLES", &format!("TABLE_NAME = {}", string(name)))
+    )
+}
+
+/// 1 when the table does not exist.
+fn table_absent(name: &str) -> String {
+    format!(
+        "SELECT 1 - COUNT(*) {}",
+        catalog("TABLES", &format!("TABLE_NAME = {}", string(name)))
+    )
+}
+
+fn column_filter(table: &str, column: &str) -> String {
+    catalog(
+        "COLUMNS",
+        &format!(
+            "TABLE_NAME = {} AND COLUMN_NAME = {}",
+            string(table),
+            string(column)
+        ),
+    )
+}
+
+/// 1 when the column exists.
+fn column_exists(table: &str, column: &str) -> String {
+    format!("SELECT COUNT(*) {}", column_filter(table, column))
+}
+
+/// 1 when the column does not exist.
+fn column_absent(table: &str, column: &str) -> String {
+    format!("SELECT 1 - COUNT(*) {}", column_filter(table, column))
+}
+
+/// 1 when the column's nullability is `nullable`.
+fn column_nullable_is(table: &str, column: &str, nullable: bool) -> String {
+    format!(
+        "SELECT COUNT(*) {} AND IS_NULLABLE = {}",
+        column_filter(table, column),
+        string(if nullable { "YES" } else { "NO" })
+    )
+}
+
+fn index_filter(table: &str, index: &str) -> String {
+    catalog(
+        "STATISTICS",
+        &format!(
+            "TABLE_NAME = {} AND INDEX_NAME = {}",
+            string(table),
+            string(index)
+        ),
+    )
+}
+
+/// 1 when the index exists.
+fn index_exists(table: &str, index: &str) -> String {
+    format!("SELECT LEAST(COUNT(*), 1) {}", index_filter(table, index))
+}
+
+/// 1 when the index does not exist.
+fn index_absent(table: &str, index: &str) -> String {
+    format!(
+        "SELECT 1 - LEAST(COUNT(*), 1) {}",
+        index_filter(table, index)
+    )
+}
+
+fn constraint_filter(table: &str, name: &str) -> String {
+    catalog(
+        "TABLE_CONSTRAINTS",
+        &format!(
+            "TABLE_NAME = {} AND CONSTRAINT_NAME = {}",
+            string(table),
+            string(name)
+        ),
+    )
+    .replace("TABLE_SCHEMA", "CONSTRAINT_SCHEMA")
+}
+
+/// 1 when the constraint exists.
+fn constraint_exists(table: &str, name: &str) -> String {
+    format!("SELECT COUNT(*) {}", constraint_filter(table, name))
+}
+
+/// 1 when the constraint does not exist.
+fn constraint_absent(table: &str, name: &str) -> String {
+    format!("SELECT 1 - COUNT(*) {}", constraint_filter(table, name))
+}
+
+/// An order-independent fingerprint of `columns` of the rows of `from` (a table or a
+/// parenthesized query): row count and two sums of 60-bit slices of each row's MD5.
+fn fingerprint(from: &str, columns: &[String]) -> String {
+    let row = format!(
+        "MD5(JSON_ARRAY({}))",
+        columns
+            .iter()
+            .map(|c| format!("f.{}", ident(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    format!(
+        "(SELECT COUNT(*) AS n, COALESCE(SUM(CONV(SUBSTRING({row}, 1, 15), 16, 10)), 0) AS h1, \
+         COALESCE(SUM(CONV(SUBSTRING({row}, 16, 15), 16, 10)), 0) AS h2 FROM {from} f)"
+    )
+}
+
+/// A backup in three resumable actions: create the empty copy (DDL, probed), fill it (DML,
+/// journaled in its transaction; its inverse is `restore`, which puts the data back on
+/// rollback), and verify it (row count and content hash against the source).
+fn backup(
+    ctx: &StepContext<'_>,
+    backup: &QualifiedName,
+    select: &str,
+    columns: &[String],
+    what: &str,
+    restore: String,
+) -> Vec<Action> {
+    let step = ctx.step.index;
+    let bak = qtable(backup);
+    vec![
+        Action::new(
+            step,
+            ActionKind::Backup,
+            format!("create the backup table {backup} for {what}"),
+            Statement::Sql(format!("CREATE TABLE {bak} AS {select} LIMIT 0")),
+        )
+        .with_inverse(Statement::Sql(format!("DROP TABLE IF EXISTS {bak}")))
+        .with_probe(Statement::Sql(table_exists(&backup.name)))
+        .creates_backup(backup.to_string())
+        .outside_transaction(),
+        Action::new(
+            step,
+            ActionKind::Backup,
+            format!("back up {what} to {backup}"),
+            Statement::Sql(format!("INSERT INTO {bak} {select}")),
+        )
+        .with_inverse(Statement::Sql(restore)),
+        Action::check(
+            step,
+            ActionKind::Verify,
+            format!("verify backup {backup} (rows and content hash)"),
+            Statement::Sql(format!(
+                "SELECT NOT (a.n <=> b.n AND a.h1 <=> b.h1 AND a.h2 <=> b.h2) FROM {} a, {} b",
+                fingerprint(&format!("({select})"), columns),
+                fingerprint(&bak, columns)
+            )),
+            0,
+            format!("the backup {backup} does not match {what}"),
+        ),
+    ]
+}
+
+/// The columns of `SELECT "pk…", extra… FROM t c [WHERE …]`, and the query.
+fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> (String, Vec<String>) {
+    let mut cols: Vec<String> = t.primary_key.clone();
+    cols.extend(extra.iter().filter(|c| !t.primary_key.contains(c)).cloned());
+    let filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
+    (
+        format!(
+            "SELECT {} FROM {} c{filter}",
+            cols.iter()
+                .map(|c| format!("c.{}", ident(c)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            qtable(&t.name)
+        ),
+        cols,
+    )
+}
+
+/// Up to five `key: value` examples of rows matching `filter` (aliased `c`).
+async fn examples(
+    session: &Session,
+    t: &Table,
+    value_sql: &str,
+    filter: &str,
+) -> Result<Vec<String>> {
+    let key = if t.primary_key.is_empty() {
+        "'row'".to_owned()
+    } else {
+        format!(
+            "CONCAT_WS(', ', {})",
+            t.primary_key
+                .iter()
+                .map(|k| format!("CONCAT({}, '=', c.{})", string(k), ident(k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let sql = format!("SELECT CONCAT({key}, ': ', COALESCE(QUOTE({value_sql}), 'NULL')) FROM {} c WHERE {filter} LIMIT 5", qtable(&t.name));
+    Ok(session.texts(&sql).await?.into_iter().flatten().collect())
+}
+
+/// Views and foreign keys of other tables that depend on one column.
+async fn column_dependents(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
+    let mut out: Vec<String> = session
+        .texts(&format!(
+            "SELECT CONCAT('view ', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND VIEW_DEFINITION LIKE {} AND VIEW_DEFINITION LIKE {}",
+            string(&format!("%{}%", ident(&t.name.name))),
+            string(&format!("%{}%", ident(column)))
+        ))
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    out.extend(
+        session
+            .texts(&format!(
+                "SELECT CONCAT('foreign key ', CONSTRAINT_NAME, ' on ', TABLE_NAME) FROM information_schema.KEY_COLUMN_USAGE \
+                 WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = {} AND REFERENCED_COLUMN_NAME = {} AND TABLE_NAME <> {}",
+                string(&t.name.name),
+                string(column),
+                string(&t.name.name)
+            ))
+            .await?
+            .into_iter()
+            .flatten(),
+    );
+    Ok(out)
+}
+
+/// The referenced columns of a `FOREIGN KEY … REFERENCES `t` (`a`, `b`)` definition.
+pub fn referenced_columns(definition: &str) -> Vec<String> {
+    let Some(rest) = definition.split(" REFERENCES ").nth(1) else {
+        return Vec::new();
+    };
+    let Some(list) = rest
+        .split_once('(')
+        .and_then(|(_, r)| r.split_once(')'))
+        .map(|(l, _)| l)
+    else {
+        return Vec::new();
+    };
+    list.split(',')
+        .map(|c| c.trim().trim_matches('`').replace("``", "`"))
+        .collect()
+}
+
+/// Child rows (aliased `c`) whose complete key has no parent.
+pub fn orphan_filter(parent: &Table, columns: &[String], references: &[String]) -> String {
+    let present: Vec<String> = columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", ident(c)))
+        .collect();
+    let matches: Vec<String> = columns
+        .iter()
+        .zip(references)
+        .map(|(c, p)| format!("p.{} = c.{}", ident(p), ident(c)))
+        .collect();
+    format!(
+        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+        present.join(" AND "),
+        qtable(&parent.name),
+        matches.join(" AND ")
+    )
+}
+
+/// How many child rows reference no parent row.
+pub fn orphan_count_sql(
+    child: &Table,
+    parent: &Table,
+    columns: &[String],
+    references: &[String],
+) -> String {
+    format!(
+        "SELECT COUNT(*) FROM {} c WHERE {}",
+        qtable(&child.name),
+        orphan_filter(parent, columns, references)
+    )
+}
+
+fn idents_of(columns: &[String]) -> String {
+    idents(columns)
+}

@@ -1,0 +1,217 @@
+//! `set_not_null` and `drop_not_null` on MySQL.
+//!
+//! `set_not_null`: count the NULLs; back up the keys of the rows holding one (the backup's
+//! inverse puts the NULLs back); fill them; `MODIFY COLUMN … NOT NULL`. Rollback restores the
+//! column's definition and then the NULLs.
+
+use strata_core::steps::{DropNotNull, SetNotNull};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::{
+    backup, column_nullable_is, exact_definition, examples, find_table_column, online, refused,
+    select_keyed, sized, Counter, ONLINE,
+};
+use crate::sql::{ident, join_on, literal, table as qtable};
+
+/// The column's definition with its nullability set.
+pub fn with_nullability(def: &str, nullable: bool) -> String {
+    let mut words: Vec<&str> = def.split(' ').collect();
+    // Drop `NULL`, `NOT NULL` and `DEFAULT NULL` tokens outside quotes, then add ours.
+    let mut out: Vec<&str> = Vec::new();
+    let mut i = 0;
+    let mut quoted = false;
+    while i < words.len() {
+        let w = words[i];
+        if w.matches('\'').count() % 2 == 1 {
+            quoted = !quoted;
+        }
+        if !quoted {
+            if w == "NOT" && words.get(i + 1) == Some(&"NULL") {
+                i += 2;
+                continue;
+            }
+            if w == "DEFAULT" && words.get(i + 1) == Some(&"NULL") {
+                i += 2;
+                continue;
+            }
+            if w == "NULL" {
+                i += 1;
+                continue;
+            }
+        }
+        out.push(w);
+        i += 1;
+    }
+    words = out;
+    format!(
+        "{} {}",
+        words.join(" "),
+        if nullable { "NULL" } else { "NOT NULL" }
+    )
+}
+
+pub async fn analyze_set(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &SetNotNull,
+) -> Result<Analysis> {
+    let (t, c) = match find_table_column(&ctx, &s.table, &s.column) {
+        Err(m) => return Ok(refused(m)),
+        Ok(x) => x,
+    };
+    let mut a = sized(t);
+    if !c.nullable {
+        a.warnings.push(format!(
+            "{}.{} is already NOT NULL; nothing to do",
+            t.name, c.name
+        ));
+        return Ok(a);
+    }
+    let filter = format!("c.{} IS NULL", ident(&c.name));
+    let nulls = counter.count(t, &filter).await?;
+    let shown = if nulls > 0 {
+        examples(counter.source, t, &format!("c.{}", ident(&c.name)), &filter).await?
+    } else {
+        vec![]
+    };
+    a.findings.push(strata_core::preflight::nulls_finding(
+        t,
+        &c.name,
+        nulls,
+        s.fill.as_ref(),
+        shown,
+    ));
+    Ok(a)
+}
+
+pub fn compile_set(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
+    let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+    if !c.nullable {
+        return Ok(Vec::new());
+    }
+    let definition = exact_definition(c).map_err(|m| ctx.error(m))?;
+    let step = ctx.step.index;
+    let (tbl, col) = (qtable(&t.name), ident(&c.name));
+    let mut actions = Vec::new();
+    match &s.fill {
+        Some(fill) if !t.primary_key.is_empty() => {
+            let bak = ctx.backup_name(&t.name, Some(&c.name));
+            let (select, columns) = select_keyed(t, &[], Some(&format!("c.{col} IS NULL")));
+            actions.extend(backup(
+                &ctx,
+                &bak,
+                &select,
+                &columns,
+                &format!("the keys of the rows where {}.{} is NULL", t.name, c.name),
+                format!(
+                    "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = NULL",
+                    qtable(&bak),
+                    join_on("t", "b", &t.primary_key)
+                ),
+            ));
+            actions.push(
+                Action::new(
+                    step,
+                    ActionKind::Dml,
+                    format!("fill the NULLs of {}.{} with {fill}", t.name, c.name),
+                    Statement::Sql(format!(
+                        "UPDATE {tbl} SET {col} = {} WHERE {col} IS NULL",
+                        literal(fill)
+                    )),
+                )
+                .restored_by_backup(),
+            );
+        }
+        _ => actions.push(Action::check(
+            step,
+            ActionKind::Check,
+            format!("{}.{} holds no NULL", t.name, c.name),
+            Statement::Sql(format!("SELECT COUNT(*) FROM {tbl} WHERE {col} IS NULL")),
+            0,
+            format!(
+                "rows of {} hold NULL in \"{}\" and the step has no usable `fill`",
+                t.name, c.name
+            ),
+        )),
+    }
+    actions.push(
+        Action::new(
+            step,
+            ActionKind::Ddl,
+            online(format!("set {}.{} NOT NULL", t.name, c.name)),
+            Statement::Sql(format!(
+                "ALTER TABLE {tbl} MODIFY COLUMN {}{ONLINE}",
+                with_nullability(&definition, false)
+            )),
+        )
+        .outside_transaction()
+        .with_probe(Statement::Sql(column_nullable_is(
+            &t.name.name,
+            &c.name,
+            false,
+        )))
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
+        )))
+        .with_undo_probe(Statement::Sql(column_nullable_is(
+            &t.name.name,
+            &c.name,
+            true,
+        ))),
+    );
+    Ok(actions)
+}
+
+pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
+    match find_table_column(&ctx, &s.table, &s.column) {
+        Err(m) => refused(m),
+        Ok((t, c)) => {
+            if t.primary_key.contains(&c.name) {
+                return refused(format!(
+                    "column \"{}\" is part of the primary key of \"{}\"",
+                    c.name, t.name
+                ));
+            }
+            let mut a = sized(t);
+            if c.nullable {
+                a.warnings.push(format!(
+                    "{}.{} already allows NULL; nothing to do",
+                    t.name, c.name
+                ));
+            }
+            a
+        }
+    }
+}
+
+pub fn compile_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Result<Vec<Action>> {
+    let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+    if c.nullable {
+        return Ok(Vec::new());
+    }
+    let definition = exact_definition(c).map_err(|m| ctx.error(m))?;
+    let tbl = qtable(&t.name);
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        online(format!("drop NOT NULL on {}.{}", t.name, c.name)),
+        Statement::Sql(format!(
+            "ALTER TABLE {tbl} MODIFY COLUMN {}{ONLINE}",
+            with_nullability(&definition, true)
+        )),
+    )
+    .outside_transaction()
+    .with_probe(Statement::Sql(column_nullable_is(
+        &t.name.name,
+        &c.name,
+        true,
+    )))
+    .with_inverse(Statement::Sql(format!(
+        "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
+    )))
+    .with_undo_probe(Statement::Sql(column_nullable_is(
+        &t.name.name,
+        &c.name,
+        false,
+    )))])
+}

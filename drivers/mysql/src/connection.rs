@@ -1,0 +1,186 @@
+//! The driver's one session: connecting, session settings, the server's flavor and version,
+//! and running statements on it.
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::{ConnectOptions, Connection, Executor, Row};
+use strata_core::{Error, Result};
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::NAME;
+
+/// Strict mode so nothing is silently truncated or zeroed; literal backslashes, so quoting a
+/// string is doubling its quotes; UTC; and bounded waits for metadata and row locks, so a
+/// migration stuck behind a long transaction fails instead of queueing every writer.
+const SESSION_SETUP: &str = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'; \
+SET SESSION time_zone = '+00:00'; SET SESSION lock_wait_timeout = 10; SET SESSION innodb_lock_wait_timeout = 10; \
+SET SESSION group_concat_max_len = 1048576; SET SESSION foreign_key_checks = 1";
+
+/// Which server it is: they differ in what DDL they accept (see docs/mysql.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// MariaDB 10.6 and later.
+    MariaDb,
+    /// MySQL 8.0 and later.
+    MySql,
+}
+
+/// One connection, used for everything the runner does: the runner lock and the
+/// transactions that journal DML belong to it.
+pub struct Session {
+    conn: Mutex<MySqlConnection>,
+    /// The database name (no credentials).
+    pub database: String,
+    /// MariaDB or MySQL.
+    pub flavor: Flavor,
+    /// The server's version string.
+    pub version: String,
+}
+
+impl Session {
+    /// Connects to `url` (`mysql://` or `mariadb://`; credentials never appear in errors).
+    pub async fn connect(url: &str) -> Result<Session> {
+        let normalized = match url.strip_prefix("mariadb://") {
+            Some(rest) => format!("mysql://{rest}"),
+            None => url.to_owned(),
+        };
+        let options: MySqlConnectOptions = normalized.parse().map_err(|_| {
+            Error::Usage("invalid MySQL URL (expected mysql://user@host:port/database)".into())
+        })?;
+        let options = options.log_statements(tracing::log::LevelFilter::Trace);
+        let database = options
+            .get_database()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Usage("the MySQL URL names no database".into()))?;
+        let target = format!("{}:{}/{database}", options.get_host(), options.get_port());
+        let mut conn = MySqlConnection::connect_with(&options)
+            .await
+            .map_err(|e| Error::database(NAME, format!("connecting to {target}"), e))?;
+        conn.execute(SESSION_SETUP)
+            .await
+            .map_err(|e| Error::database(NAME, "setting up the session", e))?;
+        let version: String = conn
+            .fetch_one("SELECT VERSION()")
+            .await
+            .and_then(|r| r.try_get_unchecked::<String, _>(0))
+            .map_err(|e| Error::database(NAME, "reading the server version", e))?;
+        let flavor = if version.to_ascii_lowercase().contains("mariadb") {
+            Flavor::MariaDb
+        } else {
+            Flavor::MySql
+        };
+        if flavor == Flavor::MySql {
+            // Catalog statistics (row counts, AUTO_INCREMENT) are cached for a day by default.
+            conn.execute("SET SESSION information_schema_stats_expiry = 0")
+                .await
+                .map_err(|e| Error::database(NAME, "setting up the session", e))?;
+        }
+        Ok(Session {
+            conn: Mutex::new(conn),
+            database,
+            flavor,
+            version,
+        })
+    }
+
+    /// The connection, for queries with bound parameters.
+    pub async fn conn(&self) -> MutexGuard<'_, MySqlConnection> {
+        self.conn.lock().await
+    }
+
+    /// Runs SQL text (one or several statements); returns the rows affected.
+    pub async fn execute(&self, sql: &str) -> Result<u64> {
+        let mut conn = self.conn.lock().await;
+        let done = conn
+            .execute(sql)
+            .await
+            .map_err(|e| db_error("executing", sql, e))?;
+        Ok(done.rows_affected())
+    }
+
+    /// Runs a query returning one row of integer counts.
+    pub async fn counts(&self, sql: &str) -> Result<Vec<i64>> {
+        let mut conn = self.conn.lock().await;
+        let rows = conn
+            .fetch_all(sql)
+            .await
+            .map_err(|e| db_error("querying", sql, e))?;
+        let Some(row) = rows.last() else {
+            return Err(Error::Verification(format!("`{sql}` returned no row")));
+        };
+        (0..row.len())
+            .map(|i| {
+                let text: Option<String> = row
+                    .try_get_unchecked(i)
+                    .map_err(|e| db_error("reading the counts of", sql, e))?;
+                let text = text.unwrap_or_else(|| "0".into());
+                text.trim().parse::<f64>().map(|f| f as i64).map_err(|_| {
+                    Error::Verification(format!("`{sql}` returned {text:?}, not a count"))
+                })
+            })
+            .collect()
+    }
+
+    /// Runs a query whose first row's first column is a count.
+    pub async fn count(&self, sql: &str) -> Result<i64> {
+        Ok(self.counts(sql).await?.first().copied().unwrap_or(0))
+    }
+
+    /// Runs a query returning text rows (every column of each).
+    pub async fn rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let mut conn = self.conn.lock().await;
+        let rows = conn
+            .fetch_all(sql)
+            .await
+            .map_err(|e| db_error("querying", sql, e))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| text_at(r, i).map_err(|e| db_error("reading", sql, e)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Runs a query returning text rows (the first column of each).
+    pub async fn texts(&self, sql: &str) -> Result<Vec<Option<String>>> {
+        Ok(self
+            .rows(sql)
+            .await?
+            .into_iter()
+            .map(|mut r| if r.is_empty() { None } else { r.swap_remove(0) })
+            .collect())
+    }
+}
+
+/// A column as text, whatever its type (binary columns are read as UTF-8).
+fn text_at(
+    row: &sqlx::mysql::MySqlRow,
+    i: usize,
+) -> std::result::Result<Option<String>, sqlx::Error> {
+    match row.try_get_unchecked::<Option<String>, _>(i) {
+        Ok(v) => Ok(v),
+        Err(_) => Ok(row
+            .try_get_unchecked::<Option<Vec<u8>>, _>(i)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned())),
+    }
+}
+
+#[async_trait::async_trait]
+impl strata_core::counter::CountSource for Session {
+    fn quote_table(&self, name: &strata_core::QualifiedName) -> String {
+        crate::sql::table(name)
+    }
+
+    async fn counts(&self, sql: &str) -> Result<Vec<i64>> {
+        Session::counts(self, sql).await
+    }
+}
+
+/// A database error that quotes the start of the statement it came from.
+pub fn db_error(doing: &str, sql: &str, e: sqlx::Error) -> Error {
+    let mut head: String = sql.chars().take(160).collect();
+    if head.len() < sql.len() {
+        head.push('…');
+    }
+    Error::database(NAME, format!("{doing} `{head}`"), e)
+}

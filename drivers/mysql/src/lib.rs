@@ -1,0 +1,248 @@
+//! # strata-mysql
+//!
+//! The MySQL 8 and MariaDB 10.6+ driver for strata. It registers itself as `mysql` (URL
+//! schemes `mysql://` and `mariadb://`); link it with `use strata_mysql as _;`.
+//!
+//! MySQL commits implicitly on every DDL statement, so the PostgreSQL approach — one
+//! transaction around the migration — is not available. Instead every action is journaled in
+//! `strata_migrations` before and after it runs: each DDL action is one atomic statement with
+//! a done probe on `information_schema`, and each DML action commits in one transaction with
+//! its journal entry. After a crash at any point, `strata apply` resumes at the right action
+//! and `strata rollback` undoes exactly what was done. See `docs/mysql.md`.
+#![forbid(unsafe_code)]
+
+pub mod compile;
+mod connection;
+mod history;
+mod inspect;
+mod lock;
+mod rows;
+mod sql;
+pub mod testing;
+mod types;
+
+use async_trait::async_trait;
+use strata_core::history::HistoryRecord;
+use strata_core::registry::{CreateFuture, DriverRegistration};
+use strata_core::schema::Snapshot;
+use strata_core::{
+    Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Row,
+    Statement, StepContext, VerifyCheck,
+};
+
+pub use connection::Flavor;
+use connection::Session;
+
+/// The driver's registered name.
+pub const NAME: &str = "mysql";
+
+/// What MySQL and MariaDB can do.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    transactional_ddl: false,
+    transactional_dml: true,
+    online_index: true,
+    enforced_foreign_keys: true,
+    advisory_lock: true,
+    preserves_column_order: true,
+    schemas: false,
+    deferred_fk_validation: false,
+    column_defaults: true,
+};
+
+strata_core::inventory::submit! {
+    DriverRegistration::new(NAME, &["mysql", "mariadb"], CAPABILITIES, connect)
+}
+
+fn connect(url: String) -> CreateFuture {
+    Box::pin(async move { Ok(Box::new(MySqlDriver::connect(&url).await?) as Box<dyn Driver>) })
+}
+
+/// Whether `e` is the server refusing an `ALGORITHM=`/`LOCK=` clause (errors 1845, 1846).
+fn online_refused(e: &Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(sqlx::Error::Database(d)) = s.downcast_ref::<sqlx::Error>() {
+            if let Some(m) = d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                return matches!(m.number(), 1845 | 1846);
+            }
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// The MySQL / MariaDB driver: one session to one database.
+pub struct MySqlDriver {
+    session: Session,
+}
+
+impl MySqlDriver {
+    /// Connects to `url` (`mysql://user@host:port/database`).
+    pub async fn connect(url: &str) -> Result<Self> {
+        Ok(MySqlDriver {
+            session: Session::connect(url).await?,
+        })
+    }
+
+    /// MariaDB or MySQL.
+    pub fn flavor(&self) -> Flavor {
+        self.session.flavor
+    }
+
+    fn sql<'a>(&self, statement: &'a Statement) -> Result<&'a str> {
+        match statement {
+            Statement::Sql(s) => Ok(s),
+            Statement::Command(_) => Err(self.not_supported("command documents")),
+        }
+    }
+
+    async fn table(&self, name: &QualifiedName) -> Result<strata_core::schema::Table> {
+        self.inspect()
+            .await?
+            .tables
+            .remove(&name.to_string())
+            .ok_or_else(|| Error::Usage(format!("table \"{name}\" does not exist")))
+    }
+}
+
+#[async_trait]
+impl Driver for MySqlDriver {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    async fn server_version(&self) -> Result<String> {
+        Ok(self.session.version.clone())
+    }
+
+    fn native_type(&self, ty: PortableType) -> String {
+        types::native(ty)
+    }
+
+    async fn inspect(&self) -> Result<Snapshot> {
+        inspect::inspect(&self.session).await
+    }
+
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        compile::analyze_all(&self.session, &[ctx])
+            .await
+            .pop()
+            .expect("one analysis per step")
+    }
+
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        compile::analyze_all(&self.session, steps).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile::compile(ctx)
+    }
+
+    async fn execute(&self, statement: &Statement) -> Result<u64> {
+        let sql = self.sql(statement)?;
+        match self.session.execute(sql).await {
+            // The server refused to run this ALTER online: run it with the default algorithm,
+            // as the plan announced.
+            Err(e) if sql.contains(compile::ONLINE) && online_refused(&e) => {
+                tracing::warn!(
+                    "the server cannot run this ALTER online; running it with a lock: {e}"
+                );
+                self.session
+                    .execute(&sql.replace(compile::ONLINE, ""))
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    async fn query_count(&self, statement: &Statement) -> Result<i64> {
+        self.session.count(self.sql(statement)?).await
+    }
+
+    async fn begin(&self) -> Result<()> {
+        self.session.execute("START TRANSACTION").await.map(drop)
+    }
+
+    async fn commit(&self) -> Result<()> {
+        self.session.execute("COMMIT").await.map(drop)
+    }
+
+    async fn rollback_transaction(&self) -> Result<()> {
+        self.session.execute("ROLLBACK").await.map(drop)
+    }
+
+    async fn ensure_history(&self) -> Result<()> {
+        history::ensure(&self.session).await
+    }
+
+    async fn history(&self) -> Result<Vec<HistoryRecord>> {
+        history::read(&self.session).await
+    }
+
+    async fn record(&self, record: &HistoryRecord) -> Result<()> {
+        history::write(&self.session, record).await
+    }
+
+    fn lock_name(&self) -> String {
+        lock::name(&self.session)
+    }
+
+    async fn try_lock(&self) -> Result<bool> {
+        lock::try_lock(&self.session).await
+    }
+
+    async fn unlock(&self) -> Result<()> {
+        lock::unlock(&self.session).await
+    }
+
+    async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
+        rows::read(&self.session, &self.table(table).await?).await
+    }
+
+    async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
+        rows::write(&self.session, &self.table(table).await?, table, rows).await
+    }
+
+    async fn verify(&self) -> Result<Vec<VerifyCheck>> {
+        let snapshot = self.inspect().await?;
+        let mut orphaned = Vec::new();
+        for t in snapshot.tables.values() {
+            for c in t.constraints.iter().filter(|c| c.references.is_some()) {
+                let parent = snapshot
+                    .tables
+                    .get(&c.references.as_ref().expect("filtered").to_string());
+                let Some(parent) = parent else { continue };
+                let refs = compile::referenced_columns(&c.definition);
+                if refs.len() != c.columns.len() {
+                    continue;
+                }
+                let n = self
+                    .session
+                    .count(&compile::orphan_count_sql(t, parent, &c.columns, &refs))
+                    .await?;
+                if n > 0 {
+                    orphaned.push(format!("{}.{} ({n} rows)", t.name, c.name));
+                }
+            }
+        }
+        let fks = snapshot
+            .tables
+            .values()
+            .flat_map(|t| &t.constraints)
+            .filter(|c| c.references.is_some())
+            .count();
+        Ok(vec![VerifyCheck {
+            check: "foreign keys hold for every row".into(),
+            ok: orphaned.is_empty(),
+            detail: if orphaned.is_empty() {
+                format!("{fks} foreign keys checked")
+            } else {
+                format!("orphans: {}", orphaned.join(", "))
+            },
+        }])
+    }
+}

@@ -1,0 +1,125 @@
+//! Reading and writing rows in the portable value model. Temporal values read back in the
+//! canonical forms of core's `Value` (`2024-02-29`, `13:14:15`, `2024-02-29T13:14:15`,
+//! `2024-02-29T13:14:15Z`, fractions only when non-zero).
+
+use strata_core::schema::{Column, Table};
+use strata_core::{Error, PortableType, QualifiedName, Result, Row, Value};
+
+use crate::connection::Session;
+use crate::sql::{ident, idents, string, table as qtable, value};
+
+/// `ts` without a zero fraction: `…:15.500000` → `…:15.5`, `…:15.000000` → `…:15`.
+fn trimmed_fraction(expr: &str) -> String {
+    format!("TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM {expr}))")
+}
+
+fn select_expr(c: &Column) -> String {
+    let q = ident(&c.name);
+    match c.portable {
+        Some(PortableType::Bytes) => format!("HEX({q})"),
+        Some(PortableType::Timestamp) => {
+            trimmed_fraction(&format!("DATE_FORMAT({q}, '%Y-%m-%dT%H:%i:%s.%f')"))
+        }
+        Some(PortableType::TimestampTz) => format!(
+            "CONCAT({}, 'Z')",
+            trimmed_fraction(&format!("DATE_FORMAT({q}, '%Y-%m-%dT%H:%i:%s.%f')"))
+        ),
+        Some(PortableType::Time) => trimmed_fraction(&format!("TIME_FORMAT({q}, '%H:%i:%s.%f')")),
+        _ => format!("CAST({q} AS CHAR)"),
+    }
+}
+
+fn to_value(c: &Column, text: Option<String>) -> Value {
+    let Some(text) = text else { return Value::Null };
+    match c.portable {
+        Some(PortableType::Bool) => Value::Bool(text != "0"),
+        Some(t) if t.is_integer() => text.parse().map(Value::Int).unwrap_or(Value::Text(text)),
+        Some(PortableType::Float32 | PortableType::Float64) => {
+            text.parse().map(Value::Float).unwrap_or(Value::Text(text))
+        }
+        Some(PortableType::Json) => serde_json::from_str(&text)
+            .map(Value::Json)
+            .unwrap_or(Value::Text(text)),
+        Some(PortableType::Bytes) => Value::Bytes(
+            (0..text.len() / 2)
+                .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+                .collect(),
+        ),
+        _ => Value::Text(text),
+    }
+}
+
+pub async fn read(session: &Session, t: &Table) -> Result<Vec<Row>> {
+    let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
+    let order = if t.primary_key.is_empty() {
+        String::new()
+    } else {
+        format!(" ORDER BY {}", idents(&t.primary_key))
+    };
+    let rows = session
+        .rows(&format!(
+            "SELECT {} FROM {}{order}",
+            exprs.join(", "),
+            qtable(&t.name)
+        ))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            t.columns
+                .iter()
+                .zip(r)
+                .map(|(c, v)| (c.name.clone(), to_value(c, v)))
+                .collect()
+        })
+        .collect())
+}
+
+/// A value for a column: temporal text in its canonical form becomes what MySQL accepts.
+fn column_value(c: &Column, v: &Value) -> String {
+    match (c.portable, v) {
+        (Some(PortableType::Timestamp | PortableType::TimestampTz), Value::Text(s)) => {
+            string(s.trim_end_matches('Z').replace('T', " ").as_str())
+        }
+        _ => value(v),
+    }
+}
+
+pub async fn write(
+    session: &Session,
+    t: &Table,
+    name: &QualifiedName,
+    rows: &[Row],
+) -> Result<u64> {
+    let mut written = 0;
+    for chunk in rows.chunks(500) {
+        let Some(first) = chunk.first() else { continue };
+        let columns: Vec<&Column> = first
+            .keys()
+            .map(|c| {
+                t.column(c)
+                    .ok_or_else(|| Error::Usage(format!("table {name} has no column \"{c}\"")))
+            })
+            .collect::<Result<_>>()?;
+        let tuples: Vec<String> = chunk
+            .iter()
+            .map(|r| {
+                let vals: Vec<String> = columns
+                    .iter()
+                    .map(|c| column_value(c, r.get(&c.name).unwrap_or(&Value::Null)))
+                    .collect();
+                format!("({})", vals.join(", "))
+            })
+            .collect();
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        written += session
+            .execute(&format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                qtable(name),
+                idents(&names),
+                tuples.join(", ")
+            ))
+            .await?;
+    }
+    Ok(written)
+}

@@ -1,0 +1,79 @@
+//! Quoting: every identifier strata sends is quoted here, every value rendered as a literal
+//! here. The session runs with `NO_BACKSLASH_ESCAPES`, so a string literal is its text with
+//! quotes doubled.
+
+use strata_core::{QualifiedName, Value};
+
+/// `` `name` ``, with embedded backticks doubled.
+pub fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// `` `table` `` (a MySQL schema is a database; strata works in the connection's database).
+pub fn table(name: &QualifiedName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{}.{}", ident(schema), ident(&name.name)),
+        None => ident(&name.name),
+    }
+}
+
+/// A comma-separated list of quoted identifiers.
+pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `'text'`, quotes doubled.
+pub fn string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A migration-file literal as a SQL value.
+pub fn literal(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "NULL".into(),
+        serde_json::Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => string(s),
+        other => string(&other.to_string()),
+    }
+}
+
+/// A portable value as a SQL value.
+pub fn value(v: &Value) -> String {
+    match v {
+        Value::Bytes(b) if b.is_empty() => "''".into(),
+        Value::Bytes(b) => format!(
+            "X'{}'",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        ),
+        Value::Json(j) => string(&j.to_string()),
+        Value::Float(f) if !f.is_finite() => "NULL".into(),
+        other => literal(&other.to_literal()),
+    }
+}
+
+/// `a.k1 = b.k1 AND a.k2 = b.k2`.
+pub fn join_on(left: &str, right: &str, columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("{left}.{q} = {right}.{q}", q = ident(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_literals_cannot_escape_their_quotes() {
+        assert_eq!(ident("x`; DROP TABLE y; --"), "`x``; DROP TABLE y; --`");
+        assert_eq!(string("it's \\ ok"), "'it''s \\ ok'");
+        assert_eq!(literal(&serde_json::json!(42)), "42");
+        assert_eq!(value(&Value::Bytes(vec![0, 255])), "X'00ff'");
+    }
+}

@@ -1,0 +1,33 @@
+//! The conformance suite against MySQL and MariaDB: every scenario on a fresh database.
+//!
+//! `STRATA_TEST_MYSQL_URL` names the server [mysql://root@127.0.0.1:3306/test].
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use strata_conformance::Provision;
+use strata_mysql::testing;
+
+struct MySql {
+    admin: String,
+}
+
+#[async_trait::async_trait]
+impl Provision for MySql {
+    async fn create(&self) -> anyhow::Result<String> {
+        Ok(testing::create_database(&self.admin).await?)
+    }
+
+    async fn destroy(&self, url: &str) -> anyhow::Result<()> {
+        Ok(testing::drop_database(&self.admin, url).await?)
+    }
+}
+
+fn main() -> ExitCode {
+    strata_conformance::run(
+        "mysql",
+        Arc::new(MySql {
+            admin: testing::admin_url(),
+        }),
+    )
+}

@@ -1,0 +1,42 @@
+//! `add_column` on PostgreSQL. Rollback drops the column.
+
+use strata_core::steps::AddColumn;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::{refused, sized, Checked};
+use crate::sql::{ident, literal, table as qtable};
+use crate::types;
+
+fn check<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<&'a strata_core::schema::Table> {
+    strata_core::preflight::add_column(ctx, s, &super::RULES)
+}
+
+pub fn analyze(ctx: StepContext<'_>, s: &AddColumn) -> Analysis {
+    match check(&ctx, s) {
+        Err(m) => refused(m),
+        Ok(t) => sized(t),
+    }
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
+    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let native = types::native(s.ty);
+    let mut def = format!("{} {native}", ident(&s.column));
+    if let Some(v) = &s.default {
+        def.push_str(&format!(" DEFAULT {}", literal(v, &native)));
+    }
+    if !s.nullable {
+        def.push_str(" NOT NULL");
+    }
+    let tbl = qtable(&t.name);
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("add column {}.{}", t.name, s.column),
+        Statement::Sql(format!("ALTER TABLE {tbl} ADD COLUMN {def}")),
+    )
+    .with_inverse(Statement::Sql(format!(
+        "ALTER TABLE {tbl} DROP COLUMN IF EXISTS {}",
+        ident(&s.column)
+    )))])
+}

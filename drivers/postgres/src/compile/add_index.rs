@@ -1,0 +1,154 @@
+//! `add_index` on PostgreSQL: `CREATE INDEX CONCURRENTLY` by default.
+//!
+//! An online build cannot run in a transaction: it runs after the migration's transaction
+//! commits, journaled, with a done probe (a valid index of that name on the table). A failed
+//! or interrupted build leaves an invalid index; the cleanup drops exactly that invalid index
+//! (never a valid one, never one on another table) before the build is retried.
+
+use strata_core::steps::AddIndex;
+use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
+
+use super::Counter;
+use super::{refused, sized, Checked};
+use crate::sql::{ident, idents, string, table as qtable};
+
+fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a strata_core::schema::Table> {
+    strata_core::preflight::add_index(ctx, s, &super::RULES)
+}
+
+/// Counts the keys of `columns` held by more than one row, with examples.
+pub(super) async fn duplicates(
+    counter: &Counter<'_>,
+    t: &strata_core::schema::Table,
+    columns: &[String],
+) -> Result<Finding> {
+    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
+    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    let grouped = format!(
+        "FROM {} c WHERE {} GROUP BY {} HAVING count(*) > 1",
+        qtable(&t.name),
+        present.join(" AND "),
+        cols.join(", ")
+    );
+    // A grouping, not a filter: it cannot join the fused scan, so it runs once, in the real pass.
+    let n = if counter.is_recording() {
+        0
+    } else {
+        counter
+            .source
+            .count(&format!(
+                "SELECT count(*)::bigint FROM (SELECT 1 {grouped}) d"
+            ))
+            .await? as u64
+    };
+    let examples = if n > 0 {
+        let key = cols
+            .iter()
+            .map(|c| format!("{c}::text"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        counter
+            .source
+            .texts(&format!(
+                "SELECT concat_ws(', ', {key}) || ' (' || count(*) || ' rows)' {grouped} LIMIT 5"
+            ))
+            .await?
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(strata_core::preflight::duplicates_finding(
+        t, columns, n, examples,
+    ))
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &AddIndex,
+) -> Result<Analysis> {
+    let session = counter.source;
+    let t = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    let schema = t
+        .name
+        .schema
+        .as_deref()
+        .map_or("current_schema()".to_owned(), string);
+    let taken = session
+        .count(&format!(
+            "SELECT count(*)::bigint FROM pg_class WHERE relname = {} AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {schema})",
+            string(&s.index_name())
+        ))
+        .await?;
+    if taken > 0 {
+        return Ok(refused(format!(
+            "a relation named \"{}\" already exists in the schema of \"{}\"",
+            s.index_name(),
+            t.name
+        )));
+    }
+    let mut a = sized(t);
+    if s.unique {
+        a.findings.push(duplicates(counter, t, &s.columns).await?);
+    }
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
+    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let name = s.index_name();
+    let unique = if s.unique { "UNIQUE " } else { "" };
+    let index = t.name.with_name(&name);
+    let drop = Statement::Sql(format!("DROP INDEX IF EXISTS {}", qtable(&index)));
+    let description = format!(
+        "create {unique}index {name} on {}({})",
+        t.name,
+        s.columns.join(", ")
+    );
+    if !s.online {
+        let create = format!(
+            "CREATE {unique}INDEX {} ON {} ({})",
+            ident(&name),
+            qtable(&t.name),
+            idents(&s.columns)
+        );
+        return Ok(vec![Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            description,
+            Statement::Sql(create),
+        )
+        .with_inverse(drop)]);
+    }
+    let create = format!(
+        "CREATE {unique}INDEX CONCURRENTLY {} ON {} ({})",
+        ident(&name),
+        qtable(&t.name),
+        idents(&s.columns)
+    );
+    let on_table = format!(
+        "FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid WHERE i.indrelid = to_regclass({}) AND x.relname = {}",
+        string(&qtable(&t.name)),
+        string(&name)
+    );
+    let probe = format!("SELECT count(*)::bigint {on_table} AND i.indisvalid");
+    let cleanup = format!(
+        "DO $strata$ BEGIN IF EXISTS (SELECT 1 {on_table} AND NOT i.indisvalid) THEN EXECUTE {}; END IF; END $strata$",
+        string(&format!("DROP INDEX {}", qtable(&index)))
+    );
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("{description} (online)"),
+        Statement::Sql(create),
+    )
+    .with_inverse(drop)
+    .with_probe(Statement::Sql(probe))
+    .with_cleanup(Statement::Sql(cleanup))
+    .outside_transaction()])
+}

@@ -1,0 +1,137 @@
+//! `backfill` on PostgreSQL: the rows to change (matching `where`, not already holding the
+//! `set` values) are backed up with their old values; the runner then updates them in batches
+//! of `batch_size`, touching only backed-up rows. Rollback restores the old values.
+
+use strata_core::steps::Backfill;
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
+};
+
+use super::Counter;
+use super::{backup, refused, select_keyed, sized, Checked};
+use crate::sql::{ident, join_on, literal, table as qtable};
+
+fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
+    strata_core::preflight::backfill(ctx, s, &super::RULES)
+}
+
+/// Rows (aliased `alias`) the backfill changes.
+fn predicate(t: &strata_core::schema::Table, s: &Backfill, alias: &str) -> String {
+    let native = |c: &str| t.column(c).expect("checked").native_type.clone();
+    let mut parts: Vec<String> = s
+        .conditions()
+        .iter()
+        .map(|(c, v)| match v {
+            serde_json::Value::Null => format!("{alias}.{} IS NULL", ident(c)),
+            v => format!("{alias}.{} = {}", ident(c), literal(v, &native(c))),
+        })
+        .collect();
+    let differs: Vec<String> = s
+        .set
+        .iter()
+        .map(|(c, v)| {
+            format!(
+                "{alias}.{} IS DISTINCT FROM {}",
+                ident(c),
+                literal(v, &native(c))
+            )
+        })
+        .collect();
+    parts.push(format!("({})", differs.join(" OR ")));
+    parts.join(" AND ")
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &Backfill,
+) -> Result<Analysis> {
+    let t = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    let n = counter.count(t, &predicate(t, s, "c")).await?;
+    let mut a = sized(t);
+    a.findings.push(Finding {
+        kind: FindingKind::RowsChanged,
+        count: n as u64,
+        examples: vec![],
+        handling: format!(
+            "updated in batches of {}; the old values are backed up and restored by rollback",
+            s.batch_size
+        ),
+        blocking: None,
+    });
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
+    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let tbl = qtable(&t.name);
+    let set_cols: Vec<String> = s.set.keys().cloned().collect();
+    let bak = ctx.backup_name(&t.name, Some("backfill"));
+    let mut actions = backup(
+        &ctx,
+        &bak,
+        &select_keyed(t, &set_cols, Some(&predicate(t, s, "c"))),
+        &format!("the rows of {} the backfill changes", t.name),
+    );
+    let assignments: Vec<String> = s
+        .set
+        .iter()
+        .map(|(c, v)| {
+            format!(
+                "{} = {}",
+                ident(c),
+                literal(v, &t.column(c).expect("checked").native_type)
+            )
+        })
+        .collect();
+    let restore: Vec<String> = set_cols
+        .iter()
+        .map(|c| format!("{q} = b.{q}", q = ident(c)))
+        .collect();
+    let batch = format!(
+        "UPDATE {tbl} t SET {} FROM (SELECT {} FROM {tbl} c JOIN {} b ON {} WHERE {} LIMIT {}) s WHERE {}",
+        assignments.join(", "),
+        t.primary_key.iter().map(|k| format!("c.{}", ident(k))).collect::<Vec<_>>().join(", "),
+        qtable(&bak),
+        join_on("c", "b", &t.primary_key),
+        predicate(t, s, "c"),
+        s.batch_size,
+        join_on("t", "s", &t.primary_key)
+    );
+    actions.push(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Backfill,
+            format!(
+                "backfill {} ({}) in batches of {}",
+                t.name,
+                set_cols.join(", "),
+                s.batch_size
+            ),
+            Statement::Sql(batch),
+        )
+        .with_inverse(Statement::Sql(format!(
+            "UPDATE {tbl} t SET {} FROM {} b WHERE {}",
+            restore.join(", "),
+            qtable(&bak),
+            join_on("t", "b", &t.primary_key)
+        ))),
+    );
+    actions.push(Action::check(
+        ctx.step.index,
+        ActionKind::Verify,
+        format!("verify every backed-up row of {} was backfilled", t.name),
+        Statement::Sql(format!(
+            "SELECT count(*)::bigint FROM {tbl} c JOIN {} b ON {} WHERE {}",
+            qtable(&bak),
+            join_on("c", "b", &t.primary_key),
+            predicate(t, s, "c")
+        )),
+        0,
+        format!("rows of {} still match the backfill's filter", t.name),
+    ));
+    Ok(actions)
+}

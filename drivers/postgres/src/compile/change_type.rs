@@ -1,0 +1,252 @@
+//! `change_type` on PostgreSQL.
+//!
+//! Pre-flight: every value is tried against the new type by a session-temporary function
+//! (`pg_temp.strata_cast_fails`): a value is incompatible when the cast fails, or when the
+//! value would change (a text value truncated by a shorter `string(n)`, a number rounded, a
+//! timestamp losing its time). Apply: back up `(primary key, column)`, verify, then one
+//! `ALTER TABLE … ALTER COLUMN … TYPE … USING …` that writes NULL or the step's default where
+//! a value is incompatible. Rollback converts back (best effort for rows written since) and
+//! restores every backed-up value exactly.
+
+use strata_core::schema::{Column, Table};
+use strata_core::steps::ChangeType;
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
+};
+
+use super::Counter;
+use super::{backup, column_dependents, examples, refused, select_keyed, sized, Checked};
+use crate::sql::{ident, join_on, literal, string, table as qtable};
+use crate::types;
+
+/// Creates the session-temporary conversion probe. Re-created by every statement that uses it,
+/// so a resumed run in a new session has it too.
+const CAST_PROBE: &str = "CREATE OR REPLACE FUNCTION pg_temp.strata_cast_fails(v text, src text, dst text, src_textual boolean, dst_textual boolean)
+RETURNS boolean LANGUAGE plpgsql AS $strata$
+DECLARE r text; same boolean;
+BEGIN
+  IF v IS NULL THEN RETURN false; END IF;
+  IF src_textual THEN
+    EXECUTE format('SELECT ((%L)::%s)::%s::text', v, src, dst) INTO r;
+    RETURN dst_textual AND r IS DISTINCT FROM v;
+  END IF;
+  EXECUTE format('SELECT ((((%L)::%s)::%s)::%s)::text = ((%L)::%s)::text', v, src, dst, src, v, src) INTO same;
+  RETURN NOT coalesce(same, false);
+EXCEPTION WHEN others THEN RETURN true;
+END $strata$";
+
+struct Conversion<'a> {
+    table: &'a Table,
+    column: &'a Column,
+    target: String,
+}
+
+fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
+    let (table, column) = strata_core::preflight::change_type(ctx, s, &super::RULES, "postgres")?;
+    Ok(Conversion {
+        table,
+        column,
+        target: types::native(s.to),
+    })
+}
+
+/// `pg_temp.strata_cast_fails("col"::text, 'from', 'to', …)` for values of `column` in `alias`.
+fn fails(column_ref: &str, from: &str, to: &str) -> String {
+    format!(
+        "pg_temp.strata_cast_fails({column_ref}::text, {}, {}, {}, {})",
+        string(from),
+        string(to),
+        types::is_textual(from),
+        types::is_textual(to)
+    )
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &ChangeType,
+) -> Result<Analysis> {
+    let session = counter.source;
+    let conv = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(c) => c,
+    };
+    let (t, c) = (conv.table, conv.column);
+    let mut a = sized(t);
+    if c.native_type == conv.target {
+        a.warnings.push(format!(
+            "column \"{}\" is already {}; nothing to do",
+            c.name, s.to
+        ));
+        return Ok(a);
+    }
+    let views = column_dependents(session, t, &c.name).await?;
+    if views.iter().any(|v| v.starts_with("view ")) {
+        return Ok(refused(format!(
+            "{} depend on column \"{}\"; PostgreSQL cannot change its type while they exist",
+            views.join(", "),
+            c.name
+        )));
+    }
+    if s.using.is_some() {
+        a.warnings.push("a custom `using` expression is checked by the server while converting: a value it cannot convert fails the migration, which then changes nothing".into());
+        return Ok(a);
+    }
+    session.execute(CAST_PROBE).await?;
+    let predicate = fails(
+        &format!("c.{}", ident(&c.name)),
+        &c.native_type,
+        &conv.target,
+    );
+    let n = counter.count(t, &predicate).await?;
+    let shown = if n > 0 {
+        examples(
+            session,
+            t,
+            &format!("c.{}::text", ident(&c.name)),
+            &predicate,
+        )
+        .await?
+    } else {
+        vec![]
+    };
+    let (handling, blocking) = s.on_incompatible.describe(
+        n,
+        &format!("{}.{}", t.name, c.name),
+        &s.to.to_string(),
+        s.default.as_ref(),
+    );
+    a.findings.push(Finding {
+        kind: FindingKind::Incompatible,
+        count: n,
+        examples: shown,
+        handling,
+        blocking,
+    });
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+    let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let (t, c, target) = (conv.table, conv.column, conv.target.as_str());
+    if c.native_type == target {
+        return Ok(Vec::new());
+    }
+    let step = ctx.step.index;
+    let col = ident(&c.name);
+    let tbl = qtable(&t.name);
+    let bak = ctx.backup_name(&t.name, Some(&c.name));
+    let mut actions = backup(
+        &ctx,
+        &bak,
+        &select_keyed(t, std::slice::from_ref(&c.name), None),
+        &format!("{}.{} with its keys", t.name, c.name),
+    );
+
+    let converted = match s.using.as_ref().and_then(|u| u.postgres.as_deref()) {
+        Some(expr) => format!("({expr})::{target}"),
+        None => format!("{col}::{target}"),
+    };
+    let probe = fails(&col, &c.native_type, target);
+    use strata_core::steps::OnIncompatible::*;
+    // What each row must hold afterwards, computed from its backed-up original.
+    let original = format!("b.{col}");
+    let expected = match s.on_incompatible {
+        Fail => format!("{original}::{target}"),
+        SetNull => format!(
+            "CASE WHEN {} THEN NULL ELSE {original}::{target} END",
+            fails(&original, &c.native_type, target)
+        ),
+        UseDefault => format!(
+            "CASE WHEN {} THEN {} ELSE {original}::{target} END",
+            fails(&original, &c.native_type, target),
+            literal(s.default.as_ref().expect("validated"), target)
+        ),
+    };
+    let (prelude, using) = match s.on_incompatible {
+        Fail if s.using.is_none() => {
+            actions.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!(
+                    "no value of {}.{} fails to convert to {}",
+                    t.name, c.name, s.to
+                ),
+                Statement::Sql(format!(
+                    "{CAST_PROBE};\nSELECT count(*)::bigint FROM {tbl} c WHERE {}",
+                    fails(&format!("c.{col}"), &c.native_type, target)
+                )),
+                0,
+                format!(
+                    "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
+                    t.name, c.name, s.to
+                ),
+            ));
+            (String::new(), converted)
+        }
+        Fail => (String::new(), converted),
+        SetNull => (
+            format!("{CAST_PROBE};\n"),
+            format!("CASE WHEN {probe} THEN NULL ELSE {converted} END"),
+        ),
+        UseDefault => {
+            let default = literal(s.default.as_ref().expect("validated"), target);
+            (
+                format!("{CAST_PROBE};\n"),
+                format!("CASE WHEN {probe} THEN {default} ELSE {converted} END"),
+            )
+        }
+    };
+    let forward =
+        format!("{prelude}ALTER TABLE {tbl} ALTER COLUMN {col} TYPE {target} USING {using}");
+
+    let mut inverse = vec![CAST_PROBE.to_owned()];
+    if !c.nullable {
+        inverse.push(format!(
+            "ALTER TABLE {tbl} ALTER COLUMN {col} DROP NOT NULL"
+        ));
+    }
+    inverse.push(format!(
+        "ALTER TABLE {tbl} ALTER COLUMN {col} TYPE {orig} USING CASE WHEN {back} THEN NULL ELSE {col}::{orig} END",
+        orig = c.native_type,
+        back = fails(&col, target, &c.native_type)
+    ));
+    inverse.push(format!(
+        "UPDATE {tbl} t SET {col} = b.{col} FROM {} b WHERE {}",
+        qtable(&bak),
+        join_on("t", "b", &t.primary_key)
+    ));
+    if !c.nullable {
+        inverse.push(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET NOT NULL"));
+    }
+    let verify = Action::check(
+        step,
+        ActionKind::Verify,
+        format!("verify every value of {}.{} against its original", t.name, c.name),
+        Statement::Sql(format!(
+            "{CAST_PROBE};\nSELECT (SELECT count(*) FROM {tbl} c JOIN {bak} b ON {on} WHERE c.{col} IS DISTINCT FROM ({expected}))\n  + abs((SELECT count(*) FROM {tbl}) - (SELECT count(*) FROM {bak}))",
+            bak = qtable(&bak),
+            on = join_on("c", "b", &t.primary_key),
+        )),
+        0,
+        format!("{}.{} does not hold the converted original values", t.name, c.name),
+    );
+    let mut alter = Action::new(
+        step,
+        ActionKind::Ddl,
+        format!(
+            "convert {}.{} from {} to {}",
+            t.name, c.name, c.native_type, target
+        ),
+        Statement::Sql(forward),
+    )
+    .with_inverse(Statement::Sql(inverse.join(";\n")));
+    if s.on_incompatible != Fail {
+        alter = alter.destructive();
+    }
+    actions.push(alter);
+    if s.using.is_none() {
+        actions.push(verify);
+    }
+    Ok(actions)
+}

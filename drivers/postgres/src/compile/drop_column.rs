@@ -1,0 +1,117 @@
+//! `drop_column` on PostgreSQL: back up `(primary key, column)`, verify, `DROP COLUMN`.
+//! Rollback adds the column back (type, default, NOT NULL, the constraints and indexes that
+//! covered it) and restores every value by key. PostgreSQL cannot put a column back at its
+//! old position: it returns at the end (capability `preserves_column_order = false`).
+
+use strata_core::steps::DropColumn;
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
+};
+
+use super::Counter;
+use super::{backup, column_dependents, recreate, refused, select_keyed, sized, Checked};
+use crate::sql::{ident, join_on, table as qtable};
+
+fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
+    strata_core::preflight::drop_column(ctx, s, &super::RULES).map(|(t, _)| t)
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &DropColumn,
+) -> Result<Analysis> {
+    let session = counter.source;
+    let t = match check(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    let dependents = column_dependents(session, t, &s.column).await?;
+    if !dependents.is_empty() {
+        return Ok(refused(format!(
+            "{} depend on column \"{}\"; drop them first",
+            dependents.join(", "),
+            s.column
+        )));
+    }
+    let values = counter
+        .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
+        .await?;
+    let mut a = sized(t);
+    let handling = if s.backup {
+        format!(
+            "copied with their keys to {} and verified before the drop",
+            ctx.backup_name(&t.name, Some(&s.column))
+        )
+    } else {
+        "NOT backed up (backup = false): the values are lost".to_owned()
+    };
+    a.findings.push(Finding {
+        kind: FindingKind::RowsDestroyed,
+        count: values as u64,
+        examples: vec![],
+        handling,
+        blocking: None,
+    });
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
+    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let c = t.column(&s.column).expect("checked");
+    let step = ctx.step.index;
+    let drop = Action::new(
+        step,
+        ActionKind::Ddl,
+        format!("drop column {}.{}", t.name, c.name),
+        Statement::Sql(format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            qtable(&t.name),
+            ident(&c.name)
+        )),
+    )
+    .destructive();
+    if !s.backup {
+        return Ok(vec![drop]);
+    }
+    let bak = ctx.backup_name(&t.name, Some(&c.name));
+    let mut actions = backup(
+        &ctx,
+        &bak,
+        &select_keyed(t, std::slice::from_ref(&c.name), None),
+        &format!("{}.{} with its keys", t.name, c.name),
+    );
+    let mut restore = vec![format!(
+        "ALTER TABLE {} ADD COLUMN {}",
+        qtable(&t.name),
+        recreate::column_definition(
+            t,
+            &strata_core::schema::Column {
+                nullable: true,
+                ..c.clone()
+            }
+        )
+    )];
+    restore.push(format!(
+        "UPDATE {tbl} t SET {col} = b.{col} FROM {bak} b WHERE {on}",
+        tbl = qtable(&t.name),
+        col = ident(&c.name),
+        bak = qtable(&bak),
+        on = join_on("t", "b", &t.primary_key)
+    ));
+    if !c.nullable {
+        restore.push(format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+            qtable(&t.name),
+            ident(&c.name)
+        ));
+    }
+    restore.extend(recreate::restore_sequences(t, Some(&c.name)));
+    restore.extend(recreate::dependent_objects(
+        t,
+        &|cols| cols.contains(&c.name),
+        false,
+    ));
+    actions.push(drop.with_inverse(Statement::Sql(restore.join(";\n"))));
+    Ok(actions)
+}

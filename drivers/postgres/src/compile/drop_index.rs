@@ -1,0 +1,30 @@
+//! `drop_index` on PostgreSQL: `DROP INDEX`; rollback re-creates it from `pg_get_indexdef`.
+
+use strata_core::steps::DropIndex;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::{refused, sized, Checked};
+use crate::sql::table as qtable;
+
+fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::schema::Index> {
+    strata_core::preflight::drop_index(ctx, s, &super::RULES).map(|(_, i)| i)
+}
+
+pub fn analyze(ctx: StepContext<'_>, s: &DropIndex) -> Analysis {
+    match check(&ctx, s) {
+        Err(m) => refused(m),
+        Ok(_) => sized(ctx.snapshot.table(&s.table).expect("checked")),
+    }
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
+    let index = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    let name = s.table.with_name(&s.name);
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("drop index {}", s.name),
+        Statement::Sql(format!("DROP INDEX {}", qtable(&name))),
+    )
+    .with_inverse(Statement::Sql(index.definition.clone()))])
+}

@@ -1,0 +1,224 @@
+//! Steps → actions, one file per step kind. Each file also holds the step's pre-flight
+//! analysis (the counts taken on the live data before anything runs): the checks that refuse a
+//! step are written once and used by both.
+
+mod add_column;
+mod add_foreign_key;
+mod add_index;
+mod add_unique;
+mod assert;
+mod backfill;
+mod change_type;
+mod create_table;
+mod defaults;
+mod drop_column;
+mod drop_foreign_key;
+mod drop_index;
+mod drop_table;
+mod nullability;
+mod recreate;
+mod renames;
+mod sql;
+
+use strata_core::preflight::{Checked, Rules};
+use strata_core::schema::{Column, Table};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind};
+
+use crate::connection::Session;
+
+use crate::sql::{ident, idents, table as qtable};
+/// The fused counter over the driver's session.
+pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
+
+/// Compiles one step.
+pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
+    match &ctx.step.kind {
+        StepKind::CreateTable(s) => create_table::compile(ctx, s),
+        StepKind::DropTable(s) => drop_table::compile(ctx, s),
+        StepKind::RenameTable(s) => renames::compile_table(ctx, s),
+        StepKind::AddColumn(s) => add_column::compile(ctx, s),
+        StepKind::DropColumn(s) => drop_column::compile(ctx, s),
+        StepKind::RenameColumn(s) => renames::compile_column(ctx, s),
+        StepKind::ChangeType(s) => change_type::compile(ctx, s),
+        StepKind::SetNotNull(s) => nullability::compile_set(ctx, s),
+        StepKind::DropNotNull(s) => nullability::compile_drop(ctx, s),
+        StepKind::SetDefault(s) => defaults::compile_set(ctx, s),
+        StepKind::DropDefault(s) => defaults::compile_drop(ctx, s),
+        StepKind::AddForeignKey(s) => add_foreign_key::compile(ctx, s),
+        StepKind::DropForeignKey(s) => drop_foreign_key::compile(ctx, s),
+        StepKind::AddIndex(s) => add_index::compile(ctx, s),
+        StepKind::DropIndex(s) => drop_index::compile(ctx, s),
+        StepKind::AddUnique(s) => add_unique::compile(ctx, s),
+        StepKind::Backfill(s) => backfill::compile(ctx, s),
+        StepKind::Sql(s) => sql::compile(ctx, s),
+        StepKind::Assert(s) => assert::compile(ctx, s),
+    }
+}
+
+/// Analyzes steps on the live data, the counts on each table fused into one scan.
+pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+    let recorder = Counter::recording(session);
+    for ctx in steps {
+        let _ = analyze(&recorder, *ctx).await;
+    }
+    let counter = recorder.fused().await;
+    let mut out = Vec::with_capacity(steps.len());
+    for ctx in steps {
+        out.push(analyze(&counter, *ctx).await);
+    }
+    out
+}
+
+/// Analyzes one step on the live data.
+pub async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
+    let session = counter;
+    match &ctx.step.kind {
+        StepKind::CreateTable(s) => Ok(create_table::analyze(ctx, s)),
+        StepKind::DropTable(s) => Ok(drop_table::analyze(ctx, s)),
+        StepKind::RenameTable(s) => Ok(renames::analyze_table(ctx, s)),
+        StepKind::AddColumn(s) => Ok(add_column::analyze(ctx, s)),
+        StepKind::DropColumn(s) => drop_column::analyze(session, ctx, s).await,
+        StepKind::RenameColumn(s) => Ok(renames::analyze_column(ctx, s)),
+        StepKind::ChangeType(s) => change_type::analyze(session, ctx, s).await,
+        StepKind::SetNotNull(s) => nullability::analyze_set(session, ctx, s).await,
+        StepKind::DropNotNull(s) => Ok(nullability::analyze_drop(ctx, s)),
+        StepKind::SetDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
+        StepKind::DropDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
+        StepKind::AddForeignKey(s) => add_foreign_key::analyze(session, ctx, s).await,
+        StepKind::DropForeignKey(s) => Ok(drop_foreign_key::analyze(ctx, s)),
+        StepKind::AddIndex(s) => add_index::analyze(session, ctx, s).await,
+        StepKind::DropIndex(s) => Ok(drop_index::analyze(ctx, s)),
+        StepKind::AddUnique(s) => add_unique::analyze(session, ctx, s).await,
+        StepKind::Backfill(s) => backfill::analyze(session, ctx, s).await,
+        StepKind::Sql(s) => Ok(sql::analyze(ctx, s)),
+        StepKind::Assert(s) => Ok(assert::analyze(ctx, s)),
+    }
+}
+
+/// What PostgreSQL allows in names.
+pub const RULES: Rules = Rules {
+    engine: "PostgreSQL",
+    max_name: 63,
+    name_in_bytes: true,
+    schemas: true,
+    row_ids: false,
+};
+
+fn refused(reason: String) -> Analysis {
+    Analysis::refused(reason)
+}
+
+fn sized(t: &Table) -> Analysis {
+    Analysis::of_table(t)
+}
+
+fn find_table_column<'a>(
+    ctx: &StepContext<'a>,
+    table: &strata_core::QualifiedName,
+    column: &str,
+) -> Checked<(&'a Table, &'a Column)> {
+    RULES.table_column(ctx, table, column)
+}
+
+/// The count and content hash of the rows of `from` (a table or a parenthesized query),
+/// independent of row and column order.
+fn fingerprint(from: &str) -> String {
+    format!(
+        "(SELECT count(*)::bigint AS n, coalesce(md5(string_agg(h, '' ORDER BY h)), '') AS h \
+         FROM (SELECT md5(to_jsonb(f)::text) AS h FROM {from} f) x)"
+    )
+}
+
+/// A backup of `select` into `backup`, then its verification (row count and content hash
+/// against the source). The step's table is locked against writes first, for the rest of the
+/// transaction. The backup's inverse drops it, so rollback leaves nothing behind.
+fn backup(
+    ctx: &StepContext<'_>,
+    backup: &strata_core::QualifiedName,
+    select: &str,
+    what: &str,
+) -> Vec<Action> {
+    let step = ctx.step.index;
+    let bak = qtable(backup);
+    // Writers wait (readers do not) from the backup until the transaction ends, so no row can
+    // change between the copy and the statement that destroys the original.
+    let lock = ctx
+        .step
+        .kind
+        .spec()
+        .table()
+        .map(|t| format!("LOCK TABLE {} IN EXCLUSIVE MODE;\n", qtable(t)))
+        .unwrap_or_default();
+    vec![
+        Action::new(step, ActionKind::Backup, format!("back up {what} to {backup}"), Statement::Sql(format!("{lock}CREATE TABLE {bak} AS {select}")))
+            .with_inverse(Statement::Sql(format!("DROP TABLE IF EXISTS {bak}")))
+            .creates_backup(backup.to_string()),
+        Action::check(
+            step,
+            ActionKind::Verify,
+            format!("verify backup {backup} (rows and content hash)"),
+            Statement::Sql(format!(
+                "SELECT CASE WHEN a.n = b.n AND a.h = b.h THEN 0 ELSE 1 END::bigint FROM {} a, {} b",
+                fingerprint(&format!("({select})")),
+                fingerprint(&bak)
+            )),
+            0,
+            format!("the backup {backup} does not match {what}"),
+        ),
+    ]
+}
+
+/// `SELECT "pk1", "pk2", <extra> FROM t [WHERE …]`.
+fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> String {
+    let mut cols: Vec<String> = t.primary_key.clone();
+    cols.extend(extra.iter().filter(|c| !t.primary_key.contains(c)).cloned());
+    let filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
+    format!(
+        "SELECT {} FROM {} c{filter}",
+        idents(&cols),
+        qtable(&t.name)
+    )
+}
+
+/// Up to five `key: value` examples of rows matching `filter` (aliased `c`).
+async fn examples(
+    session: &Session,
+    t: &Table,
+    value_sql: &str,
+    filter: &str,
+) -> Result<Vec<String>> {
+    let key = if t.primary_key.is_empty() {
+        "'row'".to_owned()
+    } else {
+        format!(
+            "concat_ws(', ', {})",
+            t.primary_key
+                .iter()
+                .map(|k| format!("{} || '=' || c.{}::text", crate::sql::string(k), ident(k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let sql = format!(
+        "SELECT {key} || ': ' || coalesce(quote_literal({value_sql}), 'NULL') FROM {} c WHERE {filter} LIMIT 5",
+        qtable(&t.name)
+    );
+    Ok(session.texts(&sql).await?.into_iter().flatten().collect())
+}
+
+/// Views and foreign keys of other tables that depend on one column.
+async fn column_dependents(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
+    let rel = crate::sql::string(&qtable(&t.name));
+    let col = crate::sql::string(column);
+    let sql = format!(
+        "SELECT DISTINCT 'view ' || v.oid::regclass::text FROM pg_depend d \
+           JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class \
+           JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+         WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = {rel}::regclass AND a.attname = {col} AND v.oid <> d.refobjid \
+         UNION \
+         SELECT 'foreign key ' || c.conname || ' on ' || c.conrelid::regclass::text FROM pg_constraint c \
+           JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = ANY(c.confkey) \
+         WHERE c.contype = 'f' AND c.confrelid = {rel}::regclass AND a.attname = {col} AND c.conrelid <> c.confrelid"
+    );
+    Ok(session.texts(&sql).await?.into_iter().flatten().collect())
+}

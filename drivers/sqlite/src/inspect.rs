@@ -1,0 +1,228 @@
+//! Reading the schema from `sqlite_master` and the `pragma_*` table functions.
+
+use std::collections::BTreeMap;
+
+use strata_core::schema::{
+    Column, Constraint, ConstraintKind, Index, Sequence, Snapshot, Table, Trigger,
+};
+use strata_core::{QualifiedName, Result, HISTORY_TABLE};
+
+use crate::connection::Session;
+use crate::sql::{ident, idents, string};
+use crate::types;
+
+/// `CONSTRAINT "name" FOREIGN KEY ("a", "b")` clauses of a table's SQL: columns → name.
+fn named_foreign_keys(sql: &str) -> BTreeMap<Vec<String>, String> {
+    let mut out = BTreeMap::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find("CONSTRAINT \"") {
+        rest = &rest[i + "CONSTRAINT \"".len()..];
+        let Some(end) = rest.find("\" FOREIGN KEY (") else {
+            continue;
+        };
+        let name = rest[..end].replace("\"\"", "\"");
+        let after = &rest[end + "\" FOREIGN KEY (".len()..];
+        let Some(close) = after.find(')') else {
+            continue;
+        };
+        let cols = after[..close]
+            .split(',')
+            .map(|c| c.trim().trim_matches('"').replace("\"\"", "\""))
+            .collect();
+        out.insert(cols, name);
+    }
+    out
+}
+
+/// The definition strata writes for a foreign key.
+pub fn foreign_key(
+    name: &str,
+    columns: &[String],
+    parent: &str,
+    refs: &[String],
+    on_delete: &str,
+    on_update: &str,
+) -> String {
+    format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {on_delete} ON UPDATE {on_update}",
+        ident(name),
+        idents(columns),
+        ident(parent),
+        idents(refs)
+    )
+}
+
+pub async fn inspect(session: &Session) -> Result<Snapshot> {
+    let master = session.rows("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").await?;
+    let text = |r: &Vec<Option<String>>, i: usize| r[i].clone().unwrap_or_default();
+    let sequences: BTreeMap<String, i64> = if master.iter().any(|r| text(r, 1) == "sqlite_sequence")
+    {
+        BTreeMap::new()
+    } else {
+        session
+            .rows("SELECT name, seq FROM sqlite_sequence")
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                (
+                    text(r, 0),
+                    r[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let mut snapshot = Snapshot::default();
+    for r in master
+        .iter()
+        .filter(|r| text(r, 0) == "table" && text(r, 1) != HISTORY_TABLE)
+    {
+        let name = text(r, 1);
+        let sql = text(r, 3);
+        let mut t = Table::new(QualifiedName::new(name.clone()));
+        t.definition = Some(sql.clone());
+        let mut pk: Vec<(i64, String)> = Vec::new();
+        for c in session
+            .rows(&format!(
+                "SELECT name, type, \"notnull\", dflt_value, pk, cid FROM pragma_table_info({})",
+                string(&name)
+            ))
+            .await?
+        {
+            let declared = text(&c, 1);
+            let position: u32 = c[5].as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let pk_index: i64 = c[4].as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+            if pk_index > 0 {
+                pk.push((pk_index, text(&c, 0)));
+            }
+            t.columns.push(Column {
+                name: text(&c, 0),
+                position: position + 1,
+                portable: types::portable(&declared),
+                native_type: declared,
+                nullable: c[2].as_deref() != Some("1") && pk_index == 0,
+                default: c[3].clone(),
+                identity: None,
+                definition: None,
+            });
+        }
+        pk.sort();
+        t.primary_key = pk.into_iter().map(|(_, c)| c).collect();
+        for ix in session
+            .rows(&format!(
+                "SELECT name, \"unique\", origin FROM pragma_index_list({})",
+                string(&name)
+            ))
+            .await?
+        {
+            let (index, origin) = (text(&ix, 0), text(&ix, 2));
+            if origin == "pk" {
+                continue;
+            }
+            let columns: Vec<String> = session
+                .rows(&format!(
+                    "SELECT name FROM pragma_index_info({}) ORDER BY seqno",
+                    string(&index)
+                ))
+                .await?
+                .iter()
+                .map(|c| text(c, 0))
+                .collect();
+            let unique = ix[1].as_deref() == Some("1");
+            if origin == "u" {
+                t.constraints.push(Constraint {
+                    name: index,
+                    kind: ConstraintKind::Unique,
+                    definition: format!("UNIQUE ({})", idents(&columns)),
+                    columns,
+                    references: None,
+                    validated: true,
+                });
+            } else {
+                let definition = master
+                    .iter()
+                    .find(|m| text(m, 0) == "index" && text(m, 1) == index)
+                    .map(|m| text(m, 3))
+                    .unwrap_or_default();
+                t.indexes.push(Index {
+                    name: index,
+                    columns,
+                    unique,
+                    definition,
+                    valid: true,
+                });
+            }
+        }
+        t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let named = named_foreign_keys(&sql);
+        let mut fks: BTreeMap<i64, ForeignKeyRows> = BTreeMap::new();
+        for f in session.rows(&format!("SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list({}) ORDER BY id, seq", string(&name))).await? {
+            let id: i64 = f[0].as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let e = fks.entry(id).or_insert_with(|| (text(&f, 1), Vec::new(), Vec::new(), text(&f, 5), text(&f, 4)));
+            e.1.push(text(&f, 2));
+            e.2.push(text(&f, 3));
+        }
+        for (parent, columns, refs, on_delete, on_update) in fks.into_values() {
+            let fk_name = named
+                .get(&columns)
+                .cloned()
+                .unwrap_or_else(|| format!("{name}_{}_fkey", columns.join("_")));
+            t.constraints.push(Constraint {
+                definition: foreign_key(&fk_name, &columns, &parent, &refs, &on_delete, &on_update),
+                name: fk_name,
+                kind: ConstraintKind::ForeignKey,
+                columns,
+                references: Some(QualifiedName::new(parent)),
+                validated: true,
+            });
+        }
+        if sql.to_ascii_uppercase().contains("CHECK") {
+            t.constraints.push(Constraint {
+                name: "check".into(),
+                kind: ConstraintKind::Check,
+                columns: Vec::new(),
+                references: None,
+                definition: "CHECK constraints in the table's SQL".into(),
+                validated: true,
+            });
+        }
+        t.constraints.sort_by(|a, b| a.name.cmp(&b.name));
+        for m in master
+            .iter()
+            .filter(|m| text(m, 0) == "trigger" && text(m, 2) == name)
+        {
+            t.triggers.push(Trigger {
+                name: text(m, 1),
+                definition: text(m, 3),
+            });
+        }
+        for m in master.iter().filter(|m| text(m, 0) == "view") {
+            let body = text(m, 3);
+            if body.contains(&ident(&name))
+                || body
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == name)
+            {
+                t.dependents.push(format!("view {}", text(m, 1)));
+            }
+        }
+        if let Some(seq) = sequences.get(&name) {
+            t.sequences.push(Sequence {
+                name: "sqlite_sequence".into(),
+                column: String::new(),
+                definition: String::new(),
+                last_value: Some(*seq),
+            });
+        }
+        t.rows = session
+            .count(&format!("SELECT COUNT(*) FROM {}", ident(&name)))
+            .await? as u64;
+        snapshot.tables.insert(name, t);
+    }
+    snapshot.link_references();
+    Ok(snapshot)
+}
+
+/// One foreign key as `pragma_foreign_key_list` spreads it over rows: parent table, child
+/// columns, parent columns, ON DELETE, ON UPDATE.
+type ForeignKeyRows = (String, Vec<String>, Vec<String>, String, String);

@@ -1,0 +1,197 @@
+//! # strata-sqlite
+//!
+//! The SQLite driver for strata, and the embedded default: with no URL configured, strata
+//! migrates the file `strata.db`. Registered as `sqlite` (`sqlite://path?mode=rwc`,
+//! `sqlite::memory:`); link it with `use strata_sqlite as _;`.
+//!
+//! SQLite runs DDL in transactions, so a migration and its history row commit together. What
+//! `ALTER TABLE` cannot change (a column's type, nullability, default, a foreign key) goes
+//! through SQLite's documented table-rebuild procedure, inside that transaction, followed by
+//! `pragma_foreign_key_check` (see [`rebuild`]).
+#![forbid(unsafe_code)]
+
+pub mod compile;
+mod connection;
+mod history;
+mod inspect;
+pub mod rebuild;
+mod rows;
+mod sql;
+pub mod testing;
+mod types;
+
+use async_trait::async_trait;
+use strata_core::history::HistoryRecord;
+use strata_core::registry::{CreateFuture, DriverRegistration};
+use strata_core::schema::Snapshot;
+use strata_core::{
+    Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Row,
+    Statement, StepContext, VerifyCheck,
+};
+
+use connection::Session;
+
+/// The driver's registered name.
+pub const NAME: &str = "sqlite";
+
+/// What SQLite can do.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    transactional_ddl: true,
+    transactional_dml: true,
+    online_index: false,
+    enforced_foreign_keys: true,
+    advisory_lock: true,
+    preserves_column_order: true,
+    schemas: false,
+    deferred_fk_validation: false,
+    column_defaults: true,
+};
+
+strata_core::inventory::submit! {
+    DriverRegistration::new(NAME, &["sqlite"], CAPABILITIES, connect)
+}
+
+fn connect(url: String) -> CreateFuture {
+    Box::pin(async move { Ok(Box::new(SqliteDriver::connect(&url).await?) as Box<dyn Driver>) })
+}
+
+/// The SQLite driver: one connection to one database file.
+pub struct SqliteDriver {
+    session: Session,
+}
+
+impl SqliteDriver {
+    /// Opens `url`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Ok(SqliteDriver {
+            session: Session::connect(url).await?,
+        })
+    }
+
+    fn sql<'a>(&self, statement: &'a Statement) -> Result<&'a str> {
+        match statement {
+            Statement::Sql(s) => Ok(s),
+            Statement::Command(_) => Err(self.not_supported("command documents")),
+        }
+    }
+
+    async fn table(&self, name: &QualifiedName) -> Result<strata_core::schema::Table> {
+        self.inspect()
+            .await?
+            .tables
+            .remove(&name.to_string())
+            .ok_or_else(|| Error::Usage(format!("table \"{name}\" does not exist")))
+    }
+}
+
+#[async_trait]
+impl Driver for SqliteDriver {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    async fn server_version(&self) -> Result<String> {
+        Ok(self
+            .session
+            .rows("SELECT sqlite_version()")
+            .await?
+            .first()
+            .and_then(|r| r[0].clone())
+            .unwrap_or_default())
+    }
+
+    fn native_type(&self, ty: PortableType) -> String {
+        types::native(ty)
+    }
+
+    async fn inspect(&self) -> Result<Snapshot> {
+        inspect::inspect(&self.session).await
+    }
+
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        compile::analyze_all(&self.session, &[ctx])
+            .await
+            .pop()
+            .expect("one analysis per step")
+    }
+
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        compile::analyze_all(&self.session, steps).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile::compile(ctx)
+    }
+
+    async fn execute(&self, statement: &Statement) -> Result<u64> {
+        self.session.execute(self.sql(statement)?).await
+    }
+
+    async fn query_count(&self, statement: &Statement) -> Result<i64> {
+        self.session.count(self.sql(statement)?).await
+    }
+
+    async fn begin(&self) -> Result<()> {
+        self.session.execute("BEGIN IMMEDIATE").await.map(drop)
+    }
+
+    async fn commit(&self) -> Result<()> {
+        self.session.execute("COMMIT").await.map(drop)
+    }
+
+    async fn rollback_transaction(&self) -> Result<()> {
+        self.session.execute("ROLLBACK").await.map(drop)
+    }
+
+    async fn ensure_history(&self) -> Result<()> {
+        history::ensure(&self.session).await
+    }
+
+    async fn history(&self) -> Result<Vec<HistoryRecord>> {
+        history::read(&self.session).await
+    }
+
+    async fn record(&self, record: &HistoryRecord) -> Result<()> {
+        history::write(&self.session, record).await
+    }
+
+    fn lock_name(&self) -> String {
+        self.session.lock_name()
+    }
+
+    async fn try_lock(&self) -> Result<bool> {
+        self.session.try_lock().await
+    }
+
+    async fn unlock(&self) -> Result<()> {
+        self.session.unlock().await
+    }
+
+    async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
+        rows::read(&self.session, &self.table(table).await?).await
+    }
+
+    async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
+        rows::write(&self.session, &self.table(table).await?, table, rows).await
+    }
+
+    async fn verify(&self) -> Result<Vec<VerifyCheck>> {
+        let broken = self
+            .session
+            .count("SELECT COUNT(*) FROM pragma_foreign_key_check")
+            .await?;
+        Ok(vec![VerifyCheck {
+            check: "foreign keys hold for every row (pragma_foreign_key_check)".into(),
+            ok: broken == 0,
+            detail: if broken == 0 {
+                "no violation".into()
+            } else {
+                format!("{broken} rows violate a foreign key")
+            },
+        }])
+    }
+}

@@ -1,0 +1,96 @@
+//! Portable types ↔ the declared types strata gives SQLite columns. SQLite stores any value
+//! in any column; the declared type keeps the portable type readable and sets the affinity.
+
+use strata_core::PortableType;
+
+/// The declared type for a portable type.
+pub fn native(ty: PortableType) -> String {
+    match ty {
+        PortableType::Bool => "BOOLEAN".into(),
+        PortableType::Int16 => "SMALLINT".into(),
+        PortableType::Int32 => "INTEGER".into(),
+        PortableType::Int64 => "BIGINT".into(),
+        PortableType::Float32 => "REAL".into(),
+        PortableType::Float64 => "DOUBLE".into(),
+        PortableType::Decimal { precision, scale } => format!("DECIMAL({precision},{scale})"),
+        PortableType::String { len } => format!("VARCHAR({len})"),
+        PortableType::Text => "TEXT".into(),
+        PortableType::Bytes => "BLOB".into(),
+        PortableType::Date => "DATE".into(),
+        PortableType::Time => "TIME".into(),
+        PortableType::Timestamp => "TIMESTAMP".into(),
+        PortableType::TimestampTz => "TIMESTAMPTZ".into(),
+        PortableType::Uuid => "UUID".into(),
+        PortableType::Json => "JSON".into(),
+    }
+}
+
+/// The portable type of a declared type.
+pub fn portable(declared: &str) -> Option<PortableType> {
+    let t = declared.trim().to_ascii_uppercase();
+    let (base, args) = match t.split_once('(') {
+        Some((b, rest)) => (
+            b.trim().to_owned(),
+            rest.split_once(')').map(|(a, _)| a.to_owned()),
+        ),
+        None => (t.clone(), None),
+    };
+    Some(match base.as_str() {
+        "BOOLEAN" | "BOOL" => PortableType::Bool,
+        "SMALLINT" => PortableType::Int16,
+        "INTEGER" | "INT" => PortableType::Int32,
+        "BIGINT" => PortableType::Int64,
+        "REAL" | "FLOAT" => PortableType::Float32,
+        "DOUBLE" | "DOUBLE PRECISION" => PortableType::Float64,
+        "DECIMAL" | "NUMERIC" => {
+            let a = args?;
+            let (p, s) = a.split_once(',').unwrap_or((a.as_str(), "0"));
+            PortableType::Decimal {
+                precision: p.trim().parse().ok()?,
+                scale: s.trim().parse().ok()?,
+            }
+        }
+        "VARCHAR" => PortableType::String {
+            len: args?.trim().parse().ok()?,
+        },
+        "TEXT" => PortableType::Text,
+        "BLOB" => PortableType::Bytes,
+        "DATE" => PortableType::Date,
+        "TIME" => PortableType::Time,
+        "TIMESTAMP" | "DATETIME" => PortableType::Timestamp,
+        "TIMESTAMPTZ" => PortableType::TimestampTz,
+        "UUID" => PortableType::Uuid,
+        "JSON" => PortableType::Json,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_portable_type_round_trips() {
+        for name in [
+            "bool",
+            "int16",
+            "int32",
+            "int64",
+            "float32",
+            "float64",
+            "decimal(10,2)",
+            "string(20)",
+            "text",
+            "bytes",
+            "date",
+            "time",
+            "timestamp",
+            "timestamptz",
+            "uuid",
+            "json",
+        ] {
+            let t: PortableType = name.parse().unwrap();
+            assert_eq!(portable(&native(t)), Some(t), "{name}");
+        }
+    }
+}
