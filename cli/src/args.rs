@@ -20,6 +20,10 @@ pub struct Cli {
     /// Machine-readable JSON output (status, plan, verify, drivers).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Load an out-of-tree driver from this dynamic library (repeatable); STRATA_PLUGIN_PATH
+    /// lists more (files or directories, separated as in PATH).
+    #[arg(long = "plugin", global = true, value_name = "LIBRARY")]
+    pub plugins: Vec<PathBuf>,
     /// Seconds to wait for another runner's lock [strata.toml `lock_timeout`, else 0: fail fast].
     #[arg(long, global = true)]
     pub lock_timeout: Option<u64>,

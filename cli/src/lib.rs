@@ -107,13 +107,27 @@ async fn connect(settings: &config::Settings) -> anyhow::Result<Box<dyn Driver>>
         .with_context(|| format!("cannot open {}", config::redact(&settings.url)))
 }
 
+/// Loads the plugins named by `STRATA_PLUGIN_PATH`, then by `--plugin`.
+fn load_plugins(cli: &Cli) -> anyhow::Result<()> {
+    let mut libraries = match std::env::var_os("STRATA_PLUGIN_PATH") {
+        Some(list) => strata_core::plugin::libraries_in(&list)?,
+        None => Vec::new(),
+    };
+    libraries.extend(cli.plugins.iter().cloned());
+    for library in &libraries {
+        registry::load_plugin(library)?;
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    load_plugins(&cli)?;
     if let Command::Drivers = cli.command {
-        let list: Vec<_> = registry::drivers()?.values().copied().collect();
+        let list: Vec<_> = registry::drivers()?.into_values().collect();
         if cli.json {
             let rows: Vec<_> = list
                 .iter()
-                .map(|d| serde_json::json!({"name": d.name, "url_schemes": d.url_schemes, "capabilities": d.capabilities}))
+                .map(|d| serde_json::json!({"name": d.name, "url_schemes": d.url_schemes, "capabilities": d.capabilities, "origin": d.origin.to_string()}))
                 .collect();
             return print_json(&rows);
         }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use strata_core::history::MigrationStatus;
 use strata_core::plan::{human, MigrationPlan};
-use strata_core::registry::DriverRegistration;
+use strata_core::registry::RegisteredDriver;
 use strata_core::VerifyCheck;
 
 fn table(header: &[&str]) -> Table {
@@ -153,8 +153,8 @@ pub fn verify(checks: &[VerifyCheck]) -> String {
 }
 
 /// `strata drivers`.
-pub fn drivers(list: &[&DriverRegistration]) -> String {
-    let mut t = table(&["Driver", "URL schemes", "Capabilities"]);
+pub fn drivers(list: &[RegisteredDriver]) -> String {
+    let mut t = table(&["Driver", "URL schemes", "Origin", "Capabilities"]);
     for d in list {
         let caps: Vec<String> = d
             .capabilities
@@ -165,6 +165,7 @@ pub fn drivers(list: &[&DriverRegistration]) -> String {
         t.add_row(vec![
             d.name.to_owned(),
             d.url_schemes.join(", "),
+            d.origin.to_string(),
             caps.join("\n"),
         ]);
     }

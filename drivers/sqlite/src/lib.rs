@@ -47,9 +47,11 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     column_defaults: true,
 };
 
-strata_core::inventory::submit! {
-    DriverRegistration::new(NAME, &["sqlite"], CAPABILITIES, connect)
-}
+/// The driver's registration: built in through `inventory`, or exported from a plugin.
+pub const REGISTRATION: DriverRegistration =
+    DriverRegistration::new(NAME, &["sqlite"], CAPABILITIES, connect);
+
+strata_core::inventory::submit! { REGISTRATION }
 
 fn connect(url: String) -> CreateFuture {
     Box::pin(async move { Ok(Box::new(SqliteDriver::connect(&url).await?) as Box<dyn Driver>) })

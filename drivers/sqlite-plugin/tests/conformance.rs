@@ -1,0 +1,64 @@
+//! The whole conformance suite through the SQLite driver loaded as a dynamic plugin.
+//!
+//! This test binary links no driver: it builds `strata-sqlite-plugin` with cargo, loads the
+//! library with `registry::load_plugin`, checks the loaded driver, and runs every scenario
+//! through it. `STRATA_TEST_SQLITE_DIR` names where the database files go [the temporary
+//! directory].
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use strata_conformance::Provision;
+use strata_core::registry::{self, Origin};
+
+struct Files {
+    dir: std::path::PathBuf,
+}
+
+#[async_trait::async_trait]
+impl Provision for Files {
+    async fn create(&self) -> anyhow::Result<String> {
+        let path = self.dir.join(format!(
+            "{}.db",
+            strata_core::testing::random_database_name()
+        ));
+        Ok(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+
+    async fn destroy(&self, url: &str) -> anyhow::Result<()> {
+        let path = url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        for suffix in ["", ".strata-lock", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+        Ok(())
+    }
+}
+
+fn main() -> ExitCode {
+    let library = match strata_core::testing::build_plugin("strata-sqlite-plugin") {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("cannot build the plugin: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    assert!(
+        registry::drivers().expect("registry").is_empty(),
+        "this test must link no driver: the suite has to run through the plugin"
+    );
+    let names = registry::load_plugin(&library).expect("the plugin loads");
+    assert_eq!(names, ["sqlite"]);
+    let driver = registry::by_name("sqlite").expect("registered");
+    assert!(
+        matches!(driver.origin, Origin::Plugin(p) if p.file_name() == library.file_name()),
+        "{:?}",
+        driver.origin
+    );
+    let dir = std::env::var_os("STRATA_TEST_SQLITE_DIR")
+        .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    strata_conformance::run("sqlite", Arc::new(Files { dir }))
+}
