@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build -q -p strata-cli
-strata=../../target/debug/strata
+strata="${CARGO_TARGET_DIR:-../../target}/debug/strata"
 step() { printf '\n\033[1m$ strata %s\033[0m\n' "$*"; "$strata" "$@"; }
 step apply --yes --to 2
 step plan
