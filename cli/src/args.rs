@@ -54,6 +54,10 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short)]
         yes: bool,
+        /// Run even a migration that destroys data no backup keeps (a drop with
+        /// `backup = false`, a `sql` step without `down`).
+        #[arg(long)]
+        allow_data_loss: bool,
     },
     /// Undo applied migrations, newest first, restoring data from strata's backups.
     Rollback {

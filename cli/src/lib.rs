@@ -144,6 +144,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let opts = RunOptions {
         lock_timeout: settings.lock_timeout,
         progress: &progress::line,
+        allow_data_loss: matches!(
+            cli.command,
+            Command::Apply {
+                allow_data_loss: true,
+                ..
+            }
+        ),
     };
     match cli.command {
         Command::Status => {
@@ -166,7 +173,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", render::plan(p));
             }
         }
-        Command::Apply { to, dry_run, yes } => {
+        Command::Apply {
+            to, dry_run, yes, ..
+        } => {
             if !dry_run {
                 let pending = runner::status(driver, &migrations)
                     .await?

@@ -77,6 +77,16 @@ pub fn plan(p: &MigrationPlan) -> String {
         i.rollback_complexity.label()
     );
     let _ = writeln!(out, "  Estimated duration:  {}", human(i.estimated));
+    let losses = p.unbacked_losses();
+    if !losses.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nData kept by no backup (apply refuses it without --allow-data-loss)"
+        );
+        for l in losses {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
     let _ = writeln!(out, "\nSteps");
     for s in &p.steps {
         let _ = writeln!(

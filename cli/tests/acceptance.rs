@@ -196,3 +196,42 @@ async fn passwords_never_appear_in_output() -> anyhow::Result<()> {
     );
     p.finish().await
 }
+
+#[tokio::test]
+async fn destroying_data_no_backup_keeps_is_refused_unless_allowed() -> anyhow::Result<()> {
+    let p = Project::acceptance().await?;
+    std::fs::write(
+        p.migration("0002_users_cleanup.toml"),
+        r#"
+[[step]]
+op = "drop_table"
+table = "sessions_legacy"
+backup = false
+
+[[step]]
+op = "sql"
+postgres = "UPDATE users SET name = 'renamed'"
+"#,
+    )?;
+    let before = p.state().await?;
+    for args in [&["apply", "--yes"][..], &["apply", "--dry-run"][..]] {
+        let refused = p.run(args);
+        ensure!(code(&refused) == 3, "{args:?}: {}", text(&refused));
+        for needle in [
+            "would destroy data that no backup keeps; nothing was executed",
+            "0002_users_cleanup.toml: step 1 (drop_table): drop table sessions_legacy: 3 rows destroyed with `backup = false`",
+            "0002_users_cleanup.toml: step 2 (sql): a `sql` step without `down`",
+            "--allow-data-loss",
+        ] {
+            ensure!(text(&refused).contains(needle), "{needle:?}: {}", text(&refused));
+        }
+        ensure!(
+            p.state().await? == before,
+            "a refused apply changed the database"
+        );
+    }
+    let allowed = p.run(&["apply", "--yes", "--allow-data-loss"]);
+    ensure!(code(&allowed) == 0, "{}", text(&allowed));
+    ensure!(p.state().await? != before);
+    p.finish().await
+}

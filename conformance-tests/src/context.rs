@@ -88,6 +88,7 @@ impl TestContext {
         RunOptions {
             lock_timeout,
             progress: &quiet,
+            allow_data_loss: false,
         }
     }
 
@@ -102,6 +103,18 @@ impl TestContext {
     /// Applies every pending migration.
     pub async fn apply(&self) -> strata_core::Result<ApplyReport> {
         self.apply_with(self.driver.as_ref()).await
+    }
+
+    /// Applies every pending migration, accepting data no backup keeps (`--allow-data-loss`).
+    pub async fn apply_allowing_data_loss(&self) -> strata_core::Result<ApplyReport> {
+        let migrations = self
+            .migrations()
+            .map_err(|e| strata_core::Error::Usage(e.to_string()))?;
+        let opts = RunOptions {
+            allow_data_loss: true,
+            ..Self::options(LOCK_WAIT)
+        };
+        runner::apply(self.driver.as_ref(), &migrations, None, false, opts).await
     }
 
     /// Rolls back the last `n` migrations.

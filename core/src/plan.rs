@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::action::{Action, ActionKind};
-use crate::driver::{Analysis, Driver, StepContext};
+use crate::driver::{Analysis, Driver, FindingKind, StepContext};
 use crate::error::{Error, Result};
 use crate::migration::Migration;
 use crate::schema::Snapshot;
@@ -134,6 +134,55 @@ impl MigrationPlan {
             })
             .collect()
     }
+}
+
+impl MigrationPlan {
+    /// What the migration destroys that no backup keeps, one line per step, each naming the
+    /// file, the step and what is lost: a drop with `backup = false`, a `sql` step without
+    /// `down`. `apply` refuses these unless data loss is allowed explicitly.
+    pub fn unbacked_losses(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter(|s| s.reversibility == Reversibility::No)
+            .map(|s| {
+                let rows = s
+                    .analysis
+                    .findings
+                    .iter()
+                    .filter(|f| f.kind == FindingKind::RowsDestroyed)
+                    .map(|f| f.count)
+                    .sum::<u64>();
+                let lost = if s.op == "sql" {
+                    "a `sql` step without `down`: whatever it changes cannot be backed up or undone"
+                        .to_owned()
+                } else {
+                    let what = if s.op == "drop_column" {
+                        "values"
+                    } else {
+                        "rows"
+                    };
+                    format!(
+                        "{}: {rows} {what} destroyed with `backup = false`, kept by no backup",
+                        s.description
+                    )
+                };
+                format!("{}: step {} ({}): {lost}", self.file, s.index, s.op)
+            })
+            .collect()
+    }
+}
+
+/// Refuses a migration that destroys data no backup keeps, unless `allowed`.
+pub fn ensure_no_unbacked_loss(plan: &MigrationPlan, allowed: bool) -> Result<()> {
+    let losses = plan.unbacked_losses();
+    if allowed || losses.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "migration {} would destroy data that no backup keeps; nothing was executed:\n  {}\npass --allow-data-loss to accept the loss",
+        plan.version,
+        losses.join("\n  ")
+    )))
 }
 
 /// Plans `migration` with `driver`: counts are taken on `live` (the current schema and data),

@@ -12,7 +12,7 @@ use crate::history::{
 };
 use crate::lock::with_lock;
 use crate::migration::Migration;
-use crate::plan::{ensure_allowed, plan_migration, MigrationPlan};
+use crate::plan::{ensure_allowed, ensure_no_unbacked_loss, plan_migration, MigrationPlan};
 
 /// A sink for progress lines (the CLI prints them to stderr).
 pub type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
@@ -24,6 +24,8 @@ pub struct RunOptions<'a> {
     pub lock_timeout: Duration,
     /// Where progress lines go.
     pub progress: Progress<'a>,
+    /// Run migrations that destroy data no backup keeps (`--allow-data-loss`).
+    pub allow_data_loss: bool,
 }
 
 /// What `apply` did (or, in a dry run, would do).
@@ -162,6 +164,7 @@ pub async fn apply(
             }
             let plan = plan_migration(driver, m, &live, planned).await?;
             ensure_allowed(&plan)?;
+            ensure_no_unbacked_loss(&plan, opts.allow_data_loss)?;
             if !dry_run {
                 run_migration(driver, m, &plan, opts).await?;
                 report.applied.push(m.version);

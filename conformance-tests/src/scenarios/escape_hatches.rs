@@ -91,8 +91,11 @@ pub async fn sql_and_assert(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.assert_restored(&before).await?;
     std::fs::remove_file(failing)?;
 
+    // A `sql` step without `down` cannot be undone: refused unless data loss is allowed.
     ctx.write(4, "no_down", NO_DOWN)?;
-    ctx.apply().await?;
+    expect_refused(ctx.apply().await, "would destroy data that no backup keeps")?;
+    ctx.assert_restored(&before).await?;
+    ctx.apply_allowing_data_loss().await?;
     expect_refused(ctx.rollback(1).await, "cannot be undone")?;
     ensure!(
         ctx.schema().await?.tables.contains_key("scratch"),
