@@ -75,6 +75,12 @@ pub enum Command {
     Verify,
     /// Registered drivers and their capabilities.
     Drivers,
+    /// Long-running statements, lock chains (who waits for whom) and table sizes.
+    Monitor {
+        /// Refresh every SECS seconds until interrupted (JSON: one document per line).
+        #[arg(long, value_name = "SECS")]
+        watch: Option<u64>,
+    },
     /// Create a new migration file.
     New {
         /// Its name (letters, digits, underscores).

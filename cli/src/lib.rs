@@ -120,6 +120,31 @@ fn load_plugins(cli: &Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `strata monitor`: one report, or one every `watch` seconds until interrupted.
+async fn monitor(driver: &dyn Driver, watch: Option<u64>, json: bool) -> anyhow::Result<()> {
+    loop {
+        let report = strata_core::monitor::report(driver).await?;
+        if json && watch.is_some() {
+            println!("{}", serde_json::to_string(&report)?);
+        } else if json {
+            print_json(&report)?;
+        } else {
+            if watch.is_some() && std::io::stdout().is_terminal() {
+                print!("\x1b[2J\x1b[H");
+            }
+            print!("{}", render::monitor(&report));
+        }
+        std::io::stdout().flush()?;
+        let Some(secs) = watch else {
+            return Ok(());
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(secs.max(1))) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     load_plugins(&cli)?;
     if let Command::Drivers = cli.command {
@@ -137,6 +162,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = config::resolve(&cli)?;
     if let Command::New { name, format } = &cli.command {
         return new_migration(&settings.dir, name, format);
+    }
+    if let Command::Monitor { watch } = cli.command {
+        let driver = connect(&settings).await?;
+        return monitor(driver.as_ref(), watch, cli.json).await;
     }
     let migrations = load_migrations(&settings.dir)?;
     let driver = connect(&settings).await?;
@@ -242,7 +271,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 return Err(Error::Verification(failed.join("; ")).into());
             }
         }
-        Command::Drivers | Command::New { .. } => unreachable!("handled above"),
+        Command::Drivers | Command::New { .. } | Command::Monitor { .. } => {
+            unreachable!("handled above")
+        }
     }
     Ok(())
 }

@@ -181,3 +181,65 @@ pub fn drivers(list: &[RegisteredDriver]) -> String {
     }
     format!("{t}\n")
 }
+
+/// `strata monitor`.
+pub fn monitor(r: &strata_core::monitor::Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} — {}",
+        r.engine,
+        r.server_version,
+        chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let a = &r.activity;
+    let _ = writeln!(out, "\nLock waits ({})", a.lock_waits.len());
+    if !a.lock_waits.is_empty() {
+        let mut t = table(&[
+            "Blocked",
+            "Waiting",
+            "Blocked statement",
+            "Blocking",
+            "Blocking statement",
+            "Lock",
+        ]);
+        for w in &a.lock_waits {
+            t.add_row(vec![
+                w.blocked_session.clone(),
+                human(w.waiting_for),
+                w.blocked_statement.clone(),
+                w.blocking_session.clone(),
+                w.blocking_statement.clone(),
+                w.lock.clone(),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    let _ = writeln!(out, "\nLong-running statements ({})", a.long_running.len());
+    if !a.long_running.is_empty() {
+        let mut t = table(&["Session", "State", "Running", "Statement"]);
+        for s in &a.long_running {
+            t.add_row(vec![
+                s.session.clone(),
+                s.state.clone(),
+                human(s.running_for),
+                s.statement.clone(),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    for n in &a.notes {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    let _ = writeln!(out, "\nTables ({})", r.tables.len());
+    let mut t = table(&["Table", "Rows", "Bytes"]);
+    for s in &r.tables {
+        t.add_row(vec![
+            s.table.clone(),
+            s.rows.to_string(),
+            s.bytes.to_string(),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    out
+}

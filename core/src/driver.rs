@@ -310,6 +310,11 @@ pub trait Driver: Send + Sync {
         Err(self.not_supported("verify"))
     }
 
+    /// Long-running statements and lock waits on the server, for `strata monitor`.
+    async fn activity(&self) -> Result<crate::monitor::Activity> {
+        Err(self.not_supported("monitoring server activity"))
+    }
+
     /// A [`Error::NotSupported`] for this driver.
     fn not_supported(&self, operation: &str) -> Error {
         Error::NotSupported {

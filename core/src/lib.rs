@@ -27,6 +27,7 @@ pub mod escape_hatch;
 pub mod history;
 pub mod lock;
 pub mod migration;
+pub mod monitor;
 pub mod plan;
 #[allow(unsafe_code)]
 pub mod plugin;

@@ -271,6 +271,10 @@ impl Driver for RuntimeDriver {
         self.run(self.inner().verify()).await
     }
 
+    async fn activity(&self) -> Result<crate::monitor::Activity> {
+        self.run(self.inner().activity()).await
+    }
+
     fn not_supported(&self, operation: &str) -> Error {
         self.inner().not_supported(operation)
     }

@@ -20,6 +20,7 @@ mod history;
 mod inspect;
 mod lock;
 mod meta;
+mod monitor;
 mod rows;
 pub mod testing;
 
@@ -177,6 +178,10 @@ impl Driver for MongoDriver {
 
     async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
         rows::write(&self.session, &self.table(table).await?, rows).await
+    }
+
+    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
+        monitor::activity(&self.session).await
     }
 
     async fn verify(&self) -> Result<Vec<VerifyCheck>> {

@@ -16,6 +16,7 @@ mod connection;
 mod history;
 mod inspect;
 mod lock;
+mod monitor;
 mod rows;
 mod sql;
 pub mod testing;
@@ -205,6 +206,10 @@ impl Driver for MySqlDriver {
 
     async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
         rows::write(&self.session, &self.table(table).await?, table, rows).await
+    }
+
+    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
+        monitor::activity(&self.session).await
     }
 
     async fn verify(&self) -> Result<Vec<VerifyCheck>> {

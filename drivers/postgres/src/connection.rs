@@ -87,6 +87,25 @@ impl Session {
             .collect()
     }
 
+    /// Runs a query whose every column is text; returns every row.
+    pub async fn rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let mut conn = self.conn.lock().await;
+        let rows = conn
+            .fetch_all(sql)
+            .await
+            .map_err(|e| db_error("querying", sql, e))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<Option<String>, _>(i)
+                            .map_err(|e| db_error("reading", sql, e))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Runs a query returning text rows (the first column of each).
     pub async fn texts(&self, sql: &str) -> Result<Vec<Option<String>>> {
         let mut conn = self.conn.lock().await;

@@ -181,6 +181,18 @@ impl Driver for SqliteDriver {
         rows::write(&self.session, &self.table(table).await?, table, rows).await
     }
 
+    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
+        Ok(strata_core::monitor::Activity {
+            notes: vec![format!(
+                "SQLite is embedded: no server keeps a list of statements or lock waits; a \
+                 writer holding the database shows as `database is locked`, and a strata \
+                 runner holds {}",
+                self.session.lock_name()
+            )],
+            ..Default::default()
+        })
+    }
+
     async fn verify(&self) -> Result<Vec<VerifyCheck>> {
         let broken = self
             .session

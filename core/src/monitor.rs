@@ -1,0 +1,117 @@
+//! `strata monitor`: what is running on the database, who is waiting for whom, and how big
+//! the tables are — the monitoring queries of the migration guide, per engine.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::driver::Driver;
+use crate::error::{Error, Result};
+
+/// A statement running on the server (strata's own monitoring session excluded).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunningStatement {
+    /// The engine's session or operation id.
+    pub session: String,
+    /// What the session is doing (`active`, `idle in transaction`, a MySQL state, …).
+    pub state: String,
+    /// How long the statement (or the transaction, when idle in one) has been running
+    /// (`running_secs` in JSON).
+    #[serde(rename = "running_secs", serialize_with = "seconds")]
+    pub running_for: Duration,
+    /// Its text, as the engine reports it.
+    pub statement: String,
+}
+
+/// One link of a lock chain: a session waiting for a lock another session holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LockWait {
+    /// The waiting session.
+    pub blocked_session: String,
+    /// What it is trying to run.
+    pub blocked_statement: String,
+    /// How long it has been waiting (`waiting_secs` in JSON).
+    #[serde(rename = "waiting_secs", serialize_with = "seconds")]
+    pub waiting_for: Duration,
+    /// The session holding the lock.
+    pub blocking_session: String,
+    /// The statement the holder runs or ran last (empty when it is idle and the engine does
+    /// not keep it).
+    pub blocking_statement: String,
+    /// The lock, as the engine names it (`relation users`, `RECORD test.users PRIMARY`).
+    pub lock: String,
+}
+
+/// What a driver reports of the server's activity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Activity {
+    /// Statements running longer than [`LONG_RUNNING`], or idle in an open transaction.
+    pub long_running: Vec<RunningStatement>,
+    /// Sessions waiting for a lock, each with the session that holds it.
+    pub lock_waits: Vec<LockWait>,
+    /// What the engine cannot report, said plainly.
+    pub notes: Vec<String>,
+}
+
+/// The size of one table or collection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableSize {
+    /// Its name.
+    pub table: String,
+    /// Rows (an estimate on engines that keep one).
+    pub rows: u64,
+    /// Bytes on disk, data and indexes.
+    pub bytes: u64,
+}
+
+/// The whole report of `strata monitor`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// The engine.
+    pub engine: String,
+    /// The server's version.
+    pub server_version: String,
+    /// Long-running statements and lock waits.
+    pub activity: Activity,
+    /// Table sizes, largest first.
+    pub tables: Vec<TableSize>,
+}
+
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+/// Statements running at least this long count as long-running.
+pub const LONG_RUNNING: Duration = Duration::from_secs(1);
+
+/// Builds the report: the driver's activity, and table sizes from its inspection.
+pub async fn report(driver: &dyn Driver) -> Result<Report> {
+    let activity = match driver.activity().await {
+        Ok(a) => a,
+        Err(Error::NotSupported { driver, .. }) => Activity {
+            notes: vec![format!(
+                "the {driver} driver reports no server activity (statements, lock waits)"
+            )],
+            ..Activity::default()
+        },
+        Err(e) => return Err(e),
+    };
+    let mut tables: Vec<TableSize> = driver
+        .inspect()
+        .await?
+        .tables
+        .values()
+        .map(|t| TableSize {
+            table: t.name.to_string(),
+            rows: t.rows,
+            bytes: t.size_bytes,
+        })
+        .collect();
+    tables.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.table.cmp(&b.table)));
+    Ok(Report {
+        engine: driver.name().to_owned(),
+        server_version: driver.server_version().await?,
+        activity,
+        tables,
+    })
+}
