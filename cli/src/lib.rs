@@ -14,6 +14,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::Parser;
+use strata_core::checks;
 use strata_core::runner::{self, RollbackTarget, RunOptions};
 use strata_core::{migration, registry, Driver, Error};
 
@@ -200,6 +201,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             for p in &plans {
                 print!("{}", render::plan(p));
+            }
+            if !plans.is_empty() {
+                let checks = checks::run(driver, &checks::Needs::of(&plans)).await?;
+                print!("{}", render::checks(&checks));
             }
         }
         Command::Apply {

@@ -243,3 +243,16 @@ pub fn monitor(r: &strata_core::monitor::Report) -> String {
     let _ = writeln!(out, "{t}");
     out
 }
+
+/// The pre-migration checks.
+pub fn checks(checks: &[strata_core::checks::Check]) -> String {
+    let mut t = table(&["Pre-migration check", "Result", "Detail"]);
+    for c in checks {
+        t.add_row(vec![
+            c.check.clone(),
+            c.status.label().to_owned(),
+            c.detail.clone(),
+        ]);
+    }
+    format!("\n{t}\n")
+}

@@ -310,6 +310,13 @@ pub trait Driver: Send + Sync {
         Err(self.not_supported("verify"))
     }
 
+    /// What the pre-migration checks need to know of the server; `tables` are those the
+    /// pending migrations touch.
+    async fn server_facts(&self, tables: &[QualifiedName]) -> Result<crate::checks::ServerFacts> {
+        let _ = tables;
+        Err(self.not_supported("pre-migration checks"))
+    }
+
     /// Long-running statements and lock waits on the server, for `strata monitor`.
     async fn activity(&self) -> Result<crate::monitor::Activity> {
         Err(self.not_supported("monitoring server activity"))

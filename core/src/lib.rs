@@ -20,6 +20,7 @@
 #![deny(unsafe_code)] // allowed only in `plugin`, the loader of dynamic libraries
 
 pub mod action;
+pub mod checks;
 pub mod counter;
 pub mod driver;
 mod error;

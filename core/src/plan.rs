@@ -47,6 +47,8 @@ pub struct StepPlan {
     pub op: &'static str,
     /// One-line description.
     pub description: String,
+    /// The table it works on, if one.
+    pub table: Option<crate::QualifiedName>,
     /// The file's `reason`.
     pub reason: Option<String>,
     /// Changes-summary row.
@@ -251,12 +253,29 @@ pub async fn plan_migration(
         });
     }
 
+    // A table an earlier pending migration creates or changes exists only as simulated; an
+    // engine that needs its real definition compiles the step once that migration has run
+    // (`apply` plans each migration against the live schema).
+    let first_snapshot = before_step.first().cloned().unwrap_or_default();
     let mut steps = Vec::with_capacity(contexts.len());
     for (ctx, analysis) in contexts.iter().zip(analyses) {
-        let (analysis, not_analyzed) = analysis.expect("every step is analyzed or explained");
+        let (analysis, mut not_analyzed) = analysis.expect("every step is analyzed or explained");
         let spec = ctx.step.kind.spec();
         let actions = if analysis.refusals.is_empty() {
-            driver.compile(*ctx)?
+            match driver.compile(*ctx) {
+                Ok(actions) => actions,
+                Err(e)
+                    if spec
+                        .table()
+                        .is_some_and(|t| live.table(t) != first_snapshot.table(t)) =>
+                {
+                    not_analyzed = Some(format!(
+                        "compiled once the earlier pending migrations have run: {e}"
+                    ));
+                    Vec::new()
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             Vec::new()
         };
@@ -264,6 +283,7 @@ pub async fn plan_migration(
             index: ctx.step.index,
             op: ctx.step.op(),
             description: spec.describe(),
+            table: spec.table().cloned(),
             reason: ctx.step.reason.clone(),
             category: spec.category(),
             reversibility: spec.reversibility(),

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::action::ActionKind;
+use crate::checks;
 use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::history::{
@@ -37,6 +38,8 @@ pub struct ApplyReport {
     pub applied: Vec<u64>,
     /// The plans of the migrations applied or, in a dry run, to apply.
     pub plans: Vec<MigrationPlan>,
+    /// The pre-migration checks run before each of them.
+    pub checks: Vec<crate::checks::Check>,
 }
 
 /// Which migrations `rollback` undoes.
@@ -165,6 +168,12 @@ pub async fn apply(
             let plan = plan_migration(driver, m, &live, planned).await?;
             ensure_allowed(&plan)?;
             ensure_no_unbacked_loss(&plan, opts.allow_data_loss)?;
+            let checks = checks::run(driver, &checks::Needs::of(std::slice::from_ref(&plan))).await?;
+            for c in checks.iter().filter(|c| c.status != checks::Status::Ok) {
+                (opts.progress)(&format!("check {}: {} — {}", c.status.label(), c.check, c.detail));
+            }
+            checks::ensure_passed(&checks)?;
+            report.checks.extend(checks);
             if !dry_run {
                 run_migration(driver, m, &plan, opts).await?;
                 report.applied.push(m.version);

@@ -271,6 +271,10 @@ impl Driver for RuntimeDriver {
         self.run(self.inner().verify()).await
     }
 
+    async fn server_facts(&self, tables: &[QualifiedName]) -> Result<crate::checks::ServerFacts> {
+        self.run(self.inner().server_facts(tables)).await
+    }
+
     async fn activity(&self) -> Result<crate::monitor::Activity> {
         self.run(self.inner().activity()).await
     }

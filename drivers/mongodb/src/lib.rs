@@ -16,6 +16,7 @@
 mod bsonx;
 pub mod compile;
 mod connection;
+mod facts;
 mod history;
 mod inspect;
 mod lock;
@@ -178,6 +179,13 @@ impl Driver for MongoDriver {
 
     async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
         rows::write(&self.session, &self.table(table).await?, rows).await
+    }
+
+    async fn server_facts(
+        &self,
+        tables: &[QualifiedName],
+    ) -> Result<strata_core::checks::ServerFacts> {
+        facts::collect(&self.session, tables).await
     }
 
     async fn activity(&self) -> Result<strata_core::monitor::Activity> {

@@ -12,6 +12,7 @@
 
 pub mod compile;
 mod connection;
+mod facts;
 mod history;
 mod inspect;
 pub mod rebuild;
@@ -179,6 +180,13 @@ impl Driver for SqliteDriver {
 
     async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
         rows::write(&self.session, &self.table(table).await?, table, rows).await
+    }
+
+    async fn server_facts(
+        &self,
+        tables: &[QualifiedName],
+    ) -> Result<strata_core::checks::ServerFacts> {
+        facts::collect(&self.session, tables).await
     }
 
     async fn activity(&self) -> Result<strata_core::monitor::Activity> {

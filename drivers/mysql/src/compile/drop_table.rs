@@ -67,7 +67,7 @@ pub fn compile(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
     .with_probe(Statement::Sql(table_absent(&t.name.name)));
     if s.backup {
         let definition = t.definition.clone().filter(|_| !t.definition_stale)
-            .ok_or_else(|| ctx.error(format!("table {} is changed by an earlier step of this migration; on MySQL drop it in a separate migration, so strata can read its exact definition", t.name)))?;
+            .ok_or_else(|| ctx.error(format!("table {} is created or changed by an earlier step of this plan; on MySQL drop it in a migration of its own, applied after that step has run, so strata can read its exact definition", t.name)))?;
         drop = drop
             .with_inverse(Statement::Sql(definition))
             .with_undo_probe(Statement::Sql(table_exists(&t.name.name)));

@@ -1,0 +1,82 @@
+//! The pre-migration checks' facts on MongoDB.
+
+use std::time::Duration;
+
+use mongodb::bson::doc;
+use strata_core::checks::{version_at_least, Feature, OpenTransaction, ServerFacts};
+use strata_core::{QualifiedName, Result};
+
+use crate::connection::{number, Session};
+
+/// The oldest MongoDB strata supports: pipeline updates with `$convert`, `$merge`.
+pub const MINIMUM_VERSION: &str = "5.0";
+
+/// Collects the facts for `tables` (collections).
+pub async fn collect(session: &Session, tables: &[QualifiedName]) -> Result<ServerFacts> {
+    let stats = session.command(doc! { "dbStats": 1 }).await?;
+    let total = number(stats.get("fsTotalSize"));
+    let used = number(stats.get("fsUsedSize"));
+    let free_bytes = match (total, used) {
+        (Some(t), Some(u)) if t > 0 => Some((t - u).max(0) as u64),
+        _ => None,
+    };
+    let namespaces: Vec<String> = tables
+        .iter()
+        .map(|t| format!("{}.{}", session.database, t.name))
+        .collect();
+    let mut open_transactions = Vec::new();
+    if !namespaces.is_empty() {
+        if let Ok(ops) = session
+            .cursor(doc! { "aggregate": 1, "pipeline": [
+                { "$currentOp": { "allUsers": true, "idleSessions": true } },
+                { "$match": { "ns": { "$in": &namespaces } } },
+            ] })
+            .await
+        {
+            for op in ops {
+                let open_for = Duration::from_micros(
+                    number(op.get("microsecs_running")).unwrap_or(0).max(0) as u64,
+                );
+                if open_for >= Duration::from_secs(1) {
+                    open_transactions.push(OpenTransaction {
+                        session: op.get("opid").map(|v| v.to_string()).unwrap_or_default(),
+                        table: op.get_str("ns").ok().map(str::to_owned),
+                        open_for,
+                        statement: op.get_str("op").unwrap_or_default().to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(ServerFacts {
+        supported: version_at_least(&session.version, MINIMUM_VERSION),
+        version: session.version.clone(),
+        minimum_version: MINIMUM_VERSION.into(),
+        features: vec![Feature {
+            name: "multi-document transactions (replica set)".into(),
+            present: session.replica_set,
+            required: false,
+            detail: if session.replica_set {
+                "updates on collections of up to 100 000 documents commit with their journal entry"
+                    .into()
+            } else {
+                "standalone server: every action is journaled and idempotent instead".into()
+            },
+        }],
+        free_space_note: if free_bytes.is_some() {
+            "dbStats fsTotalSize - fsUsedSize".into()
+        } else {
+            "the server's dbStats reports no file system size".into()
+        },
+        free_bytes,
+        open_transactions,
+        transactions_per_table: true,
+        timeouts: vec![(
+            "runner lease".into(),
+            format!(
+                "{} ms, renewed by a heartbeat",
+                crate::lock::lease().as_millis()
+            ),
+        )],
+    })
+}
