@@ -75,6 +75,12 @@ pub enum Command {
     Verify,
     /// Registered drivers and their capabilities.
     Drivers,
+    /// The migration guide for the pending migrations, as Markdown, from the live database.
+    Guide {
+        /// Write it to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Long-running statements, lock chains (who waits for whom) and table sizes.
     Monitor {
         /// Refresh every SECS seconds until interrupted (JSON: one document per line).

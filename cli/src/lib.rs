@@ -260,6 +260,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("rolled back migration {v}");
             }
         }
+        Command::Guide { output } => {
+            let statuses = runner::status(driver, &migrations).await?;
+            let plans = runner::plan(driver, &migrations, None).await?;
+            let checks = checks::run(driver, &checks::Needs::of(&plans)).await?;
+            let server_version = driver.server_version().await?;
+            let database = config::redact(&settings.url);
+            let markdown = strata_core::guide::render(&strata_core::guide::GuideInput {
+                engine: driver.name(),
+                server_version: &server_version,
+                database: &database,
+                date: chrono::Utc::now(),
+                applied_version: statuses
+                    .iter()
+                    .filter(|s| s.state.label() == "applied")
+                    .map(|s| s.version)
+                    .max(),
+                plans: &plans,
+                checks: &checks,
+                transactional: driver.capabilities().transactional_ddl,
+                lock_name: &driver.lock_name(),
+            });
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, markdown).map_err(|source| Error::Io {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                    eprintln!("wrote the migration guide to {}", path.display());
+                }
+                None => print!("{markdown}"),
+            }
+        }
         Command::Verify => {
             let checks = strata_core::verify::verify(driver, &migrations).await?;
             if cli.json {

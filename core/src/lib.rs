@@ -25,6 +25,7 @@ pub mod counter;
 pub mod driver;
 mod error;
 pub mod escape_hatch;
+pub mod guide;
 pub mod history;
 pub mod lock;
 pub mod migration;

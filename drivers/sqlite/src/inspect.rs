@@ -217,6 +217,14 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         t.rows = session
             .count(&format!("SELECT COUNT(*) FROM {}", ident(&name)))
             .await? as u64;
+        // The pages of the table and its indexes, where SQLite is built with `dbstat`.
+        t.size_bytes = session
+            .count(&format!(
+                "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN (SELECT name FROM sqlite_master WHERE tbl_name = {})",
+                string(&name)
+            ))
+            .await
+            .map_or(0, |n| n.max(0) as u64);
         snapshot.tables.insert(name, t);
     }
     snapshot.link_references();
