@@ -58,6 +58,10 @@ pub enum Command {
         /// `backup = false`, a `sql` step without `down`).
         #[arg(long)]
         allow_data_loss: bool,
+        /// Also write every backup the migrations take to DIR as JSON Lines, with a manifest
+        /// per migration (DIR/<version>_<name>/manifest.json).
+        #[arg(long, value_name = "DIR")]
+        backup_dir: Option<PathBuf>,
     },
     /// Undo applied migrations, newest first, restoring data from strata's backups.
     Rollback {
@@ -87,6 +91,21 @@ pub enum Command {
         #[arg(long, value_name = "SECS")]
         watch: Option<u64>,
     },
+    /// Put the rows of a file backup (`apply --backup-dir`) into this database, any engine.
+    Restore {
+        /// The backup's folder (DIR/<version>_<name>) or its manifest.json.
+        #[arg(long, value_name = "PATH")]
+        from: PathBuf,
+        /// Only the backup (or source table) of this name.
+        #[arg(long)]
+        table: Option<String>,
+    },
+    /// The in-database backups strata keeps (`strata_bak_*`).
+    Backups {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: BackupsCommand,
+    },
     /// Create a new migration file.
     New {
         /// Its name (letters, digits, underscores).
@@ -94,5 +113,22 @@ pub enum Command {
         /// File format.
         #[arg(long, default_value = "toml", value_parser = ["toml", "yaml", "json"])]
         format: String,
+    },
+}
+
+/// `strata backups …`.
+#[derive(Debug, Subcommand)]
+pub enum BackupsCommand {
+    /// Every backup: its migration, when that was applied, rows and size.
+    List,
+    /// Drop the backups of migrations applied more than DAYS days ago. Their rollback can no
+    /// longer restore what they destroyed.
+    Drop {
+        /// Age in days.
+        #[arg(long, value_name = "DAYS")]
+        older_than: u64,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
     },
 }

@@ -27,7 +27,7 @@ use strata_postgres as _;
 #[cfg(feature = "sqlite")]
 use strata_sqlite as _;
 
-pub use args::{Cli, Command};
+pub use args::{BackupsCommand, Cli, Command};
 
 /// Runs strata with `args` (the first is the program name); returns the exit code.
 pub fn main_with_args<I, T>(args: I) -> i32
@@ -168,7 +168,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let driver = connect(&settings).await?;
         return monitor(driver.as_ref(), watch, cli.json).await;
     }
-    let migrations = load_migrations(&settings.dir)?;
+    let migrations = match cli.command {
+        Command::Restore { .. } | Command::Backups { .. } => Vec::new(),
+        _ => load_migrations(&settings.dir)?,
+    };
     let driver = connect(&settings).await?;
     let driver = driver.as_ref();
     let opts = RunOptions {
@@ -208,7 +211,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Apply {
-            to, dry_run, yes, ..
+            to,
+            dry_run,
+            yes,
+            backup_dir,
+            ..
         } => {
             if !dry_run {
                 let pending = runner::status(driver, &migrations)
@@ -240,6 +247,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 for v in &report.applied {
                     println!("applied migration {v}");
+                }
+                if let Some(dir) = &backup_dir {
+                    for plan in report
+                        .plans
+                        .iter()
+                        .filter(|p| report.applied.contains(&p.version))
+                    {
+                        let manifest = strata_core::backup_file::export(driver, plan, dir).await?;
+                        println!(
+                            "wrote the backups of migration {} to {}",
+                            plan.version,
+                            manifest.display()
+                        );
+                    }
                 }
             }
         }
@@ -290,6 +311,56 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     eprintln!("wrote the migration guide to {}", path.display());
                 }
                 None => print!("{markdown}"),
+            }
+        }
+        Command::Restore { from, table } => {
+            let restored =
+                strata_core::backup_file::restore(driver, &from, table.as_deref()).await?;
+            if cli.json {
+                return print_json(&restored);
+            }
+            for r in &restored {
+                println!(
+                    "restored {} rows of {} into {}{} (fingerprint {} matches the backup)",
+                    r.rows,
+                    r.backup,
+                    r.table,
+                    if r.created { ", created" } else { "" },
+                    r.fingerprint.digest
+                );
+            }
+        }
+        Command::Backups { action } => {
+            let all = strata_core::backups::list(driver).await?;
+            match action {
+                BackupsCommand::List => {
+                    if cli.json {
+                        return print_json(&all);
+                    }
+                    print!("{}", render::backups(&all));
+                }
+                BackupsCommand::Drop { older_than, yes } => {
+                    let old =
+                        strata_core::backups::older_than(&all, older_than, chrono::Utc::now());
+                    if old.is_empty() {
+                        println!(
+                            "no backup of a migration applied more than {older_than} days ago"
+                        );
+                        return Ok(());
+                    }
+                    print!("{}", render::backups(&old));
+                    confirm(
+                        &format!(
+                            "Drop these {} backups? Rolling back their migrations will no longer restore what they destroyed.",
+                            old.len()
+                        ),
+                        yes,
+                    )?;
+                    for b in &old {
+                        strata_core::backups::drop(driver, b).await?;
+                        println!("dropped {}", b.name);
+                    }
+                }
             }
         }
         Command::Verify => {

@@ -256,3 +256,33 @@ pub fn checks(checks: &[strata_core::checks::Check]) -> String {
     }
     format!("\n{t}\n")
 }
+
+/// `strata backups list`.
+pub fn backups(list: &[strata_core::backups::Backup]) -> String {
+    if list.is_empty() {
+        return "no backups\n".into();
+    }
+    let mut t = table(&[
+        "Backup",
+        "Migration",
+        "Migration state",
+        "Applied at",
+        "Rows",
+        "Size",
+    ]);
+    for b in list {
+        t.add_row(vec![
+            b.name.clone(),
+            b.migration.map(|v| v.to_string()).unwrap_or_default(),
+            b.migration_status
+                .map(|s| format!("{s:?}").to_lowercase())
+                .unwrap_or_else(|| "not recorded".into()),
+            b.applied_at
+                .map(|a| a.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default(),
+            b.rows.to_string(),
+            strata_core::checks::human_bytes(b.bytes),
+        ]);
+    }
+    format!("{t}\n")
+}

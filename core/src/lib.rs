@@ -20,6 +20,8 @@
 #![deny(unsafe_code)] // allowed only in `plugin`, the loader of dynamic libraries
 
 pub mod action;
+pub mod backup_file;
+pub mod backups;
 pub mod checks;
 pub mod counter;
 pub mod driver;

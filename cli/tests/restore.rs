@@ -1,0 +1,156 @@
+//! File backups and restore across engines, and `strata backups`: the acceptance migration on
+//! PostgreSQL with `--backup-dir`, restored into MongoDB and into SQLite with the portable
+//! fingerprint of the source data; in-database backups listed and dropped.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use anyhow::ensure;
+use common::{code, text, Engine, Project};
+use strata_core::{registry, QualifiedName};
+
+fn strata(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .env_remove("DATABASE_URL")
+        .args(["--url", url])
+        .args(args)
+        .output()
+        .expect("running strata")
+}
+
+#[tokio::test]
+async fn a_postgres_backup_restores_into_mongodb_and_sqlite() -> anyhow::Result<()> {
+    let p = Project::acceptance_on(Engine::Postgres).await?;
+    let dropped = QualifiedName::new("sessions_legacy");
+    let source = p.ctx.driver.fingerprint(&dropped).await?;
+    ensure!(source.rows == 3);
+
+    let dir = p.dir.join("backups");
+    let apply = p.run(&[
+        "apply",
+        "--yes",
+        "--backup-dir",
+        dir.to_str().expect("UTF-8"),
+    ]);
+    ensure!(code(&apply) == 0, "{}", text(&apply));
+    let folder = dir.join("2_users_cleanup");
+    ensure!(
+        text(&apply).contains(&folder.join("manifest.json").display().to_string()),
+        "{}",
+        text(&apply)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("manifest.json"))?)?;
+    ensure!(manifest["migration_version"] == 2 && manifest["engine"] == "postgres");
+    let entry = manifest["backups"]
+        .as_array()
+        .and_then(|b| b.iter().find(|e| e["table"] == "sessions_legacy"))
+        .ok_or_else(|| anyhow::anyhow!("no sessions_legacy backup: {manifest:#}"))?;
+    ensure!(entry["rows"] == 3 && entry["fingerprint"] == source.digest.as_str());
+    ensure!(
+        manifest["backups"].as_array().is_some_and(|b| b.len() == 5),
+        "{manifest:#}"
+    );
+
+    for engine in [Engine::Mongodb, Engine::Sqlite] {
+        let url = engine.create_database().await?;
+        let from = folder.to_str().expect("UTF-8");
+        let out = strata(
+            &url,
+            &["restore", "--from", from, "--table", "sessions_legacy"],
+        );
+        ensure!(code(&out) == 0, "{engine:?}: {}", text(&out));
+        let target = registry::connect(Some(engine.name()), &url).await?;
+        let restored = target.fingerprint(&dropped).await?;
+        ensure!(
+            restored == source,
+            "{engine:?}: restored {restored:?}, source {source:?}"
+        );
+        let again = strata(
+            &url,
+            &["restore", "--from", from, "--table", "sessions_legacy"],
+        );
+        ensure!(
+            code(&again) == 3 && text(&again).contains("exists and holds 3 rows"),
+            "{engine:?}: {}",
+            text(&again)
+        );
+        drop(target);
+        engine.drop_database(&url).await?;
+    }
+
+    // Every backup of the migration, column and key backups included, into SQLite.
+    let url = Engine::Sqlite.create_database().await?;
+    let out = strata(
+        &url,
+        &[
+            "--json",
+            "restore",
+            "--from",
+            folder.join("manifest.json").to_str().expect("UTF-8"),
+        ],
+    );
+    ensure!(code(&out) == 0, "{}", text(&out));
+    let restored: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    ensure!(
+        restored.as_array().is_some_and(|r| r.len() == 5),
+        "{restored:#}"
+    );
+    Engine::Sqlite.drop_database(&url).await?;
+
+    // A damaged file is refused before anything is written.
+    let file = folder.join(entry["file"].as_str().unwrap_or_default());
+    let mut lines = std::fs::read_to_string(&file)?;
+    let first = lines.lines().next().unwrap_or_default().to_owned();
+    lines.push_str(&first);
+    lines.push('\n');
+    std::fs::write(&file, lines)?;
+    let url = Engine::Sqlite.create_database().await?;
+    let out = strata(
+        &url,
+        &["restore", "--from", folder.to_str().expect("UTF-8")],
+    );
+    ensure!(
+        code(&out) == 1 && text(&out).contains("does not match its manifest"),
+        "{}",
+        text(&out)
+    );
+    Engine::Sqlite.drop_database(&url).await?;
+    p.finish().await
+}
+
+#[tokio::test]
+async fn backups_are_listed_and_old_ones_dropped() -> anyhow::Result<()> {
+    let p = Project::acceptance_on(Engine::Sqlite).await?;
+    ensure!(code(&p.run(&["apply", "--yes"])) == 0);
+    let list = p.run(&["--json", "backups", "list"]);
+    ensure!(code(&list) == 0, "{}", text(&list));
+    let backups: serde_json::Value = serde_json::from_slice(&list.stdout)?;
+    let all = backups.as_array().cloned().unwrap_or_default();
+    ensure!(all.len() == 5, "{backups:#}");
+    ensure!(
+        all.iter()
+            .all(|b| b["migration"] == 2 && b["migration_status"] == "applied"),
+        "{backups:#}"
+    );
+    let none = p.run(&["backups", "drop", "--older-than", "1", "--yes"]);
+    ensure!(
+        code(&none) == 0
+            && text(&none).contains("no backup of a migration applied more than 1 days ago"),
+        "{}",
+        text(&none)
+    );
+    let unconfirmed = p.run(&["backups", "drop", "--older-than", "0"]);
+    ensure!(code(&unconfirmed) == 2, "{}", text(&unconfirmed));
+    let dropped = p.run(&["backups", "drop", "--older-than", "0", "--yes"]);
+    ensure!(code(&dropped) == 0, "{}", text(&dropped));
+    ensure!(
+        text(&dropped).matches("dropped strata_bak_2_").count() == 5,
+        "{}",
+        text(&dropped)
+    );
+    let after = p.run(&["backups", "list"]);
+    ensure!(text(&after).contains("no backups"), "{}", text(&after));
+    p.finish().await
+}

@@ -1,0 +1,147 @@
+//! `strata backups`: the in-database backups (`strata_bak_<version>_…`) strata keeps so that
+//! rollback can restore what a migration destroyed — listed, and dropped once old enough.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::driver::{Driver, StepContext};
+use crate::error::{Error, Result};
+use crate::history::{HistoryRecord, RecordStatus};
+use crate::migration::{parse_str, Format};
+use crate::QualifiedName;
+
+/// One in-database backup.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Backup {
+    /// The backup table or collection.
+    pub name: String,
+    /// The migration that took it, read from its name.
+    pub migration: Option<u64>,
+    /// That migration's state in the history (`applied`, `rolled_back`, …), if recorded.
+    pub migration_status: Option<RecordStatus>,
+    /// When that migration finished.
+    pub applied_at: Option<DateTime<Utc>>,
+    /// Rows it holds.
+    pub rows: u64,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// The version in a backup's name: `strata_bak_<version>_…`.
+pub fn version_of(name: &str) -> Option<u64> {
+    name.strip_prefix("strata_bak_")?
+        .split('_')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Every backup in the database, oldest migration first.
+pub async fn list(driver: &dyn Driver) -> Result<Vec<Backup>> {
+    let history = driver.history().await.unwrap_or_default();
+    let record = |v: Option<u64>| -> Option<&HistoryRecord> {
+        v.and_then(|v| history.iter().find(|r| r.version == v))
+    };
+    let mut out: Vec<Backup> = driver
+        .inspect()
+        .await?
+        .tables
+        .values()
+        .filter(|t| t.name.name.starts_with("strata_bak_"))
+        .map(|t| {
+            let migration = version_of(&t.name.name);
+            let r = record(migration);
+            Backup {
+                name: t.name.to_string(),
+                migration,
+                migration_status: r.map(|r| r.status),
+                applied_at: r.and_then(|r| r.finished_at),
+                rows: t.rows,
+                bytes: t.size_bytes,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.migration.cmp(&b.migration).then(a.name.cmp(&b.name)));
+    Ok(out)
+}
+
+/// The backups of migrations that finished more than `days` days before `now`.
+pub fn older_than(backups: &[Backup], days: u64, now: DateTime<Utc>) -> Vec<Backup> {
+    let limit = now - Duration::days(days as i64);
+    backups
+        .iter()
+        .filter(|b| b.applied_at.is_some_and(|at| at < limit))
+        .cloned()
+        .collect()
+}
+
+/// Drops one backup with the driver's own `drop_table` step (no backup of the backup).
+pub async fn drop(driver: &dyn Driver, backup: &Backup) -> Result<()> {
+    if !backup.name.starts_with("strata_bak_") && !backup.name.contains(".strata_bak_") {
+        return Err(Error::Usage(format!(
+            "{} is not a strata backup",
+            backup.name
+        )));
+    }
+    let text = serde_json::json!({
+        "step": [{ "op": "drop_table", "table": backup.name, "backup": false }],
+    })
+    .to_string();
+    let migration = parse_str("(backups drop)", &text, Format::Json, 0, "backups_drop")?;
+    let snapshot = driver.inspect().await?;
+    let actions = driver.compile(StepContext {
+        migration: &migration,
+        step: &migration.steps[0],
+        snapshot: &snapshot,
+    })?;
+    for a in actions.iter().filter(|a| !a.kind.is_query()) {
+        driver.execute(&a.forward).await?;
+    }
+    if driver
+        .inspect()
+        .await?
+        .tables
+        .contains_key(&QualifiedName::new(backup.name.clone()).to_string())
+    {
+        return Err(Error::Verification(format!(
+            "{} is still there",
+            backup.name
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_is_read_from_the_name() {
+        assert_eq!(version_of("strata_bak_12_users_age"), Some(12));
+        assert_eq!(version_of("strata_bak_x"), None);
+        assert_eq!(version_of("users"), None);
+    }
+
+    #[test]
+    fn only_backups_of_migrations_finished_before_the_limit_are_old() {
+        let now = Utc::now();
+        let b = |name: &str, days: Option<i64>| Backup {
+            name: name.into(),
+            migration: version_of(name),
+            migration_status: None,
+            applied_at: days.map(|d| now - Duration::days(d)),
+            rows: 0,
+            bytes: 0,
+        };
+        let all = [
+            b("strata_bak_1_a", Some(40)),
+            b("strata_bak_2_b", Some(3)),
+            b("strata_bak_3_c", None),
+        ];
+        let old: Vec<String> = older_than(&all, 30, now)
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(old, ["strata_bak_1_a"]);
+    }
+}
