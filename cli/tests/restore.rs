@@ -152,5 +152,11 @@ async fn backups_are_listed_and_old_ones_dropped() -> anyhow::Result<()> {
     );
     let after = p.run(&["backups", "list"]);
     ensure!(text(&after).contains("no backups"), "{}", text(&after));
+    let verify = p.run(&["verify"]);
+    ensure!(
+        code(&verify) == 0 && text(&verify).contains("5 dropped by `strata backups drop`"),
+        "{}",
+        text(&verify)
+    );
     p.finish().await
 }

@@ -108,6 +108,23 @@ pub async fn drop(driver: &dyn Driver, backup: &Backup) -> Result<()> {
             backup.name
         )));
     }
+    // The history says so, for `strata verify` and for the migration's rollback.
+    let mut history = driver.history().await?;
+    if let Some(record) = history
+        .iter_mut()
+        .find(|r| Some(r.version) == backup.migration)
+    {
+        let mut marked = false;
+        for e in record.journal.iter_mut() {
+            if e.action.backup_object.as_deref() == Some(backup.name.as_str()) {
+                e.backup_dropped = true;
+                marked = true;
+            }
+        }
+        if marked {
+            driver.record(record).await?;
+        }
+    }
     Ok(())
 }
 

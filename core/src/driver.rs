@@ -299,6 +299,21 @@ pub trait Driver: Send + Sync {
         Err(self.not_supported(&format!("writing rows to {table}")))
     }
 
+    /// The exact number of rows of a table (not an estimate).
+    async fn count_rows(&self, table: &QualifiedName) -> Result<u64> {
+        Ok(self.read_rows(table).await?.len() as u64)
+    }
+
+    /// The number of rows of a table whose `column` is NULL (or, on documents, missing).
+    async fn count_nulls(&self, table: &QualifiedName, column: &str) -> Result<u64> {
+        Ok(self
+            .read_rows(table)
+            .await?
+            .iter()
+            .filter(|r| matches!(r.get(column), None | Some(crate::Value::Null)))
+            .count() as u64)
+    }
+
     /// The portable fingerprint of a table's rows.
     async fn fingerprint(&self, table: &QualifiedName) -> Result<Fingerprint> {
         Ok(portable_fingerprint(&self.read_rows(table).await?))

@@ -68,6 +68,13 @@ pub struct JournalEntry {
     pub action: Action,
     /// Where it stands.
     pub state: ActionState,
+    /// For a backup: the rows it held when the migration finished, which `strata verify`
+    /// compares with what it holds now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_rows: Option<u64>,
+    /// For a backup: dropped since by `strata backups drop`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backup_dropped: bool,
 }
 
 /// One row of `strata_migrations`.
@@ -118,6 +125,8 @@ impl HistoryRecord {
                 .map(|action| JournalEntry {
                     action,
                     state: ActionState::Pending,
+                    backup_rows: None,
+                    backup_dropped: false,
                 })
                 .collect(),
             strata_version: crate::VERSION.to_owned(),

@@ -214,6 +214,7 @@ async fn run_migration(
             }
         }
         if record.journal.iter().all(|e| e.state == ActionState::Done) {
+            note_backup_rows(driver, &mut record).await?;
             record.finish(RecordStatus::Applied);
         }
         driver.record(&record).await
@@ -329,9 +330,25 @@ async fn run_journaled(
         driver.record(&record).await?;
         failpoint("after-action");
     }
+    note_backup_rows(driver, &mut record).await?;
     record.finish(RecordStatus::Applied);
     driver.record(&record).await?;
     (opts.progress)(&format!("migration {} applied", record.version));
+    Ok(())
+}
+
+/// Records in the journal how many rows each backup holds once the migration is done, for
+/// `strata verify` to compare later.
+async fn note_backup_rows(driver: &dyn Driver, record: &mut HistoryRecord) -> Result<()> {
+    for entry in record.journal.iter_mut() {
+        if entry.action.kind != ActionKind::Backup || entry.backup_rows.is_some() {
+            continue;
+        }
+        if let Some(object) = &entry.action.backup_object {
+            let name: crate::QualifiedName = object.parse().map_err(Error::Usage)?;
+            entry.backup_rows = Some(driver.count_rows(&name).await?);
+        }
+    }
     Ok(())
 }
 

@@ -263,6 +263,14 @@ impl Driver for RuntimeDriver {
         self.run(self.inner().write_rows(table, rows)).await
     }
 
+    async fn count_rows(&self, table: &QualifiedName) -> Result<u64> {
+        self.run(self.inner().count_rows(table)).await
+    }
+
+    async fn count_nulls(&self, table: &QualifiedName, column: &str) -> Result<u64> {
+        self.run(self.inner().count_nulls(table, column)).await
+    }
+
     async fn fingerprint(&self, table: &QualifiedName) -> Result<Fingerprint> {
         self.run(self.inner().fingerprint(table)).await
     }

@@ -181,6 +181,23 @@ impl Driver for MongoDriver {
         rows::write(&self.session, &self.table(table).await?, rows).await
     }
 
+    async fn count_rows(&self, table: &QualifiedName) -> Result<u64> {
+        let n = self
+            .session
+            .count(&serde_json::json!({ "count": table.name, "query": {} }))
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn count_nulls(&self, table: &QualifiedName, column: &str) -> Result<u64> {
+        // `{field: null}` matches documents where the field is null or missing.
+        let n = self
+            .session
+            .count(&serde_json::json!({ "count": table.name, "query": { column: null } }))
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
     async fn server_facts(
         &self,
         tables: &[QualifiedName],

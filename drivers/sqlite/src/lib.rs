@@ -182,6 +182,20 @@ impl Driver for SqliteDriver {
         rows::write(&self.session, &self.table(table).await?, table, rows).await
     }
 
+    async fn count_rows(&self, table: &QualifiedName) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {}", crate::sql::table(table));
+        Ok(self.session.count(&sql).await?.max(0) as u64)
+    }
+
+    async fn count_nulls(&self, table: &QualifiedName, column: &str) -> Result<u64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE {} IS NULL",
+            crate::sql::table(table),
+            crate::sql::ident(column)
+        );
+        Ok(self.session.count(&sql).await?.max(0) as u64)
+    }
+
     async fn server_facts(
         &self,
         tables: &[QualifiedName],
