@@ -77,7 +77,8 @@ async fn verify_finds_damaged_backups_missing_indexes_and_nulls() -> anyhow::Res
 async fn verify_finds_nulls_written_past_the_validator_on_mongodb() -> anyhow::Result<()> {
     let p = Project::acceptance_on(Engine::Mongodb).await?;
     ensure!(code(&p.run(&["apply", "--yes"])) == 0);
-    verified(&p).await?;
+    let ok = verified(&p).await?;
+    ensure!(ok.contains("collections validated"), "{ok}");
     p.ctx
         .driver
         .execute(&Statement::Command(serde_json::json!({
@@ -92,5 +93,12 @@ async fn verify_finds_nulls_written_past_the_validator_on_mongodb() -> anyhow::R
         "users.email (1 NULLs)",
     )
     .await?;
+    p.ctx
+        .driver
+        .execute(&Statement::Command(
+            serde_json::json!({ "collMod": "users", "validator": {} }),
+        ))
+        .await?;
+    fails(&p, "validators present", "users (no validator)").await?;
     p.finish().await
 }

@@ -401,13 +401,58 @@ pub async fn verify_relations(session: &Session, snapshot: &Snapshot) -> Result<
             }
         }
     }
-    Ok(vec![VerifyCheck {
-        check: "recorded relations hold for every document (MongoDB does not enforce them)".into(),
-        ok: broken.is_empty(),
-        detail: if broken.is_empty() {
-            format!("{checked} relations checked")
+    // Collections with NOT NULL fields (created or altered by migrations) carry the
+    // `$jsonSchema` validator strata keeps, requiring those fields.
+    let mut without = Vec::new();
+    let mut validated = 0;
+    for t in snapshot.tables.values().filter(|t| {
+        !t.name.name.starts_with("strata_bak_") && t.columns.iter().any(|c| !c.nullable)
+    }) {
+        let validator = t
+            .constraints
+            .iter()
+            .find(|c| c.name == "$jsonSchema" && c.definition != "{}");
+        let required: Vec<&str> = t
+            .columns
+            .iter()
+            .filter(|c| !c.nullable)
+            .map(|c| c.name.as_str())
+            .collect();
+        match validator {
+            Some(v)
+                if required
+                    .iter()
+                    .all(|r| v.definition.contains(&format!("\"{r}\""))) =>
+            {
+                validated += 1
+            }
+            Some(_) => without.push(format!(
+                "{} (its validator misses a required field)",
+                t.name
+            )),
+            None => without.push(format!("{} (no validator)", t.name)),
+        }
+    }
+    let validators = VerifyCheck {
+        check: "validators present".into(),
+        ok: without.is_empty(),
+        detail: if without.is_empty() {
+            format!("{validated} collections validated")
         } else {
-            format!("orphans: {}", broken.join(", "))
+            without.join(", ")
         },
-    }])
+    };
+    Ok(vec![
+        validators,
+        VerifyCheck {
+            check: "recorded relations hold for every document (MongoDB does not enforce them)"
+                .into(),
+            ok: broken.is_empty(),
+            detail: if broken.is_empty() {
+                format!("{checked} relations checked")
+            } else {
+                format!("orphans: {}", broken.join(", "))
+            },
+        },
+    ])
 }
