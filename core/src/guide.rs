@@ -41,6 +41,7 @@ pub fn render(g: &GuideInput<'_>) -> String {
     overview(&mut out, g);
     checklist(&mut out, g);
     changes(&mut out, g);
+    phases(&mut out, g);
     rollback(&mut out, g);
     validation(&mut out, g);
     monitoring(&mut out, g);
@@ -449,6 +450,55 @@ fn changes(out: &mut String, g: &GuideInput<'_>) {
     let _ = writeln!(out, "---\n");
 }
 
+/// Which actions run under locks and which run online, per migration: the zero-downtime
+/// phases of the template, as this engine will run them.
+fn phases(out: &mut String, g: &GuideInput<'_>) {
+    if g.plans.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Execution Phases
+");
+    for p in g.plans {
+        let actions = p.actions();
+        let locked: Vec<&Action> = actions.iter().filter(|a| a.transactional).collect();
+        let online: Vec<&Action> = actions.iter().filter(|a| !a.transactional).collect();
+        let _ = writeln!(out, "### Migration {}
+", p.version);
+        if p.transactional {
+            let _ = writeln!(
+                out,
+                "1. **One transaction** ({} actions): backups, checks, data changes and schema changes, with the history row. Writers to the tables it alters wait until the commit; a failure rolls everything back.",
+                locked.len()
+            );
+            if online.is_empty() {
+                let _ = writeln!(out, "2. Nothing runs outside the transaction.");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "2. **Online, after the commit** ({} actions, journaled; an interruption is completed by the next `strata apply`):",
+                    online.len()
+                );
+                for a in online {
+                    let _ = writeln!(out, "   - step {}: {}", a.step, a.description);
+                }
+            }
+        } else {
+            let _ = writeln!(
+                out,
+                "The engine commits schema changes one by one, so each of the {} actions runs on its own and is journaled before and after; an interruption is resumed by `strata apply` or undone by `strata rollback`. Data changes commit together with their journal entry{}.",
+                actions.len(),
+                if locked.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} actions)", locked.len())
+                }
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "---\n");
+}
+
 fn rollback(out: &mut String, g: &GuideInput<'_>) {
     let _ = writeln!(out, "## Rollback Procedure\n");
     let target = g.applied_version.unwrap_or(0);
@@ -481,23 +531,24 @@ fn rollback(out: &mut String, g: &GuideInput<'_>) {
 fn validation(out: &mut String, g: &GuideInput<'_>) {
     let _ = writeln!(out, "## Post-Migration Validation\n");
     let _ = writeln!(out, "```bash\nstrata status   # every migration applied, none partial\nstrata verify   # the checks below; exit 1 if one fails\n```\n");
-    let _ = writeln!(out, "`strata verify` checks that the applied files are unchanged, that no migration is half-applied, that the backups of applied migrations are present, and the engine's own integrity (foreign keys hold for every row, indexes valid, constraints validated).");
+    let _ = writeln!(out, "`strata verify` checks that the applied files are unchanged and no migration is half-applied; that every backup is present and holds the rows it held when the migration finished; that the columns made NOT NULL hold no NULL; that the indexes created are present; and the engine's own integrity (foreign keys hold for every row — on MongoDB the relations strata recorded, and its validators — indexes valid, constraints validated).");
     let expected: Vec<String> = all_steps(g)
         .iter()
-        .filter_map(|s| {
-            let destroyed: u64 = s
-                .analysis
+        .flat_map(|s| {
+            s.analysis
                 .findings
                 .iter()
-                .filter(|f| f.blocking.is_none())
-                .map(|f| f.count)
-                .sum();
-            (destroyed > 0).then(|| {
-                format!(
-                    "- step {} ({}): {destroyed} rows or values handled as planned above",
-                    s.index, s.description
-                )
-            })
+                .filter(|f| f.blocking.is_none() && f.count > 0)
+                .map(move |f| {
+                    format!(
+                        "- step {} ({}): {} {} — {}",
+                        s.index,
+                        s.description,
+                        f.kind.label(),
+                        f.count,
+                        f.handling
+                    )
+                })
         })
         .collect();
     if !expected.is_empty() {
