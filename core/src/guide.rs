@@ -456,14 +456,21 @@ fn phases(out: &mut String, g: &GuideInput<'_>) {
     if g.plans.is_empty() {
         return;
     }
-    let _ = writeln!(out, "## Execution Phases
-");
+    let _ = writeln!(
+        out,
+        "## Execution Phases
+"
+    );
     for p in g.plans {
         let actions = p.actions();
         let locked: Vec<&Action> = actions.iter().filter(|a| a.transactional).collect();
         let online: Vec<&Action> = actions.iter().filter(|a| !a.transactional).collect();
-        let _ = writeln!(out, "### Migration {}
-", p.version);
+        let _ = writeln!(
+            out,
+            "### Migration {}
+",
+            p.version
+        );
         if p.transactional {
             let _ = writeln!(
                 out,

@@ -291,3 +291,36 @@ impl Driver for RuntimeDriver {
         self.inner().not_supported(operation)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The names of the methods declared at the top level of a trait or impl body in `src`
+    /// (four spaces of indentation, no `pub`).
+    fn methods(src: &str) -> Vec<String> {
+        let mut names: Vec<String> = src
+            .lines()
+            .filter_map(|l| {
+                let l = l.strip_prefix("    ")?;
+                let l = l.strip_prefix("async ").unwrap_or(l);
+                let rest = l.strip_prefix("fn ")?;
+                Some(rest.split(['(', '<']).next()?.to_owned())
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn every_driver_method_is_forwarded_to_the_plugin() {
+        let driver = include_str!("../driver.rs");
+        let trait_body = &driver[driver.find("pub trait Driver").expect("the trait")..];
+        let this = include_str!("export.rs");
+        let start = this
+            .find("impl Driver for RuntimeDriver")
+            .expect("the impl");
+        let end = this[start..].find("\n}\n").expect("its end") + start;
+        let declared = methods(trait_body);
+        assert!(declared.len() > 20, "{declared:?}");
+        assert_eq!(declared, methods(&this[start..end]));
+    }
+}
