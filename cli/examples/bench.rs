@@ -48,6 +48,9 @@ async fn create(engine: &Engine) -> strata_core::Result<String> {
         "postgres" => {
             strata_postgres::testing::create_database(&strata_postgres::testing::admin_url()).await
         }
+        "sqlite" => {
+            strata_sqlite::testing::create_database(&strata_sqlite::testing::admin_url()).await
+        }
         _ => strata_mysql::testing::create_database(&strata_mysql::testing::admin_url()).await,
     }
 }
@@ -57,6 +60,9 @@ async fn destroy(engine: &Engine, url: &str) -> strata_core::Result<()> {
         "postgres" => {
             strata_postgres::testing::drop_database(&strata_postgres::testing::admin_url(), url)
                 .await
+        }
+        "sqlite" => {
+            strata_sqlite::testing::drop_database(&strata_sqlite::testing::admin_url(), url).await
         }
         _ => strata_mysql::testing::drop_database(&strata_mysql::testing::admin_url(), url).await,
     }
@@ -121,6 +127,10 @@ async fn main() -> anyhow::Result<()> {
             name: "mysql",
             label: "MariaDB 10.11",
         },
+        Engine {
+            name: "sqlite",
+            label: "SQLite 3.46 (embedded)",
+        },
     ];
     let mut table = String::new();
     for engine in &engines {
@@ -142,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
     let doc = format!(
         "# Benchmarks\n\n\
          Written by `cargo run --release -p strata-cli --example bench -- {rows}` on the project's machine \
-         (2 cores, 24 GiB; PostgreSQL 15 and MariaDB 10.11 on the same host).\n\n\
+         (2 cores, 24 GiB; PostgreSQL 15 and MariaDB 10.11 on the same host; SQLite in a file in the temporary directory).\n\n\
          The acceptance migration of the driver issues (a table drop, a column drop, a type change with \
          incompatible values, NOT NULL with NULLs, a foreign-key replacement with orphans, an index) on \
          `users`, `orders` and `sessions_legacy` of {rows} rows each: every 7th age is not a number, every \

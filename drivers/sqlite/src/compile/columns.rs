@@ -12,7 +12,7 @@ use strata_core::{
 };
 
 use super::{
-    backup, examples, from_backup, in_backup, keys_of, pk_join, rebuild_action, rebuildable,
+    examples, from_backup, in_backup, keyed_backup, keys_of, pk_join, rebuild_action, rebuildable,
     select_keyed, Counter, RULES,
 };
 use crate::rebuild::{ColumnDef, Shape};
@@ -91,11 +91,12 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     let mut back = Vec::new();
     if s.backup {
         let bak = ctx.backup_name(&t.name, Some(&s.column));
-        actions.extend(backup(
+        actions.extend(keyed_backup(
             &ctx,
             &bak,
             &select_keyed(t, std::slice::from_ref(&s.column), None),
             &format!("{}.{} with its keys", t.name, s.column),
+            &t.primary_key,
         ));
         back.push((s.column.clone(), from_backup(t, &bak, &s.column)));
     }
@@ -251,11 +252,12 @@ pub fn compile_change_type(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<A
     let step = ctx.step.index;
     let tbl = qtable(&t.name);
     let bak = ctx.backup_name(&t.name, Some(&c.name));
-    let mut actions = backup(
+    let mut actions = keyed_backup(
         &ctx,
         &bak,
         &select_keyed(t, std::slice::from_ref(&c.name), None),
         &format!("{}.{} with its keys", t.name, c.name),
+        &t.primary_key,
     );
     if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
         actions.push(Action::check(
@@ -379,11 +381,12 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
     match &s.fill {
         Some(fill) if !t.primary_key.is_empty() => {
             let bak = ctx.backup_name(&t.name, Some(&c.name));
-            actions.extend(backup(
+            actions.extend(keyed_backup(
                 &ctx,
                 &bak,
                 &select_keyed(t, &[], Some(&format!("c.{col} IS NULL"))),
                 &format!("the keys of the rows where {}.{} is NULL", t.name, c.name),
+                &t.primary_key,
             ));
             actions.push(
                 Action::new(
@@ -506,11 +509,12 @@ pub fn compile_backfill(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action
     let tbl = qtable(&t.name);
     let set_cols: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = backup(
+    let mut actions = keyed_backup(
         &ctx,
         &bak,
         &select_keyed(t, &set_cols, Some(&predicate(s, "c"))),
         &format!("the rows of {} the backfill changes", t.name),
+        &t.primary_key,
     );
     let assignments: Vec<String> = s
         .set

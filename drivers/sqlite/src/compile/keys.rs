@@ -9,7 +9,8 @@ use strata_core::{
 };
 
 use super::{
-    backup, examples, foreign_key_check, rebuild_action, rebuildable, select_keyed, Counter, RULES,
+    backup, examples, foreign_key_check, keyed_backup, rebuild_action, rebuildable, select_keyed,
+    Counter, RULES,
 };
 use crate::inspect;
 use crate::rebuild::Shape;
@@ -118,11 +119,12 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
             );
         }
         OrphanMode::SetNull => {
-            actions.extend(backup(
+            actions.extend(keyed_backup(
                 &ctx,
                 &bak,
                 &select_keyed(child, &s.columns, Some(&filter)),
                 &format!("the keys of the orphan rows of {}", child.name),
+                &child.primary_key,
             ));
             let nulls: Vec<String> = s
                 .columns

@@ -257,6 +257,30 @@ fn backup(ctx: &StepContext<'_>, backup: &QualifiedName, select: &str, what: &st
     ]
 }
 
+/// [`backup`] of a `select_keyed` selection, indexed on the table's key: rollback reads the
+/// backup row by row by key, which without the index is a scan per row (quadratic).
+fn keyed_backup(
+    ctx: &StepContext<'_>,
+    backup_name: &QualifiedName,
+    select: &str,
+    what: &str,
+    key: &[String],
+) -> Vec<Action> {
+    let mut actions = backup(ctx, backup_name, select, what);
+    if !key.is_empty() {
+        let index = strata_core::steps::fit_identifier(&format!("{}_key", backup_name.name));
+        if let Statement::Sql(sql) = &mut actions[0].forward {
+            sql.push_str(&format!(
+                "; CREATE INDEX {} ON {} ({})",
+                ident(&index),
+                qtable(backup_name),
+                idents(key)
+            ));
+        }
+    }
+    actions
+}
+
 /// `SELECT pk…, extra… FROM t c [WHERE …]`.
 fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> String {
     let mut cols: Vec<String> = t.primary_key.clone();
