@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# strata's main job on a sample project: plan the cleanup against live data, apply it, show
-# the status and verify it, then roll it back exactly (so the demo can run again).
+# strata's main job on a sample project: plan the cleanup against live data, write its
+# migration guide (guide.md), apply it, show the status and verify it, then roll it back
+# exactly (so the demo can run again).
 # No server needed: with no URL, strata uses the embedded SQLite file strata.db here.
 # DATABASE_URL=postgres://… (or mysql://, mongodb://) runs the same files on another engine.
 set -euo pipefail
@@ -10,6 +11,7 @@ strata="${CARGO_TARGET_DIR:-../../target}/debug/strata"
 step() { printf '\n\033[1m$ strata %s\033[0m\n' "$*"; "$strata" "$@"; }
 step apply --yes --to 2
 step plan
+step guide -o guide.md   # the migration guide, from the live data
 step apply --yes
 step status
 step verify
