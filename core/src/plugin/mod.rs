@@ -34,8 +34,10 @@ use crate::driver::Capabilities;
 use crate::error::{Error, Result};
 use crate::registry::{CreateFuture, DriverRegistration};
 
-/// The version of the plugin interface: [`PluginHeader`] and [`PluginApi`]. Bumped whenever
-/// either changes.
+/// The version of the plugin interface: [`PluginHeader`], [`PluginApi`] and the [`Driver`]
+/// trait whose objects cross the boundary. Bumped whenever any of them changes.
+///
+/// [`Driver`]: crate::Driver
 pub const ABI_VERSION: u32 = 1;
 
 /// The name of the symbol every plugin exports.
