@@ -7,6 +7,7 @@ use strata_core::checks::{version_at_least, Feature, OpenTransaction, ServerFact
 use strata_core::{QualifiedName, Result};
 
 use crate::connection::{number, Session};
+use crate::monitor;
 
 /// The oldest MongoDB strata supports: pipeline updates with `$convert`, `$merge`.
 pub const MINIMUM_VERSION: &str = "5.0";
@@ -24,30 +25,26 @@ pub async fn collect(session: &Session, tables: &[QualifiedName]) -> Result<Serv
         .iter()
         .map(|t| format!("{}.{}", session.database, t.name))
         .collect();
-    let mut open_transactions = Vec::new();
-    if !namespaces.is_empty() {
-        if let Ok(ops) = session
-            .cursor(doc! { "aggregate": 1, "pipeline": [
-                { "$currentOp": { "allUsers": true, "idleSessions": true } },
-                { "$match": { "ns": { "$in": &namespaces } } },
-            ] })
-            .await
-        {
-            for op in ops {
-                let open_for = Duration::from_micros(
-                    number(op.get("microsecs_running")).unwrap_or(0).max(0) as u64,
-                );
-                if open_for >= Duration::from_secs(1) {
-                    open_transactions.push(OpenTransaction {
-                        session: op.get("opid").map(|v| v.to_string()).unwrap_or_default(),
-                        table: op.get_str("ns").ok().map(str::to_owned),
-                        open_for,
-                        statement: op.get_str("op").unwrap_or_default().to_owned(),
-                    });
-                }
-            }
-        }
-    }
+    // Operations and idle sessions holding a transaction on the collections to be touched.
+    let open_transactions = if namespaces.is_empty() {
+        Vec::new()
+    } else {
+        monitor::current_ops(
+            session,
+            doc! { "allUsers": true, "idleSessions": true },
+            doc! { "ns": { "$in": &namespaces } },
+        )
+        .await?
+        .iter()
+        .filter(|op| monitor::running(op) >= Duration::from_secs(1))
+        .map(|op| OpenTransaction {
+            session: monitor::op_id(op),
+            table: op.get_str("ns").ok().map(str::to_owned),
+            open_for: monitor::running(op),
+            statement: op.get_str("op").unwrap_or_default().to_owned(),
+        })
+        .collect()
+    };
     Ok(ServerFacts {
         supported: version_at_least(&session.version, MINIMUM_VERSION),
         version: session.version.clone(),

@@ -25,38 +25,53 @@ fn op_text(op: &Document) -> String {
         .unwrap_or_default()
 }
 
-fn op_id(op: &Document) -> String {
+/// The operation's id, as `killOp` takes it.
+pub fn op_id(op: &Document) -> String {
     op.get("opid").map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn running(op: &Document) -> Duration {
+/// How long the operation has been running.
+pub fn running(op: &Document) -> Duration {
     Duration::from_micros(number(op.get("microsecs_running")).unwrap_or(0).max(0) as u64)
+}
+
+/// The operations `$currentOp` (run on `admin`, as it must be) lists with `options`, those
+/// matching `filter`.
+pub async fn current_ops(
+    session: &Session,
+    options: Document,
+    filter: Document,
+) -> Result<Vec<Document>> {
+    use futures_util::TryStreamExt;
+    let mut cursor = session
+        .client
+        .database("admin")
+        .aggregate(vec![
+            doc! { "$currentOp": options },
+            doc! { "$match": filter },
+        ])
+        .await
+        .map_err(|e| Error::database(NAME, "listing operations ($currentOp)", e))?;
+    let mut out = Vec::new();
+    while let Some(d) = cursor
+        .try_next()
+        .await
+        .map_err(|e| Error::database(NAME, "reading $currentOp", e))?
+    {
+        out.push(d);
+    }
+    Ok(out)
 }
 
 /// The server's activity on the migrated database.
 pub async fn activity(session: &Session) -> Result<Activity> {
     let ns_prefix = format!("{}.", session.database);
-    let ops: Vec<Document> = {
-        let mut cursor = session
-            .client
-            .database("admin")
-            .aggregate(vec![
-                doc! { "$currentOp": { "allUsers": true, "idleConnections": false } },
-                doc! { "$match": { "ns": { "$regex": format!("^{}", regex_escape(&ns_prefix)) } } },
-            ])
-            .await
-            .map_err(|e| Error::database(NAME, "listing operations ($currentOp)", e))?;
-        let mut out = Vec::new();
-        use futures_util::TryStreamExt;
-        while let Some(d) = cursor
-            .try_next()
-            .await
-            .map_err(|e| Error::database(NAME, "reading $currentOp", e))?
-        {
-            out.push(d);
-        }
-        out
-    };
+    let ops = current_ops(
+        session,
+        doc! { "allUsers": true, "idleConnections": false },
+        doc! { "ns": { "$regex": format!("^{}", regex_escape(&ns_prefix)) } },
+    )
+    .await?;
     let long_running = ops
         .iter()
         .filter(|op| running(op) >= LONG_RUNNING)
