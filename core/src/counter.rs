@@ -23,6 +23,28 @@ pub trait CountSource: Send + Sync {
     async fn counts(&self, sql: &str) -> Result<Vec<i64>>;
 }
 
+/// The exact number of rows of `table` matching `filter` (over rows aliased `c`; `None`:
+/// every row), in one query on `source`. For SQL drivers' `Driver::count_rows` and
+/// `Driver::count_nulls`.
+pub async fn count_where<S: CountSource + ?Sized>(
+    source: &S,
+    table: &QualifiedName,
+    filter: Option<&str>,
+) -> Result<u64> {
+    let filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
+    let sql = format!(
+        "SELECT COUNT(*) FROM {} c{filter}",
+        source.quote_table(table)
+    );
+    Ok(source
+        .counts(&sql)
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0)
+        .max(0) as u64)
+}
+
 /// Counts rows of a table matching a filter over rows aliased `c`.
 pub struct Counter<'a, S: CountSource + ?Sized> {
     /// The session, for queries that are not counts.

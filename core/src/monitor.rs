@@ -42,6 +42,44 @@ pub struct LockWait {
     pub lock: String,
 }
 
+/// A text cell: empty when NULL or missing.
+fn cell(row: &[Option<String>], i: usize) -> String {
+    row.get(i).cloned().flatten().unwrap_or_default()
+}
+
+/// A cell holding seconds (`12`, `3.25`).
+fn seconds_cell(row: &[Option<String>], i: usize) -> Duration {
+    Duration::from_secs_f64(cell(row, i).parse::<f64>().unwrap_or(0.0).max(0.0))
+}
+
+impl RunningStatement {
+    /// From a row of text columns: session, state, seconds running, statement — the shape
+    /// the SQL drivers' monitoring queries return.
+    pub fn from_text_row(row: &[Option<String>]) -> Self {
+        RunningStatement {
+            session: cell(row, 0),
+            state: cell(row, 1),
+            running_for: seconds_cell(row, 2),
+            statement: cell(row, 3),
+        }
+    }
+}
+
+impl LockWait {
+    /// From a row of text columns: blocked session, its statement, seconds waiting, blocking
+    /// session, its statement, the lock.
+    pub fn from_text_row(row: &[Option<String>]) -> Self {
+        LockWait {
+            blocked_session: cell(row, 0),
+            blocked_statement: cell(row, 1),
+            waiting_for: seconds_cell(row, 2),
+            blocking_session: cell(row, 3),
+            blocking_statement: cell(row, 4),
+            lock: cell(row, 5),
+        }
+    }
+}
+
 /// What a driver reports of the server's activity.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Activity {

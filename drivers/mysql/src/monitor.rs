@@ -3,8 +3,6 @@
 //! `performance_schema.data_lock_waits`) for lock chains, and sessions waiting for a table's
 //! metadata lock, whose holder is an open transaction.
 
-use std::time::Duration;
-
 use strata_core::monitor::{Activity, LockWait, RunningStatement, LONG_RUNNING};
 use strata_core::Result;
 
@@ -60,47 +58,25 @@ JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id <> w.ID
 WHERE w.STATE = 'Waiting for table metadata lock' AND w.DB = DATABASE()
 ORDER BY 1, 4";
 
-fn seconds(v: &Option<String>) -> Duration {
-    Duration::from_secs(v.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
-fn text(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
-}
-
-fn waits(rows: &[Vec<Option<String>>]) -> impl Iterator<Item = LockWait> + '_ {
-    rows.iter().map(|r| LockWait {
-        blocked_session: text(&r[0]),
-        blocked_statement: text(&r[1]),
-        waiting_for: seconds(&r[2]),
-        blocking_session: text(&r[3]),
-        blocking_statement: text(&r[4]),
-        lock: text(&r[5]),
-    })
-}
-
 /// The server's activity.
 pub async fn activity(session: &Session) -> Result<Activity> {
     let long = LONG_RUNNING_SQL.replace("{min}", &LONG_RUNNING.as_secs().to_string());
-    let long_running = session
-        .rows(&long)
-        .await?
-        .iter()
-        .map(|r| RunningStatement {
-            session: text(&r[0]),
-            state: text(&r[1]),
-            running_for: seconds(&r[2]),
-            statement: text(&r[3]),
-        })
-        .collect();
+    let long_running = session.rows(&long).await?;
     let row_waits = match session.rows(MARIADB_LOCK_WAITS_SQL).await {
         Ok(rows) => rows,
         Err(_) => session.rows(MYSQL_LOCK_WAITS_SQL).await?,
     };
     let metadata_waits = session.rows(METADATA_WAITS_SQL).await?;
     Ok(Activity {
-        long_running,
-        lock_waits: waits(&row_waits).chain(waits(&metadata_waits)).collect(),
+        long_running: long_running
+            .iter()
+            .map(|r| RunningStatement::from_text_row(r))
+            .collect(),
+        lock_waits: row_waits
+            .iter()
+            .chain(&metadata_waits)
+            .map(|r| LockWait::from_text_row(r))
+            .collect(),
         notes: Vec::new(),
     })
 }

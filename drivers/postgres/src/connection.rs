@@ -108,17 +108,12 @@ impl Session {
 
     /// Runs a query returning text rows (the first column of each).
     pub async fn texts(&self, sql: &str) -> Result<Vec<Option<String>>> {
-        let mut conn = self.conn.lock().await;
-        let rows = conn
-            .fetch_all(sql)
-            .await
-            .map_err(|e| db_error("querying", sql, e))?;
-        rows.iter()
-            .map(|r| {
-                r.try_get::<Option<String>, _>(0)
-                    .map_err(|e| db_error("reading", sql, e))
-            })
-            .collect()
+        Ok(self
+            .rows(sql)
+            .await?
+            .into_iter()
+            .map(|r| r.into_iter().next().flatten())
+            .collect())
     }
 }
 

@@ -12,15 +12,12 @@ use crate::sql::{string, table};
 /// `ALTER … VALIDATE CONSTRAINT`, `pg_blocking_pids`, `to_regclass` are all older).
 pub const MINIMUM_VERSION: &str = "12";
 
-/// Collects the facts for `tables`.
-pub async fn collect(session: &Session, tables: &[QualifiedName]) -> Result<ServerFacts> {
-    let version = session
-        .texts("SHOW server_version")
-        .await?
-        .into_iter()
-        .flatten()
-        .next()
-        .unwrap_or_default();
+/// Collects the facts for `tables`, on a server of `version`.
+pub async fn collect(
+    session: &Session,
+    version: String,
+    tables: &[QualifiedName],
+) -> Result<ServerFacts> {
     let open_transactions = if tables.is_empty() {
         Vec::new()
     } else {
@@ -51,17 +48,18 @@ pub async fn collect(session: &Session, tables: &[QualifiedName]) -> Result<Serv
             })
             .collect()
     };
-    let mut timeouts = Vec::new();
-    for name in ["lock_timeout", "statement_timeout"] {
-        let value = session
-            .texts(&format!("SHOW {name}"))
-            .await?
-            .into_iter()
-            .flatten()
-            .next()
-            .unwrap_or_default();
-        timeouts.push((name.to_owned(), value));
-    }
+    let names = ["lock_timeout", "statement_timeout"];
+    let values = session
+        .rows("SELECT current_setting('lock_timeout'), current_setting('statement_timeout')")
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let timeouts = names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| ((*n).to_owned(), v.unwrap_or_default()))
+        .collect();
     Ok(ServerFacts {
         supported: version_at_least(&version, MINIMUM_VERSION),
         version,

@@ -1,8 +1,6 @@
 //! `strata monitor` on PostgreSQL: `pg_stat_activity` for long-running statements and
 //! transactions left open, `pg_blocking_pids` for lock chains.
 
-use std::time::Duration;
-
 use strata_core::monitor::{Activity, LockWait, RunningStatement, LONG_RUNNING};
 use strata_core::Result;
 
@@ -38,45 +36,20 @@ JOIN pg_stat_activity b ON b.pid = blocking.pid
 WHERE w.datname = current_database()
 ORDER BY w.pid, b.pid";
 
-fn seconds(v: &Option<String>) -> Duration {
-    let s: f64 = v.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    Duration::from_secs_f64(s.max(0.0))
-}
-
-fn text(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
-}
-
 /// The server's activity.
 pub async fn activity(session: &Session) -> Result<Activity> {
     let long = LONG_RUNNING_SQL.replace("{min}", &LONG_RUNNING.as_secs_f64().to_string());
-    let long_running = session
-        .rows(&long)
-        .await?
-        .iter()
-        .map(|r| RunningStatement {
-            session: text(&r[0]),
-            state: text(&r[1]),
-            running_for: seconds(&r[2]),
-            statement: text(&r[3]),
-        })
-        .collect();
-    let lock_waits = session
-        .rows(LOCK_WAITS_SQL)
-        .await?
-        .iter()
-        .map(|r| LockWait {
-            blocked_session: text(&r[0]),
-            blocked_statement: text(&r[1]),
-            waiting_for: seconds(&r[2]),
-            blocking_session: text(&r[3]),
-            blocking_statement: text(&r[4]),
-            lock: text(&r[5]),
-        })
-        .collect();
+    let long_running = session.rows(&long).await?;
+    let lock_waits = session.rows(LOCK_WAITS_SQL).await?;
     Ok(Activity {
-        long_running,
-        lock_waits,
+        long_running: long_running
+            .iter()
+            .map(|r| RunningStatement::from_text_row(r))
+            .collect(),
+        lock_waits: lock_waits
+            .iter()
+            .map(|r| LockWait::from_text_row(r))
+            .collect(),
         notes: Vec::new(),
     })
 }

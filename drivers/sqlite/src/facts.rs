@@ -1,22 +1,22 @@
 //! The pre-migration checks' facts on SQLite.
 
 use strata_core::checks::{version_at_least, Feature, ServerFacts};
-use strata_core::{QualifiedName, Result};
+use strata_core::Result;
 
 use crate::connection::Session;
 
 /// The oldest SQLite strata supports: `ALTER TABLE … DROP COLUMN` (3.35).
 pub const MINIMUM_VERSION: &str = "3.35";
 
-/// Collects the facts. SQLite is embedded: no other session's transaction can be listed.
-pub async fn collect(session: &Session, _tables: &[QualifiedName]) -> Result<ServerFacts> {
+/// Collects the facts for SQLite `version`. SQLite is embedded: no other session's
+/// transaction can be listed, whatever the tables.
+pub async fn collect(session: &Session, version: String) -> Result<ServerFacts> {
     let first = |rows: Vec<Vec<Option<String>>>| {
         rows.into_iter()
             .next()
             .and_then(|r| r.into_iter().next().flatten())
             .unwrap_or_default()
     };
-    let version = first(session.rows("SELECT sqlite_version()").await?);
     let busy_timeout = first(session.rows("PRAGMA busy_timeout").await?);
     let json = session.rows("SELECT json_valid('{}')").await.is_ok();
     Ok(ServerFacts {

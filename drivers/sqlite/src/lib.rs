@@ -22,6 +22,7 @@ pub mod testing;
 mod types;
 
 use async_trait::async_trait;
+use strata_core::counter::count_where;
 use strata_core::history::HistoryRecord;
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
@@ -183,24 +184,19 @@ impl Driver for SqliteDriver {
     }
 
     async fn count_rows(&self, table: &QualifiedName) -> Result<u64> {
-        let sql = format!("SELECT COUNT(*) FROM {}", crate::sql::table(table));
-        Ok(self.session.count(&sql).await?.max(0) as u64)
+        count_where(&self.session, table, None).await
     }
 
     async fn count_nulls(&self, table: &QualifiedName, column: &str) -> Result<u64> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM {} WHERE {} IS NULL",
-            crate::sql::table(table),
-            crate::sql::ident(column)
-        );
-        Ok(self.session.count(&sql).await?.max(0) as u64)
+        let filter = format!("c.{} IS NULL", crate::sql::ident(column));
+        count_where(&self.session, table, Some(&filter)).await
     }
 
     async fn server_facts(
         &self,
-        tables: &[QualifiedName],
+        _tables: &[QualifiedName],
     ) -> Result<strata_core::checks::ServerFacts> {
-        facts::collect(&self.session, tables).await
+        facts::collect(&self.session, self.server_version().await?).await
     }
 
     async fn activity(&self) -> Result<strata_core::monitor::Activity> {
