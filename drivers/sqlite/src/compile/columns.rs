@@ -12,7 +12,7 @@ use strata_core::{
 };
 
 use super::{
-    examples, from_backup, in_backup, keyed_backup, keys_of, pk_join, rebuild_action, rebuildable,
+    backup, examples, from_backup, in_backup, keys_of, pk_join, rebuild_action, rebuildable,
     select_keyed, Counter, RULES,
 };
 use crate::rebuild::{ColumnDef, Shape};
@@ -91,7 +91,7 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     let mut back = Vec::new();
     if s.backup {
         let bak = ctx.backup_name(&t.name, Some(&s.column));
-        actions.extend(keyed_backup(
+        actions.extend(backup(
             &ctx,
             &bak,
             &select_keyed(t, std::slice::from_ref(&s.column), None),
@@ -252,7 +252,7 @@ pub fn compile_change_type(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<A
     let step = ctx.step.index;
     let tbl = qtable(&t.name);
     let bak = ctx.backup_name(&t.name, Some(&c.name));
-    let mut actions = keyed_backup(
+    let mut actions = backup(
         &ctx,
         &bak,
         &select_keyed(t, std::slice::from_ref(&c.name), None),
@@ -381,7 +381,7 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
     match &s.fill {
         Some(fill) if !t.primary_key.is_empty() => {
             let bak = ctx.backup_name(&t.name, Some(&c.name));
-            actions.extend(keyed_backup(
+            actions.extend(backup(
                 &ctx,
                 &bak,
                 &select_keyed(t, &[], Some(&format!("c.{col} IS NULL"))),
@@ -509,7 +509,7 @@ pub fn compile_backfill(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action
     let tbl = qtable(&t.name);
     let set_cols: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = keyed_backup(
+    let mut actions = backup(
         &ctx,
         &bak,
         &select_keyed(t, &set_cols, Some(&predicate(s, "c"))),

@@ -9,8 +9,7 @@ use strata_core::{
 };
 
 use super::{
-    backup, examples, foreign_key_check, keyed_backup, rebuild_action, rebuildable, select_keyed,
-    Counter, RULES,
+    backup, examples, foreign_key_check, rebuild_action, rebuildable, select_keyed, Counter, RULES,
 };
 use crate::inspect;
 use crate::rebuild::Shape;
@@ -102,6 +101,7 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
                 &bak,
                 &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
                 &format!("the orphan rows of {}", child.name),
+                &[],
             ));
             actions.push(
                 Action::new(
@@ -119,7 +119,7 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
             );
         }
         OrphanMode::SetNull => {
-            actions.extend(keyed_backup(
+            actions.extend(backup(
                 &ctx,
                 &bak,
                 &select_keyed(child, &s.columns, Some(&filter)),
@@ -170,6 +170,7 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
                     aliased.join(", ")
                 ),
                 &format!("the missing keys of {}", parent.name),
+                &[],
             ));
             let refs = idents(&s.references.columns);
             let ptbl = qtable(&parent.name);

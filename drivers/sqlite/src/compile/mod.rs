@@ -235,11 +235,28 @@ fn foreign_key_check(ctx: &StepContext<'_>, t: &Table) -> Action {
 }
 
 /// A backup of `select` into `backup`, verified: the two sets of rows equal, and their counts.
-fn backup(ctx: &StepContext<'_>, backup: &QualifiedName, select: &str, what: &str) -> Vec<Action> {
+/// A backup of a keyed selection (`select_keyed`) is indexed on `key`: rollback reads it row
+/// by row by key, which without the index is a scan of the backup per row (quadratic).
+fn backup(
+    ctx: &StepContext<'_>,
+    backup: &QualifiedName,
+    select: &str,
+    what: &str,
+    key: &[String],
+) -> Vec<Action> {
     let step = ctx.step.index;
     let bak = qtable(backup);
+    let mut create = format!("CREATE TABLE {bak} AS {select}");
+    if !key.is_empty() {
+        let index = strata_core::steps::fit_identifier(&format!("{}_key", backup.name));
+        create.push_str(&format!(
+            "; CREATE INDEX {} ON {bak} ({})",
+            ident(&index),
+            idents(key)
+        ));
+    }
     vec![
-        Action::new(step, ActionKind::Backup, format!("back up {what} to {backup}"), Statement::Sql(format!("CREATE TABLE {bak} AS {select}")))
+        Action::new(step, ActionKind::Backup, format!("back up {what} to {backup}"), Statement::Sql(create))
             .with_inverse(Statement::Sql(format!("DROP TABLE IF EXISTS {bak}")))
             .creates_backup(backup.to_string()),
         Action::check(
@@ -255,30 +272,6 @@ fn backup(ctx: &StepContext<'_>, backup: &QualifiedName, select: &str, what: &st
             format!("the backup {backup} does not match {what}"),
         ),
     ]
-}
-
-/// [`backup`] of a `select_keyed` selection, indexed on the table's key: rollback reads the
-/// backup row by row by key, which without the index is a scan per row (quadratic).
-fn keyed_backup(
-    ctx: &StepContext<'_>,
-    backup_name: &QualifiedName,
-    select: &str,
-    what: &str,
-    key: &[String],
-) -> Vec<Action> {
-    let mut actions = backup(ctx, backup_name, select, what);
-    if !key.is_empty() {
-        let index = strata_core::steps::fit_identifier(&format!("{}_key", backup_name.name));
-        if let Statement::Sql(sql) = &mut actions[0].forward {
-            sql.push_str(&format!(
-                "; CREATE INDEX {} ON {} ({})",
-                ident(&index),
-                qtable(backup_name),
-                idents(key)
-            ));
-        }
-    }
-    actions
 }
 
 /// `SELECT pk…, extra… FROM t c [WHERE …]`.

@@ -75,6 +75,7 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
             &bak,
             &format!("SELECT * FROM {tbl}"),
             &format!("every row of {}", t.name),
+            &[],
         ));
         let original = super::original_sql(t);
         let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
