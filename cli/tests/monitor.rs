@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use anyhow::ensure;
-use common::{code, text, Engine};
+use common::{code, strata, text, Engine};
 use strata_core::{registry, Statement};
 
 fn sql(s: &str) -> Statement {
@@ -41,10 +41,7 @@ async fn lock_chain_is_shown(engine: Engine) -> anyhow::Result<()> {
     });
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .env_remove("DATABASE_URL")
-        .args(["--url", &url, "--json", "monitor"])
-        .output()?;
+    let out = strata(&["--url", &url, "--json", "monitor"], &[]);
     ensure!(code(&out) == 0, "{}", text(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     let waits = report["activity"]["lock_waits"]
@@ -81,10 +78,7 @@ async fn lock_chain_is_shown(engine: Engine) -> anyhow::Result<()> {
             .is_some_and(|t| t.iter().any(|t| t["table"] == "accounts")),
         "{report:#}"
     );
-    let table = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
-        .env_remove("DATABASE_URL")
-        .args(["--url", &url, "monitor"])
-        .output()?;
+    let table = strata(&["--url", &url, "monitor"], &[]);
     ensure!(
         text(&table).contains("Lock waits (1)") && text(&table).contains("balance + 10"),
         "{}",

@@ -4,22 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use anyhow::ensure;
-use common::{code, text, Engine};
-
-fn strata(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-    cmd.env_remove("DATABASE_URL")
-        .env_remove("STRATA_PLUGIN_PATH")
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("running strata")
-}
+use common::{code, strata, text, Engine};
 
 fn sqlite_origin(drivers_json: &Output) -> anyhow::Result<String> {
     let list: serde_json::Value = serde_json::from_slice(&drivers_json.stdout)?;
@@ -51,7 +39,10 @@ async fn a_plugin_driver_replaces_the_built_in_one_and_runs_the_example() -> any
     let dir = std::env::temp_dir().join(strata_core::testing::random_database_name());
     std::fs::create_dir_all(&dir)?;
     std::fs::copy(&library, dir.join(library.file_name().expect("a file")))?;
-    let from_env = strata(&["--json", "drivers"], &[("STRATA_PLUGIN_PATH", &dir)]);
+    let from_env = strata(
+        &["--json", "drivers"],
+        &[("STRATA_PLUGIN_PATH", dir.as_os_str())],
+    );
     ensure!(
         sqlite_origin(&from_env)?.starts_with(&format!("plugin {}", dir.display())),
         "{}",

@@ -2,17 +2,11 @@
 
 mod common;
 
-use std::process::Command;
-
 use anyhow::ensure;
 use common::{code, text, Engine};
 
 fn strata(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .env_remove("DATABASE_URL")
-        .args(args)
-        .output()
-        .expect("running strata")
+    common::strata(args, &[])
 }
 
 /// The README's example project, on every engine: seed, plan (the same live counts

@@ -4,19 +4,14 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use anyhow::ensure;
 use common::{code, text, Engine, Project};
 use strata_core::{registry, QualifiedName};
 
 fn strata(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_strata"))
-        .env_remove("DATABASE_URL")
-        .args(["--url", url])
-        .args(args)
-        .output()
-        .expect("running strata")
+    common::strata(&[&["--url", url][..], args].concat(), &[])
 }
 
 #[tokio::test]

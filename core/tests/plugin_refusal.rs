@@ -74,7 +74,7 @@ fn a_matching_plugin_without_drivers_is_an_error_not_a_crash() {
 }
 
 #[test]
-fn a_library_without_the_entry_point_or_no_file_is_a_clear_error() {
+fn a_missing_or_unloadable_library_is_a_clear_error() {
     let err = registry::load_plugin(std::path::Path::new("/nonexistent/libx.so"))
         .unwrap_err()
         .to_string();

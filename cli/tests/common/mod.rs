@@ -9,6 +9,26 @@ use std::process::{Command, Output};
 use strata_conformance::scenarios::{setup, ACCEPTANCE, SETUP};
 use strata_conformance::{State, TestContext};
 
+/// The real `strata` binary with `args`, with none of the caller's `DATABASE_URL`,
+/// `STRATA_PLUGIN_PATH` or `FAILPOINTS`.
+pub fn strata_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("STRATA_PLUGIN_PATH")
+        .env_remove("FAILPOINTS")
+        .args(args);
+    cmd
+}
+
+/// Runs `strata ARGS…` with `env` added.
+pub fn strata(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Output {
+    let mut cmd = strata_command(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("running strata")
+}
+
 /// The engines the CLI tests run against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -116,13 +136,8 @@ impl Project {
 
     /// `strata --url url ARGS…` in the project directory, with `env` added.
     pub fn command_on(&self, url: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_strata"));
-        cmd.current_dir(&self.dir)
-            .env_remove("DATABASE_URL")
-            .env_remove("FAILPOINTS")
-            .arg("--url")
-            .arg(url)
-            .args(args);
+        let mut cmd = strata_command(&[&["--url", url][..], args].concat());
+        cmd.current_dir(&self.dir);
         for (k, v) in env {
             cmd.env(k, v);
         }
