@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::action::{Action, ActionKind, Statement};
 use crate::checks::{human_bytes, Check, Status};
-use crate::plan::{assess, human, summarize, MigrationPlan, StepPlan};
+use crate::plan::{assess, human, summarize, Impact, MigrationPlan, StepPlan};
 use crate::steps::Reversibility;
 
 /// Everything the guide is written from.
@@ -36,23 +36,29 @@ pub struct GuideInput<'a> {
 
 /// The guide, as Markdown.
 pub fn render(g: &GuideInput<'_>) -> String {
+    let steps: Vec<StepPlan> = g
+        .plans
+        .iter()
+        .flat_map(|p| p.steps.iter().cloned())
+        .collect();
+    let impact = assess(&steps, g.transactional);
+    let all = Pending { steps, impact };
     let mut out = String::new();
-    header(&mut out, g);
-    overview(&mut out, g);
-    checklist(&mut out, g);
+    header(&mut out, g, &all);
+    overview(&mut out, g, &all);
+    checklist(&mut out, g, &all);
     changes(&mut out, g);
     phases(&mut out, g);
-    rollback(&mut out, g);
-    validation(&mut out, g);
+    rollback(&mut out, g, &all);
+    validation(&mut out, &all);
     monitoring(&mut out, g);
     out
 }
 
-fn all_steps(g: &GuideInput<'_>) -> Vec<StepPlan> {
-    g.plans
-        .iter()
-        .flat_map(|p| p.steps.iter().cloned())
-        .collect()
+/// Every pending step, and their impact assessment, computed once for the whole guide.
+struct Pending {
+    steps: Vec<StepPlan>,
+    impact: Impact,
 }
 
 fn from_version(g: &GuideInput<'_>) -> String {
@@ -66,9 +72,8 @@ fn to_version(g: &GuideInput<'_>) -> String {
         .map_or_else(|| from_version(g), |p| p.version.to_string())
 }
 
-fn header(out: &mut String, g: &GuideInput<'_>) {
-    let steps = all_steps(g);
-    let impact = assess(&steps, g.transactional);
+fn header(out: &mut String, g: &GuideInput<'_>, all: &Pending) {
+    let impact = &all.impact;
     let _ = writeln!(
         out,
         "# Database Migration Guide: Schema {} → {}\n",
@@ -106,8 +111,7 @@ fn reversible(r: Reversibility) -> &'static str {
     }
 }
 
-fn overview(out: &mut String, g: &GuideInput<'_>) {
-    let steps = all_steps(g);
+fn overview(out: &mut String, g: &GuideInput<'_>, all: &Pending) {
     let _ = writeln!(out, "## Migration Overview\n");
     if g.plans.is_empty() {
         let _ = writeln!(out, "Nothing is pending: every migration is applied.\n");
@@ -133,7 +137,7 @@ fn overview(out: &mut String, g: &GuideInput<'_>) {
     let _ = writeln!(out, "\n### Changes Summary\n");
     let _ = writeln!(out, "| Change Type | Count | Reversible |");
     let _ = writeln!(out, "|-------------|-------|------------|");
-    for row in summarize(&steps) {
+    for row in summarize(&all.steps) {
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
@@ -142,7 +146,7 @@ fn overview(out: &mut String, g: &GuideInput<'_>) {
             reversible(row.reversible)
         );
     }
-    let i = assess(&steps, g.transactional);
+    let i = &all.impact;
     let _ = writeln!(out, "\n### Impact Assessment\n");
     let _ = writeln!(
         out,
@@ -183,7 +187,7 @@ fn mark(status: Status) -> &'static str {
     }
 }
 
-fn checklist(out: &mut String, g: &GuideInput<'_>) {
+fn checklist(out: &mut String, g: &GuideInput<'_>, all: &Pending) {
     let _ = writeln!(out, "## Pre-Migration Checklist\n");
     let _ = writeln!(
         out,
@@ -193,7 +197,7 @@ fn checklist(out: &mut String, g: &GuideInput<'_>) {
     for c in g.checks {
         let _ = writeln!(out, "- {} **{}** — {}", mark(c.status), c.check, c.detail);
     }
-    let steps = all_steps(g);
+    let steps = &all.steps;
     let refusals: Vec<String> = g.plans.iter().flat_map(MigrationPlan::refusals).collect();
     if refusals.is_empty() {
         let counted = steps.iter().filter(|s| s.not_analyzed.is_none()).count();
@@ -240,7 +244,7 @@ fn checklist(out: &mut String, g: &GuideInput<'_>) {
         out,
         "- [ ] **Test in staging**: `strata apply --dry-run`, then `strata apply` and `strata rollback` on a copy of this database"
     );
-    let impact = assess(&steps, g.transactional);
+    let impact = &all.impact;
     if impact.downtime {
         let _ = writeln!(
             out,
@@ -506,7 +510,7 @@ fn phases(out: &mut String, g: &GuideInput<'_>) {
     let _ = writeln!(out, "---\n");
 }
 
-fn rollback(out: &mut String, g: &GuideInput<'_>) {
+fn rollback(out: &mut String, g: &GuideInput<'_>, all: &Pending) {
     let _ = writeln!(out, "## Rollback Procedure\n");
     let target = g.applied_version.unwrap_or(0);
     let _ = writeln!(out, "```bash\nstrata rollback --to {target}\n```\n");
@@ -520,7 +524,8 @@ fn rollback(out: &mut String, g: &GuideInput<'_>) {
             ", each journaled so an interrupted rollback resumes"
         }
     );
-    let partial: Vec<String> = all_steps(g)
+    let partial: Vec<String> = all
+        .steps
         .iter()
         .filter(|s| s.reversibility == Reversibility::Partial)
         .map(|s| format!("step {} ({})", s.index, s.description))
@@ -535,11 +540,12 @@ fn rollback(out: &mut String, g: &GuideInput<'_>) {
     let _ = writeln!(out, "\n---\n");
 }
 
-fn validation(out: &mut String, g: &GuideInput<'_>) {
+fn validation(out: &mut String, all: &Pending) {
     let _ = writeln!(out, "## Post-Migration Validation\n");
     let _ = writeln!(out, "```bash\nstrata status   # every migration applied, none partial\nstrata verify   # the checks below; exit 1 if one fails\n```\n");
     let _ = writeln!(out, "`strata verify` checks that the applied files are unchanged and no migration is half-applied; that every backup is present and holds the rows it held when the migration finished; that the columns made NOT NULL hold no NULL; that the indexes created are present; and the engine's own integrity (foreign keys hold for every row — on MongoDB the relations strata recorded, and its validators — indexes valid, constraints validated).");
-    let expected: Vec<String> = all_steps(g)
+    let expected: Vec<String> = all
+        .steps
         .iter()
         .flat_map(|s| {
             s.analysis
