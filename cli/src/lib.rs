@@ -294,7 +294,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 date: chrono::Utc::now(),
                 applied_version: statuses
                     .iter()
-                    .filter(|s| s.state.label() == "applied")
+                    .filter(|s| s.state == strata_core::history::MigrationState::Applied)
                     .map(|s| s.version)
                     .max(),
                 plans: &plans,

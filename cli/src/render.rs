@@ -275,7 +275,7 @@ pub fn backups(list: &[strata_core::backups::Backup]) -> String {
             b.name.clone(),
             b.migration.map(|v| v.to_string()).unwrap_or_default(),
             b.migration_status
-                .map(|s| format!("{s:?}").to_lowercase())
+                .map(|s| s.as_str().to_owned())
                 .unwrap_or_else(|| "not recorded".into()),
             b.applied_at
                 .map(|a| a.format("%Y-%m-%d %H:%M:%S UTC").to_string())

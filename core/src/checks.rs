@@ -14,7 +14,7 @@ use crate::plan::MigrationPlan;
 use crate::QualifiedName;
 
 /// A feature strata uses, and whether the server has it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
     /// What it is.
     pub name: String,
@@ -27,25 +27,20 @@ pub struct Feature {
 }
 
 /// A transaction of another session open on a table the migration touches.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenTransaction {
     /// The session.
     pub session: String,
     /// The table, when the engine says which.
     pub table: Option<String>,
     /// How long the transaction has been open.
-    #[serde(rename = "open_secs", serialize_with = "seconds")]
     pub open_for: Duration,
     /// Its current or last statement.
     pub statement: String,
 }
 
-fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_secs())
-}
-
 /// What a driver reports about its server for the pre-migration checks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerFacts {
     /// The server's version.
     pub version: String,
