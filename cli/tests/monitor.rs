@@ -101,3 +101,30 @@ async fn postgres_monitor_shows_a_lock_chain() -> anyhow::Result<()> {
 async fn mysql_monitor_shows_a_lock_chain() -> anyhow::Result<()> {
     lock_chain_is_shown(Engine::Mysql).await
 }
+
+/// Monitoring is for when a migration holds locks: it must not wait behind them (table sizes
+/// come from statistics, not counts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_monitor_answers_while_a_table_is_locked_exclusively() -> anyhow::Result<()> {
+    let url = Engine::Postgres.create_database().await?;
+    let holder = registry::connect(Some("postgres"), &url).await?;
+    holder
+        .execute(&sql("CREATE TABLE accounts (id integer PRIMARY KEY)"))
+        .await?;
+    holder.begin().await?;
+    holder
+        .execute(&sql("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE"))
+        .await?;
+    let started = std::time::Instant::now();
+    let out = strata(&["--url", &url, "monitor"], &[]);
+    ensure!(code(&out) == 0, "{}", text(&out));
+    ensure!(
+        started.elapsed() < Duration::from_secs(5) && text(&out).contains("accounts"),
+        "{:?}: {}",
+        started.elapsed(),
+        text(&out)
+    );
+    holder.rollback_transaction().await?;
+    drop(holder);
+    Engine::Postgres.drop_database(&url).await
+}

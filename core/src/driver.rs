@@ -332,6 +332,23 @@ pub trait Driver: Send + Sync {
         Err(self.not_supported("pre-migration checks"))
     }
 
+    /// Every table's rows and bytes, for `strata monitor`. Runs while a migration may hold
+    /// locks, so engines that would wait on them (a count, a size function that locks)
+    /// override this with statistics; the default reads them from [`Driver::inspect`].
+    async fn table_sizes(&self) -> Result<Vec<crate::monitor::TableSize>> {
+        Ok(self
+            .inspect()
+            .await?
+            .tables
+            .values()
+            .map(|t| crate::monitor::TableSize {
+                table: t.name.to_string(),
+                rows: t.rows,
+                bytes: t.size_bytes,
+            })
+            .collect())
+    }
+
     /// Long-running statements and lock waits on the server, for `strata monitor`.
     async fn activity(&self) -> Result<crate::monitor::Activity> {
         Err(self.not_supported("monitoring server activity"))

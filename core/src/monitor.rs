@@ -65,6 +65,17 @@ impl RunningStatement {
     }
 }
 
+impl TableSize {
+    /// From a row of text columns: table, rows, bytes.
+    pub fn from_text_row(row: &[Option<String>]) -> Self {
+        TableSize {
+            table: cell(row, 0),
+            rows: cell(row, 1).parse().unwrap_or(0),
+            bytes: cell(row, 2).parse().unwrap_or(0),
+        }
+    }
+}
+
 impl LockWait {
     /// From a row of text columns: blocked session, its statement, seconds waiting, blocking
     /// session, its statement, the lock.
@@ -134,17 +145,7 @@ pub async fn report(driver: &dyn Driver) -> Result<Report> {
         },
         Err(e) => return Err(e),
     };
-    let mut tables: Vec<TableSize> = driver
-        .inspect()
-        .await?
-        .tables
-        .values()
-        .map(|t| TableSize {
-            table: t.name.to_string(),
-            rows: t.rows,
-            bytes: t.size_bytes,
-        })
-        .collect();
+    let mut tables = driver.table_sizes().await?;
     tables.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.table.cmp(&b.table)));
     Ok(Report {
         engine: driver.name().to_owned(),

@@ -283,6 +283,10 @@ impl Driver for RuntimeDriver {
         self.run(self.inner().server_facts(tables)).await
     }
 
+    async fn table_sizes(&self) -> Result<Vec<crate::monitor::TableSize>> {
+        self.run(self.inner().table_sizes()).await
+    }
+
     async fn activity(&self) -> Result<crate::monitor::Activity> {
         self.run(self.inner().activity()).await
     }

@@ -3,7 +3,7 @@
 //! `performance_schema.data_lock_waits`) for lock chains, and sessions waiting for a table's
 //! metadata lock, whose holder is an open transaction.
 
-use strata_core::monitor::{Activity, LockWait, RunningStatement, LONG_RUNNING};
+use strata_core::monitor::{Activity, LockWait, RunningStatement, TableSize, LONG_RUNNING};
 use strata_core::Result;
 
 use crate::connection::Session;
@@ -57,6 +57,25 @@ FROM information_schema.PROCESSLIST w
 JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id <> w.ID
 WHERE w.STATE = 'Waiting for table metadata lock' AND w.DB = DATABASE()
 ORDER BY 1, 4";
+
+/// Table sizes from the data dictionary's statistics: no count, which would wait behind a
+/// migration's metadata lock.
+const TABLE_SIZES_SQL: &str = "
+SELECT TABLE_NAME, CAST(COALESCE(TABLE_ROWS, 0) AS CHAR),
+       CAST(COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS CHAR)
+FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '{history}'
+ORDER BY TABLE_NAME";
+
+/// Table sizes, without counting rows.
+pub async fn table_sizes(session: &Session) -> Result<Vec<TableSize>> {
+    Ok(session
+        .rows(&TABLE_SIZES_SQL.replace("{history}", strata_core::HISTORY_TABLE))
+        .await?
+        .iter()
+        .map(|r| TableSize::from_text_row(r))
+        .collect())
+}
 
 /// The server's activity.
 pub async fn activity(session: &Session) -> Result<Activity> {

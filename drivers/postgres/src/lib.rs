@@ -199,6 +199,10 @@ impl Driver for PostgresDriver {
         facts::collect(&self.session, self.server_version().await?, tables).await
     }
 
+    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
+        monitor::table_sizes(&self.session).await
+    }
+
     async fn activity(&self) -> Result<strata_core::monitor::Activity> {
         monitor::activity(&self.session).await
     }

@@ -1,7 +1,7 @@
 //! `strata monitor` on PostgreSQL: `pg_stat_activity` for long-running statements and
 //! transactions left open, `pg_blocking_pids` for lock chains.
 
-use strata_core::monitor::{Activity, LockWait, RunningStatement, LONG_RUNNING};
+use strata_core::monitor::{Activity, LockWait, RunningStatement, TableSize, LONG_RUNNING};
 use strata_core::Result;
 
 use crate::connection::Session;
@@ -35,6 +35,32 @@ CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS blocking(pid)
 JOIN pg_stat_activity b ON b.pid = blocking.pid
 WHERE w.datname = current_database()
 ORDER BY w.pid, b.pid";
+
+/// Table sizes from the statistics in `pg_class` (as of the last VACUUM or ANALYZE): no
+/// count and no size function, which would wait behind the locks a migration holds.
+const TABLE_SIZES_SQL: &str = "
+SELECT CASE WHEN n.nspname = current_schema() THEN c.relname ELSE n.nspname || '.' || c.relname END,
+       greatest(c.reltuples, 0)::bigint::text,
+       ((c.relpages + coalesce(t.relpages, 0)
+         + coalesce((SELECT sum(i.relpages) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                     WHERE x.indrelid = c.oid), 0))
+        * current_setting('block_size')::bigint)::text
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%' AND c.relname <> '{history}'
+ORDER BY 1";
+
+/// Table sizes, without waiting on any lock.
+pub async fn table_sizes(session: &Session) -> Result<Vec<TableSize>> {
+    Ok(session
+        .rows(&TABLE_SIZES_SQL.replace("{history}", strata_core::HISTORY_TABLE))
+        .await?
+        .iter()
+        .map(|r| TableSize::from_text_row(r))
+        .collect())
+}
 
 /// The server's activity.
 pub async fn activity(session: &Session) -> Result<Activity> {
