@@ -356,8 +356,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         ),
                         yes,
                     )?;
+                    strata_core::backups::drop_all(driver, &old).await?;
                     for b in &old {
-                        strata_core::backups::drop(driver, b).await?;
                         println!("dropped {}", b.name);
                     }
                 }

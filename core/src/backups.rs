@@ -8,7 +8,7 @@ use crate::driver::{Driver, StepContext};
 use crate::error::{Error, Result};
 use crate::history::{HistoryRecord, RecordStatus};
 use crate::migration::{parse_str, Format};
-use crate::QualifiedName;
+use crate::schema::Snapshot;
 
 /// One in-database backup.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,48 +75,36 @@ pub fn older_than(backups: &[Backup], days: u64, now: DateTime<Utc>) -> Vec<Back
         .collect()
 }
 
-/// Drops one backup with the driver's own `drop_table` step (no backup of the backup).
-pub async fn drop(driver: &dyn Driver, backup: &Backup) -> Result<()> {
-    if !backup.name.starts_with("strata_bak_") && !backup.name.contains(".strata_bak_") {
-        return Err(Error::Usage(format!(
-            "{} is not a strata backup",
-            backup.name
-        )));
+/// Drops `backups` with the driver's own `drop_table` step (no backup of the backup), then
+/// marks them dropped in their migrations' journals, for `strata verify` and for rollback.
+/// Whatever was dropped is marked, even if a later drop fails.
+pub async fn drop_all(driver: &dyn Driver, backups: &[Backup]) -> Result<()> {
+    let unqualified = |name: &str| name.rsplit('.').next().unwrap_or_default().to_owned();
+    if let Some(b) = backups
+        .iter()
+        .find(|b| version_of(&unqualified(&b.name)).is_none())
+    {
+        return Err(Error::Usage(format!("{} is not a strata backup", b.name)));
     }
-    let text = serde_json::json!({
-        "step": [{ "op": "drop_table", "table": backup.name, "backup": false }],
-    })
-    .to_string();
-    let migration = parse_str("(backups drop)", &text, Format::Json, 0, "backups_drop")?;
     let snapshot = driver.inspect().await?;
-    let actions = driver.compile(StepContext {
-        migration: &migration,
-        step: &migration.steps[0],
-        snapshot: &snapshot,
-    })?;
-    for a in actions.iter().filter(|a| !a.kind.is_query()) {
-        driver.execute(&a.forward).await?;
+    let mut dropped: Vec<&str> = Vec::new();
+    let mut outcome = Ok(());
+    for b in backups {
+        if let Err(e) = drop_one(driver, &snapshot, &b.name).await {
+            outcome = Err(e);
+            break;
+        }
+        dropped.push(&b.name);
     }
-    if driver
-        .inspect()
-        .await?
-        .tables
-        .contains_key(&QualifiedName::new(backup.name.clone()).to_string())
-    {
-        return Err(Error::Verification(format!(
-            "{} is still there",
-            backup.name
-        )));
-    }
-    // The history says so, for `strata verify` and for the migration's rollback.
     let mut history = driver.history().await?;
-    if let Some(record) = history
-        .iter_mut()
-        .find(|r| Some(r.version) == backup.migration)
-    {
+    for record in history.iter_mut() {
         let mut marked = false;
         for e in record.journal.iter_mut() {
-            if e.action.backup_object.as_deref() == Some(backup.name.as_str()) {
+            if e.action
+                .backup_object
+                .as_deref()
+                .is_some_and(|o| dropped.contains(&o))
+            {
                 e.backup_dropped = true;
                 marked = true;
             }
@@ -124,6 +112,23 @@ pub async fn drop(driver: &dyn Driver, backup: &Backup) -> Result<()> {
         if marked {
             driver.record(record).await?;
         }
+    }
+    outcome
+}
+
+async fn drop_one(driver: &dyn Driver, snapshot: &Snapshot, name: &str) -> Result<()> {
+    let text = serde_json::json!({
+        "step": [{ "op": "drop_table", "table": name, "backup": false }],
+    })
+    .to_string();
+    let migration = parse_str("(backups drop)", &text, Format::Json, 0, "backups_drop")?;
+    let actions = driver.compile(StepContext {
+        migration: &migration,
+        step: &migration.steps[0],
+        snapshot,
+    })?;
+    for a in actions.iter().filter(|a| !a.kind.is_query()) {
+        driver.execute(&a.forward).await?;
     }
     Ok(())
 }
