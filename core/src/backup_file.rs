@@ -267,24 +267,31 @@ pub async fn restore(
                 .join(", ")
         )));
     }
-    let mut done = Vec::new();
+    // Every file is checked against the manifest, and every target table, before anything
+    // is written.
+    let snapshot = driver.inspect().await?;
+    let mut work = Vec::with_capacity(entries.len());
     for entry in entries {
         let rows = read_rows(&manifest_path, entry)?;
         let target = QualifiedName::new(entry.restore_as());
-        let snapshot = driver.inspect().await?;
-        let created = match snapshot.tables.get(&target.to_string()) {
+        let exists = match snapshot.tables.get(&target.to_string()) {
             Some(t) if t.rows > 0 => {
                 return Err(Error::Refused(format!(
                     "table {target} exists and holds {} rows: strata restores only into a new or empty table",
                     t.rows
                 )))
             }
-            Some(_) => false,
-            None => {
-                create_table(driver, &target, &entry.columns, &snapshot).await?;
-                true
-            }
+            Some(_) => true,
+            None => false,
         };
+        work.push((entry, rows, target, exists));
+    }
+    let mut done = Vec::new();
+    for (entry, rows, target, exists) in work {
+        let created = !exists;
+        if created {
+            create_table(driver, &target, &entry.columns, &snapshot).await?;
+        }
         driver.write_rows(&target, &rows).await?;
         let fingerprint = driver.fingerprint(&target).await?;
         if fingerprint.rows != entry.rows || fingerprint.digest != entry.fingerprint {
