@@ -128,3 +128,42 @@ async fn postgres_monitor_answers_while_a_table_is_locked_exclusively() -> anyho
     drop(holder);
     Engine::Postgres.drop_database(&url).await
 }
+
+/// MongoDB (`$currentOp`) and SQLite (embedded: a note) report too, with their tables.
+#[tokio::test]
+async fn mongodb_and_sqlite_monitors_report_their_tables() -> anyhow::Result<()> {
+    for (engine, create) in [
+        (
+            Engine::Mongodb,
+            Statement::Command(serde_json::json!({ "create": "accounts" })),
+        ),
+        (
+            Engine::Sqlite,
+            sql("CREATE TABLE accounts (id integer PRIMARY KEY)"),
+        ),
+    ] {
+        let url = engine.create_database().await?;
+        let driver = registry::connect(Some(engine.name()), &url).await?;
+        driver.execute(&create).await?;
+        let out = strata(&["--url", &url, "--json", "monitor"], &[]);
+        ensure!(code(&out) == 0, "{engine:?}: {}", text(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        ensure!(
+            report["tables"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["table"] == "accounts")),
+            "{engine:?}: {report:#}"
+        );
+        if engine == Engine::Sqlite {
+            ensure!(
+                report["activity"]["notes"][0]
+                    .as_str()
+                    .is_some_and(|n| n.contains("SQLite is embedded")),
+                "{report:#}"
+            );
+        }
+        drop(driver);
+        engine.drop_database(&url).await?;
+    }
+    Ok(())
+}
