@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{ensure, Context as _};
@@ -10,6 +11,8 @@ use strata_core::migration::{discover, Migration};
 use strata_core::runner::{self, ApplyReport, RollbackTarget, RunOptions};
 use strata_core::schema::Snapshot;
 use strata_core::{registry, Capabilities, Driver, Fingerprint, QualifiedName, Row, Value};
+
+use crate::harness::{Catalog, Provision};
 
 /// A row from `(column, value)` pairs.
 pub fn row(pairs: &[(&str, Value)]) -> Row {
@@ -26,6 +29,9 @@ pub struct State {
     pub schema: Snapshot,
     /// Per table: row count and content fingerprint.
     pub data: BTreeMap<String, Fingerprint>,
+    /// Everything the engine reports (see [`Provision::catalog`]); empty for a context made
+    /// without a provision.
+    pub catalog: Catalog,
 }
 
 /// One scenario's database and migrations.
@@ -36,6 +42,7 @@ pub struct TestContext {
     pub engine: &'static str,
     /// The database URL.
     pub url: String,
+    provision: Option<Arc<dyn Provision>>,
     dir: PathBuf,
 }
 
@@ -57,8 +64,32 @@ impl TestContext {
             driver,
             engine,
             url: url.to_owned(),
+            provision: None,
             dir,
         })
+    }
+
+    /// [`TestContext::new`] whose states include the engine's whole catalog, read by
+    /// `provision`.
+    pub async fn provisioned(
+        engine: &'static str,
+        url: &str,
+        provision: Arc<dyn Provision>,
+    ) -> anyhow::Result<TestContext> {
+        let mut ctx = TestContext::new(engine, url).await?;
+        ctx.provision = Some(provision);
+        Ok(ctx)
+    }
+
+    /// Everything the engine reports of the database (empty without a provision).
+    pub async fn catalog(&self) -> anyhow::Result<Catalog> {
+        match &self.provision {
+            Some(p) => p
+                .catalog(&self.url)
+                .await
+                .context("reading the engine's catalog"),
+            None => Ok(Catalog::new()),
+        }
     }
 
     /// A second, independent connection to the same database.
@@ -162,6 +193,7 @@ impl TestContext {
         Ok(State {
             schema: snapshot.schema_view(self.capabilities().preserves_column_order),
             data,
+            catalog: self.catalog().await?,
         })
     }
 
@@ -195,6 +227,12 @@ impl TestContext {
             before.schema.tables.keys().collect::<Vec<_>>(),
             now.schema.tables.keys().collect::<Vec<_>>()
         );
+        let differences = catalog_differences(&before.catalog, &now.catalog);
+        ensure!(
+            differences.is_empty(),
+            "the engine's catalog differs after rollback:\n{}",
+            differences.join("\n")
+        );
         ensure!(
             before.data == now.data,
             "data differs after rollback:\nbefore: {:?}\nafter:  {:?}",
@@ -220,4 +258,25 @@ impl Drop for TestContext {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Every object whose description differs between two catalogs, or that only one has, one
+/// line each (`- before` / `+ after`).
+pub fn catalog_differences(before: &Catalog, after: &Catalog) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in before {
+        match after.get(k) {
+            None => out.push(format!("  missing   {k}: {v}")),
+            Some(w) if w != v => out.push(format!(
+                "  changed   {k}:\n    before: {v}\n    after:  {w}"
+            )),
+            Some(_) => {}
+        }
+    }
+    for (k, w) in after {
+        if !before.contains_key(k) {
+            out.push(format!("  new       {k}: {w}"));
+        }
+    }
+    out
 }

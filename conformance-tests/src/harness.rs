@@ -16,7 +16,16 @@ pub trait Provision: Send + Sync {
     async fn create(&self) -> anyhow::Result<String>;
     /// Drops a database made by [`Provision::create`].
     async fn destroy(&self, url: &str) -> anyhow::Result<()>;
+    /// Everything the engine itself reports of the database at `url`, read from its catalog
+    /// over a connection of its own (not through strata's inspection), with a digest of each
+    /// table's rows: object name → description. Scenarios compare it before and after a
+    /// rollback, so whatever the engine has, strata must give back.
+    async fn catalog(&self, url: &str) -> anyhow::Result<Catalog>;
 }
+
+/// What [`Provision::catalog`] returns: object (`column public.users.age`) → what the engine
+/// says of it.
+pub type Catalog = std::collections::BTreeMap<String, String>;
 
 fn required(engine: &str) -> bool {
     std::env::var("STRATA_REQUIRE_ENGINES")
@@ -95,7 +104,7 @@ fn run_one(
             .await
             .map_err(|e| format!("creating a test database: {e:#}"))?;
         let result = async {
-            let ctx = TestContext::new(engine, &url).await?;
+            let ctx = TestContext::provisioned(engine, &url, provision.clone()).await?;
             (scenario.run)(&ctx).await
         }
         .await;

@@ -19,5 +19,5 @@ mod context;
 mod harness;
 pub mod scenarios;
 
-pub use context::{row, State, TestContext};
-pub use harness::{run, Provision};
+pub use context::{catalog_differences, row, State, TestContext};
+pub use harness::{run, Catalog, Provision};

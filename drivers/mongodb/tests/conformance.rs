@@ -21,6 +21,10 @@ impl Provision for Mongo {
     async fn destroy(&self, url: &str) -> anyhow::Result<()> {
         Ok(testing::drop_database(&self.admin, url).await?)
     }
+
+    async fn catalog(&self, url: &str) -> anyhow::Result<strata_conformance::Catalog> {
+        Ok(testing::catalog(url).await?)
+    }
 }
 
 fn main() -> ExitCode {

@@ -9,6 +9,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use strata_conformance::Provision;
+
+/// The SQLite catalog reader of the driver's tests, included as it is: linking the driver
+/// crate itself would register it, and this binary must reach SQLite through the plugin only.
+#[path = "../../sqlite/src/testing/catalog.rs"]
+mod catalog;
 use strata_core::registry::{self, Origin};
 
 struct Files {
@@ -35,6 +40,10 @@ impl Provision for Files {
             let _ = std::fs::remove_file(format!("{path}{suffix}"));
         }
         Ok(())
+    }
+
+    async fn catalog(&self, url: &str) -> anyhow::Result<strata_conformance::Catalog> {
+        Ok(catalog::read(url).await?)
     }
 }
 

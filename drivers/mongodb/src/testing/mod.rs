@@ -30,3 +30,12 @@ pub async fn drop_database(_admin: &str, url: &str) -> Result<()> {
     .await?;
     Ok(())
 }
+
+pub mod catalog;
+
+/// Everything the engine reports of the database at `url` (see [`catalog`]).
+pub async fn catalog(url: &str) -> Result<catalog::Catalog> {
+    catalog::read(url)
+        .await
+        .map_err(|e| strata_core::Error::database(crate::NAME, "reading the catalog", e))
+}

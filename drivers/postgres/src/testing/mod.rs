@@ -2,18 +2,18 @@
 
 use strata_core::{Driver, Result, Statement};
 
-use crate::MySqlDriver;
+use crate::PostgresDriver;
 
-/// The admin URL tests use: `STRATA_TEST_MYSQL_URL`, else the local server.
+/// The admin URL tests use: `STRATA_TEST_POSTGRES_URL`, else the local server.
 pub fn admin_url() -> String {
-    std::env::var("STRATA_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+    std::env::var("STRATA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// Creates an empty database named `strata_test_<random>`; returns its URL.
 pub async fn create_database(admin: &str) -> Result<String> {
     let name = strata_core::testing::random_database_name();
-    let conn = MySqlDriver::connect(admin).await?;
+    let conn = PostgresDriver::connect(admin).await?;
     conn.execute(&Statement::Sql(format!(
         "CREATE DATABASE {}",
         crate::sql::ident(&name)
@@ -22,14 +22,23 @@ pub async fn create_database(admin: &str) -> Result<String> {
     Ok(strata_core::testing::url_with_database(admin, &name))
 }
 
-/// Drops a database made by [`create_database`].
+/// Drops a database made by [`create_database`], closing its sessions.
 pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
     let name = strata_core::testing::database_of(url);
-    let conn = MySqlDriver::connect(admin).await?;
+    let conn = PostgresDriver::connect(admin).await?;
     conn.execute(&Statement::Sql(format!(
-        "DROP DATABASE IF EXISTS {}",
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
         crate::sql::ident(name)
     )))
     .await?;
     Ok(())
+}
+
+pub mod catalog;
+
+/// Everything the engine reports of the database at `url` (see [`catalog`]).
+pub async fn catalog(url: &str) -> Result<catalog::Catalog> {
+    catalog::read(url)
+        .await
+        .map_err(|e| strata_core::Error::database(crate::NAME, "reading the catalog", e))
 }
