@@ -158,6 +158,18 @@ impl TestContext {
         .await
     }
 
+    /// Runs statements of the engine's own DDL or DML directly on the driver's session, not
+    /// through a migration: how other tools and people build the schemas strata meets.
+    pub async fn run_sql(&self, statements: &[&str]) -> anyhow::Result<()> {
+        for s in statements {
+            self.driver
+                .execute(&strata_core::Statement::Sql((*s).to_owned()))
+                .await
+                .with_context(|| format!("running {s}"))?;
+        }
+        Ok(())
+    }
+
     /// Inserts rows.
     pub async fn insert(&self, table: &str, rows: &[Row]) -> anyhow::Result<()> {
         let name: QualifiedName = table.parse().map_err(anyhow::Error::msg)?;

@@ -45,6 +45,16 @@ fn runtime() -> tokio::runtime::Runtime {
 /// When the engine is unreachable the scenarios are skipped, unless
 /// `STRATA_REQUIRE_ENGINES` names it: then they fail.
 pub fn run(engine: &'static str, provision: Arc<dyn Provision>) -> ExitCode {
+    run_with(engine, provision, &[])
+}
+
+/// [`run`], plus the driver's own scenarios (`own`): what only its engine has, built with the
+/// engine's own DDL, run by the same harness on fresh databases, catalogs compared alike.
+pub fn run_with(
+    engine: &'static str,
+    provision: Arc<dyn Provision>,
+    own: &'static [Scenario],
+) -> ExitCode {
     let args = Arguments::from_args();
     let reachable = runtime().block_on(async {
         match provision.create().await {
@@ -68,6 +78,7 @@ pub fn run(engine: &'static str, provision: Arc<dyn Provision>) -> ExitCode {
     }
     let trials = SCENARIOS
         .iter()
+        .chain(own)
         .map(|scenario| {
             let provision = provision.clone();
             let unreachable = unreachable.clone();

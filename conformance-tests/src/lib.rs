@@ -20,4 +20,5 @@ mod harness;
 pub mod scenarios;
 
 pub use context::{catalog_differences, row, State, TestContext};
-pub use harness::{run, Catalog, Provision};
+pub use harness::{run, run_with, Catalog, Provision};
+pub use scenarios::{Scenario, ScenarioFuture};

@@ -397,18 +397,21 @@ pub fn drop_index<'a>(
     rules: &Rules,
 ) -> Checked<(&'a Table, &'a Index)> {
     let t = rules.table(ctx, &s.table)?;
+    // Where indexes and constraints have names of their own (MySQL names the index it makes
+    // for a foreign key after the key), the index is what the step means.
+    if let Some(index) = t.indexes.iter().find(|i| i.name == s.name) {
+        return Ok((t, index));
+    }
     if t.constraint(&s.name).is_some() {
         return Err(format!(
             "\"{}\" belongs to a constraint of \"{}\"; drop the constraint instead",
             s.name, t.name
         ));
     }
-    let index = t
-        .indexes
-        .iter()
-        .find(|i| i.name == s.name)
-        .ok_or_else(|| format!("table \"{}\" has no index named \"{}\"", t.name, s.name))?;
-    Ok((t, index))
+    Err(format!(
+        "table \"{}\" has no index named \"{}\"",
+        t.name, s.name
+    ))
 }
 
 /// `backfill`: the columns exist and the table has a primary key.

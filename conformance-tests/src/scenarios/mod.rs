@@ -41,6 +41,25 @@ fn always(_: &Capabilities) -> Option<&'static str> {
     None
 }
 
+impl Scenario {
+    /// A scenario every driver that has it runs (a driver's own scenarios, see
+    /// [`crate::run_with`]):
+    ///
+    /// ```ignore
+    /// static OWN: &[Scenario] = &[Scenario::new("implicit_index", |ctx| Box::pin(implicit_index(ctx)))];
+    /// ```
+    pub const fn new(
+        name: &'static str,
+        run: for<'a> fn(&'a TestContext) -> ScenarioFuture<'a>,
+    ) -> Scenario {
+        Scenario {
+            name,
+            skip_unless: always,
+            run,
+        }
+    }
+}
+
 fn schemas(c: &Capabilities) -> Option<&'static str> {
     (!c.schemas).then_some("schemas")
 }

@@ -21,8 +21,12 @@ const EXACT_COUNT_BYTES: u64 = 64 * 1024 * 1024;
 pub struct CreateTable {
     /// Column name → its definition line (without the trailing comma).
     pub columns: BTreeMap<String, String>,
-    /// Key or constraint name → its definition line (`KEY `a` (`x`)`, `CONSTRAINT …`).
+    /// Index name → its definition line (`KEY `a` (`x`)`, `UNIQUE KEY …`).
     pub keys: BTreeMap<String, String>,
+    /// Constraint name → its definition line (`CONSTRAINT `fk` FOREIGN KEY …`, `… CHECK …`).
+    /// Apart from `keys`: an index and a constraint may share a name (the index the server
+    /// makes for a foreign key is named after it).
+    pub constraints: BTreeMap<String, String>,
 }
 
 /// Reads a backtick-quoted identifier at the start of `s`; returns it and the rest.
@@ -54,15 +58,13 @@ pub fn parse_create(statement: &str) -> CreateTable {
             if let Some((name, _)) = quoted(line) {
                 out.columns.insert(name, line.to_owned());
             }
-        } else if let Some(rest) = [
-            "KEY ",
-            "UNIQUE KEY ",
-            "FULLTEXT KEY ",
-            "SPATIAL KEY ",
-            "CONSTRAINT ",
-        ]
-        .iter()
-        .find_map(|p| line.strip_prefix(p))
+        } else if let Some(rest) = line.strip_prefix("CONSTRAINT ") {
+            if let Some((name, _)) = quoted(rest) {
+                out.constraints.insert(name, line.to_owned());
+            }
+        } else if let Some(rest) = ["KEY ", "UNIQUE KEY ", "FULLTEXT KEY ", "SPATIAL KEY "]
+            .iter()
+            .find_map(|p| line.strip_prefix(p))
         {
             if let Some((name, _)) = quoted(rest) {
                 out.keys.insert(name, line.to_owned());
@@ -201,7 +203,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         };
         let definition = creates
             .get(&table)
-            .and_then(|c| c.keys.get(&name).cloned())
+            .and_then(|c| c.constraints.get(&name).cloned())
             .unwrap_or_default();
         t.constraints.push(Constraint {
             name,
@@ -216,11 +218,8 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         let Some(t) = tables.get_mut(table) else {
             continue;
         };
-        for (name, line) in &create.keys {
-            if line.starts_with("CONSTRAINT ")
-                && line.contains(" CHECK ")
-                && t.constraint(name).is_none()
-            {
+        for (name, line) in &create.constraints {
+            if line.contains(" CHECK ") && t.constraint(name).is_none() {
                 t.constraints.push(Constraint {
                     name: name.clone(),
                     kind: ConstraintKind::Check,
@@ -284,10 +283,11 @@ mod tests {
     #[test]
     fn show_create_table_splits_into_lines() {
         let c = parse_create(
-            "CREATE TABLE `t` (\n  `id` bigint(20) NOT NULL,\n  `we``ird` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `t_idx` (`we``ird`),\n  CONSTRAINT `fk` FOREIGN KEY (`id`) REFERENCES `u` (`id`)\n) ENGINE=InnoDB",
+            "CREATE TABLE `t` (\n  `id` bigint(20) NOT NULL,\n  `we``ird` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (`id`),\n  KEY `t_idx` (`we``ird`),\n  KEY `fk` (`id`),\n  CONSTRAINT `fk` FOREIGN KEY (`id`) REFERENCES `u` (`id`)\n) ENGINE=InnoDB",
         );
         assert_eq!(c.columns["we`ird"], "`we``ird` varchar(20) DEFAULT NULL");
         assert_eq!(c.keys["t_idx"], "KEY `t_idx` (`we``ird`)");
-        assert!(c.keys["fk"].starts_with("CONSTRAINT `fk` FOREIGN KEY"));
+        assert_eq!(c.keys["fk"], "KEY `fk` (`id`)", "an index named as a key");
+        assert!(c.constraints["fk"].starts_with("CONSTRAINT `fk` FOREIGN KEY"));
     }
 }

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use strata_conformance::Provision;
+
+mod real_schemas;
 use strata_mysql::testing;
 
 struct MySql {
@@ -28,10 +30,11 @@ impl Provision for MySql {
 }
 
 fn main() -> ExitCode {
-    strata_conformance::run(
+    strata_conformance::run_with(
         "mysql",
         Arc::new(MySql {
             admin: testing::admin_url(),
         }),
+        real_schemas::SCENARIOS,
     )
 }

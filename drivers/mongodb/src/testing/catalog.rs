@@ -69,8 +69,7 @@ pub async fn read(url: &str) -> mongodb::error::Result<Catalog> {
             options.remove("validator");
         }
         // The defaults, spelled out or not, are the same setting.
-        if !options.contains_key("validator")
-            || options.get_str("validationLevel") == Ok("strict")
+        if !options.contains_key("validator") || options.get_str("validationLevel") == Ok("strict")
         {
             options.remove("validationLevel");
         }

@@ -1,12 +1,16 @@
 //! `add_index` on MySQL: `ALTER TABLE … ADD INDEX … ALGORITHM=INPLACE, LOCK=NONE` when
 //! online (the default), falling back to a locking build if the server refuses. For a unique
-//! index duplicates are counted first. Rollback drops the index.
+//! index duplicates are counted first. Rollback drops the index, after re-creating any index
+//! the server made for a foreign key and dropped because the new one covers it (see
+//! `implicit_indexes`).
 
 use strata_core::schema::Table;
 use strata_core::steps::AddIndex;
 use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
 
-use super::{index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE};
+use super::{
+    implicit_indexes, index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE,
+};
 use crate::sql::{ident, idents, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a Table> {
@@ -65,6 +69,8 @@ pub async fn analyze(
         Ok(t) => t,
     };
     let mut a = sized(t);
+    a.warnings
+        .extend(implicit_indexes::warnings(t, &s.columns, &s.index_name()));
     if s.unique {
         a.findings.push(duplicates(counter, t, &s.columns).await?);
     }
@@ -86,7 +92,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
     } else {
         (description, "")
     };
-    Ok(vec![Action::new(
+    let mut actions = vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         description,
@@ -102,8 +108,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
         "ALTER TABLE {tbl} DROP INDEX {}",
         ident(&name)
     )))
-    .with_undo_probe(Statement::Sql(index_absent(
-        &t.name.name,
-        &name,
-    )))])
+    .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name)))];
+    actions.extend(implicit_indexes::kept(&ctx, t, &s.columns, &name));
+    Ok(actions)
 }

@@ -1,11 +1,14 @@
 //! `add_unique` on MySQL: duplicates counted first; `ADD CONSTRAINT … UNIQUE` (a unique
-//! index, built online). Rollback drops it.
+//! index, built online). Rollback drops it, after re-creating any index the server made for a
+//! foreign key and dropped because the new one covers it (see `implicit_indexes`).
 
 use strata_core::steps::AddUnique;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::add_index::duplicates;
-use super::{index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE};
+use super::{
+    implicit_indexes, index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE,
+};
 use crate::sql::{ident, idents, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddUnique) -> Checked<&'a strata_core::schema::Table> {
@@ -22,6 +25,11 @@ pub async fn analyze(
         Ok(t) => t,
     };
     let mut a = sized(t);
+    a.warnings.extend(implicit_indexes::warnings(
+        t,
+        &s.columns,
+        &s.constraint_name(),
+    ));
     a.findings.push(duplicates(counter, t, &s.columns).await?);
     Ok(a)
 }
@@ -30,7 +38,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
     let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
     let name = s.constraint_name();
     let tbl = qtable(&t.name);
-    Ok(vec![Action::new(
+    let mut actions = vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         online(format!(
@@ -50,8 +58,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
         "ALTER TABLE {tbl} DROP INDEX {}",
         ident(&name)
     )))
-    .with_undo_probe(Statement::Sql(index_absent(
-        &t.name.name,
-        &name,
-    )))])
+    .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name)))];
+    actions.extend(implicit_indexes::kept(&ctx, t, &s.columns, &name));
+    Ok(actions)
 }

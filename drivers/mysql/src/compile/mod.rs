@@ -22,6 +22,7 @@ mod drop_column;
 mod drop_foreign_key;
 mod drop_index;
 mod drop_table;
+mod implicit_indexes;
 mod nullability;
 mod renames;
 mod sql;

@@ -1,0 +1,83 @@
+//! The indexes MySQL and MariaDB make by themselves for a foreign key, and drop by themselves.
+//!
+//! A foreign key needs an index whose first columns are its columns; when none exists the
+//! server creates one, named after the key. When another index that can serve the key is
+//! added later, the server silently drops the one it made
+//! (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>: "This index
+//! might be silently dropped later if you create another index that can be used to enforce
+//! the foreign key constraint"). An index the user made is never dropped this way, and the
+//! catalog does not say which kind an index is: so strata expects the drop wherever the server
+//! may do it, and makes the rollback put the index back only if it is gone. Without that, the
+//! undo of the new index fails (error 1553: it is now the index the key needs).
+
+use strata_core::schema::{Index, Table};
+use strata_core::{Action, ActionKind, Statement, StepContext};
+
+use super::index_exists;
+use crate::sql::{string, table as qtable};
+
+/// The indexes of `t` the server may drop once an index on `columns` exists: plain indexes on
+/// exactly the columns of one of its foreign keys that the new index can serve, each with
+/// that key's name.
+pub fn superseded<'a>(t: &'a Table, columns: &[String]) -> Vec<(&'a Index, &'a str)> {
+    t.indexes
+        .iter()
+        .filter(|i| !i.unique && !i.columns.is_empty() && columns.starts_with(&i.columns))
+        .filter_map(|i| {
+            t.constraints
+                .iter()
+                .filter(|c| c.references.is_some())
+                .find(|fk| fk.columns == i.columns)
+                .map(|fk| (i, fk.name.as_str()))
+        })
+        .collect()
+}
+
+/// What the plan says of each index the server may drop.
+pub fn warnings(t: &Table, columns: &[String], new: &str) -> Vec<String> {
+    superseded(t, columns)
+        .into_iter()
+        .map(|(i, fk)| {
+            format!(
+                "if the server made index {} of {} itself for foreign key {fk}, it drops it once {new} can serve the key; rollback re-creates it under its name",
+                i.name, t.name
+            )
+        })
+        .collect()
+}
+
+/// For each index the server may drop once `new` exists: a check, after `new` is built,
+/// that the foreign key is still served by `new` or by the old index, whose inverse
+/// re-creates the old index when it is gone, before `new` is dropped.
+pub fn kept(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) -> Vec<Action> {
+    let table = &t.name.name;
+    superseded(t, columns)
+        .into_iter()
+        .map(|(i, fk)| {
+            Action::check(
+                ctx.step.index,
+                ActionKind::Verify,
+                format!(
+                    "foreign key {fk} is served by {new} or {} (the server drops {} if it made it for the key; rollback re-creates it)",
+                    i.name, i.name
+                ),
+                Statement::Sql(format!(
+                    "SELECT 1 - LEAST(COUNT(*), 1) FROM information_schema.STATISTICS \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND INDEX_NAME IN ({}, {})",
+                    string(table),
+                    string(new),
+                    string(&i.name)
+                )),
+                0,
+                format!("no index serves foreign key {fk}"),
+            )
+            .outside_transaction()
+            .with_inverse(Statement::Sql(format!(
+                "ALTER TABLE {} ADD {}",
+                qtable(&t.name),
+                i.definition
+            )))
+            .with_undo_probe(Statement::Sql(index_exists(table, &i.name)))
+        })
+        .collect()
+}

@@ -1,0 +1,93 @@
+//! MySQL / MariaDB scenarios on schemas built with the engine's own DDL, the way other tools
+//! and people write it, not through strata: constraints added by `ALTER TABLE`, the indexes
+//! the server makes for foreign keys, views, triggers, comments. Each round trip compares the
+//! engine's whole catalog (`SHOW CREATE TABLE` and the rest) before and after the rollback.
+
+use anyhow::ensure;
+use strata_conformance::{Scenario, TestContext};
+
+/// The scenarios, run by the conformance harness after the portable ones.
+pub static SCENARIOS: &[Scenario] = &[
+    Scenario::new("implicit_fk_index_survives_replace_and_add_index", |ctx| {
+        Box::pin(implicit_fk_index(ctx))
+    }),
+    Scenario::new("drop_index_a_foreign_key_needs_is_refused_in_plan", |ctx| {
+        Box::pin(drop_needed_index(ctx))
+    }),
+];
+
+/// `orders.user_id` gets its foreign key by `ALTER TABLE … ADD CONSTRAINT` with no index of
+/// its own, so the server makes index `orders_user_fk`.
+const SHOP: &[&str] = &[
+    "CREATE TABLE users (id INT NOT NULL AUTO_INCREMENT, email VARCHAR(100) NOT NULL, PRIMARY KEY (id), UNIQUE KEY users_email_uq (email)) COMMENT 'people'",
+    "CREATE TABLE orders (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, user_id INT NULL, total DECIMAL(10,2) NOT NULL DEFAULT 0.00 COMMENT 'gross', note VARCHAR(20), KEY orders_note_idx (note))",
+    "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)",
+    "CREATE VIEW big_orders AS SELECT o.id, o.total, u.email FROM orders o JOIN users u ON u.id = o.user_id WHERE o.total > 10",
+    "CREATE TRIGGER orders_note_default BEFORE INSERT ON orders FOR EACH ROW SET NEW.note = COALESCE(NEW.note, 'none')",
+    "INSERT INTO users (email) VALUES ('a@x.io'), ('b@x.io'), ('c@x.io')",
+    "INSERT INTO orders (user_id, total, note) VALUES (1, 10.50, 'first'), (2, 99.99, NULL), (NULL, 5.00, 'guest'), (1, 12.00, 'again')",
+    "DELETE FROM orders WHERE id = 4",
+];
+
+async fn implicit_fk_index(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(SHOP).await?;
+    let before = ctx.capture().await?;
+    ensure!(
+        before.catalog["table orders"].contains("KEY `orders_user_fk` (`user_id`)"),
+        "the server made no index for the key: {}",
+        before.catalog["table orders"]
+    );
+    ctx.write(
+        1,
+        "cascade",
+        r#"
+[[step]]
+op = "add_foreign_key"
+table = "orders"
+columns = ["user_id"]
+references = { table = "users", columns = ["id"] }
+on_delete = "cascade"
+replace = "orders_user_fk"
+
+[[step]]
+op = "add_index"
+table = "orders"
+columns = ["user_id"]
+"#,
+    )?;
+    let plan = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    let warned = plan[0].steps[1]
+        .analysis
+        .warnings
+        .iter()
+        .any(|w| w.contains("orders_user_fk") && w.contains("rollback re-creates it"));
+    ensure!(
+        warned,
+        "the plan does not say what the server does to orders_user_fk: {:?}",
+        plan[0].steps[1].analysis.warnings
+    );
+    ctx.apply().await?;
+    let applied = ctx.catalog().await?;
+    ensure!(
+        !applied["table orders"].contains("KEY `orders_user_fk`"),
+        "the server kept its index (this scenario needs it dropped): {}",
+        applied["table orders"]
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+async fn drop_needed_index(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(SHOP).await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "drop",
+        "[[step]]\nop = \"drop_index\"\ntable = \"orders\"\nname = \"orders_user_fk\"\n",
+    )?;
+    strata_conformance::scenarios::expect_refused(
+        ctx.apply().await,
+        "index \"orders_user_fk\" is the one foreign key orders_user_fk needs",
+    )?;
+    ctx.assert_restored(&before).await
+}
