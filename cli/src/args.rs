@@ -24,7 +24,8 @@ pub struct Cli {
     /// lists more (files or directories, separated as in PATH).
     #[arg(long = "plugin", global = true, value_name = "LIBRARY")]
     pub plugins: Vec<PathBuf>,
-    /// Seconds to wait for another runner's lock [strata.toml `lock_timeout`, else 0: fail fast].
+    /// Seconds to wait for another runner's lock, 0 to fail at once [strata.toml `lock_timeout`,
+    /// else 60].
     #[arg(long, global = true)]
     pub lock_timeout: Option<u64>,
     /// The command.

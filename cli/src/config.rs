@@ -65,7 +65,10 @@ pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
             .clone()
             .or(file.migrations)
             .unwrap_or_else(|| PathBuf::from("migrations")),
-        lock_timeout: Duration::from_secs(cli.lock_timeout.or(file.lock_timeout).unwrap_or(0)),
+        lock_timeout: cli
+            .lock_timeout
+            .or(file.lock_timeout)
+            .map_or(strata_core::lock::DEFAULT_TIMEOUT, Duration::from_secs),
     })
 }
 

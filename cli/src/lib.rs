@@ -188,11 +188,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Status => {
             let statuses = runner::status(driver, &migrations).await?;
+            let lock = driver.lock_holder().await?;
             if cli.json {
-                return print_json(&statuses);
+                return print_json(&serde_json::json!({ "migrations": statuses, "lock": lock }));
             }
             println!("{} on {}", driver.name(), config::redact(&settings.url));
             print!("{}", render::status(&statuses));
+            match lock {
+                Some(holder) => println!("runner lock {}: held by {holder}", driver.lock_name()),
+                None => println!("runner lock {}: free", driver.lock_name()),
+            }
         }
         Command::Plan { to } => {
             let plans = runner::plan(driver, &migrations, to).await?;

@@ -1,5 +1,6 @@
-//! Two `strata apply` at once: exactly one applies; the other exits 4 naming the lock, or
-//! waits (with --lock-timeout) and then finds nothing to do. Nothing is applied twice.
+//! Two `strata apply` at once: exactly one applies; the other, with `--lock-timeout 0`, exits
+//! 4 naming the lock and its holder, or, by default, waits and then finds nothing to do.
+//! Nothing is applied twice.
 
 mod common;
 
@@ -26,7 +27,7 @@ async fn two_applies_one_wins(engine: Engine) -> anyhow::Result<()> {
     first.wait_for(|l| l.iter().any(|x| x.starts_with("  [5/")));
     std::thread::sleep(std::time::Duration::from_millis(300));
 
-    let second = p.run(&["apply", "--yes"]);
+    let second = p.run(&["apply", "--yes", "--lock-timeout", "0"]);
     ensure!(
         code(&second) == 4,
         "second runner: exit {} {}",
@@ -35,12 +36,12 @@ async fn two_applies_one_wins(engine: Engine) -> anyhow::Result<()> {
     );
     ensure!(
         text(&second).contains(&p.ctx.driver.lock_name())
-            && text(&second).contains("held by another strata runner"),
+            && text(&second).contains("held by another strata runner: "),
         "{}",
         text(&second)
     );
 
-    let waiting = Running::spawn(p.command(&["apply", "--yes", "--lock-timeout", "60"], &[]));
+    let waiting = Running::spawn(p.command(&["apply", "--yes"], &[]));
     let (first_code, lines) = first.wait();
     ensure!(first_code == 0, "first runner: {lines:?}");
     let (third_code, _) = waiting.wait();

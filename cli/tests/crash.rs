@@ -201,3 +201,86 @@ async fn postgres_sigkill_at_random_moments() -> anyhow::Result<()> {
 async fn mysql_sigkill_at_random_moments() -> anyhow::Result<()> {
     sigkill_at_random_moments(Engine::Mysql).await
 }
+
+/// Kills `strata apply` while the server runs its statement (a `sql` step sleeping 4 s): the
+/// server keeps the killed runner's session, and its lock, until the statement ends. A plain
+/// `strata apply` right after waits, names the holder and its statement once, then completes
+/// the migration; `status` shows the holder meanwhile.
+async fn kill_mid_statement_then_plain_apply(engine: Engine) -> anyhow::Result<()> {
+    let p = Project::acceptance_on(engine).await?;
+    std::fs::write(
+        p.migration("0003_slow.toml"),
+        r#"
+[[step]]
+op = "sql"
+postgres = "SELECT pg_sleep(4)"
+mysql = "DO SLEEP(4)"
+down = { postgres = "SELECT 1", mysql = "DO 0" }
+"#,
+    )?;
+    let mut run = Running::spawn(p.command(&["apply", "--yes"], &[]));
+    run.wait_for(|l| {
+        l.iter()
+            .any(|x| x.starts_with("applying migration 3") || x.contains("migration 3 ("))
+            && l.iter().any(|x| x.contains("step 1: run the "))
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let (exited, _) = run.kill();
+    ensure!(!exited, "apply finished before the kill");
+
+    let status = p.run(&["status"]);
+    ensure!(
+        text(&status).contains("held by"),
+        "status does not show the killed runner's lock:\n{}",
+        text(&status)
+    );
+    let started = std::time::Instant::now();
+    let out = p.run(&["apply", "--yes"]);
+    let waited = started.elapsed();
+    ensure!(
+        code(&out) == 0,
+        "plain apply after the kill: {}",
+        text(&out)
+    );
+    let said = text(&out);
+    let sleep = if engine == Engine::Postgres {
+        "pg_sleep(4)"
+    } else {
+        "SLEEP(4)"
+    };
+    ensure!(
+        said.matches("is held by").count() == 1
+            && said.contains(&format!(
+                "running: {}",
+                if engine == Engine::Postgres {
+                    "SELECT "
+                } else {
+                    "DO "
+                }
+            ))
+            && said.contains(sleep),
+        "the waiting runner does not name the holder and its statement once:\n{said}"
+    );
+    ensure!(
+        waited >= Duration::from_millis(1500),
+        "apply did not wait for the killed runner's statement ({waited:?}):\n{said}"
+    );
+    let history = p.ctx.driver.history().await?;
+    ensure!(
+        [2, 3].iter().all(|v| history
+            .iter()
+            .any(|r| r.version == *v && r.status == RecordStatus::Applied)),
+        "not applied: {history:?}"
+    );
+    p.finish().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_kill_mid_statement_then_plain_apply() -> anyhow::Result<()> {
+    kill_mid_statement_then_plain_apply(Engine::Postgres).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_kill_mid_statement_then_plain_apply() -> anyhow::Result<()> {
+    kill_mid_statement_then_plain_apply(Engine::Mysql).await
+}

@@ -35,7 +35,12 @@ async fn example_project(engine: Engine) -> anyhow::Result<()> {
     let apply = run(&["apply", "--yes"]);
     ensure!(code(&apply) == 0, "{}", text(&apply));
     let status = run(&["--json", "status"]);
-    let states: Vec<String> = serde_json::from_slice::<serde_json::Value>(&status.stdout)?
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout)?;
+    ensure!(
+        status["lock"].is_null(),
+        "no runner holds the lock: {status}"
+    );
+    let states: Vec<String> = status["migrations"]
         .as_array()
         .map(|a| {
             a.iter()

@@ -255,6 +255,16 @@ pub trait Driver: Send + Sync {
     /// Compiles the step into actions, against `ctx.snapshot`.
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>>;
 
+    /// Brings the engine's own text in `snapshot` up to date after `step`, as its compiled
+    /// actions will leave it: the definitions a later step's compilation reads (SQLite
+    /// rebuilds a table from its `CREATE TABLE` text and re-creates its indexes from theirs).
+    /// The planner calls it after applying the step's portable effect (`simulate.rs`). The
+    /// default leaves the text as it was, and a table an earlier step changed keeps
+    /// [`Table::definition_stale`](crate::schema::Table::definition_stale) set.
+    fn simulate(&self, step: &Step, snapshot: &mut Snapshot) {
+        let _ = (step, snapshot);
+    }
+
     /// Runs a statement; returns the number of rows it affected.
     async fn execute(&self, statement: &Statement) -> Result<u64>;
 
@@ -287,6 +297,12 @@ pub trait Driver: Send + Sync {
 
     /// Releases the runner lock.
     async fn unlock(&self) -> Result<()>;
+
+    /// Who holds the runner lock now, as far as the engine tells (`None`: nobody, or the
+    /// engine cannot say). Asked once while a runner waits, and by `strata status`.
+    async fn lock_holder(&self) -> Result<Option<crate::lock::LockHolder>> {
+        Ok(None)
+    }
 
     /// Every row of a table, in the portable value model.
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {

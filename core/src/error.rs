@@ -52,12 +52,14 @@ pub enum Error {
     #[error("drift: {0}")]
     Drift(String),
     /// Another runner holds the migration lock.
-    #[error("lock `{lock}` is held by another strata runner (waited {waited_ms} ms); try again later or raise --lock-timeout")]
+    #[error("lock `{lock}` is held by {} (waited {waited_ms} ms); try again later or raise --lock-timeout", holder.as_ref().map_or_else(|| "another strata runner".to_owned(), |h| format!("another strata runner: {h}")))]
     LockHeld {
         /// The lock's name as the engine knows it.
         lock: String,
         /// How long this runner waited.
         waited_ms: u64,
+        /// Who holds it, as far as the engine tells.
+        holder: Option<Box<crate::lock::LockHolder>>,
     },
     /// The driver cannot do this operation; its capabilities say so.
     #[error("driver `{driver}` does not support {operation}")]

@@ -592,6 +592,6 @@ fn monitoring(out: &mut String, g: &GuideInput<'_>) {
         }
     );
     let _ = writeln!(out, "- **Interrupted run**: `strata status` shows the migration as partial; `strata apply` completes it, `strata rollback` undoes it.");
-    let _ = writeln!(out, "- **Another runner**: a second `strata apply` exits 4 naming `{}`; `--lock-timeout SECS` makes it wait.", g.lock_name);
+    let _ = writeln!(out, "- **Another runner**: a second `strata apply` waits for `{}` (60 s, `--lock-timeout SECS`), saying once who holds it, then resumes; `--lock-timeout 0` exits 4 at once.", g.lock_name);
     let _ = writeln!(out, "- **Out of space**: the backups need about the size of what they keep (see the checklist); drop old backups of applied migrations once they are no longer needed.");
 }

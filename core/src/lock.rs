@@ -1,19 +1,86 @@
 //! The runner lock, held through a scope so that it is released on every path.
+//!
+//! A runner that finds the lock taken waits (60 s by default, `--lock-timeout`; 0 fails at
+//! once), and says once who holds it, as far as the engine tells: a runner killed while the
+//! server still executes its statement keeps its session, and the lock with it, until that
+//! statement ends; a plain re-run must then simply wait and resume.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
+
 use crate::driver::Driver;
 use crate::error::{Error, Result};
 
+/// How long a runner waits for the lock unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Who holds the runner lock, as far as the engine tells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockHolder {
+    /// The holder's session as the engine names it (`backend pid 17442`, `connection 12`,
+    /// `runner-3f2a…`).
+    pub connection: String,
+    /// The application name the session gave, where the engine keeps one.
+    pub application: Option<String>,
+    /// The client's address.
+    pub client: Option<String>,
+    /// Since when it holds the lock (or, where the engine says no more, since when its
+    /// session or statement started), as the engine prints it.
+    pub since: Option<String>,
+    /// The statement the holder's session is running, if any.
+    pub statement: Option<String>,
+    /// Anything else the engine says (a lease's expiry and last heartbeat).
+    pub detail: Option<String>,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.connection)?;
+        let about: Vec<String> = [
+            self.application
+                .as_ref()
+                .map(|a| format!("application {a}")),
+            self.client.as_ref().map(|c| format!("client {c}")),
+            self.since.as_ref().map(|s| format!("since {s}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !about.is_empty() {
+            write!(f, " ({})", about.join(", "))?;
+        }
+        if let Some(d) = &self.detail {
+            write!(f, "; {d}")?;
+        }
+        if let Some(s) = &self.statement {
+            write!(f, "; running: {}", one_line(s, 200))?;
+        }
+        Ok(())
+    }
+}
+
+/// `s` on one line, cut to `max` characters.
+fn one_line(s: &str, max: usize) -> String {
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        format!("{}…", flat.chars().take(max).collect::<String>())
+    } else {
+        flat
+    }
+}
+
 /// Runs `body` while holding the driver's runner lock.
 ///
-/// Waits up to `timeout` for another runner to release it (polling), then fails with
-/// [`Error::LockHeld`]. The lock is released after `body` whatever it returns; if the process
-/// dies instead, the engine releases it with the session (or the lease expires).
+/// Waits up to `timeout` for another runner to release it (polling), saying once through
+/// `notify` who holds it, then fails with [`Error::LockHeld`]. The lock is released after
+/// `body` whatever it returns; if the process dies instead, the engine releases it with the
+/// session (or the lease expires).
 pub async fn with_lock<'a, T, F, Fut>(
     driver: &'a dyn Driver,
     timeout: Duration,
+    notify: &(dyn Fn(&str) + Send + Sync),
     body: F,
 ) -> Result<T>
 where
@@ -21,18 +88,38 @@ where
     Fut: Future<Output = Result<T>> + 'a,
 {
     let started = Instant::now();
+    let mut holder: Option<Option<LockHolder>> = None;
     loop {
         if driver.try_lock().await? {
             break;
+        }
+        if holder.is_none() {
+            let who = driver.lock_holder().await.unwrap_or(None);
+            if !timeout.is_zero() {
+                notify(&format!(
+                    "the runner lock {} is held by {}; waiting up to {} s for it",
+                    driver.lock_name(),
+                    who.as_ref()
+                        .map_or_else(|| "another runner".to_owned(), ToString::to_string),
+                    timeout.as_secs()
+                ));
+            }
+            holder = Some(who);
         }
         if started.elapsed() >= timeout {
             return Err(Error::LockHeld {
                 lock: driver.lock_name(),
                 waited_ms: started.elapsed().as_millis() as u64,
+                holder: holder.flatten().map(Box::new),
             });
         }
-        tracing::info!(lock = %driver.lock_name(), "waiting for another strata runner");
         tokio::time::sleep(Duration::from_millis(200).min(timeout)).await;
+    }
+    if holder.is_some() {
+        notify(&format!(
+            "took the runner lock after {:.1} s",
+            started.elapsed().as_secs_f64()
+        ));
     }
     let result = body().await;
     let released = driver.unlock().await;
@@ -40,5 +127,26 @@ where
         (Ok(v), Ok(())) => Ok(v),
         (Err(e), _) => Err(e),
         (Ok(_), Err(e)) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_reads_as_one_line() {
+        let h = LockHolder {
+            connection: "backend pid 17442".into(),
+            application: Some("strata".into()),
+            client: Some("127.0.0.1:50122".into()),
+            since: Some("2026-12-01 21:30:00+00".into()),
+            statement: Some("SELECT\n  pg_sleep(30)".into()),
+            detail: None,
+        };
+        assert_eq!(
+            h.to_string(),
+            "backend pid 17442 (application strata, client 127.0.0.1:50122, since 2026-12-01 21:30:00+00); running: SELECT pg_sleep(30)"
+        );
     }
 }

@@ -201,7 +201,7 @@ pub async fn plan_migration(
     let mut before_step = Vec::with_capacity(migration.steps.len());
     for step in &migration.steps {
         before_step.push(planned.clone());
-        apply_step(planned, &step.kind, driver);
+        apply_step(planned, step, driver);
     }
     let contexts: Vec<StepContext<'_>> = migration
         .steps

@@ -129,7 +129,7 @@ pub async fn apply(
     dry_run: bool,
     opts: RunOptions<'_>,
 ) -> Result<ApplyReport> {
-    with_lock(driver, opts.lock_timeout, || async move {
+    with_lock(driver, opts.lock_timeout, opts.progress, || async move {
         if !dry_run {
             driver.ensure_history().await?;
         }
@@ -416,7 +416,7 @@ pub async fn rollback(
     target: RollbackTarget,
     opts: RunOptions<'_>,
 ) -> Result<Vec<u64>> {
-    with_lock(driver, opts.lock_timeout, || async move {
+    with_lock(driver, opts.lock_timeout, opts.progress, || async move {
         let mut active: Vec<HistoryRecord> =
             driver.history().await?.into_iter().filter(|r| r.status != RecordStatus::RolledBack).collect();
         active.sort_by_key(|r| std::cmp::Reverse(r.version));

@@ -4,11 +4,17 @@
 
 use crate::driver::Driver;
 use crate::schema::{Column, Constraint, ConstraintKind, Index, Snapshot, Table};
-use crate::steps::StepKind;
+use crate::steps::{Step, StepKind};
 
-/// Applies the schema effect of `step` to `snapshot`. Steps whose effect strata cannot know
-/// (`sql`) leave it unchanged; data-only steps change nothing.
-pub fn apply_step(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver) {
+/// Applies the schema effect of `step` to `snapshot`: the portable effect here, then the
+/// driver's own text ([`Driver::simulate`]). Steps whose effect strata cannot know (`sql`)
+/// leave it unchanged; data-only steps change nothing.
+pub fn apply_step(snapshot: &mut Snapshot, step: &Step, driver: &dyn Driver) {
+    apply_portable(snapshot, &step.kind, driver);
+    driver.simulate(step, snapshot);
+}
+
+fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver) {
     let Some(table_name) = step.spec().table().cloned() else {
         return;
     };

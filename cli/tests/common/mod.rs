@@ -91,6 +91,26 @@ impl Engine {
     }
 }
 
+#[async_trait::async_trait]
+impl strata_conformance::Provision for Engine {
+    async fn create(&self) -> anyhow::Result<String> {
+        self.create_database().await
+    }
+
+    async fn destroy(&self, url: &str) -> anyhow::Result<()> {
+        self.drop_database(url).await
+    }
+
+    async fn catalog(&self, url: &str) -> anyhow::Result<strata_conformance::Catalog> {
+        Ok(match self {
+            Engine::Postgres => strata_postgres::testing::catalog(url).await?,
+            Engine::Mysql => strata_mysql::testing::catalog(url).await?,
+            Engine::Mongodb => strata_mongodb::testing::catalog(url).await?,
+            Engine::Sqlite => strata_sqlite::testing::catalog(url).await?,
+        })
+    }
+}
+
 pub struct Project {
     pub engine: Engine,
     pub url: String,
@@ -108,7 +128,8 @@ impl Project {
     /// migrations directory with the fixture and the acceptance migration.
     pub async fn acceptance_on(engine: Engine) -> anyhow::Result<Project> {
         let url = engine.create_database().await?;
-        let ctx = TestContext::new(engine.name(), &url).await?;
+        let ctx =
+            TestContext::provisioned(engine.name(), &url, std::sync::Arc::new(engine)).await?;
         setup(&ctx).await?;
         let dir = std::env::temp_dir().join(format!(
             "strata-cli-{}",

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::history::HistoryRecord;
 use crate::registry::{CreateFuture, DriverRegistration};
 use crate::schema::Snapshot;
+use crate::steps::Step;
 use crate::value::{Fingerprint, Row};
 use crate::{PortableType, QualifiedName};
 
@@ -211,6 +212,10 @@ impl Driver for RuntimeDriver {
         self.inner().compile(ctx)
     }
 
+    fn simulate(&self, step: &Step, snapshot: &mut Snapshot) {
+        self.inner().simulate(step, snapshot)
+    }
+
     async fn execute(&self, statement: &Statement) -> Result<u64> {
         self.run(self.inner().execute(statement)).await
     }
@@ -253,6 +258,10 @@ impl Driver for RuntimeDriver {
 
     async fn unlock(&self) -> Result<()> {
         self.run(self.inner().unlock()).await
+    }
+
+    async fn lock_holder(&self) -> Result<Option<crate::lock::LockHolder>> {
+        self.run(self.inner().lock_holder()).await
     }
 
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {

@@ -173,6 +173,10 @@ impl Driver for MongoDriver {
         self.lease.unlock(&self.session).await
     }
 
+    async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
+        self.lease.holder(&self.session).await
+    }
+
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
         rows::read(&self.session, &self.table(table).await?).await
     }

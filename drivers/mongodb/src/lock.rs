@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use mongodb::bson::{doc, DateTime};
+use mongodb::bson::{doc, DateTime, Document};
+use strata_core::lock::LockHolder;
 use strata_core::Result;
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
@@ -47,7 +48,14 @@ impl Lease {
                 "update": LOCKS,
                 "updates": [{
                     "q": { "_id": "runner", "$or": [{ "owner": &self.owner }, { "expires": { "$lt": now } }] },
-                    "u": { "$set": { "owner": &self.owner, "expires": Self::expiry() } },
+                    "u": { "$set": {
+                        "owner": &self.owner,
+                        "expires": Self::expiry(),
+                        "since": now,
+                        "heartbeat": now,
+                        "host": host(),
+                        "pid": i64::from(std::process::id()),
+                    } },
                     "upsert": true,
                 }],
             })
@@ -64,7 +72,7 @@ impl Lease {
                 let renewed = collection
                     .update_one(
                         doc! { "_id": "runner", "owner": &owner },
-                        doc! { "$set": { "expires": Self::expiry() } },
+                        doc! { "$set": { "expires": Self::expiry(), "heartbeat": DateTime::now() } },
                     )
                     .await;
                 if renewed.is_err() {
@@ -85,6 +93,51 @@ impl Lease {
         session.command(doc! { "delete": LOCKS, "deletes": [{ "q": { "_id": "runner", "owner": &self.owner }, "limit": 1 }] }).await.map(drop)
     }
 
+    /// The live lease of another runner: its owner, host and process, since when it holds
+    /// the lease, its last heartbeat and when it expires without another.
+    pub async fn holder(&self, session: &Session) -> Result<Option<LockHolder>> {
+        let lease = session
+            .db
+            .collection::<Document>(LOCKS)
+            .find_one(doc! { "_id": "runner", "expires": { "$gt": DateTime::now() } })
+            .await
+            .map_err(|e| strata_core::Error::database(crate::NAME, "reading the lease", e))?;
+        let Some(lease) = lease.filter(|l| l.get_str("owner") != Ok(self.owner.as_str())) else {
+            return Ok(None);
+        };
+        let now = DateTime::now().timestamp_millis();
+        let ago = |key: &str| {
+            lease
+                .get_datetime(key)
+                .ok()
+                .map(|t| (now - t.timestamp_millis()) as f64 / 1000.0)
+        };
+        let mut detail = Vec::new();
+        if let Some(beat) = ago("heartbeat") {
+            detail.push(format!("last heartbeat {beat:.1} s ago"));
+        }
+        if let Some(left) = ago("expires") {
+            detail.push(format!("lease expires in {:.1} s without another", -left));
+        }
+        Ok(Some(LockHolder {
+            connection: format!("runner {}", lease.get_str("owner").unwrap_or("?")),
+            application: Some("strata".into()),
+            client: lease
+                .get_str("host")
+                .ok()
+                .map(|h| match lease.get_i64("pid") {
+                    Ok(pid) => format!("{h}, process {pid}"),
+                    Err(_) => h.to_owned(),
+                }),
+            since: lease
+                .get_datetime("since")
+                .ok()
+                .and_then(|t| t.try_to_rfc3339_string().ok()),
+            statement: None,
+            detail: Some(detail.join(", ")),
+        }))
+    }
+
     pub fn name(&self, session: &Session) -> String {
         format!(
             "lease `runner` in {}.{LOCKS} (expires {:.1} s after its last heartbeat)",
@@ -100,4 +153,14 @@ impl Drop for Lease {
             beat.abort();
         }
     }
+}
+
+/// This machine's name, for the lease (`HOSTNAME`, else `/etc/hostname`).
+fn host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown host".into())
 }

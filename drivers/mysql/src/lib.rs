@@ -202,6 +202,10 @@ impl Driver for MySqlDriver {
         lock::unlock(&self.session).await
     }
 
+    async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
+        lock::holder(&self.session).await
+    }
+
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
         rows::read(&self.session, &self.table(table).await?).await
     }

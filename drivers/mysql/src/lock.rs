@@ -1,6 +1,7 @@
 //! The runner lock: `GET_LOCK`, a named lock held by the session, released on unlock or when
 //! the session ends (a killed runner never leaves it held).
 
+use strata_core::lock::LockHolder;
 use strata_core::Result;
 
 use crate::connection::Session;
@@ -34,4 +35,32 @@ pub fn name(session: &Session) -> String {
         lock_key(session),
         session.database
     )
+}
+
+/// The connection holding the lock (`IS_USED_LOCK`), described from the process list. The
+/// server keeps no application name nor the time a named lock was taken: `since` is how long
+/// the connection has been in its current state.
+pub async fn holder(session: &Session) -> Result<Option<LockHolder>> {
+    let rows = session
+        .rows(&format!(
+            "SELECT CAST(p.ID AS CHAR), p.USER, p.HOST, CAST(p.TIME AS CHAR), p.COMMAND, p.STATE, p.INFO \
+             FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK({}) AND p.ID <> CONNECTION_ID()",
+            string(&lock_key(session))
+        ))
+        .await?;
+    Ok(rows.into_iter().next().map(|r| {
+        let field = |i: usize| r.get(i).cloned().flatten().filter(|v| !v.is_empty());
+        let command = field(4).unwrap_or_default();
+        LockHolder {
+            connection: format!("connection {}", field(0).unwrap_or_default()),
+            application: None,
+            client: field(2).map(|h| format!("{}@{h}", field(1).unwrap_or_default())),
+            since: field(3).map(|t| format!("{t} s in its current state")),
+            statement: field(6),
+            detail: Some(match field(5) {
+                Some(state) => format!("{command}: {state}"),
+                None => command,
+            }),
+        }
+    }))
 }

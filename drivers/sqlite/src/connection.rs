@@ -1,6 +1,7 @@
 //! The driver's one connection to the database file, its settings, and the runner lock.
 
 use std::fs::File;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
@@ -122,6 +123,15 @@ impl Session {
             })?;
         match file.try_lock() {
             Ok(()) => {
+                // Who holds it, for a runner that finds it taken (see `lock_holder`).
+                let mut file = file;
+                let _ = file.set_len(0);
+                let _ = writeln!(
+                    file,
+                    "process {} since {}",
+                    std::process::id(),
+                    chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+                );
                 *self.lock.lock().await = Some(file);
                 Ok(true)
             }
@@ -131,6 +141,36 @@ impl Session {
                 source,
             }),
         }
+    }
+
+    /// The process holding the lock, as it wrote itself into the lock file, when another
+    /// process holds it.
+    pub async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        if self.lock.lock().await.is_some() {
+            return Ok(None);
+        }
+        let lock_path = lock_path(path);
+        let Ok(file) = File::open(&lock_path) else {
+            return Ok(None);
+        };
+        // Free if it can be taken now (and released at once).
+        if file.try_lock_shared().is_ok() {
+            let _ = file.unlock();
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&lock_path).unwrap_or_default();
+        let (connection, since) = match text.trim().split_once(" since ") {
+            Some((who, when)) => (who.to_owned(), Some(when.to_owned())),
+            None => ("another process".to_owned(), None),
+        };
+        Ok(Some(strata_core::lock::LockHolder {
+            connection,
+            since,
+            ..Default::default()
+        }))
     }
 
     /// Releases it.

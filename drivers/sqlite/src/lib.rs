@@ -175,6 +175,10 @@ impl Driver for SqliteDriver {
         self.session.unlock().await
     }
 
+    async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
+        self.session.lock_holder().await
+    }
+
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
         rows::read(&self.session, &self.table(table).await?).await
     }
