@@ -255,9 +255,11 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         .rows("SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()")
         .await?;
     for t in tables.values_mut() {
-        let needle = ident(&t.name.name);
         for v in &views {
-            if v[1].as_deref().is_some_and(|d| d.contains(&needle)) {
+            if v[1]
+                .as_deref()
+                .is_some_and(|d| crate::compile::names(d, &[&t.name.name]))
+            {
                 t.dependents
                     .push(format!("view {}", v[0].clone().unwrap_or_default()));
             }

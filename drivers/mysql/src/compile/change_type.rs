@@ -16,7 +16,7 @@ use strata_core::{
 };
 
 use super::{
-    backup, column_absent, column_dependents, column_exists, examples, online, refused,
+    backup, column_absent, column_exists, examples, online, referencing_keys, refused,
     select_keyed, sized, Checked, Counter, ONLINE,
 };
 use crate::sql::{ident, join_on, literal, string, table as qtable};
@@ -215,11 +215,13 @@ pub async fn analyze(
         ));
         return Ok(a);
     }
-    let dependents = column_dependents(counter.source, t, &c.name).await?;
-    if !dependents.is_empty() {
+    // Views and triggers are resolved when used, so a new type leaves them valid; a foreign
+    // key of another table would no longer match its column.
+    let keys = referencing_keys(counter.source, t, &c.name).await?;
+    if !keys.is_empty() {
         return Ok(refused(format!(
             "{} depend on column \"{}\"; drop them first",
-            dependents.join(", "),
+            keys.join(", "),
             c.name
         )));
     }

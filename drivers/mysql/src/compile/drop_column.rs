@@ -8,7 +8,7 @@ use strata_core::{
 };
 
 use super::{
-    backup, column_absent, column_dependents, column_exists, online, position, refused,
+    backup, column_absent, column_exists, dependents, online, position, referencing_keys, refused,
     select_keyed, sized, Checked, Counter, ONLINE,
 };
 use crate::sql::{ident, join_on, table as qtable};
@@ -37,7 +37,8 @@ pub async fn analyze(
         Err(m) => return Ok(refused(m)),
         Ok(t) => t,
     };
-    let dependents = column_dependents(counter.source, t, &s.column).await?;
+    let mut dependents = referencing_keys(counter.source, t, &s.column).await?;
+    dependents.extend(dependents::naming_column(counter.source, t, &s.column).await?);
     if !dependents.is_empty() {
         return Ok(refused(format!(
             "{} depend on column \"{}\"; drop them first",

@@ -18,6 +18,9 @@ mod backfill;
 mod change_type;
 mod create_table;
 mod defaults;
+mod dependents;
+
+pub(crate) use dependents::names;
 mod drop_column;
 mod drop_foreign_key;
 mod drop_index;
@@ -85,7 +88,7 @@ async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis
         StepKind::RenameTable(s) => Ok(renames::analyze_table(ctx, s)),
         StepKind::AddColumn(s) => Ok(add_column::analyze(ctx, s)),
         StepKind::DropColumn(s) => drop_column::analyze(counter, ctx, s).await,
-        StepKind::RenameColumn(s) => Ok(renames::analyze_column(ctx, s)),
+        StepKind::RenameColumn(s) => renames::analyze_column(counter, ctx, s).await,
         StepKind::ChangeType(s) => change_type::analyze(counter, ctx, s).await,
         StepKind::SetNotNull(s) => nullability::analyze_set(counter, ctx, s).await,
         StepKind::DropNotNull(s) => Ok(nullability::analyze_drop(ctx, s)),
@@ -370,32 +373,20 @@ async fn examples(
     Ok(session.texts(&sql).await?.into_iter().flatten().collect())
 }
 
-/// Views and foreign keys of other tables that depend on one column.
-async fn column_dependents(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
-    let mut out: Vec<String> = session
+/// Foreign keys of other tables that reference one column (`foreign key fk on t`).
+async fn referencing_keys(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
+    Ok(session
         .texts(&format!(
-            "SELECT CONCAT('view ', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND VIEW_DEFINITION LIKE {} AND VIEW_DEFINITION LIKE {}",
-            string(&format!("%{}%", ident(&t.name.name))),
-            string(&format!("%{}%", ident(column)))
+            "SELECT CONCAT('foreign key ', CONSTRAINT_NAME, ' on ', TABLE_NAME) FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = {} AND REFERENCED_COLUMN_NAME = {} AND TABLE_NAME <> {}",
+            string(&t.name.name),
+            string(column),
+            string(&t.name.name)
         ))
         .await?
         .into_iter()
         .flatten()
-        .collect();
-    out.extend(
-        session
-            .texts(&format!(
-                "SELECT CONCAT('foreign key ', CONSTRAINT_NAME, ' on ', TABLE_NAME) FROM information_schema.KEY_COLUMN_USAGE \
-                 WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME = {} AND REFERENCED_COLUMN_NAME = {} AND TABLE_NAME <> {}",
-                string(&t.name.name),
-                string(column),
-                string(&t.name.name)
-            ))
-            .await?
-            .into_iter()
-            .flatten(),
-    );
-    Ok(out)
+        .collect())
 }
 
 /// The referenced columns of a `FOREIGN KEY … REFERENCES `t` (`a`, `b`)` definition.

@@ -3,14 +3,26 @@
 use strata_core::steps::{RenameColumn, RenameTable};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{column_absent, column_exists, refused, sized, table_absent, table_exists, Checked};
+use super::{
+    column_absent, column_exists, dependents, refused, sized, table_absent, table_exists, Checked,
+    Counter,
+};
 use crate::sql::{ident, table as qtable};
 
 fn check_table<'a>(
     ctx: &StepContext<'a>,
     s: &RenameTable,
 ) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::rename_table(ctx, s, &super::RULES)
+    let t = strata_core::preflight::rename_table(ctx, s, &super::RULES)?;
+    // A view keeps the old name in its text and breaks; the server does not rewrite it.
+    if !t.dependents.is_empty() {
+        return Err(format!(
+            "{} name table \"{}\" and would break: MySQL does not rewrite views when a table is renamed; drop them first (sql step) and re-create them after",
+            t.dependents.join(", "),
+            t.name
+        ));
+    }
+    Ok(t)
 }
 
 pub fn analyze_table(ctx: StepContext<'_>, s: &RenameTable) -> Analysis {
@@ -59,8 +71,26 @@ fn check_column<'a>(
     strata_core::preflight::rename_column(ctx, s, &super::RULES)
 }
 
-pub fn analyze_column(ctx: StepContext<'_>, s: &RenameColumn) -> Analysis {
-    check_column(&ctx, s).map_or_else(refused, sized)
+pub async fn analyze_column(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &RenameColumn,
+) -> Result<Analysis> {
+    let t = match check_column(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    // Views and trigger bodies keep the old name in their text and break; foreign keys and
+    // indexes the server renames itself.
+    let users = dependents::naming_column(counter.source, t, &s.column).await?;
+    if !users.is_empty() {
+        return Ok(refused(format!(
+            "{} name column \"{}\" and would break: MySQL does not rewrite views or triggers when a column is renamed; drop them first (sql step) and re-create them after",
+            users.join(", "),
+            s.column
+        )));
+    }
+    Ok(sized(t))
 }
 
 pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {

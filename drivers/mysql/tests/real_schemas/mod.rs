@@ -14,6 +14,13 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("drop_index_a_foreign_key_needs_is_refused_in_plan", |ctx| {
         Box::pin(drop_needed_index(ctx))
     }),
+    Scenario::new("change_type_under_a_view_applies_and_rolls_back", |ctx| {
+        Box::pin(change_type_under_view(ctx))
+    }),
+    Scenario::new(
+        "renames_and_drops_that_break_views_are_refused_in_plan",
+        |ctx| Box::pin(breaking_steps_refused(ctx)),
+    ),
 ];
 
 /// `orders.user_id` gets its foreign key by `ALTER TABLE … ADD CONSTRAINT` with no index of
@@ -89,5 +96,73 @@ async fn drop_needed_index(ctx: &TestContext) -> anyhow::Result<()> {
         ctx.apply().await,
         "index \"orders_user_fk\" is the one foreign key orders_user_fk needs",
     )?;
+    ctx.assert_restored(&before).await
+}
+
+/// The server resolves a view when it is queried, so a new column type leaves it valid:
+/// strata does not refuse, and the view answers the same before and after.
+async fn change_type_under_view(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(SHOP).await?;
+    ctx.run_sql(&[
+        "CREATE VIEW big_orders_base AS SELECT o.user_id, o.total FROM orders o",
+        "CREATE VIEW order_totals AS SELECT user_id, SUM(total) AS amount FROM big_orders_base GROUP BY user_id",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let answered = big_totals(ctx).await?;
+    ctx.write(
+        1,
+        "widen",
+        "[[step]]\nop = \"change_type\"\ntable = \"orders\"\ncolumn = \"total\"\nto = \"decimal(14,4)\"\n",
+    )?;
+    ctx.apply().await?;
+    ensure!(
+        ctx.catalog().await?["table orders"].contains("`total` decimal(14,4)"),
+        "the type did not change"
+    );
+    ensure!(
+        big_totals(ctx).await? == answered,
+        "the views answer differently"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+async fn big_totals(ctx: &TestContext) -> strata_core::Result<i64> {
+    ctx.driver
+        .query_count(&strata_core::Statement::Sql(
+            "SELECT COUNT(*) FROM order_totals WHERE amount > 10".into(),
+        ))
+        .await
+}
+
+/// A dropped or renamed column, or a renamed table, breaks the views and triggers that name
+/// it (the server keeps their text): refused before anything runs, each one named.
+async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(SHOP).await?;
+    let before = ctx.capture().await?;
+    let cases = [
+        (
+            "[[step]]\nop = \"drop_column\"\ntable = \"users\"\ncolumn = \"email\"\n",
+            "view big_orders depend on column \"email\"",
+        ),
+        (
+            "[[step]]\nop = \"rename_column\"\ntable = \"orders\"\ncolumn = \"note\"\nto = \"remark\"\n",
+            "trigger orders_note_default on orders name column \"note\" and would break",
+        ),
+        (
+            "[[step]]\nop = \"rename_column\"\ntable = \"orders\"\ncolumn = \"total\"\nto = \"gross\"\n",
+            "view big_orders name column \"total\" and would break",
+        ),
+        (
+            "[[step]]\nop = \"rename_table\"\ntable = \"users\"\nto = \"people\"\n",
+            "view big_orders name table \"users\" and would break",
+        ),
+    ];
+    for (i, (step, refusal)) in cases.iter().enumerate() {
+        let path = ctx.write(1, &format!("case{i}"), step)?;
+        strata_conformance::scenarios::expect_refused(ctx.apply().await, refusal)?;
+        std::fs::remove_file(path)?;
+    }
     ctx.assert_restored(&before).await
 }
