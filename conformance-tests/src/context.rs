@@ -170,6 +170,18 @@ impl TestContext {
         Ok(())
     }
 
+    /// Runs command documents directly on the driver's session (MongoDB's `runCommand`), not
+    /// through a migration: how other tools and people build the collections strata meets.
+    pub async fn run_commands(&self, commands: &[serde_json::Value]) -> anyhow::Result<()> {
+        for c in commands {
+            self.driver
+                .execute(&strata_core::Statement::Command(c.clone()))
+                .await
+                .with_context(|| format!("running {c}"))?;
+        }
+        Ok(())
+    }
+
     /// Inserts rows.
     pub async fn insert(&self, table: &str, rows: &[Row]) -> anyhow::Result<()> {
         let name: QualifiedName = table.parse().map_err(anyhow::Error::msg)?;

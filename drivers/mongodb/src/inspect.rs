@@ -53,6 +53,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
     let listed = session
         .cursor(doc! { "listCollections": 1, "filter": { "type": "collection" } })
         .await?;
+    let views = crate::views::all(session).await?;
     let mut snapshot = Snapshot::default();
     for c in listed {
         let Ok(name) = c.get_str("name") else {
@@ -64,6 +65,10 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         let options = c.get_document("options").cloned().unwrap_or_default();
         let meta = metas.get(name);
         let mut t = Table::new(QualifiedName::new(name));
+        t.dependents = crate::views::on(&views, name)
+            .into_iter()
+            .map(|v| format!("view {}", v.name))
+            .collect();
         match meta {
             Some(meta) => {
                 t.primary_key = meta.primary_key.clone();

@@ -24,6 +24,7 @@ mod meta;
 mod monitor;
 mod rows;
 pub mod testing;
+mod views;
 
 use async_trait::async_trait;
 use strata_core::history::HistoryRecord;

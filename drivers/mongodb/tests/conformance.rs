@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use strata_conformance::Provision;
+
+mod real_schemas;
 use strata_mongodb::testing;
 
 struct Mongo {
@@ -30,10 +32,11 @@ impl Provision for Mongo {
 fn main() -> ExitCode {
     // A runner that dies leaves its lease until it expires: keep that short for the tests.
     std::env::set_var("STRATA_MONGODB_LEASE_MS", "600");
-    strata_conformance::run(
+    strata_conformance::run_with(
         "mongodb",
         Arc::new(Mongo {
             admin: testing::admin_url(),
         }),
+        real_schemas::SCENARIOS,
     )
 }

@@ -57,6 +57,11 @@ pub async fn analyze_drop(
         Err(m) => return Ok(Analysis::refused(m)),
         Ok((t, _)) => t,
     };
+    let users =
+        crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
+    if let Err(m) = super::breaks(users, "field", &s.column, "removed") {
+        return Ok(Analysis::refused(m));
+    }
     let strata_core::Statement::Command(q) = count(
         &t.name.name,
         vec![json!({ "$match": { &s.column: { "$exists": true, "$ne": null } } })],

@@ -17,6 +17,7 @@ use strata_core::{
 
 use crate::connection::Session;
 use crate::meta::{self, CollectionMeta, ColumnMeta, Relation};
+use crate::views;
 
 /// What MongoDB allows in names (a namespace is at most 255 bytes with its database).
 pub const RULES: Rules = Rules {
@@ -70,6 +71,34 @@ pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
     }
 }
 
+/// A collection whose views would break when it is renamed (a view keeps its source's name).
+fn unbroken_views(t: &Table) -> std::result::Result<&Table, String> {
+    if t.dependents.is_empty() {
+        return Ok(t);
+    }
+    Err(format!(
+        "{} read collection \"{}\" by name and would break; drop them first (sql step) and re-create them after",
+        t.dependents.join(", "),
+        t.name
+    ))
+}
+
+/// Refuses a step that would break the views `users` that name the field `field`.
+fn breaks(
+    users: Vec<String>,
+    what: &str,
+    field: &str,
+    done: &str,
+) -> std::result::Result<(), String> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} name {what} \"{field}\" in their pipelines and would break once it is {done}; drop them first (sql step) and re-create them after",
+        users.join(", ")
+    ))
+}
+
 /// Analyzes one step on the live data.
 pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis> {
     let refused = |r: std::result::Result<&Table, String>| {
@@ -81,12 +110,19 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
             .map(Analysis::refused)
             .unwrap_or_default(),
         StepKind::DropTable(s) => return tables::analyze_drop(ctx, s),
-        StepKind::RenameTable(s) => refused(strata_core::preflight::rename_table(&ctx, s, &RULES)),
+        StepKind::RenameTable(s) => {
+            refused(strata_core::preflight::rename_table(&ctx, s, &RULES).and_then(unbroken_views))
+        }
         StepKind::AddColumn(s) => refused(strata_core::preflight::add_column(&ctx, s, &RULES)),
         StepKind::DropColumn(s) => return columns::analyze_drop(session, ctx, s).await,
-        StepKind::RenameColumn(s) => {
-            refused(strata_core::preflight::rename_column(&ctx, s, &RULES))
-        }
+        StepKind::RenameColumn(s) => match strata_core::preflight::rename_column(&ctx, s, &RULES) {
+            Ok(t) => {
+                let users =
+                    views::naming_field(&views::all(session).await?, &t.name.name, &s.column);
+                refused(breaks(users, "field", &s.column, "renamed").map(|()| t))
+            }
+            Err(m) => Analysis::refused(m),
+        },
         StepKind::ChangeType(s) => return change_type::analyze(session, ctx, s).await,
         StepKind::SetNotNull(s) => return columns::analyze_set_not_null(session, ctx, s).await,
         StepKind::DropNotNull(s) => refused(

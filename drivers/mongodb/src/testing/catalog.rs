@@ -6,8 +6,9 @@
 //! count and an order-independent digest of its documents (canonical extended JSON, so a
 //! value's BSON type counts; field order does not).
 //!
-//! strata's own collections (history, lock) are left out; its per-collection metadata
-//! (`strata_schema`) counts, as it holds the relations strata enforces.
+//! strata's own collections (history, lock) are left out; of its per-collection metadata
+//! (`strata_schema`, which strata makes on first use, like the history) the documents count,
+//! as they hold the relations and NOT NULL fields strata enforces.
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -61,6 +62,7 @@ pub async fn read(url: &str) -> mongodb::error::Result<Catalog> {
             continue;
         }
         let kind = entry.get_str("type").unwrap_or("collection").to_owned();
+        let bookkeeping = name == crate::meta::SCHEMA;
         let mut options = entry.get_document("options").cloned().unwrap_or_default();
         if options
             .get_document("validator")
@@ -77,10 +79,12 @@ pub async fn read(url: &str) -> mongodb::error::Result<Catalog> {
         {
             options.remove("validationAction");
         }
-        out.insert(
-            format!("{kind} {name}"),
-            canonical(&Bson::Document(options)).to_string(),
-        );
+        if !bookkeeping {
+            out.insert(
+                format!("{kind} {name}"),
+                canonical(&Bson::Document(options)).to_string(),
+            );
+        }
         if kind != "collection" {
             continue;
         }
@@ -95,6 +99,9 @@ pub async fn read(url: &str) -> mongodb::error::Result<Catalog> {
             let Bson::Document(mut spec) = index else {
                 continue;
             };
+            if bookkeeping {
+                continue;
+            }
             spec.remove("v");
             spec.remove("ns");
             let index_name = spec.get_str("name").unwrap_or_default().to_owned();
@@ -112,6 +119,9 @@ pub async fn read(url: &str) -> mongodb::error::Result<Catalog> {
             .map(|d| canonical(&Bson::Document(d)).to_string())
             .collect();
         docs.sort();
+        if bookkeeping && docs.is_empty() {
+            continue;
+        }
         let mut h = DefaultHasher::new();
         docs.hash(&mut h);
         out.insert(
