@@ -109,6 +109,19 @@ impl TestContext {
         Ok(path)
     }
 
+    /// Writes migration `version` as a `.{extension}` file (`toml`, `yaml`, `json`) of `text`.
+    pub fn write_file(
+        &self,
+        version: u64,
+        name: &str,
+        extension: &str,
+        text: &str,
+    ) -> anyhow::Result<PathBuf> {
+        let path = self.dir.join(format!("{version:04}_{name}.{extension}"));
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+
     /// Every migration in the directory.
     pub fn migrations(&self) -> anyhow::Result<Vec<Migration>> {
         Ok(discover(&self.dir)?)

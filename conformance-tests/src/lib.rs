@@ -16,6 +16,7 @@
 //! is left. A scenario an engine cannot support is skipped only through a declared capability.
 
 mod context;
+pub mod generative;
 mod harness;
 pub mod scenarios;
 
