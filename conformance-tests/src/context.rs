@@ -247,6 +247,12 @@ impl TestContext {
             leftovers.is_empty(),
             "backup or temporary objects left behind: {leftovers:?}"
         );
+        let differences = catalog_differences(&before.catalog, &now.catalog);
+        ensure!(
+            differences.is_empty(),
+            "the engine's catalog differs after rollback:\n{}",
+            differences.join("\n")
+        );
         for (name, t) in &before.schema.tables {
             let other = now
                 .schema
@@ -255,7 +261,8 @@ impl TestContext {
                 .with_context(|| format!("table {name} is missing after rollback"))?;
             ensure!(
                 t == other,
-                "schema of {name} differs after rollback:\nbefore: {t:#?}\nafter:  {other:#?}"
+                "schema of {name} differs after rollback:\n{}",
+                line_diff(&format!("{t:#?}"), &format!("{other:#?}"))
             );
         }
         ensure!(
@@ -263,12 +270,6 @@ impl TestContext {
             "tables differ after rollback: before {:?}, after {:?}",
             before.schema.tables.keys().collect::<Vec<_>>(),
             now.schema.tables.keys().collect::<Vec<_>>()
-        );
-        let differences = catalog_differences(&before.catalog, &now.catalog);
-        ensure!(
-            differences.is_empty(),
-            "the engine's catalog differs after rollback:\n{}",
-            differences.join("\n")
         );
         ensure!(
             before.data == now.data,
@@ -304,6 +305,9 @@ pub fn catalog_differences(before: &Catalog, after: &Catalog) -> Vec<String> {
     for (k, v) in before {
         match after.get(k) {
             None => out.push(format!("  missing   {k}: {v}")),
+            Some(w) if w != v && (v.contains('\n') || w.contains('\n')) => {
+                out.push(format!("  changed   {k}:\n{}", line_diff(v, w)))
+            }
             Some(w) if w != v => out.push(format!(
                 "  changed   {k}:\n    before: {v}\n    after:  {w}"
             )),
@@ -316,4 +320,26 @@ pub fn catalog_differences(before: &Catalog, after: &Catalog) -> Vec<String> {
         }
     }
     out
+}
+
+/// The lines of `after` that differ from `before`, with a line of context: what is left once
+/// the common head and tail are cut.
+fn line_diff(before: &str, after: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let from = head.saturating_sub(1);
+    let mut out = Vec::new();
+    for l in &a[from..a.len() - tail] {
+        out.push(format!("  - {l}"));
+    }
+    for l in &b[from..b.len() - tail] {
+        out.push(format!("  + {l}"));
+    }
+    out.join("\n")
 }

@@ -195,15 +195,44 @@ impl StepContext<'_> {
         Error::step(&self.location(), message)
     }
 
-    /// The deterministic name of a backup object: `strata_bak_<version>_<table>[_<suffix>]`.
+    /// The deterministic name of a backup object: `strata_bak_<version>_<table>[_<suffix>]`,
+    /// and `_<step>` after it when an earlier step of the migration backs up the same
+    /// (`drop_column c` after `change_type c`, a second `backfill`).
     pub fn backup_name(&self, table: &QualifiedName, suffix: Option<&str>) -> QualifiedName {
         let mut name = format!("strata_bak_{}_{}", self.migration.version, table.name);
         if let Some(s) = suffix {
             name.push('_');
             name.push_str(s);
         }
+        let taken = self
+            .migration
+            .steps
+            .iter()
+            .take_while(|s| s.index < self.step.index)
+            .any(|s| {
+                s.kind.spec().table() == Some(table)
+                    && backup_suffix(&s.kind).is_some_and(|x| x.as_deref() == suffix)
+            });
+        if taken {
+            name.push_str(&format!("_{}", self.step.index));
+        }
         table.with_name(crate::steps::fit_identifier(&name))
     }
+}
+
+/// The suffix a step's backup takes (see [`StepContext::backup_name`]), the same for every
+/// driver; `None` for a step that backs nothing up.
+fn backup_suffix(step: &crate::steps::StepKind) -> Option<Option<String>> {
+    use crate::steps::StepKind as K;
+    Some(match step {
+        K::DropColumn(s) => Some(s.column.clone()),
+        K::ChangeType(s) => Some(s.column.clone()),
+        K::SetNotNull(s) => Some(s.column.clone()),
+        K::Backfill(_) => Some("backfill".into()),
+        K::AddForeignKey(_) => Some("orphans".into()),
+        K::DropTable(_) => None,
+        _ => return None,
+    })
 }
 
 /// One row of `strata verify`.

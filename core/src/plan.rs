@@ -261,6 +261,7 @@ pub async fn plan_migration(
     for (ctx, analysis) in contexts.iter().zip(analyses) {
         let (analysis, mut not_analyzed) = analysis.expect("every step is analyzed or explained");
         let spec = ctx.step.kind.spec();
+        let mut analysis = analysis;
         let actions = if analysis.refusals.is_empty() {
             match driver.compile(*ctx) {
                 Ok(actions) => actions,
@@ -272,6 +273,13 @@ pub async fn plan_migration(
                     not_analyzed = Some(format!(
                         "compiled once the earlier pending migrations have run: {e}"
                     ));
+                    Vec::new()
+                }
+                // A step the driver cannot compile against the schema earlier steps leave
+                // (a table they made or renamed, whose counts were skipped) is refused like
+                // any other, before anything runs.
+                Err(Error::Step { message, .. }) => {
+                    analysis.refusals.push(message);
                     Vec::new()
                 }
                 Err(e) => return Err(e),

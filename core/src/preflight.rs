@@ -237,6 +237,27 @@ pub fn change_type<'a>(
     Ok((t, c))
 }
 
+/// The columns a placeholder parent row gets, each with the column of the missing-keys
+/// backup it takes its value from: the referenced key, and, for a key that references its
+/// own table, the key's own columns too, pointing at the placeholder itself (so that it is
+/// not an orphan in turn, whatever their defaults).
+pub fn placeholder_columns(s: &AddForeignKey) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = s
+        .references
+        .columns
+        .iter()
+        .map(|p| (p.clone(), p.clone()))
+        .collect();
+    if s.table == s.references.table {
+        for (c, p) in s.columns.iter().zip(&s.references.columns) {
+            if !out.iter().any(|(t, _)| t == c) {
+                out.push((c.clone(), p.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// `add_foreign_key`: both tables and all columns exist, the parent columns are a primary or
 /// unique key, the replaced key exists, the new name is free, and the orphan mode can work.
 /// Returns the child and the parent.
@@ -324,7 +345,22 @@ pub fn add_foreign_key<'a>(
             }
         }
         OrphanMode::Delete => {
-            let incoming = child.referenced_by_others();
+            // Deleting a row can orphan (or, by CASCADE, delete) the rows that point at it:
+            // other tables' and the table's own, and those of the new key itself when it
+            // references its own table.
+            let replaced = s.replace.as_ref().map(|r| format!("{}.{r}", child.name));
+            let incoming: Vec<&str> = child
+                .referenced_by
+                .iter()
+                .map(String::as_str)
+                .filter(|r| Some(*r) != replaced.as_deref())
+                .collect();
+            if child.name == parent.name {
+                return Err(format!(
+                    "orphans = \"delete\" on a key of \"{}\" that references its own table could orphan the rows pointing at the deleted ones; use set_null or placeholder",
+                    child.name
+                ));
+            }
             if !incoming.is_empty() {
                 return Err(format!(
                     "orphans = \"delete\" on \"{}\" could cascade to rows that reference it ({}); handle those first or use set_null",

@@ -60,8 +60,24 @@ fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver)
         }
         StepKind::RenameTable(s) => {
             if let Some(mut t) = snapshot.tables.remove(&key) {
+                let old = t.name.clone();
                 t.name = t.name.with_name(&s.to);
+                let new = t.name.clone();
                 snapshot.tables.insert(t.name.to_string(), t);
+                // Foreign keys follow the table; their text is the driver's to bring up to
+                // date (`Driver::simulate`).
+                for other in snapshot.tables.values_mut() {
+                    for c in &mut other.constraints {
+                        if c.references.as_ref() == Some(&old) {
+                            c.references = Some(new.clone());
+                        }
+                    }
+                    for r in &mut other.referenced_by {
+                        if let Some(rest) = r.strip_prefix(&format!("{old}.")) {
+                            *r = format!("{new}.{rest}");
+                        }
+                    }
+                }
             }
         }
         _ => {

@@ -85,10 +85,12 @@ pub async fn run(engine: &Engine, seed: u64) -> Result<Outcome, String> {
             .await
             .map_err(|e| format!("connecting: {e:#}"))?;
         for s in &ddl {
-            ctx.driver
-                .execute(s)
-                .await
-                .map_err(|e| format!("the generated DDL failed (a generator bug): {e:#}"))?;
+            ctx.driver.execute(s).await.map_err(|e| {
+                format!(
+                    "the generated DDL failed (a generator bug): {e:#}{}",
+                    causes(&e)
+                )
+            })?;
         }
         check(&ctx, &file).await
     }

@@ -90,11 +90,18 @@ impl Session {
     /// Runs SQL text (one or several statements); returns the rows affected.
     pub async fn execute(&self, sql: &str) -> Result<u64> {
         let mut conn = self.conn.lock().await;
-        let done = conn
-            .execute(sql)
-            .await
-            .map_err(|e| db_error("executing", sql, e))?;
-        Ok(done.rows_affected())
+        match conn.execute(sql).await {
+            Ok(done) => Ok(done.rows_affected()),
+            Err(e) => {
+                // A statement list that took table locks and failed before its `UNLOCK TABLES`
+                // leaves them held by the session, which then may touch no other table (not
+                // even the history, to record the failure).
+                if sql.trim_start().starts_with("LOCK TABLES") {
+                    let _ = conn.execute("UNLOCK TABLES").await;
+                }
+                Err(db_error("executing", sql, e))
+            }
+        }
     }
 
     /// Runs a query returning one row of integer counts.

@@ -19,6 +19,7 @@ mod inspect;
 mod lock;
 mod monitor;
 mod rows;
+mod simulate;
 mod sql;
 pub mod testing;
 mod types;
@@ -143,6 +144,10 @@ impl Driver for MySqlDriver {
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
         compile::compile(ctx)
+    }
+
+    fn simulate(&self, step: &strata_core::steps::Step, snapshot: &mut Snapshot) {
+        simulate::simulate(step, snapshot)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {

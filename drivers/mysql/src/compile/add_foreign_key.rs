@@ -56,6 +56,11 @@ pub async fn analyze(
         &plan.parent.name.to_string(),
     );
     let mut a = sized(plan.child);
+    a.warnings.extend(super::implicit_indexes::key_warnings(
+        plan.child,
+        &s.columns,
+        &s.constraint_name(),
+    ));
     a.findings.push(Finding {
         kind: FindingKind::Orphans,
         count: n,
@@ -177,7 +182,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
                 .zip(&s.references.columns)
                 .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
                 .collect();
-            let refs = idents(&s.references.columns);
+            let (targets, sources) = placeholder_lists(s);
             actions.extend(backup(
                 &ctx,
                 &bak,
@@ -200,7 +205,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
                     ActionKind::Dml,
                     format!("insert placeholder rows into {}", parent.name),
                     Statement::Sql(format!(
-                        "INSERT INTO {} ({refs}) SELECT {refs} FROM {}",
+                        "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
                         qtable(&parent.name),
                         qtable(&bak)
                     )),
@@ -260,5 +265,17 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
         .with_inverse(Statement::Sql(format!("ALTER TABLE {ctbl} DROP FOREIGN KEY {}", ident(&name))))
         .with_undo_probe(Statement::Sql(constraint_absent(cname, &name))),
     );
+    actions.extend(super::implicit_indexes::renamed(
+        &ctx, child, &s.columns, &name,
+    ));
     Ok(actions)
+}
+
+/// The column lists of the placeholder insert: target columns, and the backup's columns
+/// they take (see `strata_core::preflight::placeholder_columns`).
+fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
+    let cols = strata_core::preflight::placeholder_columns(s);
+    let targets: Vec<String> = cols.iter().map(|(t, _)| t.clone()).collect();
+    let sources: Vec<String> = cols.iter().map(|(_, b)| b.clone()).collect();
+    (idents(&targets), idents(&sources))
 }

@@ -11,8 +11,8 @@
 use strata_core::schema::{Column, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, Statement,
-    StepContext,
+    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, QualifiedName, Result,
+    Statement, StepContext,
 };
 
 use super::{
@@ -191,9 +191,86 @@ fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
             c.name, fk.name
         ));
     }
+    let generated = generated_from(t, &c.name);
+    if !generated.is_empty() {
+        return Err(format!(
+            "generated column {} is computed from \"{}\"; MySQL cannot swap the column under it: drop it first (sql step) and re-create it after",
+            generated.join(", "),
+            c.name
+        ));
+    }
+    // The column's indexes are re-made for the new type, which InnoDB must be able to index.
+    let indexes: Vec<&str> = t
+        .indexes
+        .iter()
+        .filter(|i| i.columns.contains(&c.name))
+        .filter(|i| {
+            i.columns
+                .iter()
+                .map(|k| {
+                    if *k == c.name {
+                        Some(s.to)
+                    } else {
+                        t.column(k).and_then(|x| x.portable)
+                    }
+                })
+                .map(key_bytes)
+                .try_fold(0u32, |sum, b| b.map(|b| sum + b))
+                .is_none_or(|total| total > MAX_KEY_BYTES)
+        })
+        .map(|i| i.name.as_str())
+        .collect();
+    if !indexes.is_empty() {
+        return Err(format!(
+            "column \"{}\" is in index {}, which InnoDB cannot build on {} (an index key holds at most {MAX_KEY_BYTES} bytes, and TEXT, BLOB and JSON columns only by a prefix); drop the index first, or convert to a shorter type",
+            c.name,
+            indexes.join(", "),
+            s.to
+        ));
+    }
     Ok(Conversion {
         table: t,
         column: c,
+    })
+}
+
+/// The CHECK constraints of `t` whose text names `column`.
+pub(super) fn checks_naming<'a>(
+    t: &'a Table,
+    column: &'a str,
+) -> impl Iterator<Item = &'a strata_core::schema::Constraint> + 'a {
+    t.constraints.iter().filter(move |k| {
+        k.kind == strata_core::schema::ConstraintKind::Check
+            && super::names(&k.definition, &[column])
+    })
+}
+
+/// The generated columns of `t` whose expression names `column` (`DROP COLUMN` refuses it).
+pub(super) fn generated_from<'a>(t: &'a Table, column: &'a str) -> Vec<&'a str> {
+    t.columns
+        .iter()
+        .filter(|g| g.name != column)
+        .filter(|g| {
+            g.definition
+                .as_deref()
+                .is_some_and(|d| d.contains(" GENERATED ALWAYS AS ") && super::names(d, &[column]))
+        })
+        .map(|g| g.name.as_str())
+        .collect()
+}
+
+/// InnoDB's longest index key (DYNAMIC row format, 16 KiB pages).
+const MAX_KEY_BYTES: u32 = 3072;
+
+/// The most bytes a value of `ty` takes in an index key (four per character: utf8mb4);
+/// `None` when InnoDB indexes it only by a prefix (or the type is unknown).
+fn key_bytes(ty: Option<PortableType>) -> Option<u32> {
+    Some(match ty? {
+        PortableType::Text | PortableType::Bytes | PortableType::Json => return None,
+        PortableType::String { len } => 4 * len + 2,
+        PortableType::Uuid => 144,
+        PortableType::Decimal { .. } => 16,
+        _ => 8,
     })
 }
 
@@ -382,6 +459,9 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         format!("CHANGE COLUMN {definition}"),
     ];
     swap.extend(super::drop_column::restore_indexes(t, &c.name));
+    // The server drops the CHECKs that name a dropped column: the same ALTER adds them back,
+    // on the column that takes its place.
+    swap.extend(checks_naming(t, &c.name).map(|k| format!("ADD {}", k.definition)));
     actions.push(
         Action::new(
             step,
@@ -395,7 +475,47 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         .destructive()
         .outside_transaction()
         .with_probe(Statement::Sql(column_absent(name, &shadow_name)))
-        .with_inverse(Statement::Sql(format!("ALTER TABLE {tbl} MODIFY COLUMN {original}"))),
+        .with_inverse(Statement::Sql(convert_back(t, c, s.to, &original, &tbl, &bak))),
     );
     Ok(actions)
+}
+
+/// The statements converting the column, now `to`, back to `original`, its exact definition before
+/// the step. A converted value need not convert back (a `use_default` value of the new type,
+/// a lossy conversion), so every row the backup holds is emptied first and given its
+/// original value after; only rows written since the migration are converted back, and the
+/// server refuses (strict mode) any that cannot be. A NOT NULL column allows NULL meanwhile.
+fn convert_back(
+    t: &Table,
+    c: &Column,
+    to: PortableType,
+    original: &str,
+    tbl: &str,
+    bak: &QualifiedName,
+) -> String {
+    let col = ident(&c.name);
+    let join = join_on("t", "b", &t.primary_key);
+    let bak = qtable(bak);
+    let nullable = |def: &str| def.replacen(" NOT NULL", " NULL", 1);
+    let mut sql = Vec::new();
+    if !c.nullable {
+        sql.push(format!(
+            "ALTER TABLE {tbl} MODIFY COLUMN {col} {} NULL",
+            types::native(to)
+        ));
+    }
+    sql.push(format!(
+        "UPDATE {tbl} t JOIN {bak} b ON {join} SET t.{col} = NULL"
+    ));
+    sql.push(format!(
+        "ALTER TABLE {tbl} MODIFY COLUMN {}",
+        nullable(original)
+    ));
+    sql.push(format!(
+        "UPDATE {tbl} t JOIN {bak} b ON {join} SET t.{col} = b.{col}"
+    ));
+    if !c.nullable {
+        sql.push(format!("ALTER TABLE {tbl} MODIFY COLUMN {original}"));
+    }
+    sql.join(";\n")
 }

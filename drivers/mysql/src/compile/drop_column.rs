@@ -25,6 +25,14 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::
             s.column, fk.name
         ));
     }
+    let generated = super::change_type::generated_from(t, &s.column);
+    if !generated.is_empty() {
+        return Err(format!(
+            "generated column {} is computed from \"{}\"; drop it first",
+            generated.join(", "),
+            s.column
+        ));
+    }
     Ok(t)
 }
 
@@ -118,6 +126,10 @@ pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
         let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
         let mut clauses = vec![format!("ADD COLUMN {definition} {}", position(t, &c.name))];
         clauses.extend(restore_indexes(t, &c.name));
+        // The server drops the CHECKs that name the column with it.
+        clauses.extend(
+            super::change_type::checks_naming(t, &c.name).map(|k| format!("ADD {}", k.definition)),
+        );
         drop = drop
             .with_inverse(Statement::Sql(format!(
                 "ALTER TABLE {tbl} {}",

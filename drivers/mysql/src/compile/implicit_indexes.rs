@@ -14,7 +14,7 @@ use strata_core::schema::{Index, Table};
 use strata_core::{Action, ActionKind, Statement, StepContext};
 
 use super::index_exists;
-use crate::sql::{string, table as qtable};
+use crate::sql::{ident, string, table as qtable};
 
 /// The indexes of `t` the server may drop once an index on `columns` exists: plain indexes on
 /// exactly the columns of one of its foreign keys that the new index can serve, each with
@@ -76,6 +76,66 @@ pub fn kept(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) -> 
                 "ALTER TABLE {} ADD {}",
                 qtable(&t.name),
                 i.definition
+            )))
+            .with_undo_probe(Statement::Sql(index_exists(table, &i.name)))
+        })
+        .collect()
+}
+
+/// The indexes of `t` the server may replace once a foreign key `new` is added on `columns`:
+/// the index it made for an existing key on exactly those columns, which it drops in favour
+/// of one it makes for the new key, named after it.
+fn replaced_by_key<'a>(t: &'a Table, columns: &[String]) -> Vec<(&'a Index, &'a str)> {
+    superseded(t, columns)
+        .into_iter()
+        .filter(|(i, _)| i.columns == columns)
+        .collect()
+}
+
+/// What the plan says of each index the server may replace for a new foreign key.
+pub fn key_warnings(t: &Table, columns: &[String], new: &str) -> Vec<String> {
+    replaced_by_key(t, columns)
+        .into_iter()
+        .map(|(i, fk)| {
+            format!(
+                "if the server made index {} of {} itself for foreign key {fk}, it replaces it with one named {new} for the new key; rollback renames it back",
+                i.name, t.name
+            )
+        })
+        .collect()
+}
+
+/// For each index the server may replace once the foreign key `new` exists: a check that
+/// the key is served, whose inverse — before the key is dropped — renames the server's new
+/// index back to the old index's name when the old one is gone.
+pub fn renamed(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) -> Vec<Action> {
+    let table = &t.name.name;
+    replaced_by_key(t, columns)
+        .into_iter()
+        .map(|(i, fk)| {
+            Action::check(
+                ctx.step.index,
+                ActionKind::Verify,
+                format!(
+                    "foreign keys {fk} and {new} are served by {} or {new} (the server replaces {} with {new} if it made it; rollback renames it back)",
+                    i.name, i.name
+                ),
+                Statement::Sql(format!(
+                    "SELECT 1 - LEAST(COUNT(*), 1) FROM information_schema.STATISTICS \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND INDEX_NAME IN ({}, {})",
+                    string(table),
+                    string(new),
+                    string(&i.name)
+                )),
+                0,
+                format!("no index serves foreign key {new}"),
+            )
+            .outside_transaction()
+            .with_inverse(Statement::Sql(format!(
+                "ALTER TABLE {} RENAME INDEX {} TO {}",
+                qtable(&t.name),
+                ident(new),
+                ident(&i.name)
             )))
             .with_undo_probe(Statement::Sql(index_exists(table, &i.name)))
         })

@@ -67,7 +67,7 @@ pub async fn read(url: &str) -> Result<Catalog, sqlx::Error> {
         let row = conn
             .fetch_one(format!("SHOW CREATE TABLE {}", ident(name)).as_str())
             .await?;
-        out.insert(format!("table {name}"), text(&row, 1));
+        out.insert(format!("table {name}"), sorted_keys(&text(&row, 1)));
         let columns: Vec<String> = pairs(
             &mut conn,
             &format!(
@@ -146,4 +146,34 @@ pub async fn read(url: &str) -> Result<Catalog, sqlx::Error> {
     }
     conn.close().await?;
     Ok(out)
+}
+
+/// `SHOW CREATE TABLE` text with its index lines (`KEY`, `UNIQUE KEY`, …) in name order, each
+/// with a trailing comma (the last line before the constraints or the closing parenthesis
+/// otherwise differs by one).
+fn sorted_keys(create: &str) -> String {
+    let is_key = |l: &str| {
+        let t = l.trim_start();
+        ["KEY ", "UNIQUE KEY ", "FULLTEXT KEY ", "SPATIAL KEY "]
+            .iter()
+            .any(|p| t.starts_with(p))
+    };
+    let mut keys: Vec<String> = create
+        .lines()
+        .filter(|l| is_key(l))
+        .map(|l| format!("{},", l.trim_end_matches(',')))
+        .collect();
+    keys.sort();
+    let mut keys = keys.into_iter();
+    create
+        .lines()
+        .map(|l| {
+            if is_key(l) {
+                keys.next().unwrap_or_default()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -204,14 +204,14 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
                 ),
                 &format!("the missing keys of {}", parent.name),
             ));
-            let refs = idents(&s.references.columns);
+            let (targets, sources) = placeholder_lists(s);
             actions.push(
                 Action::new(
                     step,
                     ActionKind::Dml,
                     format!("insert placeholder rows into {}", parent.name),
                     Statement::Sql(format!(
-                        "INSERT INTO {} ({refs}) SELECT {refs} FROM {}",
+                        "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
                         qtable(&parent.name),
                         qtable(&bak)
                     )),
@@ -247,4 +247,13 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
         ))),
     );
     Ok(actions)
+}
+
+/// The column lists of the placeholder insert: target columns, and the backup's columns
+/// they take (see `strata_core::preflight::placeholder_columns`).
+fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
+    let cols = strata_core::preflight::placeholder_columns(s);
+    let targets: Vec<String> = cols.iter().map(|(t, _)| t.clone()).collect();
+    let sources: Vec<String> = cols.iter().map(|(_, b)| b.clone()).collect();
+    (idents(&targets), idents(&sources))
 }
