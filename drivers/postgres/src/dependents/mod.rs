@@ -36,7 +36,8 @@ pub struct Dependents {
     /// The objects to drop and re-create, in the order they are re-created; empty when only
     /// the names were read.
     pub objects: Vec<Object>,
-    /// What cannot be dropped and re-created, each with why.
+    /// What cannot be dropped and re-created, each with why
+    /// (`function public.f() (its SQL-standard body uses it: …)`).
     pub blocked: Vec<String>,
 }
 
@@ -138,17 +139,15 @@ async fn walk_and_read(
         Vec::new()
     };
     let mut names = graph.names();
-    names.extend(
-        blocked
-            .iter()
-            .filter(|b| !names.contains(b))
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
+    for b in &blocked {
+        if !names.contains(&b.label) {
+            names.push(b.label.clone());
+        }
+    }
     Ok(Dependents {
         names,
         objects,
-        blocked,
+        blocked: blocked.iter().map(ToString::to_string).collect(),
     })
 }
 

@@ -10,7 +10,7 @@ use strata_core::Result;
 use super::acl::{Acl, AclItem};
 use super::err;
 use super::objects::{ColumnExtras, IndexDef, Object, PolicyDef, Relation, RuleDef, TriggerDef};
-use super::walk::Graph;
+use super::walk::{Blocked, Graph};
 
 const RELATIONS: &str = "
 SELECT c.oid::bigint, n.nspname::text, c.relname::text, c.relkind = 'm', pg_get_userbyid(c.relowner)::text,
@@ -92,7 +92,7 @@ ORDER BY 2, 3, 4";
 pub async fn definitions(
     conn: &mut PgConnection,
     graph: &Graph,
-    blocked: &mut Vec<String>,
+    blocked: &mut Vec<Blocked>,
 ) -> Result<Vec<Object>> {
     let rels: Vec<i64> = graph.relations.iter().map(|r| r.oid).collect();
     let leaf = |class: &str| -> Vec<i64> {
@@ -118,16 +118,18 @@ pub async fn definitions(
             .find(|f| f.oid == oid)
             .expect("queried");
         if r.get::<bool, _>(9) {
-            blocked.push(format!(
-                "{} (temporary: strata does not re-create temporary objects)",
-                found.label
-            ));
+            blocked.push(Blocked {
+                label: found.label.clone(),
+                why: "temporary: strata does not re-create temporary objects".into(),
+            });
         }
         if let Some(ext) = r.get::<Option<String>, _>(14) {
-            blocked.push(format!(
-                "{} (belongs to extension {ext}: strata does not re-create extension objects)",
-                found.label
-            ));
+            blocked.push(Blocked {
+                label: found.label.clone(),
+                why: format!(
+                    "belongs to extension {ext}: strata does not re-create extension objects"
+                ),
+            });
         }
         let acl = r.get::<bool, _>(12).then(|| Acl {
             items: Vec::new(),

@@ -22,7 +22,8 @@ use super::err;
 /// lack the column (and mark such copies internal instead).
 const DEPENDENTS: &str = "
 SELECT DISTINCT s.rel::bigint, d.classid::regclass::text, d.objid::bigint, d.refobjsubid::int,
-       pg_describe_object(d.classid, d.objid, 0),
+       CASE WHEN ad.oid IS NULL THEN pg_describe_object(d.classid, d.objid, 0)
+            ELSE pg_describe_object('pg_class'::regclass, ad.adrelid, ad.adnum) END,
        r.ev_class::bigint, r.rulename = '_RETURN', ad.adrelid::bigint, ad.adnum::int,
        rc.relkind::text, ix.indrelid::bigint, tg.tgrelid::bigint,
        coalesce(tg.tgisinternal OR (to_jsonb(tg) ->> 'tgparentid')::oid <> 0, false), pol.polrelid::bigint
@@ -65,8 +66,21 @@ pub struct Graph {
     pub relations: Vec<Found>,
     /// Rules, policies and triggers on relations that are not re-created: (catalog, object).
     pub leaves: Vec<(&'static str, Found)>,
-    /// What cannot be carried through the change, each with why.
-    pub blocked: Vec<String>,
+    /// What cannot be carried through the change.
+    pub blocked: Vec<Blocked>,
+}
+
+/// An object that cannot be dropped and re-created around the change, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blocked {
+    pub label: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.label, self.why)
+    }
 }
 
 impl Graph {
@@ -80,7 +94,7 @@ impl Graph {
             .iter()
             .map(named)
             .chain(self.leaves.iter().map(|(_, f)| named(f)))
-            .chain(self.blocked.iter().cloned())
+            .chain(self.blocked.iter().map(|b| b.label.clone()))
             .collect()
     }
 
@@ -118,8 +132,8 @@ enum Kind {
     /// Part of the relation it was found on, re-created with it; or rebuilt by the server
     /// through the change.
     Covered,
-    /// Cannot be carried, with why.
-    Blocked(String),
+    /// Cannot be carried: why.
+    Blocked(&'static str),
 }
 
 fn classify(e: &Edge, on_base: bool) -> Kind {
@@ -131,7 +145,8 @@ fn classify(e: &Edge, on_base: bool) -> Kind {
         }
         "pg_rewrite" => Kind::Leaf("pg_rewrite", e.rule_on.unwrap_or_default()),
         "pg_policy" => Kind::Leaf("pg_policy", e.policy_on.unwrap_or_default()),
-        // A partition's copy of a trigger goes and comes back with the parent's trigger.
+        // A partition's copy of a trigger goes and comes back with the parent's trigger; an
+        // internal trigger belongs to a constraint the server keeps.
         "pg_trigger" if e.clone => Kind::Covered,
         "pg_trigger" if here(e.trigger_on) && !on_base => Kind::Covered,
         "pg_trigger" => Kind::Leaf("pg_trigger", e.trigger_on.unwrap_or_default()),
@@ -144,19 +159,16 @@ fn classify(e: &Edge, on_base: bool) -> Kind {
         "pg_constraint" | "pg_statistic_ext" if on_base => Kind::Covered,
         "pg_attrdef" if e.default_on == Some((e.parent, e.column)) && on_base => Kind::Covered,
         "pg_attrdef" if !on_base && e.default_on.map(|d| d.0) == Some(e.parent) => Kind::Covered,
-        "pg_attrdef" => Kind::Blocked(format!(
-            "{} (a generated column: PostgreSQL cannot change a column it is computed from)",
-            e.label
-        )),
-        "pg_proc" => Kind::Blocked(format!(
-            "{} (its SQL-standard body uses it: strata does not re-create function bodies)",
-            e.label
-        )),
-        "pg_publication_rel" => Kind::Blocked(format!(
-            "{} (a publication column list or row filter: PostgreSQL cannot change a column it names)",
-            e.label
-        )),
-        _ => Kind::Blocked(format!("{} (strata cannot re-create it)", e.label)),
+        "pg_attrdef" => Kind::Blocked(
+            "a generated column: PostgreSQL cannot change a column it is computed from",
+        ),
+        "pg_proc" => Kind::Blocked(
+            "its SQL-standard body uses it: strata does not re-create function bodies",
+        ),
+        "pg_publication_rel" => Kind::Blocked(
+            "a publication column list or row filter: PostgreSQL cannot change a column it names",
+        ),
+        _ => Kind::Blocked("strata cannot re-create it"),
     }
 }
 
@@ -169,7 +181,7 @@ pub async fn walk(conn: &mut PgConnection, start: &[(i64, i32)]) -> Result<Graph
     let mut index: HashMap<i64, usize> = HashMap::new();
     let mut edges: Vec<(i64, i64)> = Vec::new();
     let mut leaves: BTreeMap<(&'static str, i64), (i64, Found)> = BTreeMap::new();
-    let mut blocked: Vec<String> = Vec::new();
+    let mut blocked: Vec<Blocked> = Vec::new();
     while !frontier.is_empty() {
         let (rels, atts): (Vec<i64>, Vec<i32>) = frontier.drain(..).unzip();
         let rows = sqlx::query(DEPENDENTS)
@@ -221,8 +233,15 @@ pub async fn walk(conn: &mut PgConnection, start: &[(i64, i32)]) -> Result<Graph
                     edges.push((e.parent, on));
                 }
                 Kind::Covered => {}
-                Kind::Blocked(why) if !blocked.contains(&why) => blocked.push(why),
-                Kind::Blocked(_) => {}
+                Kind::Blocked(why) => {
+                    let b = Blocked {
+                        label: e.label,
+                        why: why.to_owned(),
+                    };
+                    if !blocked.contains(&b) {
+                        blocked.push(b);
+                    }
+                }
             }
         }
     }
@@ -233,11 +252,13 @@ pub async fn walk(conn: &mut PgConnection, start: &[(i64, i32)]) -> Result<Graph
         .await
         .map_err(err("objects using a view's row type"))?
     {
-        blocked.push(format!(
-            "{} (uses the row type of {}, which would have to be dropped)",
-            r.get::<String, _>(0),
-            r.get::<String, _>(1)
-        ));
+        blocked.push(Blocked {
+            label: r.get(0),
+            why: format!(
+                "uses the row type of {}, which would have to be dropped",
+                r.get::<String, _>(1)
+            ),
+        });
     }
     // A rule or trigger on a view that is re-created anyway comes back with that view.
     let leaves = leaves

@@ -34,7 +34,7 @@ pub async fn function_bodies_and_generated_columns(ctx: &TestContext) -> anyhow:
     for name in [
         "function public.total_qty()",
         "function public.stocked_count()",
-        "default value for column double_qty of table public.items (a generated column",
+        "column double_qty of table public.items (a generated column",
         "view public.labelled (belongs to extension plpgsql",
     ] {
         ensure!(
