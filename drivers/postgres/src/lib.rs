@@ -12,6 +12,7 @@
 
 pub mod compile;
 mod connection;
+mod dependents;
 mod facts;
 mod history;
 mod inspect;
@@ -61,6 +62,8 @@ fn connect(url: String) -> CreateFuture {
 /// The PostgreSQL driver: one session to one database.
 pub struct PostgresDriver {
     session: Session,
+    /// The dependent objects each step's analysis found, for its compilation.
+    found: compile::Found,
 }
 
 impl PostgresDriver {
@@ -68,6 +71,7 @@ impl PostgresDriver {
     pub async fn connect(url: &str) -> Result<Self> {
         Ok(PostgresDriver {
             session: Session::connect(url).await?,
+            found: compile::Found::default(),
         })
     }
 
@@ -117,18 +121,18 @@ impl Driver for PostgresDriver {
     }
 
     async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        compile::analyze_all(&self.session, &[ctx])
+        compile::analyze_all(&self.session, &[ctx], &self.found)
             .await
             .pop()
             .expect("one analysis per step")
     }
 
     async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-        compile::analyze_all(&self.session, steps).await
+        compile::analyze_all(&self.session, steps, &self.found).await
     }
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx)
+        compile::compile(ctx, &self.found)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {

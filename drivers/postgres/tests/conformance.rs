@@ -8,6 +8,8 @@ use std::sync::Arc;
 use strata_conformance::Provision;
 use strata_postgres::testing;
 
+mod real_schemas;
+
 struct Postgres {
     admin: String,
 }
@@ -28,10 +30,11 @@ impl Provision for Postgres {
 }
 
 fn main() -> ExitCode {
-    strata_conformance::run(
+    strata_conformance::run_with(
         "postgres",
         Arc::new(Postgres {
             admin: testing::admin_url(),
         }),
+        real_schemas::SCENARIOS,
     )
 }

@@ -7,6 +7,12 @@
 //! `ALTER TABLE … ALTER COLUMN … TYPE … USING …` that writes NULL or the step's default where
 //! a value is incompatible. Rollback converts back (best effort for rows written since) and
 //! restores every backed-up value exactly.
+//!
+//! Views, materialized views, rules, policies and triggers that use the column (and what uses
+//! those) are dropped before the `ALTER` and re-created after it, in the same transaction,
+//! from the definitions the analysis read (see [`super::dependents`]); what cannot be carried
+//! (a function's SQL-standard body, an extension's view, a generated column) refuses the step
+//! in the plan, naming each object.
 
 use strata_core::schema::{Column, Table};
 use strata_core::steps::ChangeType;
@@ -14,8 +20,10 @@ use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
+use super::dependents::{bracket, changed_earlier, Found};
 use super::Counter;
-use super::{backup, column_dependents, examples, refused, select_keyed, sized, Checked};
+use super::{backup, examples, refused, select_keyed, sized, Checked};
+use crate::dependents::Dependents;
 use crate::sql::{ident, join_on, literal, string, table as qtable};
 use crate::types;
 
@@ -65,6 +73,7 @@ pub async fn analyze(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
     s: &ChangeType,
+    found: &Found,
 ) -> Result<Analysis> {
     let session = counter.source;
     let conv = match check(&ctx, s) {
@@ -80,13 +89,20 @@ pub async fn analyze(
         ));
         return Ok(a);
     }
-    let views = column_dependents(session, t, &c.name).await?;
-    if views.iter().any(|v| v.starts_with("view ")) {
-        return Ok(refused(format!(
-            "{} depend on column \"{}\"; PostgreSQL cannot change its type while they exist",
-            views.join(", "),
-            c.name
-        )));
+    // Catalog reads are not counts: the recording pass needs none of them.
+    if !counter.is_recording() {
+        let dependents = crate::dependents::of_column(session, t, &c.name).await?;
+        if let Some(why) = carry_refusal(&ctx, &c.name, &dependents) {
+            return Ok(refused(why));
+        }
+        if !dependents.objects.is_empty() {
+            a.warnings.push(format!(
+                "{} depend on column \"{}\": dropped before the type change and re-created after it in the same transaction, exactly as read now (definition, options, owner, grants, comments); a definition the new type no longer satisfies fails the migration, which then changes nothing",
+                dependents.names.join(", "),
+                c.name
+            ));
+        }
+        found.keep(&ctx, dependents);
     }
     if s.using.is_some() {
         a.warnings.push("a custom `using` expression is checked by the server while converting: a value it cannot convert fails the migration, which then changes nothing".into());
@@ -126,7 +142,26 @@ pub async fn analyze(
     Ok(a)
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+/// Why the dependents of `column` cannot be carried through the change, if they cannot.
+fn carry_refusal(ctx: &StepContext<'_>, column: &str, d: &Dependents) -> Option<String> {
+    if !d.blocked.is_empty() {
+        return Some(format!(
+            "{} depend on column \"{column}\" and cannot be dropped and re-created around its type change: drop or change them in an earlier migration (a `sql` step), then change the type",
+            d.blocked.join(", ")
+        ));
+    }
+    let earlier = changed_earlier(ctx).filter(|_| !d.objects.is_empty())?;
+    Some(format!(
+        "{} depend on column \"{column}\" and are re-created from their definitions as read before the migration, which {earlier} may change: change the type in a migration of its own",
+        d.names.join(", ")
+    ))
+}
+
+pub fn compile(
+    ctx: StepContext<'_>,
+    s: &ChangeType,
+    dependents: Option<&Dependents>,
+) -> Result<Vec<Action>> {
     let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
     let (t, c, target) = (conv.table, conv.column, conv.target.as_str());
     if c.native_type == target {
@@ -244,7 +279,13 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
     if s.on_incompatible != Fail {
         alter = alter.destructive();
     }
-    actions.push(alter);
+    match dependents.filter(|d| !d.objects.is_empty()) {
+        Some(d) => {
+            let (drop, create) = bracket(&ctx, &format!("{}.{}", t.name, c.name), d);
+            actions.extend([drop, alter, create]);
+        }
+        None => actions.push(alter),
+    }
     if s.using.is_none() {
         actions.push(verify);
     }

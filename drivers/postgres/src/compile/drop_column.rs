@@ -2,6 +2,11 @@
 //! Rollback adds the column back (type, default, NOT NULL, the constraints and indexes that
 //! covered it) and restores every value by key. PostgreSQL cannot put a column back at its
 //! old position: it returns at the end (capability `preserves_column_order = false`).
+//!
+//! A column that a view, rule, policy, trigger, generated column or function body uses cannot
+//! be dropped without breaking them: the step is refused, naming each of them and what
+//! depends on them in turn (`view public.v2 (through view public.v1)`). Indexes and
+//! constraints on the column go with it and come back with the rollback.
 
 use strata_core::steps::DropColumn;
 use strata_core::{
@@ -9,7 +14,7 @@ use strata_core::{
 };
 
 use super::Counter;
-use super::{backup, column_dependents, recreate, refused, select_keyed, sized, Checked};
+use super::{backup, foreign_keys_on, recreate, refused, select_keyed, sized, Checked};
 use crate::sql::{ident, join_on, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
@@ -26,7 +31,8 @@ pub async fn analyze(
         Err(m) => return Ok(refused(m)),
         Ok(t) => t,
     };
-    let dependents = column_dependents(session, t, &s.column).await?;
+    let mut dependents = crate::dependents::names_of_column(session, t, &s.column).await?;
+    dependents.extend(foreign_keys_on(session, t, &s.column).await?);
     if !dependents.is_empty() {
         return Ok(refused(format!(
             "{} depend on column \"{}\"; drop them first",

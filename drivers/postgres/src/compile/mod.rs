@@ -11,6 +11,7 @@ mod backfill;
 mod change_type;
 mod create_table;
 mod defaults;
+mod dependents;
 mod drop_column;
 mod drop_foreign_key;
 mod drop_index;
@@ -27,11 +28,13 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext, 
 use crate::connection::Session;
 
 use crate::sql::{ident, idents, table as qtable};
+pub use dependents::Found;
+
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
 
-/// Compiles one step.
-pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
+/// Compiles one step, with the dependent objects its analysis found.
+pub fn compile(ctx: StepContext<'_>, found: &Found) -> Result<Vec<Action>> {
     match &ctx.step.kind {
         StepKind::CreateTable(s) => create_table::compile(ctx, s),
         StepKind::DropTable(s) => drop_table::compile(ctx, s),
@@ -39,7 +42,7 @@ pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
         StepKind::AddColumn(s) => add_column::compile(ctx, s),
         StepKind::DropColumn(s) => drop_column::compile(ctx, s),
         StepKind::RenameColumn(s) => renames::compile_column(ctx, s),
-        StepKind::ChangeType(s) => change_type::compile(ctx, s),
+        StepKind::ChangeType(s) => change_type::compile(ctx, s, found.of(&ctx).as_deref()),
         StepKind::SetNotNull(s) => nullability::compile_set(ctx, s),
         StepKind::DropNotNull(s) => nullability::compile_drop(ctx, s),
         StepKind::SetDefault(s) => defaults::compile_set(ctx, s),
@@ -55,22 +58,31 @@ pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
     }
 }
 
-/// Analyzes steps on the live data, the counts on each table fused into one scan.
-pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+/// Analyzes steps on the live data, the counts on each table fused into one scan; keeps the
+/// dependent objects found in `found`.
+pub async fn analyze_all(
+    session: &Session,
+    steps: &[StepContext<'_>],
+    found: &Found,
+) -> Vec<Result<Analysis>> {
     let recorder = Counter::recording(session);
     for ctx in steps {
-        let _ = analyze(&recorder, *ctx).await;
+        let _ = analyze(&recorder, *ctx, found).await;
     }
     let counter = recorder.fused().await;
     let mut out = Vec::with_capacity(steps.len());
     for ctx in steps {
-        out.push(analyze(&counter, *ctx).await);
+        out.push(analyze(&counter, *ctx, found).await);
     }
     out
 }
 
 /// Analyzes one step on the live data.
-pub async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    found: &Found,
+) -> Result<Analysis> {
     let session = counter;
     match &ctx.step.kind {
         StepKind::CreateTable(s) => Ok(create_table::analyze(ctx, s)),
@@ -78,8 +90,8 @@ pub async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Anal
         StepKind::RenameTable(s) => Ok(renames::analyze_table(ctx, s)),
         StepKind::AddColumn(s) => Ok(add_column::analyze(ctx, s)),
         StepKind::DropColumn(s) => drop_column::analyze(session, ctx, s).await,
-        StepKind::RenameColumn(s) => Ok(renames::analyze_column(ctx, s)),
-        StepKind::ChangeType(s) => change_type::analyze(session, ctx, s).await,
+        StepKind::RenameColumn(s) => renames::analyze_column(counter.source, ctx, s).await,
+        StepKind::ChangeType(s) => change_type::analyze(session, ctx, s, found).await,
         StepKind::SetNotNull(s) => nullability::analyze_set(session, ctx, s).await,
         StepKind::DropNotNull(s) => Ok(nullability::analyze_drop(ctx, s)),
         StepKind::SetDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
@@ -206,17 +218,12 @@ async fn examples(
     Ok(session.texts(&sql).await?.into_iter().flatten().collect())
 }
 
-/// Views and foreign keys of other tables that depend on one column.
-async fn column_dependents(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
+/// Foreign keys of other tables that reference one column.
+async fn foreign_keys_on(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
     let rel = crate::sql::string(&qtable(&t.name));
     let col = crate::sql::string(column);
     let sql = format!(
-        "SELECT DISTINCT 'view ' || v.oid::regclass::text FROM pg_depend d \
-           JOIN pg_rewrite r ON r.oid = d.objid JOIN pg_class v ON v.oid = r.ev_class \
-           JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
-         WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = {rel}::regclass AND a.attname = {col} AND v.oid <> d.refobjid \
-         UNION \
-         SELECT 'foreign key ' || c.conname || ' on ' || c.conrelid::regclass::text FROM pg_constraint c \
+        "SELECT DISTINCT 'foreign key ' || c.conname || ' on ' || c.conrelid::regclass::text FROM pg_constraint c \
            JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = ANY(c.confkey) \
          WHERE c.contype = 'f' AND c.confrelid = {rel}::regclass AND a.attname = {col} AND c.conrelid <> c.confrelid"
     );

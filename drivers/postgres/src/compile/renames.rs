@@ -1,9 +1,14 @@
 //! `rename_table` and `rename_column` on PostgreSQL. Rollback renames back.
+//!
+//! Views, rules, policies and triggers store parse trees, not text: the server keeps them
+//! valid across a rename (they read the renamed column under its new name, and a view keeps
+//! its own column names), so nothing is dropped; the plan names them.
 
 use strata_core::steps::{RenameColumn, RenameTable};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::{refused, sized, Checked};
+use crate::connection::Session;
 use crate::sql::{ident, table as qtable};
 
 fn check_table<'a>(
@@ -44,8 +49,26 @@ fn check_column<'a>(
     strata_core::preflight::rename_column(ctx, s, &super::RULES)
 }
 
-pub fn analyze_column(ctx: StepContext<'_>, s: &RenameColumn) -> Analysis {
-    check_column(&ctx, s).map_or_else(refused, sized)
+pub async fn analyze_column(
+    session: &Session,
+    ctx: StepContext<'_>,
+    s: &RenameColumn,
+) -> Result<Analysis> {
+    let t = match check_column(&ctx, s) {
+        Err(m) => return Ok(refused(m)),
+        Ok(t) => t,
+    };
+    let mut a = sized(t);
+    let users = crate::dependents::names_of_column(session, t, &s.column).await?;
+    if !users.is_empty() {
+        a.warnings.push(format!(
+            "{} use column \"{}\": PostgreSQL keeps them valid across the rename (they read \"{}\" from then on; views keep their own column names)",
+            users.join(", "),
+            s.column,
+            s.to
+        ));
+    }
+    Ok(a)
 }
 
 pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {

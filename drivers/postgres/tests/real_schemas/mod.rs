@@ -1,0 +1,45 @@
+//! PostgreSQL scenarios on schemas built with the engine's own DDL, the way other tools and
+//! people write it, not through strata: views on views, materialized views with indexes,
+//! rules, row-level security policies, triggers, grants and comments, in more than one schema.
+//! Each round trip compares the engine's whole catalog before and after the rollback.
+
+mod carried;
+mod kept;
+mod refused;
+mod support;
+
+use strata_conformance::Scenario;
+
+/// The scenarios, run by the conformance harness after the portable ones.
+pub static SCENARIOS: &[Scenario] = &[
+    Scenario::new(
+        "change_type_carries_views_matviews_grants_and_comments",
+        |c| Box::pin(carried::views_matviews_grants_and_comments(c)),
+    ),
+    Scenario::new(
+        "change_type_carries_options_rules_policies_and_triggers",
+        |c| Box::pin(carried::options_rules_policies_and_triggers(c)),
+    ),
+    Scenario::new(
+        "change_type_a_view_cannot_follow_fails_and_changes_nothing",
+        |c| Box::pin(carried::a_view_the_new_type_breaks_fails_whole(c)),
+    ),
+    Scenario::new(
+        "change_type_refuses_function_bodies_extensions_generated",
+        |c| Box::pin(refused::function_bodies_and_generated_columns(c)),
+    ),
+    Scenario::new(
+        "change_type_after_a_rename_in_the_same_migration_refused",
+        |c| Box::pin(refused::after_a_rename_in_the_same_migration(c)),
+    ),
+    Scenario::new(
+        "drop_column_a_view_on_a_view_uses_is_refused_naming_both",
+        |c| Box::pin(refused::drop_column_under_a_view_on_a_view(c)),
+    ),
+    Scenario::new("rename_column_under_views_round_trips", |c| {
+        Box::pin(kept::rename_column_under_views(c))
+    }),
+    Scenario::new("drop_column_no_view_uses_round_trips", |c| {
+        Box::pin(kept::drop_column_no_view_uses(c))
+    }),
+];
