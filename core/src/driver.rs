@@ -184,10 +184,24 @@ pub struct StepContext<'a> {
     pub snapshot: &'a Snapshot,
 }
 
-impl StepContext<'_> {
+impl<'a> StepContext<'a> {
     /// Where the step is, for errors.
     pub fn location(&self) -> StepLocation {
         self.migration.location(self.step)
+    }
+
+    /// The first later step of the migration that works on `table`, or references it.
+    /// Actions deferred past the migration's transaction (an online index build) must not
+    /// run after such a step, whose change they were compiled without.
+    pub fn later_step_on(&self, table: &QualifiedName) -> Option<&'a Step> {
+        self.migration
+            .steps
+            .iter()
+            .filter(|s| s.index > self.step.index)
+            .find(|s| {
+                s.kind.spec().table() == Some(table)
+                    || matches!(&s.kind, crate::steps::StepKind::AddForeignKey(f) if &f.references.table == table)
+            })
     }
 
     /// A step error.

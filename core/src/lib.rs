@@ -29,6 +29,7 @@ mod error;
 pub mod escape_hatch;
 pub mod guide;
 pub mod history;
+mod live_names;
 pub mod lock;
 pub mod migration;
 pub mod monitor;
@@ -45,6 +46,7 @@ pub mod testing;
 mod types;
 mod value;
 pub mod verify;
+pub mod writes;
 
 pub use action::{Action, ActionKind, Statement};
 pub use driver::{Analysis, Capabilities, Driver, Finding, FindingKind, StepContext, VerifyCheck};

@@ -215,32 +215,56 @@ pub async fn plan_migration(
         .collect();
 
     // Counts are taken on the live data, every step at once so the driver can fuse them; a
+    // step on a table an earlier step renamed is counted on the table's live name, and a
     // table created earlier in the plan has no rows yet.
+    let relabeled: Vec<Option<(crate::steps::Step, Snapshot)>> = contexts
+        .iter()
+        .map(|ctx| crate::live_names::on_live_names(migration, ctx.step, ctx.snapshot))
+        .collect();
+    let counted: Vec<StepContext<'_>> = contexts
+        .iter()
+        .zip(&relabeled)
+        .map(|(ctx, r)| match r {
+            Some((step, snapshot)) => StepContext {
+                migration,
+                step,
+                snapshot,
+            },
+            None => *ctx,
+        })
+        .collect();
     let mut analyses: Vec<Option<(Analysis, Option<String>)>> = vec![None; contexts.len()];
     let mut to_count = Vec::new();
-    for (i, ctx) in contexts.iter().enumerate() {
-        let table = ctx.step.kind.spec().table();
-        if table.is_some_and(|t| live.table(t).is_none() && ctx.snapshot.table(t).is_some()) {
+    for (i, ctx) in counted.iter().enumerate() {
+        let spec = ctx.step.kind.spec();
+        let parent = match &ctx.step.kind {
+            crate::steps::StepKind::AddForeignKey(f) => Some(&f.references.table),
+            _ => None,
+        };
+        let made_here =
+            |t: &crate::QualifiedName| live.table(t).is_none() && ctx.snapshot.table(t).is_some();
+        if spec.table().is_some_and(made_here) || parent.is_some_and(made_here) {
             analyses[i] = Some((
                 Analysis::default(),
-                Some("the table is created by this plan: no rows yet".to_owned()),
+                Some("a table it works on is created by this plan: no rows yet".to_owned()),
             ));
         } else {
             to_count.push(i);
         }
     }
-    let selected: Vec<StepContext<'_>> = to_count.iter().map(|&i| contexts[i]).collect();
+    let selected: Vec<StepContext<'_>> = to_count.iter().map(|&i| counted[i]).collect();
     for (i, result) in to_count
         .into_iter()
         .zip(driver.analyze_steps(&selected).await)
     {
-        let ctx = &contexts[i];
+        let ctx = &counted[i];
         let changed_earlier = ctx
             .step
             .kind
             .spec()
             .table()
-            .is_some_and(|t| live.table(t) != ctx.snapshot.table(t));
+            .is_some_and(|t| live.table(t) != ctx.snapshot.table(t))
+            || relabeled[i].is_some();
         analyses[i] = Some(match result {
             Ok(a) => (a, None),
             Err(e) if changed_earlier => (

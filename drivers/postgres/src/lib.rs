@@ -19,6 +19,7 @@ mod inspect;
 mod lock;
 mod monitor;
 mod rows;
+mod simulate;
 mod sql;
 pub mod testing;
 mod types;
@@ -133,6 +134,10 @@ impl Driver for PostgresDriver {
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
         compile::compile(ctx, &self.found)
+    }
+
+    fn simulate(&self, step: &strata_core::steps::Step, snapshot: &mut Snapshot) {
+        simulate::simulate(step, snapshot)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {

@@ -110,20 +110,36 @@ pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
         t.name,
         s.columns.join(", ")
     );
-    if !s.online {
+    let mut actions = Vec::new();
+    if s.unique {
+        actions.push(no_duplicates(&ctx, t, &s.columns));
+    }
+    // Built after the commit, an online index would meet the table as later steps leave it.
+    let later = ctx.later_step_on(&t.name);
+    if !s.online || later.is_some() {
+        let description = match later {
+            Some(l) if s.online => format!(
+                "{description} (inside the migration's transaction: step {} changes the table later)",
+                l.index
+            ),
+            _ => description,
+        };
         let create = format!(
             "CREATE {unique}INDEX {} ON {} ({})",
             ident(&name),
             qtable(&t.name),
             idents(&s.columns)
         );
-        return Ok(vec![Action::new(
-            ctx.step.index,
-            ActionKind::Ddl,
-            description,
-            Statement::Sql(create),
-        )
-        .with_inverse(drop)]);
+        actions.push(
+            Action::new(
+                ctx.step.index,
+                ActionKind::Ddl,
+                description,
+                Statement::Sql(create),
+            )
+            .with_inverse(drop),
+        );
+        return Ok(actions);
     }
     let create = format!(
         "CREATE {unique}INDEX CONCURRENTLY {} ON {} ({})",
@@ -141,14 +157,45 @@ pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
         "DO $strata$ BEGIN IF EXISTS (SELECT 1 {on_table} AND NOT i.indisvalid) THEN EXECUTE {}; END IF; END $strata$",
         string(&format!("DROP INDEX {}", qtable(&index)))
     );
-    Ok(vec![Action::new(
+    actions.push(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            format!("{description} (online)"),
+            Statement::Sql(create),
+        )
+        .with_inverse(drop)
+        .with_probe(Statement::Sql(probe))
+        .with_cleanup(Statement::Sql(cleanup))
+        .outside_transaction(),
+    );
+    Ok(actions)
+}
+
+/// A check, right before a unique index or constraint on `columns` is built, that no key
+/// repeats: the plan counts the live table, which an earlier step may have changed since.
+pub(super) fn no_duplicates(
+    ctx: &StepContext<'_>,
+    t: &strata_core::schema::Table,
+    columns: &[String],
+) -> Action {
+    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
+    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    Action::check(
         ctx.step.index,
-        ActionKind::Ddl,
-        format!("{description} (online)"),
-        Statement::Sql(create),
+        ActionKind::Check,
+        format!("no key of {}({}) repeats", t.name, columns.join(", ")),
+        Statement::Sql(format!(
+            "SELECT count(*)::bigint FROM (SELECT 1 FROM {} c WHERE {} GROUP BY {} HAVING count(*) > 1) d",
+            qtable(&t.name),
+            present.join(" AND "),
+            cols.join(", ")
+        )),
+        0,
+        format!(
+            "rows of {} share a key of ({}), which must become unique",
+            t.name,
+            columns.join(", ")
+        ),
     )
-    .with_inverse(drop)
-    .with_probe(Statement::Sql(probe))
-    .with_cleanup(Statement::Sql(cleanup))
-    .outside_transaction()])
 }

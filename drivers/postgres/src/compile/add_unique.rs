@@ -29,22 +29,25 @@ pub fn compile(ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
     let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
     let name = s.constraint_name();
     let tbl = qtable(&t.name);
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!(
-            "add unique constraint {name} on {}({})",
-            t.name,
-            s.columns.join(", ")
-        ),
-        Statement::Sql(format!(
-            "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({})",
-            ident(&name),
-            idents(&s.columns)
-        )),
-    )
-    .with_inverse(Statement::Sql(format!(
-        "ALTER TABLE {tbl} DROP CONSTRAINT IF EXISTS {}",
-        ident(&name)
-    )))])
+    Ok(vec![
+        super::add_index::no_duplicates(&ctx, t, &s.columns),
+        Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            format!(
+                "add unique constraint {name} on {}({})",
+                t.name,
+                s.columns.join(", ")
+            ),
+            Statement::Sql(format!(
+                "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({})",
+                ident(&name),
+                idents(&s.columns)
+            )),
+        )
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} DROP CONSTRAINT IF EXISTS {}",
+            ident(&name)
+        ))),
+    ])
 }

@@ -41,6 +41,17 @@ fn predicate(t: &strata_core::schema::Table, s: &Backfill, alias: &str) -> Strin
     parts.join(" AND ")
 }
 
+/// What the backfill writes: column → SQL value.
+fn writes(t: &strata_core::schema::Table, s: &Backfill) -> Vec<(String, String)> {
+    s.set
+        .iter()
+        .map(|(c, v)| {
+            let native = &t.column(c).expect("checked").native_type;
+            (c.clone(), literal(v, native))
+        })
+        .collect()
+}
+
 pub async fn analyze(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
@@ -52,6 +63,15 @@ pub async fn analyze(
     };
     let n = counter.count(t, &predicate(t, s, "c")).await?;
     let mut a = sized(t);
+    super::refuse_conflicts(
+        counter,
+        &ctx,
+        t,
+        &writes(t, s),
+        &predicate(t, s, "c"),
+        &mut a,
+    )
+    .await?;
     a.findings.push(Finding {
         kind: FindingKind::RowsChanged,
         count: n as u64,
@@ -70,12 +90,13 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
     let tbl = qtable(&t.name);
     let set_cols: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = backup(
+    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), &predicate(t, s, "c"));
+    actions.extend(backup(
         &ctx,
         &bak,
         &select_keyed(t, &set_cols, Some(&predicate(t, s, "c"))),
         &format!("the rows of {} the backfill changes", t.name),
-    );
+    ));
     let assignments: Vec<String> = s
         .set
         .iter()

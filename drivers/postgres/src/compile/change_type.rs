@@ -43,6 +43,86 @@ BEGIN
 EXCEPTION WHEN others THEN RETURN true;
 END $strata$";
 
+/// A default expression (as `pg_get_expr` prints it) converted to `target`: a literal
+/// re-typed (`'5'::text` → `'5'::integer`), anything else cast.
+fn retyped(default: &str, target: &str) -> String {
+    match constant(default) {
+        Some(literal) => format!("{literal}::{target}"),
+        None => format!("({default})::{target}"),
+    }
+}
+
+/// The literal of a constant default (`'x'::text`, `'x'::character varying(20)`, `5`,
+/// `(-5)`, `NULL::text`), without its casts; `None` for an expression that calls anything.
+fn constant(default: &str) -> Option<&str> {
+    let d = default.trim();
+    let d = d
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(')'))
+        .unwrap_or(d);
+    let (literal, casts) = match d.strip_prefix('\'') {
+        Some(rest) => {
+            // The closing quote is the first one not doubled.
+            let mut end = None;
+            let mut i = 0;
+            let bytes = rest.as_bytes();
+            while i < bytes.len() {
+                if bytes[i] == b'\'' {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    end = Some(i);
+                    break;
+                }
+                i += 1;
+            }
+            let end = end? + 2;
+            (&d[..end], &d[end..])
+        }
+        None => d
+            .split_once("::")
+            .map_or((d, ""), |(l, _)| (l, &d[l.len()..])),
+    };
+    // Nothing but casts may follow: `::name` with an optional `(digits, …)` modifier.
+    let casts_only = casts.split("::").skip(1).all(|cast| {
+        let name = cast.split('(').next().unwrap_or_default();
+        let modifier = &cast[name.len()..];
+        !name.trim().is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " _\"".contains(c))
+            && modifier
+                .chars()
+                .all(|c| c.is_ascii_digit() || "(), ".contains(c))
+    }) && (casts.is_empty() || casts.starts_with("::"));
+    let bare = literal.trim_start_matches('-');
+    let simple = literal.starts_with('\'')
+        || ["NULL", "true", "false"].contains(&literal)
+        || !bare.is_empty() && bare.chars().all(|c| c.is_ascii_digit() || c == '.');
+    (casts_only && simple).then_some(literal)
+}
+
+/// 1 when PostgreSQL has no conversion from `from` to `to`: neither a cast in `pg_cast`, nor
+/// the conversion through text every type has to and from a string type, nor the same type.
+fn no_cast(from: &str, to: &str) -> String {
+    let (f, t) = (string(from), string(to));
+    format!(
+        "SELECT CASE WHEN {f}::regtype = {t}::regtype \
+           OR (SELECT typcategory = 'S' FROM pg_type WHERE oid = {f}::regtype) \
+           OR (SELECT typcategory = 'S' FROM pg_type WHERE oid = {t}::regtype) \
+           OR EXISTS (SELECT 1 FROM pg_cast WHERE castsource = {f}::regtype AND casttarget = {t}::regtype) \
+         THEN 0 ELSE 1 END::bigint"
+    )
+}
+
+fn no_cast_refusal(c: &Column, to: &str) -> String {
+    format!(
+        "PostgreSQL has no conversion from {} to {to} for column \"{}\"; give a `using` expression (`using = {{ postgres = \"…\" }}`) that computes the new value",
+        c.native_type, c.name
+    )
+}
+
 struct Conversion<'a> {
     table: &'a Table,
     column: &'a Column,
@@ -51,6 +131,19 @@ struct Conversion<'a> {
 
 fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
     let (table, column) = strata_core::preflight::change_type(ctx, s, &super::RULES, "postgres")?;
+    // A foreign key needs its two sides comparable; among integers they stay so.
+    let widening = column.portable.is_some_and(|p| p.is_integer()) && s.to.is_integer();
+    if let Some(fk) = table
+        .constraints
+        .iter()
+        .find(|k| k.references.is_some() && k.columns.contains(&column.name))
+        .filter(|_| !widening)
+    {
+        return Err(format!(
+            "column \"{}\" is part of foreign key {}, whose referenced column keeps its type; drop the key first (drop_foreign_key) and add it again after",
+            column.name, fk.name
+        ));
+    }
     Ok(Conversion {
         table,
         column,
@@ -107,6 +200,39 @@ pub async fn analyze(
     if s.using.is_some() {
         a.warnings.push("a custom `using` expression is checked by the server while converting: a value it cannot convert fails the migration, which then changes nothing".into());
         return Ok(a);
+    }
+    // Without a cast between the two types no value converts, and the `ALTER` would fail.
+    if !counter.is_recording()
+        && session
+            .count(&no_cast(&c.native_type, &conv.target))
+            .await?
+            != 0
+    {
+        return Ok(refused(no_cast_refusal(c, &conv.target)));
+    }
+    let widening = c.portable.is_some_and(|p| p.is_integer()) && s.to.is_integer();
+    if !counter.is_recording() && !widening {
+        let keys = super::foreign_keys_on(session, t, &c.name).await?;
+        if !keys.is_empty() {
+            return Ok(refused(format!(
+                "{} reference column \"{}\" and keep their type; drop them first (drop_foreign_key) and add them again after",
+                keys.join(", "),
+                c.name
+            )));
+        }
+    }
+    if let Some(literal) = c.default.as_deref().and_then(constant) {
+        if !counter.is_recording()
+            && session
+                .execute(&format!("SELECT {literal}::{}", conv.target))
+                .await
+                .is_err()
+        {
+            return Ok(refused(format!(
+                "the default of column \"{}\", {literal}, does not convert to {}; drop it first (drop_default), and set a new one after",
+                c.name, conv.target
+            )));
+        }
     }
     session.execute(CAST_PROBE).await?;
     let predicate = fails(
@@ -171,12 +297,24 @@ pub fn compile(
     let col = ident(&c.name);
     let tbl = qtable(&t.name);
     let bak = ctx.backup_name(&t.name, Some(&c.name));
-    let mut actions = backup(
+    let mut actions = Vec::new();
+    if s.using.is_none() {
+        // Also at apply time: the plan cannot look at a table an earlier step renames.
+        actions.push(Action::check(
+            step,
+            ActionKind::Check,
+            format!("PostgreSQL can convert {} to {target}", c.native_type),
+            Statement::Sql(no_cast(&c.native_type, target)),
+            0,
+            no_cast_refusal(c, target),
+        ));
+    }
+    actions.extend(backup(
         &ctx,
         &bak,
         &select_keyed(t, std::slice::from_ref(&c.name), None),
         &format!("{}.{} with its keys", t.name, c.name),
-    );
+    ));
 
     let converted = match s.using.as_ref().and_then(|u| u.postgres.as_deref()) {
         Some(expr) => format!("({expr})::{target}"),
@@ -232,8 +370,20 @@ pub fn compile(
             )
         }
     };
-    let forward =
-        format!("{prelude}ALTER TABLE {tbl} ALTER COLUMN {col} TYPE {target} USING {using}");
+    // PostgreSQL converts the column's default only by an implicit or assignment cast (text
+    // to a date is neither): the default is dropped and set again, converted, around the
+    // change, and back again around the reverse one.
+    let (drop_default, set_default, set_back) = match &c.default {
+        Some(d) => (
+            format!("ALTER COLUMN {col} DROP DEFAULT, "),
+            format!(", ALTER COLUMN {col} SET DEFAULT {}", retyped(d, target)),
+            format!(", ALTER COLUMN {col} SET DEFAULT {d}"),
+        ),
+        None => Default::default(),
+    };
+    let forward = format!(
+        "{prelude}ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {target} USING {using}{set_default}"
+    );
 
     let mut inverse = vec![CAST_PROBE.to_owned()];
     if !c.nullable {
@@ -242,7 +392,7 @@ pub fn compile(
         ));
     }
     inverse.push(format!(
-        "ALTER TABLE {tbl} ALTER COLUMN {col} TYPE {orig} USING CASE WHEN {back} THEN NULL ELSE {col}::{orig} END",
+        "ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {orig} USING CASE WHEN {back} THEN NULL ELSE {col}::{orig} END{set_back}",
         orig = c.native_type,
         back = fails(&col, target, &c.native_type)
     ));
@@ -290,4 +440,21 @@ pub fn compile(
         actions.push(verify);
     }
     Ok(actions)
+}
+
+#[cfg(test)]
+mod default_tests {
+    use super::{constant, retyped};
+
+    #[test]
+    fn a_literal_default_is_retyped_and_an_expression_cast() {
+        assert_eq!(constant("'O''Brien'::text"), Some("'O''Brien'"));
+        assert_eq!(constant("'x'::character varying(20)"), Some("'x'"));
+        assert_eq!(constant("(-5)"), Some("-5"));
+        assert_eq!(constant("42"), Some("42"));
+        assert_eq!(constant("nextval('s'::regclass)"), None);
+        assert_eq!(constant("now()"), None);
+        assert_eq!(retyped("'2024-02-29'::text", "date"), "'2024-02-29'::date");
+        assert_eq!(retyped("now()", "date"), "(now())::date");
+    }
 }

@@ -15,7 +15,7 @@ use strata_core::{
 
 use super::Counter;
 use super::{backup, foreign_keys_on, recreate, refused, select_keyed, sized, Checked};
-use crate::sql::{ident, join_on, table as qtable};
+use crate::sql::{ident, join_on, string, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
     strata_core::preflight::drop_column(ctx, s, &super::RULES).map(|(t, _)| t)
@@ -77,16 +77,35 @@ pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
         )),
     )
     .destructive();
+    // Again at apply time: the plan cannot look at a column an earlier step renamed.
+    let unused = Action::check(
+        step,
+        ActionKind::Check,
+        format!("nothing else uses {}.{}", t.name, c.name),
+        Statement::Sql(format!(
+            "SELECT count(*)::bigint FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+             WHERE d.refobjid = to_regclass({}) AND a.attname = {} AND d.deptype = 'n' \
+               AND d.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass, 'pg_trigger'::regclass, 'pg_constraint'::regclass, 'pg_proc'::regclass)",
+            string(&qtable(&t.name)),
+            string(&c.name)
+        )),
+        0,
+        format!(
+            "objects depend on column \"{}\" of {} (views, rules, policies, triggers, foreign keys, functions); drop them first",
+            c.name, t.name
+        ),
+    );
     if !s.backup {
-        return Ok(vec![drop]);
+        return Ok(vec![unused, drop]);
     }
     let bak = ctx.backup_name(&t.name, Some(&c.name));
-    let mut actions = backup(
+    let mut actions = vec![unused];
+    actions.extend(backup(
         &ctx,
         &bak,
         &select_keyed(t, std::slice::from_ref(&c.name), None),
         &format!("{}.{} with its keys", t.name, c.name),
-    );
+    ));
     let mut restore = vec![format!(
         "ALTER TABLE {} ADD COLUMN {}",
         qtable(&t.name),

@@ -47,6 +47,10 @@ pub async fn analyze_set(
         s.fill.as_ref(),
         shown,
     ));
+    if let Some(fill) = &s.fill {
+        let writes = [(c.name.clone(), literal(fill, &c.native_type))];
+        super::refuse_conflicts(counter, &ctx, t, &writes, &filter, &mut a).await?;
+    }
     Ok(a)
 }
 
@@ -60,6 +64,12 @@ pub fn compile_set(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> 
     let mut actions = Vec::new();
     match &s.fill {
         Some(fill) if !t.primary_key.is_empty() => {
+            actions.extend(super::conflict_checks(
+                &ctx,
+                t,
+                &[(c.name.clone(), literal(fill, &c.native_type))],
+                &format!("c.{col} IS NULL"),
+            ));
             let bak = ctx.backup_name(&t.name, Some(&c.name));
             actions.extend(backup(
                 &ctx,

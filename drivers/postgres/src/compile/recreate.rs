@@ -1,9 +1,9 @@
 //! Re-creating what a step destroys, from the definitions strata read before destroying it:
-//! used by the inverses of `drop_table` and `drop_column`.
+//! used by the inverse of `drop_column`.
 
 use strata_core::schema::{Column, ConstraintKind, Table};
 
-use crate::sql::{ident, idents, string, table as qtable};
+use crate::sql::{ident, string, table as qtable};
 
 /// `"name" type [DEFAULT …] [NOT NULL] [GENERATED … AS IDENTITY (…)]`.
 pub fn column_definition(t: &Table, c: &Column) -> String {
@@ -73,49 +73,4 @@ pub fn dependent_objects(
         out.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
     }
     out
-}
-
-/// The full script re-creating `t` and filling it from `backup`.
-pub fn table_from_backup(t: &Table, backup: &strata_core::QualifiedName) -> String {
-    let mut stmts = Vec::new();
-    for s in t
-        .sequences
-        .iter()
-        .filter(|s| t.column(&s.column).is_some_and(|c| c.identity.is_none()))
-    {
-        stmts.push(format!("CREATE SEQUENCE {} {}", s.name, s.definition));
-    }
-    let cols: Vec<String> = t.columns.iter().map(|c| column_definition(t, c)).collect();
-    stmts.push(format!(
-        "CREATE TABLE {} (\n  {}\n)",
-        qtable(&t.name),
-        cols.join(",\n  ")
-    ));
-    for s in t
-        .sequences
-        .iter()
-        .filter(|s| t.column(&s.column).is_some_and(|c| c.identity.is_none()))
-    {
-        stmts.push(format!(
-            "ALTER SEQUENCE {} OWNED BY {}.{}",
-            s.name,
-            qtable(&t.name),
-            ident(&s.column)
-        ));
-    }
-    let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
-    let overriding = if t.columns.iter().any(|c| c.identity.is_some()) {
-        " OVERRIDING SYSTEM VALUE"
-    } else {
-        ""
-    };
-    stmts.push(format!(
-        "INSERT INTO {} ({cols}){overriding} SELECT {cols} FROM {}",
-        qtable(&t.name),
-        qtable(backup),
-        cols = idents(&names)
-    ));
-    stmts.extend(restore_sequences(t, None));
-    stmts.extend(dependent_objects(t, &|_| true, true));
-    stmts.join(";\n")
 }

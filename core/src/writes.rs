@@ -1,0 +1,184 @@
+//! What writing one value into many rows must not break: a `backfill`, a `set_not_null`
+//! fill. The same constant in every matching row collides with itself under a UNIQUE key,
+//! and a value no parent row holds breaks a foreign key; the server would stop the write
+//! half way. These are the counts, in SQL every SQL engine runs, that say so first: each must
+//! be 0. A driver counts them in the plan, and checks them again right before the write.
+
+use crate::schema::{ConstraintKind, Snapshot, Table};
+use crate::QualifiedName;
+
+/// How a driver quotes names.
+#[derive(Clone, Copy)]
+pub struct Quoting {
+    /// A column name.
+    pub ident: fn(&str) -> String,
+    /// A table name.
+    pub table: fn(&QualifiedName) -> String,
+}
+
+/// One count that must be 0, and what it means when it is not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// `SELECT <count> …`.
+    pub count: String,
+    /// The refusal when the count is not 0.
+    pub refusal: String,
+}
+
+/// The unique keys of `t` (primary key, unique constraints, unique indexes) that contain a
+/// written column.
+fn unique_keys<'a>(t: &'a Table, written: &[&str]) -> Vec<(&'a str, &'a [String])> {
+    let mut keys: Vec<(&str, &[String])> = Vec::new();
+    if !t.primary_key.is_empty() {
+        keys.push(("primary key", &t.primary_key));
+    }
+    for c in &t.constraints {
+        if c.kind == ConstraintKind::Unique {
+            keys.push((&c.name, &c.columns));
+        }
+    }
+    for i in t.indexes.iter().filter(|i| i.unique) {
+        keys.push((&i.name, &i.columns));
+    }
+    keys.retain(|(_, cols)| cols.iter().any(|c| written.contains(&c.as_str())));
+    keys.dedup_by(|a, b| a.1 == b.1);
+    keys
+}
+
+/// The counts that must be 0 before `writes` (column → SQL value) go into the rows of `t`
+/// (aliased `c`) that `filter` selects, against the schema `snapshot`.
+pub fn conflicts(
+    snapshot: &Snapshot,
+    t: &Table,
+    writes: &[(String, String)],
+    filter: &str,
+    q: Quoting,
+) -> Vec<Conflict> {
+    let written: Vec<&str> = writes.iter().map(|(c, _)| c.as_str()).collect();
+    let value_of = |column: &str| {
+        let quoted = format!("c.{}", (q.ident)(column));
+        match writes.iter().find(|(c, _)| c == column) {
+            Some((_, v)) => format!("CASE WHEN {filter} THEN {v} ELSE {quoted} END"),
+            None => quoted,
+        }
+    };
+    let mut out = Vec::new();
+    for (name, columns) in unique_keys(t, &written) {
+        let exprs: Vec<String> = columns.iter().map(|c| value_of(c)).collect();
+        let present: Vec<String> = exprs.iter().map(|e| format!("({e}) IS NOT NULL")).collect();
+        out.push(Conflict {
+            count: format!(
+                "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1) d",
+                (q.table)(&t.name),
+                present.join(" AND "),
+                exprs.join(", ")
+            ),
+            refusal: format!(
+                "the value written into {} would repeat a key of {name} ({}) of \"{}\"; write it into fewer rows, or drop the key first",
+                written.join(", "),
+                columns.join(", "),
+                t.name
+            ),
+        });
+    }
+    for fk in t
+        .constraints
+        .iter()
+        .filter(|c| c.kind == ConstraintKind::ForeignKey)
+        .filter(|c| c.columns.iter().any(|k| written.contains(&k.as_str())))
+    {
+        let Some(parent) = fk.references.as_ref().and_then(|p| snapshot.table(p)) else {
+            continue;
+        };
+        // A key references its parent's primary key unless it says otherwise; strata's
+        // model keeps no other referenced columns.
+        if parent.primary_key.len() != fk.columns.len() {
+            continue;
+        }
+        let exprs: Vec<String> = fk.columns.iter().map(|c| value_of(c)).collect();
+        let matched: Vec<String> = parent
+            .primary_key
+            .iter()
+            .zip(&exprs)
+            .map(|(p, e)| format!("p.{} = ({e})", (q.ident)(p)))
+            .collect();
+        let present: Vec<String> = exprs.iter().map(|e| format!("({e}) IS NOT NULL")).collect();
+        out.push(Conflict {
+            count: format!(
+                "SELECT COUNT(*) FROM {} c WHERE ({filter}) AND {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+                (q.table)(&t.name),
+                present.join(" AND "),
+                (q.table)(&parent.name),
+                matched.join(" AND ")
+            ),
+            refusal: format!(
+                "the value written into {} references no row of \"{}\", so foreign key {} would break; write a key that exists",
+                written.join(", "),
+                parent.name,
+                fk.name
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, Constraint, Index};
+
+    fn column(name: &str) -> Column {
+        Column {
+            name: name.into(),
+            position: 1,
+            native_type: "int".into(),
+            portable: None,
+            nullable: true,
+            default: None,
+            identity: None,
+            definition: None,
+        }
+    }
+
+    #[test]
+    fn a_constant_into_a_unique_column_and_a_key_column_is_counted() {
+        let mut parent = Table::new(QualifiedName::new("p"));
+        parent.primary_key = vec!["id".into()];
+        let mut t = Table::new(QualifiedName::new("t"));
+        t.columns = vec![column("id"), column("code"), column("p_id")];
+        t.primary_key = vec!["id".into()];
+        t.indexes.push(Index {
+            name: "t_code".into(),
+            columns: vec!["code".into()],
+            unique: true,
+            definition: String::new(),
+            valid: true,
+        });
+        t.constraints.push(Constraint {
+            name: "t_p".into(),
+            kind: ConstraintKind::ForeignKey,
+            columns: vec!["p_id".into()],
+            references: Some(QualifiedName::new("p")),
+            definition: String::new(),
+            validated: true,
+        });
+        let mut snapshot = Snapshot::default();
+        snapshot.tables.insert("p".into(), parent);
+        snapshot.tables.insert("t".into(), t.clone());
+        let q = Quoting {
+            ident: |n| format!("\"{n}\""),
+            table: |n| format!("\"{}\"", n.name),
+        };
+        let writes = [
+            ("code".to_owned(), "7".to_owned()),
+            ("p_id".to_owned(), "9".to_owned()),
+        ];
+        let found = conflicts(&snapshot, &t, &writes, "c.\"code\" IS NULL", q);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].count.contains(
+            "GROUP BY CASE WHEN c.\"code\" IS NULL THEN 7 ELSE c.\"code\" END HAVING COUNT(*) > 1"
+        ));
+        assert!(found[1].count.contains("NOT EXISTS (SELECT 1 FROM \"p\" p WHERE p.\"id\" = (CASE WHEN c.\"code\" IS NULL THEN 9 ELSE c.\"p_id\" END))"));
+        assert!(found[1].refusal.contains("foreign key t_p"));
+    }
+}
