@@ -150,8 +150,10 @@ fn rename_column(snapshot: &mut Snapshot, s: &RenameColumn) {
             }
         }
         for tr in &mut t.triggers {
-            if rename::column_in_trigger(&tr.definition, table, &s.column).is_err() {
-                tr.definition.clear();
+            match rename::column_in_trigger(&tr.definition, table, &s.column, &s.to, bare) {
+                Ok(Some(changed)) => tr.definition = changed,
+                Ok(None) => {}
+                Err(_) => tr.definition.clear(),
             }
         }
     }

@@ -80,11 +80,9 @@ pub fn column_users(
     out
 }
 
-/// Whether a trigger may use `table.column`: on the table, when it names the column; on
-/// another, when it names both.
+/// Whether a trigger uses `table.column`, or may (where strata cannot tell, it says it does).
 fn trigger_uses(sql: &str, table: &str, column: &str) -> bool {
-    let on_table = target(sql).is_some_and(|(_, n)| same_name(&n, table));
-    mentions(sql, 0, column) && (on_table || mentions(sql, 0, table))
+    crate::ddl::trigger::column_refs(sql, table, column).map_or(true, |refs| !refs.is_empty())
 }
 
 /// The views of the live database that name both `table` and `column`.

@@ -12,5 +12,6 @@ pub mod lexer;
 pub mod refs;
 pub mod rename;
 mod table;
+pub mod trigger;
 
 pub use table::{parse, ColumnConstraintKind, CreateTable, TableConstraintKind};

@@ -1,22 +1,19 @@
 //! What SQLite writes into `sqlite_master` for `ALTER TABLE … RENAME COLUMN` and `RENAME TO`
 //! (`alter.c`: `renameColumnFunc`, `renameTableFunc`, `renameEditSql`), so that a later step of
 //! the same migration starts from the text the engine will hold. Each function returns the
-//! new text, or `None` when the statement does not change it. Trigger bodies can name the
-//! table anywhere; where one does, its new text is unknown (`Unknown`), and strata says so
-//! instead of guessing.
+//! new text, or `None` when the statement does not change it. Where a trigger names the table
+//! in a way strata cannot place (`trigger.rs`), its new text is unknown (`Unknown`), and
+//! strata says so instead of guessing.
 
 use std::ops::Range;
 
 use super::lexer::{is_id_char, same_name};
-use super::refs::{column_refs, mentions, replace_spans, table_qualifiers, target};
+use super::refs::{column_refs, replace_spans, table_qualifiers, target};
 use super::table::{
     ColumnConstraintKind, CreateTable, ForeignKeyClause, ItemKind, TableConstraintKind,
 };
+pub use super::trigger::Unknown;
 use crate::sql::ident;
-
-/// A text strata cannot predict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unknown;
 
 /// How SQLite writes the new name over a token: bare when the `ALTER` statement spelled it
 /// bare (`bare`) and the token was bare; otherwise in double quotes, with a space after when
@@ -131,15 +128,20 @@ pub fn column_in_index(sql: &str, table: &str, old: &str, new: &str, bare: bool)
     )
 }
 
-/// A trigger, for a renamed column of `table`: unchanged when it names neither, unknown when
-/// it may use the column.
-pub fn column_in_trigger(sql: &str, table: &str, old: &str) -> Result<Option<String>, Unknown> {
-    let on_table = target(sql).is_some_and(|(_, n)| same_name(&n, table));
-    if mentions(sql, 0, old) && (on_table || mentions(sql, 0, table)) {
-        Err(Unknown)
-    } else {
-        Ok(None)
-    }
+/// A trigger, for a renamed column of `table`.
+pub fn column_in_trigger(
+    sql: &str,
+    table: &str,
+    old: &str,
+    new: &str,
+    bare: bool,
+) -> Result<Option<String>, Unknown> {
+    Ok(changed(
+        sql,
+        super::trigger::column_refs(sql, table, old)?,
+        new,
+        bare,
+    ))
 }
 
 /// The renamed table itself (SQLite always quotes a new table name): its name, foreign keys
@@ -179,18 +181,14 @@ pub fn table_in_index(sql: &str, old: &str, new: &str) -> Option<String> {
     changed(sql, spans, new, false)
 }
 
-/// A trigger: its `ON` table when that is the renamed one; unknown when its body names it.
+/// A trigger that names the renamed table.
 pub fn table_in_trigger(sql: &str, old: &str, new: &str) -> Result<Option<String>, Unknown> {
-    let Some((on, name)) = target(sql) else {
-        return Err(Unknown);
-    };
-    if mentions(sql, on.end, old) {
-        return Err(Unknown);
-    }
-    Ok(
-        same_name(&name, old)
-            .then(|| replace_spans(sql, vec![on], |r| written(sql, r, new, false))),
-    )
+    Ok(changed(
+        sql,
+        super::trigger::table_refs(sql, old)?,
+        new,
+        false,
+    ))
 }
 
 #[cfg(test)]

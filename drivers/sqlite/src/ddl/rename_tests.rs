@@ -74,19 +74,31 @@ fn rename_column_in_keys_checks_and_self_references() {
 }
 
 #[test]
-fn triggers_that_may_use_the_column_are_unknown() {
-    let on_orders = "CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE users SET email = email WHERE id = NEW.user_id; END";
+fn triggers_rewritten_where_strata_can_place_the_column() {
+    // ALTER TABLE orders RENAME COLUMN user_id TO uid2; … status TO "state"
+    let touch = "CREATE TRIGGER orders_touch AFTER UPDATE ON orders BEGIN UPDATE users SET email = email WHERE id = NEW.user_id; END";
     assert_eq!(
-        column_in_trigger(on_orders, "orders", "user_id"),
-        Err(Unknown)
+        column_in_trigger(touch, "orders", "user_id", "uid2", true),
+        Ok(Some(touch.replace("NEW.user_id", "NEW.uid2")))
     );
-    assert_eq!(column_in_trigger(on_orders, "orders", "status"), Ok(None));
+    let t2 = "CREATE TRIGGER orders_t2 AFTER UPDATE OF status ON orders WHEN NEW.status <> 'x' BEGIN INSERT INTO audit(uid, st) VALUES (NEW.user_id, NEW.status); END";
+    assert_eq!(
+        column_in_trigger(t2, "orders", "status", "state", false),
+        Ok(Some("CREATE TRIGGER orders_t2 AFTER UPDATE OF \"state\" ON orders WHEN NEW.\"state\" <> 'x' BEGIN INSERT INTO audit(uid, st) VALUES (NEW.user_id, NEW.\"state\"); END".into()))
+    );
+    assert_eq!(
+        column_in_trigger(touch, "orders", "status", "state", true),
+        Ok(None)
+    );
     let on_users = "CREATE TRIGGER u AFTER UPDATE ON users BEGIN INSERT INTO orders(user_id) VALUES (NEW.id); END";
     assert_eq!(
-        column_in_trigger(on_users, "orders", "user_id"),
+        column_in_trigger(on_users, "orders", "user_id", "x", true),
         Err(Unknown)
     );
-    assert_eq!(column_in_trigger(on_users, "shops", "user_id"), Ok(None));
+    assert_eq!(
+        column_in_trigger(on_users, "shops", "user_id", "x", true),
+        Ok(None)
+    );
 }
 
 #[test]
@@ -137,6 +149,17 @@ fn rename_table_everywhere_it_is_named() {
     assert_eq!(
         table_in_trigger(
             "CREATE TRIGGER t2 AFTER INSERT ON items BEGIN UPDATE orders SET v = 1; END",
+            "orders",
+            "purchases"
+        ),
+        Ok(Some(
+            "CREATE TRIGGER t2 AFTER INSERT ON items BEGIN UPDATE \"purchases\" SET v = 1; END"
+                .into()
+        ))
+    );
+    assert_eq!(
+        table_in_trigger(
+            "CREATE TRIGGER t5 AFTER INSERT ON items BEGIN SELECT orders(1); END",
             "orders",
             "purchases"
         ),
