@@ -316,10 +316,8 @@ fn column_constraint(c: &mut Cursor<'_>) -> Result<ColumnConstraint, ParseError>
 fn deferrable(c: &mut Cursor<'_>) -> Result<(), ParseError> {
     let _ = c.eat_word("NOT");
     c.expect_word("DEFERRABLE")?;
-    if c.eat_word("INITIALLY") {
-        if !c.eat_word("DEFERRED") {
-            c.expect_word("IMMEDIATE")?;
-        }
+    if c.eat_word("INITIALLY") && !c.eat_word("DEFERRED") {
+        c.expect_word("IMMEDIATE")?;
     }
     Ok(())
 }

@@ -125,10 +125,7 @@ pub fn table_refs(sql: &str, table: &str) -> Result<Vec<Range<usize>>, Unknown> 
 mod tests {
     use super::*;
 
-    fn spelled<'a>(
-        sql: &'a str,
-        r: Result<Vec<Range<usize>>, Unknown>,
-    ) -> Result<Vec<&'a str>, Unknown> {
+    fn spelled(sql: &str, r: Result<Vec<Range<usize>>, Unknown>) -> Result<Vec<&str>, Unknown> {
         r.map(|v| v.into_iter().map(|r| &sql[r]).collect())
     }
 

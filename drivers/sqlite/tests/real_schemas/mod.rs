@@ -128,9 +128,8 @@ fn same(before: &Catalog, after: &Catalog, objects: &[&str]) -> anyhow::Result<(
 
 /// The count a query returns, on the scenario's database.
 async fn count(ctx: &TestContext, sql: &str) -> anyhow::Result<i64> {
-    Ok(ctx
-        .driver
+    ctx.driver
         .query_count(&strata_core::Statement::Sql(sql.to_owned()))
         .await
-        .with_context(|| format!("running {sql}"))?)
+        .with_context(|| format!("running {sql}"))
 }
