@@ -48,10 +48,9 @@ impl Rebuild<'_> {
             .from
             .columns()
             .map(|(_, c)| c.name.value.as_str())
-            .filter(|c| {
-                !self.from.column(c).is_some_and(|(_, d)| d.generated())
-                    && self.table.columns.iter().any(|m| same_name(&m.name, c))
-            })
+            // The columns strata reads (`pragma_table_xinfo` with `hidden = 0`): never a
+            // generated one, which SQLite computes and refuses to be given.
+            .filter(|c| self.table.columns.iter().any(|m| same_name(&m.name, c)))
             .collect();
         let mut targets = Vec::new();
         let mut exprs = Vec::new();

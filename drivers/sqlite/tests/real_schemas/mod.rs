@@ -53,6 +53,10 @@ pub static SCENARIOS: &[Scenario] = &[
         |ctx| Box::pin(refusals::strict_and_generated(ctx)),
     ),
     Scenario::new(
+        "rebuild_after_an_index_made_by_a_sql_step_is_refused_not_lost",
+        |ctx| Box::pin(refusals::rebuild_after_a_sql_step_is_checked(ctx)),
+    ),
+    Scenario::new(
         "rename_column_rewrites_views_and_triggers_and_comes_back",
         |ctx| Box::pin(renames::rename_column_with_views_and_triggers(ctx)),
     ),

@@ -64,3 +64,36 @@ pub async fn strict_and_generated(ctx: &TestContext) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// An index created by a `sql` step is something strata cannot follow; the rebuild after it
+/// would drop it without re-creating it. The check before the rebuild refuses the migration
+/// inside its transaction instead, and nothing stays changed.
+pub async fn rebuild_after_a_sql_step_is_checked(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, city TEXT)",
+        "INSERT INTO people VALUES (1, 'a@x.io', 'Oslo'), (2, NULL, 'Rome')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "sql_then_rebuild",
+        r#"
+[[step]]
+op = "sql"
+sqlite = "CREATE INDEX people_city ON people (city)"
+down = { sqlite = "DROP INDEX people_city" }
+
+[[step]]
+op = "set_not_null"
+table = "people"
+column = "email"
+fill = "none@example.invalid"
+"#,
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "the CREATE TABLE text, indexes or triggers of people are not those strata planned",
+    )?;
+    ctx.assert_restored(&before).await
+}
