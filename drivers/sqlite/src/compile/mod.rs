@@ -47,10 +47,10 @@ pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
     match &ctx.step.kind {
         StepKind::CreateTable(s) => tables::compile_create(ctx, s),
         StepKind::DropTable(s) => tables::compile_drop(ctx, s),
-        StepKind::RenameTable(s) => tables::compile_rename(ctx, s),
+        StepKind::RenameTable(s) => renames::compile_table(ctx, s),
         StepKind::AddColumn(s) => columns::compile_add(ctx, s),
         StepKind::DropColumn(s) => columns::compile_drop(ctx, s),
-        StepKind::RenameColumn(s) => renames::compile(ctx, s),
+        StepKind::RenameColumn(s) => renames::compile_column(ctx, s),
         StepKind::ChangeType(s) => convert::compile(ctx, s),
         StepKind::SetNotNull(s) => nullability::compile_set_not_null(ctx, s),
         StepKind::DropNotNull(_) | StepKind::SetDefault(_) | StepKind::DropDefault(_) => {
@@ -93,10 +93,10 @@ async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis
             .map(Analysis::refused)
             .unwrap_or_default(),
         StepKind::DropTable(s) => return tables::analyze_drop(ctx, s),
-        StepKind::RenameTable(s) => of(strata_core::preflight::rename_table(&ctx, s, &RULES)),
+        StepKind::RenameTable(s) => return renames::analyze_table(counter.source, ctx, s).await,
         StepKind::AddColumn(s) => of(columns::check_add(&ctx, s).map(|(t, _)| t)),
         StepKind::DropColumn(s) => return columns::analyze_drop(counter, ctx, s).await,
-        StepKind::RenameColumn(s) => return renames::analyze(counter.source, ctx, s).await,
+        StepKind::RenameColumn(s) => return renames::analyze_column(counter.source, ctx, s).await,
         StepKind::ChangeType(s) => return convert::analyze(counter, ctx, s).await,
         StepKind::SetNotNull(s) => return nullability::analyze_set_not_null(counter, ctx, s).await,
         StepKind::DropNotNull(_) | StepKind::SetDefault(_) | StepKind::DropDefault(_) => {

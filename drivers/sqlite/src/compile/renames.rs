@@ -1,3 +1,11 @@
+//! `rename_table` and `rename_column`.
+//!
+//! `rename_table` runs SQLite's `ALTER TABLE … RENAME TO` with `legacy_alter_table` off for
+//! its statement, so views, triggers and other tables' foreign keys follow the table. SQLite
+//! writes the new name double-quoted wherever it rewrites it (`renameTableFunc`), and so
+//! does the rename back: an object that spells the name otherwise comes back requoted, and
+//! the plan names it.
+//!
 //! `rename_column`: SQLite's own `ALTER TABLE … RENAME COLUMN`, which rewrites every object
 //! that names the column — the table's CHECKs and keys, its indexes, other tables' foreign
 //! keys, and views and triggers anywhere — even with `legacy_alter_table = ON` (that setting
@@ -11,16 +19,16 @@
 
 use strata_core::preflight;
 use strata_core::schema::Table;
-use strata_core::steps::RenameColumn;
+use strata_core::steps::{RenameColumn, RenameTable};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::RULES;
 use crate::connection::Session;
-use crate::ddl::lexer::{dequote, same_name, significant, Kind};
+use crate::ddl::refs::spellings;
 use crate::ddl::{parse, rename};
 use crate::sql::{ident, is_plain, name, table as qtable};
 
-pub fn compile(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
+pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
     let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
     let tbl = qtable(&t.name);
     let rename = |a: &str, b: &str| {
@@ -39,7 +47,7 @@ pub fn compile(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
     .with_inverse(rename(&s.to, &s.column))])
 }
 
-pub async fn analyze(
+pub async fn analyze_column(
     session: &Session,
     ctx: StepContext<'_>,
     s: &RenameColumn,
@@ -76,14 +84,9 @@ pub async fn analyze(
 /// Whether every token of `sql` that could name the column comes back as it was written.
 fn spelled_back(sql: &str, s: &RenameColumn) -> bool {
     let bare = is_plain(&s.column) && is_plain(&s.to);
-    significant(sql).is_ok_and(|tokens| {
-        tokens
-            .iter()
-            .filter(|t| matches!(t.kind, Kind::Word | Kind::Quoted))
-            .map(|t| t.text(sql))
-            .filter(|text| same_name(&dequote(text), &s.column))
-            .all(|text| (bare && text == s.column) || text == ident(&s.column))
-    })
+    spellings(sql, &s.column)
+        .into_iter()
+        .all(|text| (bare && text == s.column) || text == ident(&s.column))
 }
 
 /// The objects of the schema strata knows (tables, indexes, triggers) whose text a rename
@@ -136,4 +139,85 @@ fn requoted_in_schema(ctx: &StepContext<'_>, t: &Table, s: &RenameColumn) -> Vec
         }
     }
     out
+}
+
+pub fn compile_table(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
+    preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    // Here, unlike in a rebuild, references from other tables must follow the table.
+    let rename = |from: &str, to: &str| {
+        Statement::Sql(format!(
+            "PRAGMA legacy_alter_table = OFF;\nALTER TABLE {} RENAME TO {};\nPRAGMA legacy_alter_table = ON",
+            ident(from),
+            ident(to)
+        ))
+    };
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("rename table {} to {}", s.table, s.to),
+        rename(&s.table.name, &s.to),
+    )
+    .with_inverse(rename(&s.to, &s.table.name))])
+}
+
+pub async fn analyze_table(
+    session: &Session,
+    ctx: StepContext<'_>,
+    s: &RenameTable,
+) -> Result<Analysis> {
+    let t = match preflight::rename_table(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    let (name, quoted) = (&s.table.name, ident(&s.table.name));
+    let requoted = |sql: &str| spellings(sql, name).iter().any(|w| *w != quoted);
+    let mut objects = Vec::new();
+    // Renaming a text to the same name writes it as the rename back will.
+    let comes_back = |sql: &str, own: bool| {
+        parse(sql).is_ok_and(|p| {
+            let back = if own {
+                rename::table_in_table(&p, name, name)
+            } else {
+                rename::table_in_references(&p, name, name)
+            };
+            back.is_none_or(|b| b == sql)
+        })
+    };
+    for other in ctx.snapshot.tables.values() {
+        let own = other.name == t.name;
+        if other
+            .definition
+            .as_deref()
+            .is_some_and(|d| !comes_back(d, own))
+        {
+            objects.push(format!("table {}", other.name));
+        }
+        if own {
+            for i in t.indexes.iter().filter(|i| requoted(&i.definition)) {
+                objects.push(format!("index {}", i.name));
+            }
+        }
+        for tr in other.triggers.iter().filter(|tr| requoted(&tr.definition)) {
+            objects.push(format!("trigger {}", tr.name));
+        }
+    }
+    for r in session
+        .rows("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")
+        .await?
+    {
+        if let (Some(view), Some(sql)) = (&r[0], &r[1]) {
+            if requoted(sql) {
+                objects.push(format!("view {view}"));
+            }
+        }
+    }
+    let mut a = Analysis::of_table(t);
+    if !objects.is_empty() {
+        a.warnings.push(format!(
+            "rollback renames the table back with SQLite's RENAME TO, which writes its name as \
+             {quoted} where {} spell it otherwise: the same schema, in other quotes",
+            objects.join(", ")
+        ));
+    }
+    Ok(a)
 }

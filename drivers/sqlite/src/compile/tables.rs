@@ -1,8 +1,8 @@
-//! `create_table`, `drop_table`, `rename_table` on SQLite.
+//! `create_table` and `drop_table` on SQLite.
 
 use strata_core::preflight::{self, Checked};
 use strata_core::schema::Table;
-use strata_core::steps::{CreateTable, DropTable, RenameTable};
+use strata_core::steps::{CreateTable, DropTable};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::backup::backup;
@@ -133,23 +133,4 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
     }
     actions.push(drop);
     Ok(actions)
-}
-
-pub fn compile_rename(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-    preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
-    // Here, unlike in a rebuild, references from other tables must follow the table.
-    let rename = |from: &str, to: &str| {
-        Statement::Sql(format!(
-            "PRAGMA legacy_alter_table = OFF;\nALTER TABLE {} RENAME TO {};\nPRAGMA legacy_alter_table = ON",
-            ident(from),
-            ident(to)
-        ))
-    };
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("rename table {} to {}", s.table, s.to),
-        rename(&s.table.name, &s.to),
-    )
-    .with_inverse(rename(&s.to, &s.table.name))])
 }

@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::table::{ColumnConstraintKind, CreateTable, ForeignKeyClause, TableConstraintKind};
+use super::model::{
+    ColumnConstraintKind, CreateTable, ForeignKeyClause, ItemKind, TableConstraintKind,
+};
 
 /// Where a constraint is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +67,7 @@ impl CreateTable<'_> {
                 });
             };
             match &item.kind {
-                super::table::ItemKind::Column(c) => {
+                ItemKind::Column(c) => {
                     for (j, k) in c.constraints.iter().enumerate() {
                         if let ColumnConstraintKind::References(clause) = &k.kind {
                             let name = k.name.as_ref().map(|n| &n.value);
@@ -78,7 +80,7 @@ impl CreateTable<'_> {
                         }
                     }
                 }
-                super::table::ItemKind::Constraint(k) => {
+                ItemKind::Constraint(k) => {
                     if let TableConstraintKind::ForeignKey { columns, clause } = &k.kind {
                         let columns = columns
                             .iter()
@@ -108,7 +110,7 @@ impl CreateTable<'_> {
         let mut found: Vec<(Option<String>, Option<String>, Range<usize>)> = Vec::new();
         for item in &self.items {
             match &item.kind {
-                super::table::ItemKind::Column(c) => {
+                ItemKind::Column(c) => {
                     for k in &c.constraints {
                         if let ColumnConstraintKind::Check { expr } = &k.kind {
                             let name = k.name.as_ref().map(|n| n.value.clone());
@@ -116,7 +118,7 @@ impl CreateTable<'_> {
                         }
                     }
                 }
-                super::table::ItemKind::Constraint(k) => {
+                ItemKind::Constraint(k) => {
                     if let TableConstraintKind::Check { expr } = &k.kind {
                         let name = k.name.as_ref().map(|n| n.value.clone());
                         found.push((name, None, expr.clone()));
@@ -157,7 +159,7 @@ impl CreateTable<'_> {
         let mut out = Vec::new();
         for item in &self.items {
             match &item.kind {
-                super::table::ItemKind::Column(c) => {
+                ItemKind::Column(c) => {
                     for k in &c.constraints {
                         if matches!(k.kind, ColumnConstraintKind::Unique) {
                             out.push(Unique {
@@ -167,7 +169,7 @@ impl CreateTable<'_> {
                         }
                     }
                 }
-                super::table::ItemKind::Constraint(k) => {
+                ItemKind::Constraint(k) => {
                     if let TableConstraintKind::Unique { parts } = &k.kind {
                         out.push(Unique {
                             name: k.name.as_ref().map(|n| n.value.clone()),

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::constraints::Place;
-use super::table::{
+use super::model::{
     ColumnConstraintKind, ColumnDef, CreateTable, Item, ItemKind, TableConstraintKind,
 };
 

@@ -9,9 +9,11 @@ mod constraints;
 mod cursor;
 pub mod edit;
 pub mod lexer;
+mod model;
 pub mod refs;
 pub mod rename;
 mod table;
 pub mod trigger;
 
-pub use table::{parse, ColumnConstraintKind, CreateTable, TableConstraintKind};
+pub use model::{ColumnConstraintKind, CreateTable, TableConstraintKind};
+pub use table::parse;

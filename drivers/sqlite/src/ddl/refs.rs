@@ -74,6 +74,20 @@ pub fn mentions(sql: &str, from: usize, name: &str) -> bool {
     })
 }
 
+/// How each identifier of `sql` that spells `name` is written (`users`, `"users"`, `[Users]`).
+pub fn spellings<'a>(sql: &'a str, name: &str) -> Vec<&'a str> {
+    significant(sql).map_or_else(
+        |_| Vec::new(),
+        |tokens| {
+            tokens
+                .iter()
+                .filter(|t| is_identifier(t) && same_name(&dequote(t.text(sql)), name))
+                .map(|t| t.text(sql))
+                .collect()
+        },
+    )
+}
+
 /// `CREATE [UNIQUE] INDEX … ON table (…)` or `CREATE TRIGGER … ON table …`: the table's name
 /// token after the first `ON`, and where the rest of the statement starts.
 pub fn target(sql: &str) -> Option<(Range<usize>, String)> {
@@ -143,6 +157,15 @@ mod tests {
         assert!(!mentions(sql, 0, "status"));
         assert!(mentions(sql, 0, "B"));
         assert!(!mentions(sql, 10, "a"));
+    }
+
+    #[test]
+    fn spellings_as_written() {
+        let sql = "SELECT users.a, \"users\".b, [Users].c, 'users' FROM users";
+        assert_eq!(
+            spellings(sql, "USERS"),
+            ["users", "\"users\"", "[Users]", "users"]
+        );
     }
 
     #[test]

@@ -8,10 +8,10 @@
 use std::ops::Range;
 
 use super::lexer::{is_id_char, same_name};
-use super::refs::{column_refs, replace_spans, table_qualifiers, target};
-use super::table::{
+use super::model::{
     ColumnConstraintKind, CreateTable, ForeignKeyClause, ItemKind, TableConstraintKind,
 };
+use super::refs::{column_refs, replace_spans, table_qualifiers, target};
 pub use super::trigger::Unknown;
 use crate::sql::ident;
 

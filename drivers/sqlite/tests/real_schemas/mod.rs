@@ -10,6 +10,7 @@
 use anyhow::{ensure, Context as _};
 use strata_conformance::{Catalog, Scenario, TestContext};
 
+mod keys;
 mod rebuilds;
 mod refusals;
 mod renames;
@@ -32,17 +33,17 @@ pub static SCENARIOS: &[Scenario] = &[
         Box::pin(rebuilds::without_rowid_and_strict(ctx))
     }),
     Scenario::new("inline_and_table_foreign_keys_in_odd_quoting", |ctx| {
-        Box::pin(rebuilds::foreign_keys_odd_quoting(ctx))
+        Box::pin(keys::foreign_keys_odd_quoting(ctx))
     }),
     Scenario::new("drop_column_takes_its_own_constraints_and_keys", |ctx| {
-        Box::pin(rebuilds::drop_column_with_its_keys(ctx))
+        Box::pin(keys::drop_column_with_its_keys(ctx))
     }),
     Scenario::new("rowids_and_self_qualified_checks_survive", |ctx| {
-        Box::pin(rebuilds::rowids_and_qualified_checks(ctx))
+        Box::pin(keys::rowids_and_qualified_checks(ctx))
     }),
     Scenario::new(
         "index_added_earlier_in_the_migration_survives_rebuilds",
-        |ctx| Box::pin(rebuilds::index_added_earlier(ctx)),
+        |ctx| Box::pin(keys::index_added_earlier(ctx)),
     ),
     Scenario::new(
         "drop_column_used_by_a_view_trigger_check_or_index_is_refused_in_plan",

@@ -211,18 +211,41 @@ pub async fn simulated_rename_table_matches(ctx: &TestContext) -> anyhow::Result
         "CREATE TRIGGER members_t AFTER INSERT ON \"members\" BEGIN SELECT NEW.id; END",
         "CREATE TRIGGER visits_t AFTER INSERT ON visits BEGIN UPDATE \"members\" SET email = email WHERE id = NEW.member; END",
         "INSERT INTO \"members\" VALUES (1, 'a@x.io'), (2, 'b@x.io')",
+        "CREATE TABLE guests (id INTEGER PRIMARY KEY)",
+        "CREATE VIEW guest_list AS SELECT id FROM guests",
     ])
     .await?;
+    // A name written bare comes back double-quoted: the plan says where.
+    ctx.write(
+        1,
+        "rename_table",
+        "[[step]]\nop = \"rename_table\"\ntable = \"guests\"\nto = \"visitors\"\n",
+    )?;
+    let plan = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    let warning = plan[0].steps[0].analysis.warnings.join("\n");
+    ensure!(
+        warning.contains("table guests")
+            && warning.contains("view guest_list")
+            && !warning.contains("members"),
+        "{warning:?}"
+    );
     let before = ctx.capture().await?;
     ctx.write(
         1,
         "rename_table",
         "[[step]]\nop = \"rename_table\"\ntable = \"members\"\nto = \"customers\"\n\n[[step]]\nop = \"add_column\"\ntable = \"customers\"\ncolumn = \"tier\"\ntype = \"text\"\n\n[[step]]\nop = \"set_default\"\ntable = \"customers\"\ncolumn = \"tier\"\nvalue = \"basic\"\n",
     )?;
+    let plan = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    let warnings = &plan[0].steps[0].analysis.warnings;
+    ensure!(
+        warnings.is_empty(),
+        "a double-quoted name comes back as it is: {warnings:?}"
+    );
     let compared = compare_predictions(ctx).await?;
-    ensure!(compared >= 5, "only {compared} texts compared");
+    ensure!(compared >= 6, "only {compared} texts compared");
     let applied = ctx.catalog().await?;
     has(&applied, "table visits", &["REFERENCES \"customers\"(id)"])?;
+    has(&applied, "trigger visits_t", &["UPDATE \"customers\" SET"])?;
     ensure!(text(&applied, "trigger members_t")?.contains("ON \"customers\""));
     ctx.rollback(1).await.context("rolling back")?;
     ctx.assert_restored(&before).await
