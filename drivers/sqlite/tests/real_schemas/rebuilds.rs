@@ -110,6 +110,7 @@ pub async fn checks_and_generated(ctx: &TestContext) -> anyhow::Result<()> {
   nick TEXT,
   score INT DEFAULT 0 CONSTRAINT score_range CHECK (score BETWEEN 0 AND 100),
   plan TEXT NOT NULL DEFAULT 'free',
+  legacy BLOB, -- to go
   doubled INT GENERATED ALWAYS AS (score * 2) STORED,
   label TEXT AS (upper(name)),
   CHECK (nick IS NULL OR nick <> name)
@@ -151,6 +152,11 @@ op = "change_type"
 table = "accounts"
 column = "score"
 to = "int64"
+
+[[step]]
+op = "drop_column"
+table = "accounts"
+column = "legacy"
 "#;
     round_trip(ctx, &ddl, steps, |_, applied| {
         has(
@@ -160,8 +166,7 @@ to = "int64"
                 "  name TEXT CHECK (length(name) > 0),\n",
                 "  nick TEXT NOT NULL,\n",
                 "  score BIGINT CONSTRAINT score_range CHECK (score BETWEEN 0 AND 100),\n",
-                "  plan TEXT DEFAULT 'basic',\n",
-                "  doubled INT GENERATED ALWAYS AS (score * 2) STORED,\n",
+                "  plan TEXT DEFAULT 'basic',\n  doubled INT GENERATED ALWAYS AS (score * 2) STORED,\n",
                 "  label TEXT AS (upper(name)), \"notes\" VARCHAR(40) DEFAULT 'x',\n",
                 "  CHECK (nick IS NULL OR nick <> name)\n)",
             ],
@@ -203,10 +208,10 @@ to = "string(50)"
 
 pub async fn without_rowid_and_strict(ctx: &TestContext) -> anyhow::Result<()> {
     let ddl = [
-        "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT NOT NULL, n INT) WITHOUT ROWID",
-        "CREATE TABLE measures (id INTEGER PRIMARY KEY, reading TEXT, unit TEXT NOT NULL DEFAULT 'm', raw ANY) STRICT",
-        "INSERT INTO kv VALUES ('a', '1', 1), ('b', '2', NULL)",
-        "INSERT INTO measures (reading, unit, raw) VALUES ('12', 'cm', x'00'), ('7', 'm', 3.5), (NULL, 'km', 'text')",
+        "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT NOT NULL, n INT, old TEXT) WITHOUT ROWID",
+        "CREATE TABLE measures (id INTEGER PRIMARY KEY, reading TEXT, unit TEXT NOT NULL DEFAULT 'm', raw ANY, old BLOB) STRICT",
+        "INSERT INTO kv VALUES ('a', '1', 1, 'x'), ('b', '2', NULL, NULL)",
+        "INSERT INTO measures (reading, unit, raw, old) VALUES ('12', 'cm', x'00', x'01'), ('7', 'm', 3.5, NULL), (NULL, 'km', 'text', x'02')",
     ];
     let steps = r#"
 [[step]]
@@ -230,6 +235,16 @@ to = "int64"
 op = "drop_default"
 table = "measures"
 column = "unit"
+
+[[step]]
+op = "drop_column"
+table = "kv"
+column = "old"
+
+[[step]]
+op = "drop_column"
+table = "measures"
+column = "old"
 "#;
     ctx.run_sql(&ddl).await?;
     let before = ctx.capture().await?;
