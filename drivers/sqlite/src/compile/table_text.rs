@@ -86,8 +86,9 @@ pub fn unchanged_since_plan(ctx: &StepContext<'_>, t: &Table, text: &str) -> Act
             t.name
         ),
         Statement::Sql(format!(
-            "SELECT (SELECT COUNT(*) FROM ({live} EXCEPT {expected})) \
-             + (SELECT COUNT(*) FROM ({expected} EXCEPT {live}))"
+            "WITH expected (type, name, sql) AS ({expected}), live AS ({live}) \
+             SELECT (SELECT COUNT(*) FROM (SELECT * FROM live EXCEPT SELECT * FROM expected)) \
+             + (SELECT COUNT(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM live))"
         )),
         0,
         format!(
