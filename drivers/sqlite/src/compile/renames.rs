@@ -24,7 +24,8 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::RULES;
 use crate::connection::Session;
-use crate::ddl::refs::spellings;
+use crate::ddl::refs::{mentions, spellings};
+use crate::ddl::trigger;
 use crate::ddl::{parse, rename};
 use crate::sql::{ident, is_plain, name, table as qtable};
 
@@ -62,7 +63,7 @@ pub async fn analyze_column(
         .await?
     {
         if let (Some(view), Some(sql)) = (&r[0], &r[1]) {
-            if !spelled_back(sql, s) {
+            if mentions(sql, 0, &t.name.name) && !spelled_back(sql, s) {
                 requoted.push(format!("view {view}"));
             }
         }
@@ -81,12 +82,25 @@ pub async fn analyze_column(
     Ok(a)
 }
 
+/// Whether `text`, a token naming the column, comes back as it was written.
+fn comes_back(text: &str, s: &RenameColumn) -> bool {
+    (is_plain(&s.column) && is_plain(&s.to) && text == s.column) || text == ident(&s.column)
+}
+
 /// Whether every token of `sql` that could name the column comes back as it was written.
 fn spelled_back(sql: &str, s: &RenameColumn) -> bool {
-    let bare = is_plain(&s.column) && is_plain(&s.to);
     spellings(sql, &s.column)
         .into_iter()
-        .all(|text| (bare && text == s.column) || text == ident(&s.column))
+        .all(|text| comes_back(text, s))
+}
+
+/// The same for a trigger: the tokens SQLite rewrites where strata can place them, else
+/// every token that could name the column.
+fn trigger_spelled_back(sql: &str, s: &RenameColumn) -> bool {
+    match trigger::column_refs(sql, &s.table.name, &s.column) {
+        Ok(refs) => refs.into_iter().all(|r| comes_back(&sql[r], s)),
+        Err(_) => spelled_back(sql, s),
+    }
 }
 
 /// The objects of the schema strata knows (tables, indexes, triggers) whose text a rename
@@ -133,7 +147,7 @@ fn requoted_in_schema(ctx: &StepContext<'_>, t: &Table, s: &RenameColumn) -> Vec
             }
         }
         for tr in &other.triggers {
-            if !spelled_back(&tr.definition, s) {
+            if !trigger_spelled_back(&tr.definition, s) {
                 out.push(format!("trigger {}", tr.name));
             }
         }
