@@ -78,6 +78,9 @@ impl Driver for Interrupted {
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
         self.inner.compile(ctx)
     }
+    fn simulate(&self, step: &strata_core::steps::Step, snapshot: &mut Snapshot) {
+        self.inner.simulate(step, snapshot)
+    }
     async fn execute(&self, statement: &Statement) -> Result<u64> {
         self.spend()?;
         self.inner.execute(statement).await

@@ -14,6 +14,9 @@ use strata_conformance::Provision;
 /// crate itself would register it, and this binary must reach SQLite through the plugin only.
 #[path = "../../sqlite/src/testing/catalog.rs"]
 mod catalog;
+/// The SQLite driver's own scenarios (schemas written as SQLite DDL), included the same way.
+#[path = "../../sqlite/tests/real_schemas/mod.rs"]
+mod real_schemas;
 use strata_core::registry::{self, Origin};
 
 struct Files {
@@ -69,5 +72,5 @@ fn main() -> ExitCode {
     );
     let dir = std::env::var_os("STRATA_TEST_SQLITE_DIR")
         .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
-    strata_conformance::run("sqlite", Arc::new(Files { dir }))
+    strata_conformance::run_with("sqlite", Arc::new(Files { dir }), real_schemas::SCENARIOS)
 }

@@ -1,4 +1,6 @@
-//! Reading the schema from `sqlite_master` and the `pragma_*` table functions.
+//! Reading the schema from `sqlite_master` and the `pragma_*` table functions. What SQLite
+//! keeps only in a table's `CREATE TABLE` text — the names of its constraints, its CHECKs —
+//! is read from that text (`crate::ddl`), however its author quoted and spaced it.
 
 use std::collections::BTreeMap;
 
@@ -8,31 +10,11 @@ use strata_core::schema::{
 use strata_core::{QualifiedName, Result, HISTORY_TABLE};
 
 use crate::connection::Session;
+use crate::ddl::lexer::same_name;
+use crate::ddl::refs::{column_refs, mentions};
+use crate::ddl::{parse, CreateTable};
 use crate::sql::{ident, idents, string};
 use crate::types;
-
-/// `CONSTRAINT "name" FOREIGN KEY ("a", "b")` clauses of a table's SQL: columns → name.
-fn named_foreign_keys(sql: &str) -> BTreeMap<Vec<String>, String> {
-    let mut out = BTreeMap::new();
-    let mut rest = sql;
-    while let Some(i) = rest.find("CONSTRAINT \"") {
-        rest = &rest[i + "CONSTRAINT \"".len()..];
-        let Some(end) = rest.find("\" FOREIGN KEY (") else {
-            continue;
-        };
-        let name = rest[..end].replace("\"\"", "\"");
-        let after = &rest[end + "\" FOREIGN KEY (".len()..];
-        let Some(close) = after.find(')') else {
-            continue;
-        };
-        let cols = after[..close]
-            .split(',')
-            .map(|c| c.trim().trim_matches('"').replace("\"\"", "\""))
-            .collect();
-        out.insert(cols, name);
-    }
-    out
-}
 
 /// The definition strata writes for a foreign key.
 pub fn foreign_key(
@@ -82,9 +64,12 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         let mut t = Table::new(QualifiedName::new(name.clone()));
         t.definition = Some(sql.clone());
         let mut pk: Vec<(i64, String)> = Vec::new();
+        let written = parse(&sql).ok();
+        // Generated columns (`hidden` 2 and 3) are computed by SQLite, never written: they
+        // are left out of the columns strata reads, writes and copies.
         for c in session
             .rows(&format!(
-                "SELECT name, type, \"notnull\", dflt_value, pk, cid FROM pragma_table_info({})",
+                "SELECT name, type, \"notnull\", dflt_value, pk, cid FROM pragma_table_xinfo({}) WHERE hidden = 0",
                 string(&name)
             ))
             .await?
@@ -108,9 +93,10 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         }
         pk.sort();
         t.primary_key = pk.into_iter().map(|(_, c)| c).collect();
+        let mut uniques_seen = Vec::new();
         for ix in session
             .rows(&format!(
-                "SELECT name, \"unique\", origin FROM pragma_index_list({})",
+                "SELECT name, \"unique\", origin FROM pragma_index_list({}) ORDER BY seq DESC",
                 string(&name)
             ))
             .await?
@@ -130,8 +116,11 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
                 .collect();
             let unique = ix[1].as_deref() == Some("1");
             if origin == "u" {
+                let named = written
+                    .as_ref()
+                    .and_then(|p| unique_name(p, &columns, &mut uniques_seen));
                 t.constraints.push(Constraint {
-                    name: index,
+                    name: named.unwrap_or(index),
                     kind: ConstraintKind::Unique,
                     definition: format!("UNIQUE ({})", idents(&columns)),
                     columns,
@@ -154,7 +143,6 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
             }
         }
         t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        let named = named_foreign_keys(&sql);
         let mut fks: BTreeMap<i64, ForeignKeyRows> = BTreeMap::new();
         for f in session.rows(&format!("SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list({}) ORDER BY id, seq", string(&name))).await? {
             let id: i64 = f[0].as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -162,10 +150,19 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
             e.1.push(text(&f, 2));
             e.2.push(text(&f, 3));
         }
-        for (parent, columns, refs, on_delete, on_update) in fks.into_values() {
-            let fk_name = named
-                .get(&columns)
-                .cloned()
+        // The pragma numbers foreign keys from the last written; the text names them.
+        let keys = written
+            .as_ref()
+            .map(CreateTable::foreign_keys)
+            .unwrap_or_default();
+        let by_text = keys.len() == fks.len();
+        for (i, (parent, columns, refs, on_delete, on_update)) in
+            fks.into_values().rev().enumerate()
+        {
+            let fk_name = keys
+                .get(i)
+                .filter(|w| by_text && w.columns.iter().zip(&columns).all(|(a, b)| same_name(a, b)))
+                .map(|w| w.name.clone())
                 .unwrap_or_else(|| format!("{name}_{}_fkey", columns.join("_")));
             t.constraints.push(Constraint {
                 definition: foreign_key(&fk_name, &columns, &parent, &refs, &on_delete, &on_update),
@@ -176,20 +173,28 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
                 validated: true,
             });
         }
-        if sql.to_ascii_uppercase().contains("CHECK") {
-            t.constraints.push(Constraint {
-                name: "check".into(),
-                kind: ConstraintKind::Check,
-                columns: Vec::new(),
-                references: None,
-                definition: "CHECK constraints in the table's SQL".into(),
-                validated: true,
-            });
+        if let Some(p) = &written {
+            let names: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
+            for check in p.checks() {
+                let columns = names
+                    .iter()
+                    .filter(|c| !column_refs(&sql, check.expr.clone(), &name, c).is_empty())
+                    .cloned()
+                    .collect();
+                t.constraints.push(Constraint {
+                    name: check.name,
+                    kind: ConstraintKind::Check,
+                    columns,
+                    references: None,
+                    definition: format!("CHECK ({})", &sql[check.expr]),
+                    validated: true,
+                });
+            }
         }
         t.constraints.sort_by(|a, b| a.name.cmp(&b.name));
         for m in master
             .iter()
-            .filter(|m| text(m, 0) == "trigger" && text(m, 2) == name)
+            .filter(|m| text(m, 0) == "trigger" && same_name(&text(m, 2), &name))
         {
             t.triggers.push(Trigger {
                 name: text(m, 1),
@@ -197,12 +202,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
             });
         }
         for m in master.iter().filter(|m| text(m, 0) == "view") {
-            let body = text(m, 3);
-            if body.contains(&ident(&name))
-                || body
-                    .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|w| w == name)
-            {
+            if mentions(&text(m, 3), 0, &name) {
                 t.dependents.push(format!("view {}", text(m, 1)));
             }
         }
@@ -234,3 +234,22 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
 /// One foreign key as `pragma_foreign_key_list` spreads it over rows: parent table, child
 /// columns, parent columns, ON DELETE, ON UPDATE.
 type ForeignKeyRows = (String, Vec<String>, Vec<String>, String, String);
+
+/// The name of the UNIQUE constraint written with `columns` (the first not yet matched), when
+/// its text names it; SQLite's own index name stands for an unnamed one.
+fn unique_name(
+    text: &CreateTable<'_>,
+    columns: &[String],
+    seen: &mut Vec<usize>,
+) -> Option<String> {
+    let (i, u) = text.uniques().into_iter().enumerate().find(|(i, u)| {
+        !seen.contains(i)
+            && u.columns.len() == columns.len()
+            && u.columns
+                .iter()
+                .zip(columns)
+                .all(|(a, b)| a.as_deref().is_some_and(|a| same_name(a, b)))
+    })?;
+    seen.push(i);
+    u.name
+}

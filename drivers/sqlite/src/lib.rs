@@ -7,16 +7,19 @@
 //! SQLite runs DDL in transactions, so a migration and its history row commit together. What
 //! `ALTER TABLE` cannot change (a column's type, nullability, default, a foreign key) goes
 //! through SQLite's documented table-rebuild procedure, inside that transaction, followed by
-//! `pragma_foreign_key_check` (see [`rebuild`]).
+//! `pragma_foreign_key_check`; the rebuild starts from the table's own `CREATE TABLE` text,
+//! edited in place, so everything its author wrote survives (see `docs/sqlite.md`).
 #![forbid(unsafe_code)]
 
 pub mod compile;
 mod connection;
+mod ddl;
 mod facts;
 mod history;
 mod inspect;
-pub mod rebuild;
+mod rebuild;
 mod rows;
+mod simulate;
 mod sql;
 pub mod testing;
 mod types;
@@ -26,6 +29,7 @@ use strata_core::counter::count_where;
 use strata_core::history::HistoryRecord;
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
+use strata_core::steps::Step;
 use strata_core::{
     Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Row,
     Statement, StepContext, VerifyCheck,
@@ -129,6 +133,10 @@ impl Driver for SqliteDriver {
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
         compile::compile(ctx)
+    }
+
+    fn simulate(&self, step: &Step, snapshot: &mut Snapshot) {
+        simulate::simulate(step, snapshot)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {

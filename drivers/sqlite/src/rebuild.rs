@@ -1,148 +1,165 @@
-//! SQLite's documented procedure for the changes `ALTER TABLE` cannot make (a column's type,
-//! nullability or default, a foreign key): inside the migration's transaction, rename the
-//! table aside, create it anew, copy the rows, drop the old one, re-create its indexes and
-//! triggers; then `pragma_foreign_key_check`. strata's session runs with `foreign_keys = OFF`
-//! and `legacy_alter_table = ON`, so nothing that references the table is rewritten meanwhile.
+//! SQLite's documented procedure for the changes `ALTER TABLE` cannot make
+//! (<https://www.sqlite.org/lang_altertable.html#otheralter>), started from the table's own
+//! `CREATE TABLE` text: inside the migration's transaction, the table is set aside, created
+//! anew from the edited text (so `sqlite_master` holds exactly that text), its rows copied
+//! over, `sqlite_sequence`'s counter carried, the old table dropped and its indexes and
+//! triggers re-created from their own texts. The inverse is the same procedure back to the
+//! text as it was.
+//!
+//! strata's session runs with `foreign_keys = OFF` and `legacy_alter_table = ON`, so setting
+//! the table aside rewrites nothing that refers to it: views, other tables' triggers and
+//! foreign keys keep their text and find the new table under the same name. SQLite checks
+//! the schema after that rename, though, and a CHECK or index of the table that qualifies a
+//! column with the table's name (`orders.amount`) no longer resolves under the aside name; for
+//! such a table the rows are copied aside instead of the table renamed.
 
-use strata_core::schema::{ConstraintKind, Table};
+use strata_core::schema::Table;
+use strata_core::steps::fit_identifier;
 
-use crate::sql::{ident, idents};
+use crate::ddl::lexer::same_name;
+use crate::ddl::refs::{table_qualifiers, target};
+use crate::ddl::{parse, CreateTable};
+use crate::sql::{ident, idents, string};
 
-/// One column of a table to create.
-#[derive(Debug, Clone)]
-pub struct ColumnDef {
-    /// Name.
-    pub name: String,
-    /// Declared type.
-    pub declared: String,
-    /// NOT NULL.
-    pub not_null: bool,
-    /// Default expression.
-    pub default: Option<String>,
+/// One rebuild of a table.
+pub struct Rebuild<'a> {
+    /// The table as it is when the rebuild runs: its indexes and triggers are re-created.
+    pub table: &'a Table,
+    /// Its `CREATE TABLE` text at that point, read.
+    pub from: &'a CreateTable<'a>,
+    /// The text it is created from.
+    pub to: &'a str,
+    /// Columns of the new table computed from the old row (`strata_row`) instead of copied.
+    pub values: &'a [(String, String)],
 }
 
-/// What a table is made of.
-#[derive(Debug, Clone)]
-pub struct Shape {
-    /// Columns in order.
-    pub columns: Vec<ColumnDef>,
-    /// Primary key.
-    pub primary_key: Vec<String>,
-    /// Table constraints other than the primary key (UNIQUE, FOREIGN KEY), as SQL.
-    pub constraints: Vec<String>,
-}
-
-impl Shape {
-    /// The shape of a table as inspected.
-    pub fn of(t: &Table) -> Shape {
-        Shape {
-            columns: t
-                .columns
-                .iter()
-                .map(|c| ColumnDef {
-                    name: c.name.clone(),
-                    declared: c.native_type.clone(),
-                    not_null: !c.nullable && !t.primary_key.contains(&c.name),
-                    default: c.default.clone(),
-                })
-                .collect(),
-            primary_key: t.primary_key.clone(),
-            constraints: t
-                .constraints
-                .iter()
-                .filter(|c| matches!(c.kind, ConstraintKind::Unique | ConstraintKind::ForeignKey))
-                .map(|c| {
-                    if c.kind == ConstraintKind::Unique {
-                        format!("CONSTRAINT {} {}", ident(&c.name), c.definition)
-                    } else {
-                        c.definition.clone()
-                    }
-                })
-                .collect(),
-        }
-    }
-
-    /// `CREATE TABLE "name" (…)`.
-    pub fn create(&self, name: &str) -> String {
-        let mut defs: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| {
-                let mut d = format!("{} {}", ident(&c.name), c.declared);
-                if c.not_null {
-                    d.push_str(" NOT NULL");
-                }
-                if let Some(v) = &c.default {
-                    d.push_str(&format!(" DEFAULT {v}"));
-                }
-                d
-            })
+impl Rebuild<'_> {
+    /// The statements, or why the new text cannot be used.
+    pub fn statements(&self) -> Result<String, String> {
+        let to = parse(self.to).map_err(|e| {
+            format!(
+                "strata's new text for \"{}\" does not read back ({e}): {}",
+                self.table.name, self.to
+            )
+        })?;
+        let name = &self.table.name.name;
+        let aside = fit_identifier(&format!("strata_tmp_{name}"));
+        let stored: Vec<&str> = self
+            .from
+            .columns()
+            .map(|(_, c)| c.name.value.as_str())
+            // The columns strata reads (`pragma_table_xinfo` with `hidden = 0`): never a
+            // generated one, which SQLite computes and refuses to be given.
+            .filter(|c| self.table.columns.iter().any(|m| same_name(&m.name, c)))
             .collect();
-        if !self.primary_key.is_empty() {
-            defs.push(format!("PRIMARY KEY ({})", idents(&self.primary_key)));
+        let mut targets = Vec::new();
+        let mut exprs = Vec::new();
+        for (_, c) in to.columns().filter(|(_, c)| !c.generated()) {
+            let computed = self
+                .values
+                .iter()
+                .find(|(n, _)| same_name(n, &c.name.value));
+            let expr = match (
+                computed,
+                stored.iter().find(|s| same_name(s, &c.name.value)),
+            ) {
+                (Some((_, e)), _) => e.clone(),
+                (None, Some(old)) => format!("strata_row.{}", ident(old)),
+                // A new column with no value: its default, as an added column gets.
+                (None, None) => continue,
+            };
+            targets.push(ident(&c.name.value));
+            exprs.push(expr);
         }
-        defs.extend(self.constraints.iter().cloned());
-        format!(
-            "CREATE TABLE {} (\n  {}\n)",
-            ident(name),
-            defs.join(",\n  ")
-        )
+        let copy_aside = self.qualifies_itself();
+        if let Some(rowid) = self.rowid(&to) {
+            targets.insert(0, rowid.to_owned());
+            exprs.insert(
+                0,
+                if copy_aside {
+                    "strata_row.strata_rowid".to_owned()
+                } else {
+                    format!("strata_row.{rowid}")
+                },
+            );
+        }
+        let sequence = self.from.autoincrement() && to.autoincrement();
+        let (t, a) = (ident(name), ident(&aside));
+        let mut sql = Vec::new();
+        if copy_aside {
+            let mut columns = vec!["strata_rowid".to_owned()];
+            columns.extend(stored.iter().map(|c| ident(c)));
+            let rowid = self.rowid(&to).unwrap_or("NULL");
+            // Untyped columns: no affinity, so every value is copied as it is stored.
+            sql.push(format!("CREATE TABLE {a} ({})", columns.join(", ")));
+            sql.push(format!(
+                "INSERT INTO {a} SELECT {rowid}, {} FROM {t}",
+                idents(&stored)
+            ));
+            if sequence {
+                // DROP TABLE would delete the counter; it is parked under the copy's name.
+                sql.push(format!(
+                    "UPDATE sqlite_sequence SET name = {} WHERE name = {}",
+                    string(&aside),
+                    string(name)
+                ));
+            }
+            sql.push(format!("DROP TABLE {t}"));
+        } else {
+            sql.push(format!("ALTER TABLE {t} RENAME TO {a}"));
+        }
+        sql.push(self.to.to_owned());
+        sql.push(format!(
+            "INSERT INTO {t} ({}) SELECT {} FROM {a} strata_row",
+            targets.join(", "),
+            exprs.join(", ")
+        ));
+        if sequence {
+            // The copy made its own counter (the highest key copied); the original one, which
+            // may be higher, follows the table.
+            sql.push(format!(
+                "DELETE FROM sqlite_sequence WHERE name = {}",
+                string(name)
+            ));
+            sql.push(format!(
+                "UPDATE sqlite_sequence SET name = {} WHERE name = {}",
+                string(name),
+                string(&aside)
+            ));
+        }
+        sql.push(format!("DROP TABLE {a}"));
+        sql.extend(self.table.indexes.iter().map(|i| i.definition.clone()));
+        sql.extend(self.table.triggers.iter().map(|t| t.definition.clone()));
+        Ok(sql.join(";\n"))
+    }
+
+    /// Whether the table's CHECKs or indexes name it (`t.col`), which the rename aside breaks.
+    fn qualifies_itself(&self) -> bool {
+        let name = &self.table.name.name;
+        let sql = self.from.sql;
+        !table_qualifiers(sql, self.from.name.span.end..sql.len(), name).is_empty()
+            || self.table.indexes.iter().any(|i| {
+                target(&i.definition).is_some_and(|(on, _)| {
+                    !table_qualifiers(&i.definition, on.end..i.definition.len(), name).is_empty()
+                })
+            })
+    }
+
+    /// The name the rows' `rowid` is copied under, so it survives the copy, when both tables
+    /// have one of their own (not `WITHOUT ROWID`, and no `INTEGER PRIMARY KEY` column that
+    /// is the rowid and copied as a column): the first of SQLite's three names for it that
+    /// no column takes.
+    fn rowid(&self, to: &CreateTable<'_>) -> Option<&'static str> {
+        let own = |t: &CreateTable<'_>| !t.without_rowid && t.rowid_alias().is_none();
+        if !own(self.from) || !own(to) {
+            return None;
+        }
+        ["rowid", "oid", "_rowid_"]
+            .into_iter()
+            .find(|n| self.from.column(n).is_none() && to.column(n).is_none())
     }
 }
 
-/// The statements rebuilding `from` (as it will be when they run) as the table `create`
-/// makes, each new column filled by its expression over the old row (`None`: left to its
-/// default or NULL), then re-creating `indexes` and `triggers` (SQL).
-pub fn rebuild(
-    from: &Table,
-    create: &str,
-    columns: &[(String, Option<String>)],
-    indexes: &[String],
-    triggers: &[String],
-) -> String {
-    let name = &from.name.name;
-    let aside = strata_core::steps::fit_identifier(&format!("strata_tmp_{name}"));
-    let filled: Vec<&(String, Option<String>)> =
-        columns.iter().filter(|(_, e)| e.is_some()).collect();
-    let mut sql = vec![
-        format!("ALTER TABLE {} RENAME TO {}", ident(name), ident(&aside)),
-        create.to_owned(),
-        format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {} strata_row",
-            ident(name),
-            filled
-                .iter()
-                .map(|(c, _)| ident(c))
-                .collect::<Vec<_>>()
-                .join(", "),
-            filled
-                .iter()
-                .map(|(_, e)| e.clone().unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join(", "),
-            ident(&aside)
-        ),
-        format!("DROP TABLE {}", ident(&aside)),
-    ];
-    sql.extend(indexes.iter().filter(|s| !s.is_empty()).cloned());
-    sql.extend(triggers.iter().cloned());
-    sql.join(";\n")
-}
-
-/// The index and trigger SQL of `t` whose columns all exist in `shape`.
-pub fn kept_objects(t: &Table, shape: &Shape) -> (Vec<String>, Vec<String>) {
-    let has = |c: &String| shape.columns.iter().any(|d| &d.name == c);
-    let indexes = t
-        .indexes
-        .iter()
-        .filter(|i| i.columns.iter().all(has))
-        .map(|i| i.definition.clone())
-        .collect();
-    let triggers = t.triggers.iter().map(|tr| tr.definition.clone()).collect();
-    (indexes, triggers)
-}
-
-/// `"col"` read from the old row.
-pub fn keep(column: &str) -> Option<String> {
-    Some(format!("strata_row.{}", ident(column)))
-}
+#[cfg(test)]
+#[path = "rebuild_tests.rs"]
+mod tests;

@@ -25,6 +25,31 @@ pub fn native(ty: PortableType) -> String {
     }
 }
 
+/// The declared type for a portable type in a table that is `STRICT` or not. A STRICT table
+/// takes only INT, INTEGER, REAL, TEXT, BLOB and ANY (<https://www.sqlite.org/stricttables.html>),
+/// so each portable type maps to the storage class that holds it; a decimal has none that
+/// keeps both its digits and its numeric order.
+pub fn declared(ty: PortableType, strict: bool) -> Result<String, String> {
+    if !strict {
+        return Ok(native(ty));
+    }
+    Ok(match ty {
+        PortableType::Bool | PortableType::Int16 | PortableType::Int32 | PortableType::Int64 => {
+            "INTEGER"
+        }
+        PortableType::Float32 | PortableType::Float64 => "REAL",
+        PortableType::Bytes => "BLOB",
+        PortableType::Decimal { .. } => {
+            return Err(format!(
+                "a STRICT table has no type for {ty}: it takes only INT, INTEGER, REAL, TEXT, \
+                 BLOB and ANY, and REAL would round the digits while TEXT would order them as text"
+            ))
+        }
+        _ => "TEXT",
+    }
+    .to_owned())
+}
+
 /// The portable type of a declared type.
 pub fn portable(declared: &str) -> Option<PortableType> {
     let t = declared.trim().to_ascii_uppercase();
@@ -91,6 +116,19 @@ mod tests {
         ] {
             let t: PortableType = name.parse().unwrap();
             assert_eq!(portable(&native(t)), Some(t), "{name}");
+            assert_eq!(declared(t, false), Ok(native(t)));
         }
+    }
+
+    #[test]
+    fn strict_tables_get_their_storage_classes() {
+        let strict = |t: &str| declared(t.parse().unwrap(), true);
+        assert_eq!(strict("int64").as_deref(), Ok("INTEGER"));
+        assert_eq!(strict("bool").as_deref(), Ok("INTEGER"));
+        assert_eq!(strict("float64").as_deref(), Ok("REAL"));
+        assert_eq!(strict("string(20)").as_deref(), Ok("TEXT"));
+        assert_eq!(strict("timestamptz").as_deref(), Ok("TEXT"));
+        assert_eq!(strict("bytes").as_deref(), Ok("BLOB"));
+        assert!(strict("decimal(10,2)").unwrap_err().contains("STRICT"));
     }
 }

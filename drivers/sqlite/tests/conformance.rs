@@ -8,6 +8,8 @@ use std::sync::Arc;
 use strata_conformance::Provision;
 use strata_sqlite::testing;
 
+mod real_schemas;
+
 struct Sqlite {
     admin: String,
 }
@@ -28,10 +30,11 @@ impl Provision for Sqlite {
 }
 
 fn main() -> ExitCode {
-    strata_conformance::run(
+    strata_conformance::run_with(
         "sqlite",
         Arc::new(Sqlite {
             admin: testing::admin_url(),
         }),
+        real_schemas::SCENARIOS,
     )
 }

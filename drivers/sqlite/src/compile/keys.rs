@@ -1,19 +1,65 @@
-//! Foreign keys (a table rebuild each way, orphans handled first) and indexes on SQLite.
+//! Foreign keys: a rebuild each way, with the key written into (or taken out of) the table's
+//! text; orphans are handled first, and `pragma_foreign_key_check` confirms the result.
 
-use strata_core::preflight;
+use strata_core::preflight::{self, Checked};
 use strata_core::schema::Table;
-use strata_core::steps::{AddForeignKey, DropForeignKey, DropIndex, OrphanMode, ReferentialAction};
+use strata_core::steps::{AddForeignKey, DropForeignKey, OrphanMode};
 use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, QualifiedName, Result, Statement,
-    StepContext,
+    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::{
-    backup, examples, foreign_key_check, rebuild_action, rebuildable, select_keyed, Counter, RULES,
-};
+use super::backup::{backup, examples, select_keyed};
+use super::table_text::{rebuild, rebuildable};
+use super::{foreign_key_check, Counter, RULES};
+use crate::ddl::CreateTable;
 use crate::inspect;
-use crate::rebuild::Shape;
 use crate::sql::{ident, idents, join_on, table as qtable};
+
+/// The table constraint strata writes for the step's foreign key.
+pub fn foreign_key_sql(s: &AddForeignKey) -> String {
+    inspect::foreign_key(
+        &s.constraint_name(),
+        &s.columns,
+        &s.references.table.name,
+        &s.references.columns,
+        s.on_delete.sql(),
+        s.on_update.sql(),
+    )
+}
+
+/// The child's text with the foreign key added, in place of the one it replaces (the same
+/// text `crate::simulate` predicts).
+pub fn with_foreign_key(
+    text: &CreateTable<'_>,
+    s: &AddForeignKey,
+) -> std::result::Result<String, String> {
+    let fk = foreign_key_sql(s);
+    match &s.replace {
+        Some(old) => text.replacing_foreign_key(old, Some(&fk)),
+        None => Ok(text.with_constraint(&fk)),
+    }
+}
+
+type AddChecks<'a> = (&'a Table, &'a Table, CreateTable<'a>, String);
+
+fn check_add<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<AddChecks<'a>> {
+    let (child, parent) = preflight::add_foreign_key(ctx, s, &RULES)?;
+    let text = rebuildable(child)?;
+    let to = with_foreign_key(&text, s)?;
+    Ok((child, parent, text, to))
+}
+
+/// The table, its text, and its text without the key.
+pub fn check_drop<'a>(
+    ctx: &StepContext<'a>,
+    s: &DropForeignKey,
+) -> Checked<(&'a Table, CreateTable<'a>, String)> {
+    preflight::drop_foreign_key(ctx, s, &RULES)?;
+    let t = RULES.table(ctx, &s.table)?;
+    let text = rebuildable(t)?;
+    let to = text.replacing_foreign_key(&s.name, None)?;
+    Ok((t, text, to))
+}
 
 /// Child rows (aliased `c`) whose complete key has no parent.
 fn orphan_filter(s: &AddForeignKey, parent: &Table) -> String {
@@ -36,23 +82,14 @@ fn orphan_filter(s: &AddForeignKey, parent: &Table) -> String {
     )
 }
 
-fn check<'a>(
-    ctx: &StepContext<'a>,
-    s: &AddForeignKey,
-) -> preflight::Checked<(&'a Table, &'a Table)> {
-    let (child, parent) = preflight::add_foreign_key(ctx, s, &RULES)?;
-    rebuildable(child)?;
-    Ok((child, parent))
-}
-
-pub async fn analyze_add_foreign_key(
+pub async fn analyze_add(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
     s: &AddForeignKey,
 ) -> Result<Analysis> {
-    let (child, parent) = match check(&ctx, s) {
+    let (child, parent) = match check_add(&ctx, s) {
         Err(m) => return Ok(Analysis::refused(m)),
-        Ok(x) => x,
+        Ok((child, parent, _, _)) => (child, parent),
     };
     let filter = orphan_filter(s, parent);
     let n = counter.count(child, &filter).await?;
@@ -81,17 +118,15 @@ pub async fn analyze_add_foreign_key(
     Ok(a)
 }
 
-fn action_sql(a: ReferentialAction) -> &'static str {
-    a.sql()
-}
-
-pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
-    let (child, parent) = check(&ctx, s).map_err(|m| ctx.error(m))?;
+pub fn compile_add(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
+    let (child, parent, text, to) = check_add(&ctx, s).map_err(|m| ctx.error(m))?;
     let step = ctx.step.index;
     let ctbl = qtable(&child.name);
     let filter = orphan_filter(s, parent);
     let bak = ctx.backup_name(&child.name, Some("orphans"));
-    let mut actions = Vec::new();
+    let description = format!("add foreign key {} (table rebuild)", s.constraint_name());
+    let (guard, alter) = rebuild(&ctx, child, &text, &to, &[], &[], description)?;
+    let mut actions = vec![guard];
     match s.orphans {
         OrphanMode::Fail => {}
         OrphanMode::Delete => {
@@ -191,146 +226,14 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
             );
         }
     }
-    let name = s.constraint_name();
-    let mut shape = Shape::of(child);
-    if let Some(old) = &s.replace {
-        let old_def = child
-            .constraint(old)
-            .map(|c| c.definition.clone())
-            .unwrap_or_default();
-        shape.constraints.retain(|c| *c != old_def);
-    }
-    shape.constraints.push(inspect::foreign_key(
-        &name,
-        &s.columns,
-        &parent.name.name,
-        &s.references.columns,
-        action_sql(s.on_delete),
-        action_sql(s.on_update),
-    ));
-    actions.push(rebuild_action(
-        &ctx,
-        child,
-        &shape,
-        &[],
-        &[],
-        format!("add foreign key {name} (table rebuild)"),
-    )?);
+    actions.push(alter);
     actions.push(foreign_key_check(&ctx, child));
     Ok(actions)
 }
 
-pub fn compile_drop_foreign_key(ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
-    let fk = preflight::drop_foreign_key(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
-    let t = RULES
-        .table(&ctx, &s.table)
-        .and_then(rebuildable)
-        .map_err(|m| ctx.error(m))?;
-    let mut shape = Shape::of(t);
-    shape.constraints.retain(|c| *c != fk.definition);
-    Ok(vec![rebuild_action(
-        &ctx,
-        t,
-        &shape,
-        &[],
-        &[],
-        format!("drop foreign key {} (table rebuild)", s.name),
-    )?])
-}
-
-fn index_check<'a>(
-    ctx: &StepContext<'a>,
-    table: &QualifiedName,
-    columns: &[String],
-    name: &str,
-) -> preflight::Checked<&'a Table> {
-    RULES.new_name("index name", name)?;
-    let t = RULES.table(ctx, table)?;
-    for c in columns {
-        preflight::find_column(t, c)?;
-    }
-    if t.indexes.iter().any(|i| i.name == name) || t.constraint(name).is_some() {
-        return Err(format!(
-            "table \"{}\" already has an index or constraint named \"{name}\"",
-            t.name
-        ));
-    }
-    Ok(t)
-}
-
-pub async fn analyze_add_index(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    table: &QualifiedName,
-    columns: &[String],
-    name: &str,
-    unique: bool,
-) -> Result<Analysis> {
-    let t = match index_check(&ctx, table, columns, name) {
-        Err(m) => return Ok(Analysis::refused(m)),
-        Ok(t) => t,
-    };
-    let mut a = Analysis::of_table(t);
-    if unique {
-        let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
-        let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-        let n = if counter.is_recording() {
-            0
-        } else {
-            counter
-                .source
-                .count(&format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1)",
-                    qtable(&t.name),
-                    present.join(" AND "),
-                    cols.join(", ")
-                ))
-                .await? as u64
-        };
-        a.findings
-            .push(preflight::duplicates_finding(t, columns, n, vec![]));
-    }
-    Ok(a)
-}
-
-pub fn compile_add_index(
-    ctx: StepContext<'_>,
-    table: &QualifiedName,
-    columns: &[String],
-    name: &str,
-    unique: bool,
-) -> Result<Vec<Action>> {
-    let t = index_check(&ctx, table, columns, name).map_err(|m| ctx.error(m))?;
-    let kind = if unique { "UNIQUE INDEX" } else { "INDEX" };
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!(
-            "create {} {name} on {}({})",
-            kind.to_lowercase(),
-            t.name,
-            columns.join(", ")
-        ),
-        Statement::Sql(format!(
-            "CREATE {kind} {} ON {} ({})",
-            ident(name),
-            qtable(&t.name),
-            idents(columns)
-        )),
-    )
-    .with_inverse(Statement::Sql(format!(
-        "DROP INDEX IF EXISTS {}",
-        ident(name)
-    )))])
-}
-
-pub fn compile_drop_index(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
-    let (_, index) = preflight::drop_index(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("drop index {}", s.name),
-        Statement::Sql(format!("DROP INDEX {}", ident(&s.name))),
-    )
-    .with_inverse(Statement::Sql(index.definition.clone()))])
+pub fn compile_drop(ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
+    let (t, text, to) = check_drop(&ctx, s).map_err(|m| ctx.error(m))?;
+    let description = format!("drop foreign key {} (table rebuild)", s.name);
+    let (guard, alter) = rebuild(&ctx, t, &text, &to, &[], &[], description)?;
+    Ok(vec![guard, alter])
 }

@@ -1,42 +1,71 @@
-//! `create_table`, `drop_table`, `rename_table` on SQLite.
+//! `create_table` and `drop_table` on SQLite.
 
-use strata_core::preflight;
-use strata_core::steps::{CreateTable, DropTable, RenameTable};
+use strata_core::preflight::{self, Checked};
+use strata_core::schema::Table;
+use strata_core::steps::{CreateTable, DropTable};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{backup, RULES};
-use crate::rebuild::{ColumnDef, Shape};
+use super::backup::backup;
+use super::RULES;
 use crate::sql::{ident, idents, literal, table as qtable};
 use crate::types;
 
+/// The `CREATE TABLE` text strata writes for a new table (and `crate::simulate` records as
+/// its definition, which later steps of the migration edit).
+pub fn create_sql(s: &CreateTable) -> String {
+    let mut defs: Vec<String> = s
+        .columns
+        .iter()
+        .map(|c| {
+            let mut d = format!("{} {}", ident(&c.name), types::native(c.ty));
+            if !c.nullable && !c.primary_key {
+                d.push_str(" NOT NULL");
+            }
+            if let Some(v) = &c.default {
+                d.push_str(&format!(" DEFAULT {}", literal(v)));
+            }
+            d
+        })
+        .collect();
+    let key: Vec<&String> = s
+        .columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| &c.name)
+        .collect();
+    if !key.is_empty() {
+        defs.push(format!("PRIMARY KEY ({})", idents(&key)));
+    }
+    for c in s.columns.iter().filter(|c| c.unique) {
+        defs.push(format!("UNIQUE ({})", ident(&c.name)));
+    }
+    format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        qtable(&s.table),
+        defs.join(",\n  ")
+    )
+}
+
+/// The text `t` is re-created from when a rollback restores it, with its indexes' and
+/// triggers' texts: all must be known.
+fn restorable(t: &Table) -> Checked<&str> {
+    let known = t.indexes.iter().all(|i| !i.definition.is_empty())
+        && t.triggers.iter().all(|tr| !tr.definition.is_empty());
+    match t.definition.as_deref() {
+        Some(sql) if !t.definition_stale && known => Ok(sql),
+        _ => Err(format!(
+            "the CREATE TABLE text of \"{}\" (or of its indexes and triggers) after the earlier \
+             steps of this migration is not known, and rollback re-creates the table from it; \
+             run this step in a migration of its own",
+            t.name
+        )),
+    }
+}
+
 pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
     preflight::create_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
-    let shape = Shape {
-        columns: s
-            .columns
-            .iter()
-            .map(|c| ColumnDef {
-                name: c.name.clone(),
-                declared: types::native(c.ty),
-                not_null: !c.nullable && !c.primary_key,
-                default: c.default.as_ref().map(literal),
-            })
-            .collect(),
-        primary_key: s
-            .columns
-            .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| c.name.clone())
-            .collect(),
-        constraints: s
-            .columns
-            .iter()
-            .filter(|c| c.unique)
-            .map(|c| format!("UNIQUE ({})", idents(std::slice::from_ref(&c.name))))
-            .collect(),
-    };
     let tbl = qtable(&s.table);
-    Ok(vec![Action::new(ctx.step.index, ActionKind::Ddl, format!("create table {}", s.table), Statement::Sql(shape.create(&s.table.name)))
+    Ok(vec![Action::new(ctx.step.index, ActionKind::Ddl, format!("create table {}", s.table), Statement::Sql(create_sql(s)))
         .with_inverse(Statement::Sql(format!("DROP TABLE {tbl}")))
         .with_undo_guard(
             Statement::Sql(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {tbl} LIMIT 1)")),
@@ -77,7 +106,7 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
             &format!("every row of {}", t.name),
             &[],
         ));
-        let original = super::original_sql(t);
+        let original = restorable(t).map_err(|m| ctx.error(m))?.to_owned();
         let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         let mut restore = vec![
             original,
@@ -91,9 +120,12 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
         restore.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
         for s in &t.sequences {
             if let Some(v) = s.last_value {
+                // The copy back made a counter (the highest key); the table's own, which
+                // may be higher, replaces it.
+                let name = crate::sql::string(&t.name.name);
+                restore.push(format!("DELETE FROM sqlite_sequence WHERE name = {name}"));
                 restore.push(format!(
-                    "UPDATE sqlite_sequence SET seq = {v} WHERE name = {}",
-                    crate::sql::string(&t.name.name)
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES ({name}, {v})"
                 ));
             }
         }
@@ -101,23 +133,4 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
     }
     actions.push(drop);
     Ok(actions)
-}
-
-pub fn compile_rename(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-    preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
-    // Here, unlike in a rebuild, references from other tables must follow the table.
-    let rename = |from: &str, to: &str| {
-        Statement::Sql(format!(
-            "PRAGMA legacy_alter_table = OFF;\nALTER TABLE {} RENAME TO {};\nPRAGMA legacy_alter_table = ON",
-            ident(from),
-            ident(to)
-        ))
-    };
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("rename table {} to {}", s.table, s.to),
-        rename(&s.table.name, &s.to),
-    )
-    .with_inverse(rename(&s.to, &s.table.name))])
 }

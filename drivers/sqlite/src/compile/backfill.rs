@@ -1,0 +1,97 @@
+//! `backfill`: the rows to change are backed up first, then updated in batches by key; the
+//! inverse puts the old values back from the backup.
+
+use strata_core::preflight;
+use strata_core::steps::Backfill;
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
+};
+
+use super::backup::{backup, keys_of, pk_join, select_keyed};
+use super::{Counter, RULES};
+use crate::sql::{ident, join_on, literal, table as qtable};
+
+/// Rows (aliased `alias`) the backfill changes.
+fn predicate(s: &Backfill, alias: &str) -> String {
+    let mut parts: Vec<String> = s
+        .conditions()
+        .iter()
+        .map(|(c, v)| match v {
+            serde_json::Value::Null => format!("{alias}.{} IS NULL", ident(c)),
+            v => format!("{alias}.{} = {}", ident(c), literal(v)),
+        })
+        .collect();
+    let differs: Vec<String> = s
+        .set
+        .iter()
+        .map(|(c, v)| format!("{alias}.{} IS NOT {}", ident(c), literal(v)))
+        .collect();
+    parts.push(format!("({})", differs.join(" OR ")));
+    parts.join(" AND ")
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &Backfill,
+) -> Result<Analysis> {
+    let t = match preflight::backfill(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    let n = counter.count(t, &predicate(s, "c")).await?;
+    let mut a = Analysis::of_table(t);
+    a.findings.push(Finding {
+        kind: FindingKind::RowsChanged,
+        count: n,
+        examples: vec![],
+        handling: format!(
+            "updated in batches of {}; the old values are backed up and restored by rollback",
+            s.batch_size
+        ),
+        blocking: None,
+    });
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
+    let t = preflight::backfill(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let tbl = qtable(&t.name);
+    let set_cols: Vec<String> = s.set.keys().cloned().collect();
+    let bak = ctx.backup_name(&t.name, Some("backfill"));
+    let mut actions = backup(
+        &ctx,
+        &bak,
+        &select_keyed(t, &set_cols, Some(&predicate(s, "c"))),
+        &format!("the rows of {} the backfill changes", t.name),
+        &t.primary_key,
+    );
+    let assignments: Vec<String> = s
+        .set
+        .iter()
+        .map(|(c, v)| format!("{} = {}", ident(c), literal(v)))
+        .collect();
+    let restore: Vec<String> = set_cols
+        .iter()
+        .map(|c| format!("{q} = b.{q}", q = ident(c)))
+        .collect();
+    let keys = keys_of(t);
+    actions.push(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Backfill,
+            format!("backfill {} ({}) in batches of {}", t.name, set_cols.join(", "), s.batch_size),
+            Statement::Sql(format!(
+                "UPDATE {tbl} SET {} WHERE ({keys}) IN (SELECT {} FROM {tbl} c JOIN {} b ON {} WHERE {} LIMIT {})",
+                assignments.join(", "),
+                t.primary_key.iter().map(|k| format!("c.{}", ident(k))).collect::<Vec<_>>().join(", "),
+                qtable(&bak),
+                join_on("c", "b", &t.primary_key),
+                predicate(s, "c"),
+                s.batch_size
+            )),
+        )
+        .with_inverse(Statement::Sql(format!("UPDATE {tbl} SET {} FROM {} b WHERE {}", restore.join(", "), qtable(&bak), pk_join(t)))),
+    );
+    Ok(actions)
+}

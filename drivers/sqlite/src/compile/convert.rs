@@ -1,0 +1,230 @@
+//! `change_type`: the values that will not convert are counted with a predicate per target
+//! type before anything runs; the table is rebuilt with the column's declared type changed
+//! in its text (on a STRICT table, to the storage class that holds the type) and each value
+//! converted in the copy; rollback rebuilds the original text and reads the original values
+//! back from the backup.
+
+use strata_core::preflight::{self, Checked};
+use strata_core::schema::{Column, Table};
+use strata_core::steps::{ChangeType, OnIncompatible};
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, Statement,
+    StepContext,
+};
+
+use super::backup::{backup, examples, from_backup, in_backup, pk_join, select_keyed};
+use super::table_text::{rebuild, rebuildable_column};
+use super::{Counter, RULES};
+use crate::ddl::CreateTable;
+use crate::sql::{ident, literal, table as qtable};
+use crate::types;
+
+/// Whether the column is declared as `s.to` already (then the step does nothing).
+fn already(text: &CreateTable<'_>, s: &ChangeType) -> bool {
+    text.column(&s.column)
+        .and_then(|(_, c)| c.ty.clone())
+        .is_some_and(|ty| types::portable(&text.sql[ty]) == Some(s.to))
+}
+
+/// The table's text after the step (the same text `crate::simulate` predicts).
+pub fn changed_type(text: &CreateTable<'_>, s: &ChangeType) -> std::result::Result<String, String> {
+    if already(text, s) {
+        return Ok(text.sql.to_owned());
+    }
+    let declared = types::declared(s.to, text.strict)
+        .map_err(|m| format!("column \"{}\" of \"{}\": {m}", s.column, text.name.value))?;
+    text.with_type(&s.column, &declared)
+}
+
+type Checks<'a> = (&'a Table, &'a Column, CreateTable<'a>, String);
+
+fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Checks<'a>> {
+    let (t, text) = rebuildable_column(ctx, &s.table, &s.column)?;
+    let (_, c) = preflight::change_type(ctx, s, &RULES, "sqlite")?;
+    let to = changed_type(&text, s)?;
+    Ok((t, c, text, to))
+}
+
+/// True when `v` will not convert to `to`, or would change.
+fn incompatible(v: &str, to: PortableType) -> String {
+    let text = format!("CAST({v} AS TEXT)");
+    let rule = match to {
+        PortableType::Text | PortableType::Bytes => "0".to_owned(),
+        PortableType::String { len } => format!("length({text}) > {len}"),
+        PortableType::Int16 | PortableType::Int32 | PortableType::Int64 => {
+            let (lo, hi) = match to {
+                PortableType::Int16 => ("-32768", "32767"),
+                PortableType::Int32 => ("-2147483648", "2147483647"),
+                _ => ("-9223372036854775808", "9223372036854775807"),
+            };
+            format!("CAST(CAST(trim({text}) AS INTEGER) AS TEXT) <> trim({text}) OR CAST(trim({text}) AS INTEGER) NOT BETWEEN {lo} AND {hi}")
+        }
+        PortableType::Float32 | PortableType::Float64 => format!("trim({text}) = '' OR trim({text}) GLOB '*[^0-9.eE+-]*'"),
+        PortableType::Decimal { precision, scale } => format!(
+            "trim({text}) = '' OR trim({text}) GLOB '*[^0-9.eE+-]*' OR abs(CAST({v} AS REAL)) >= 1e{} OR round(CAST({v} AS REAL), {scale}) <> CAST({v} AS REAL)",
+            precision - scale
+        ),
+        PortableType::Bool => format!("lower(trim({text})) NOT IN ('0', '1', 'true', 'false')"),
+        PortableType::Date => format!("date({v}) IS NULL"),
+        PortableType::Time => format!("time({v}) IS NULL"),
+        PortableType::Timestamp | PortableType::TimestampTz => format!("datetime({v}) IS NULL"),
+        PortableType::Uuid => format!("length({text}) <> 36 OR {text} GLOB '*[^0-9a-fA-F-]*'"),
+        PortableType::Json => format!("json_valid({text}) = 0"),
+    };
+    format!("({v} IS NOT NULL AND ({rule}))")
+}
+
+/// The converted value of a compatible `v`.
+fn convert(v: &str, to: PortableType) -> String {
+    match to {
+        t if t.is_integer() => format!("CAST(trim(CAST({v} AS TEXT)) AS INTEGER)"),
+        PortableType::Float32 | PortableType::Float64 => format!("CAST({v} AS REAL)"),
+        PortableType::Decimal { .. } => format!("CAST({v} AS NUMERIC)"),
+        PortableType::Bool => format!("CASE lower(trim(CAST({v} AS TEXT))) WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE CAST({v} AS INTEGER) END"),
+        PortableType::String { .. } | PortableType::Text | PortableType::Uuid => format!("CAST({v} AS TEXT)"),
+        _ => v.to_owned(),
+    }
+}
+
+fn converted(v: &str, s: &ChangeType) -> String {
+    let value = match s.using.as_ref().and_then(|u| u.sqlite.as_deref()) {
+        Some(expr) => format!("({expr})"),
+        None => convert(v, s.to),
+    };
+    match s.on_incompatible {
+        OnIncompatible::Fail => value,
+        OnIncompatible::SetNull => format!(
+            "CASE WHEN {} THEN NULL ELSE {value} END",
+            incompatible(v, s.to)
+        ),
+        OnIncompatible::UseDefault => format!(
+            "CASE WHEN {} THEN {} ELSE {value} END",
+            incompatible(v, s.to),
+            s.default
+                .as_ref()
+                .map_or_else(|| "NULL".to_owned(), literal)
+        ),
+    }
+}
+
+pub async fn analyze(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    s: &ChangeType,
+) -> Result<Analysis> {
+    let (t, c, text) = match check(&ctx, s) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok((t, c, text, _)) => (t, c, text),
+    };
+    let mut a = Analysis::of_table(t);
+    if already(&text, s) {
+        a.warnings.push(format!(
+            "column \"{}\" is already {}; nothing to do",
+            c.name, s.to
+        ));
+        return Ok(a);
+    }
+    let predicate = incompatible(&format!("c.{}", ident(&c.name)), s.to);
+    let n = counter.count(t, &predicate).await?;
+    let shown = if n > 0 {
+        examples(
+            counter.source,
+            t,
+            &format!("c.{}", ident(&c.name)),
+            &predicate,
+        )
+        .await?
+    } else {
+        vec![]
+    };
+    let (handling, blocking) = s.on_incompatible.describe(
+        n,
+        &format!("{}.{}", t.name, c.name),
+        &s.to.to_string(),
+        s.default.as_ref(),
+    );
+    a.findings.push(Finding {
+        kind: FindingKind::Incompatible,
+        count: n,
+        examples: shown,
+        handling,
+        blocking,
+    });
+    Ok(a)
+}
+
+pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+    let (t, c, text, to) = check(&ctx, s).map_err(|m| ctx.error(m))?;
+    if already(&text, s) {
+        return Ok(Vec::new());
+    }
+    let step = ctx.step.index;
+    let tbl = qtable(&t.name);
+    let bak = ctx.backup_name(&t.name, Some(&c.name));
+    let old = format!("strata_row.{}", ident(&c.name));
+    let forward = vec![(c.name.clone(), converted(&old, s))];
+    let back = vec![(
+        c.name.clone(),
+        format!(
+            "CASE WHEN {} THEN {} ELSE {old} END",
+            in_backup(t, &bak),
+            from_backup(t, &bak, &c.name)
+        ),
+    )];
+    let description = format!("convert {}.{} to {} (table rebuild)", t.name, c.name, s.to);
+    let (guard, mut alter) = rebuild(&ctx, t, &text, &to, &forward, &back, description)?;
+    let mut actions = vec![guard];
+    actions.extend(backup(
+        &ctx,
+        &bak,
+        &select_keyed(t, std::slice::from_ref(&c.name), None),
+        &format!("{}.{} with its keys", t.name, c.name),
+        &t.primary_key,
+    ));
+    if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
+        actions.push(Action::check(
+            step,
+            ActionKind::Check,
+            format!(
+                "no value of {}.{} fails to convert to {}",
+                t.name, c.name, s.to
+            ),
+            Statement::Sql(format!(
+                "SELECT COUNT(*) FROM {tbl} c WHERE {}",
+                incompatible(&format!("c.{}", ident(&c.name)), s.to)
+            )),
+            0,
+            format!(
+                "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
+                t.name, c.name, s.to
+            ),
+        ));
+    }
+    if s.on_incompatible != OnIncompatible::Fail {
+        alter = alter.destructive();
+    }
+    actions.push(alter);
+    if s.using.is_none() {
+        actions.push(Action::check(
+            step,
+            ActionKind::Verify,
+            format!(
+                "verify every value of {}.{} against its original",
+                t.name, c.name
+            ),
+            Statement::Sql(format!(
+                "SELECT COUNT(*) FROM {tbl} JOIN {} b ON {} WHERE {tbl}.{col} IS NOT ({})",
+                qtable(&bak),
+                pk_join(t),
+                converted(&format!("b.{}", ident(&c.name)), s),
+                col = ident(&c.name)
+            )),
+            0,
+            format!(
+                "{}.{} does not hold the converted original values",
+                t.name, c.name
+            ),
+        ));
+    }
+    Ok(actions)
+}

@@ -1,0 +1,114 @@
+//! `add_index`, `add_unique` (a unique index on SQLite, which cannot add a constraint to a
+//! table without a rebuild) and `drop_index`.
+
+use strata_core::preflight;
+use strata_core::schema::Table;
+use strata_core::steps::DropIndex;
+use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
+
+use super::{Counter, RULES};
+use crate::sql::{ident, idents, table as qtable};
+
+/// The `CREATE INDEX` text strata runs, which is also the text `sqlite_master` keeps (and
+/// `crate::simulate` records, so a later rebuild in the same migration re-creates the index).
+pub fn index_sql(table: &QualifiedName, columns: &[String], name: &str, unique: bool) -> String {
+    let kind = if unique { "UNIQUE INDEX" } else { "INDEX" };
+    format!(
+        "CREATE {kind} {} ON {} ({})",
+        ident(name),
+        qtable(table),
+        idents(columns)
+    )
+}
+
+fn index_check<'a>(
+    ctx: &StepContext<'a>,
+    table: &QualifiedName,
+    columns: &[String],
+    name: &str,
+) -> preflight::Checked<&'a Table> {
+    RULES.new_name("index name", name)?;
+    let t = RULES.table(ctx, table)?;
+    for c in columns {
+        preflight::find_column(t, c)?;
+    }
+    if t.indexes.iter().any(|i| i.name == name) || t.constraint(name).is_some() {
+        return Err(format!(
+            "table \"{}\" already has an index or constraint named \"{name}\"",
+            t.name
+        ));
+    }
+    Ok(t)
+}
+
+pub async fn analyze_add(
+    counter: &Counter<'_>,
+    ctx: StepContext<'_>,
+    table: &QualifiedName,
+    columns: &[String],
+    name: &str,
+    unique: bool,
+) -> Result<Analysis> {
+    let t = match index_check(&ctx, table, columns, name) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    let mut a = Analysis::of_table(t);
+    if unique {
+        let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
+        let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+        let n = if counter.is_recording() {
+            0
+        } else {
+            counter
+                .source
+                .count(&format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1)",
+                    qtable(&t.name),
+                    present.join(" AND "),
+                    cols.join(", ")
+                ))
+                .await? as u64
+        };
+        a.findings
+            .push(preflight::duplicates_finding(t, columns, n, vec![]));
+    }
+    Ok(a)
+}
+
+pub fn compile_add(
+    ctx: StepContext<'_>,
+    table: &QualifiedName,
+    columns: &[String],
+    name: &str,
+    unique: bool,
+) -> Result<Vec<Action>> {
+    let t = index_check(&ctx, table, columns, name).map_err(|m| ctx.error(m))?;
+    let kind = if unique { "UNIQUE INDEX" } else { "INDEX" };
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!(
+            "create {} {name} on {}({})",
+            kind.to_lowercase(),
+            t.name,
+            columns.join(", ")
+        ),
+        Statement::Sql(index_sql(&t.name, columns, name, unique)),
+    )
+    .with_inverse(Statement::Sql(format!(
+        "DROP INDEX IF EXISTS {}",
+        ident(name)
+    )))])
+}
+
+pub fn compile_drop(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
+    let (_, index) = preflight::drop_index(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("drop index {}", s.name),
+        Statement::Sql(format!("DROP INDEX {}", ident(&s.name))),
+    )
+    .with_inverse(Statement::Sql(index.definition.clone()))])
+}

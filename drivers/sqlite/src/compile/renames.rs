@@ -1,0 +1,237 @@
+//! `rename_table` and `rename_column`.
+//!
+//! `rename_table` runs SQLite's `ALTER TABLE … RENAME TO` with `legacy_alter_table` off for
+//! its statement, so views, triggers and other tables' foreign keys follow the table. SQLite
+//! writes the new name double-quoted wherever it rewrites it (`renameTableFunc`), and so
+//! does the rename back: an object that spells the name otherwise comes back requoted, and
+//! the plan names it.
+//!
+//! `rename_column`: SQLite's own `ALTER TABLE … RENAME COLUMN`, which rewrites every object
+//! that names the column — the table's CHECKs and keys, its indexes, other tables' foreign
+//! keys, and views and triggers anywhere — even with `legacy_alter_table = ON` (that setting
+//! only concerns renaming tables). Nothing breaks, so nothing is refused.
+//!
+//! SQLite writes the new name bare over a bare token when the statement spells it bare, and
+//! double-quoted otherwise; strata spells both names bare when they can be (`sql::name`), so
+//! renaming back gives the user's text back. A token written `[name]`, `` `name` ``, in another
+//! case, or a name that must be quoted, comes back double-quoted: the plan names each object
+//! whose text the rollback would give back that way.
+
+use strata_core::preflight;
+use strata_core::schema::Table;
+use strata_core::steps::{RenameColumn, RenameTable};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::RULES;
+use crate::connection::Session;
+use crate::ddl::refs::{mentions, spellings};
+use crate::ddl::trigger;
+use crate::ddl::{parse, rename};
+use crate::sql::{ident, is_plain, name, table as qtable};
+
+pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
+    let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let tbl = qtable(&t.name);
+    let rename = |a: &str, b: &str| {
+        Statement::Sql(format!(
+            "ALTER TABLE {tbl} RENAME COLUMN {} TO {}",
+            name(a),
+            name(b)
+        ))
+    };
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("rename column {}.{} to {}", t.name, s.column, s.to),
+        rename(&s.column, &s.to),
+    )
+    .with_inverse(rename(&s.to, &s.column))])
+}
+
+pub async fn analyze_column(
+    session: &Session,
+    ctx: StepContext<'_>,
+    s: &RenameColumn,
+) -> Result<Analysis> {
+    let t = match preflight::rename_column(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    let mut requoted = requoted_in_schema(&ctx, t, s);
+    for r in session
+        .rows("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")
+        .await?
+    {
+        if let (Some(view), Some(sql)) = (&r[0], &r[1]) {
+            if mentions(sql, 0, &t.name.name) && !spelled_back(sql, s) {
+                requoted.push(format!("view {view}"));
+            }
+        }
+    }
+    let mut a = Analysis::of_table(t);
+    if !requoted.is_empty() {
+        a.warnings.push(format!(
+            "rollback renames \"{}\" back with SQLite's RENAME COLUMN, which writes it as \
+             {} where {} spell it otherwise (bracketed, backquoted, in another case or \
+             quoted): the same schema, in other quotes",
+            s.to,
+            ident(&s.column),
+            requoted.join(", ")
+        ));
+    }
+    Ok(a)
+}
+
+/// Whether `text`, a token naming the column, comes back as it was written.
+fn comes_back(text: &str, s: &RenameColumn) -> bool {
+    (is_plain(&s.column) && is_plain(&s.to) && text == s.column) || text == ident(&s.column)
+}
+
+/// Whether every token of `sql` that could name the column comes back as it was written.
+fn spelled_back(sql: &str, s: &RenameColumn) -> bool {
+    spellings(sql, &s.column)
+        .into_iter()
+        .all(|text| comes_back(text, s))
+}
+
+/// The same for a trigger: the tokens SQLite rewrites where strata can place them, else
+/// every token that could name the column.
+fn trigger_spelled_back(sql: &str, s: &RenameColumn) -> bool {
+    match trigger::column_refs(sql, &s.table.name, &s.column) {
+        Ok(refs) => refs.into_iter().all(|r| comes_back(&sql[r], s)),
+        Err(_) => spelled_back(sql, s),
+    }
+}
+
+/// The objects of the schema strata knows (tables, indexes, triggers) whose text a rename
+/// there and back would not give back.
+fn requoted_in_schema(ctx: &StepContext<'_>, t: &Table, s: &RenameColumn) -> Vec<String> {
+    let (forth, back) = (is_plain(&s.to), is_plain(&s.column));
+    let table = &t.name.name;
+    let mut out = Vec::new();
+    let round_trip = |sql: &str, there: &dyn Fn(&str, &str, &str, bool) -> Option<String>| {
+        let Some(renamed) = there(sql, &s.column, &s.to, forth) else {
+            return true;
+        };
+        there(&renamed, &s.to, &s.column, back).as_deref() == Some(sql)
+    };
+    let in_table = |sql: &str, old: &str, new: &str, bare: bool| {
+        parse(sql)
+            .ok()
+            .and_then(|p| rename::column_in_table(&p, old, new, bare))
+    };
+    if let Some(sql) = t.definition.as_deref() {
+        if !round_trip(sql, &in_table) {
+            out.push(format!("table {table}"));
+        }
+    }
+    for i in &t.indexes {
+        let in_index = |sql: &str, old: &str, new: &str, bare: bool| {
+            rename::column_in_index(sql, table, old, new, bare)
+        };
+        if !round_trip(&i.definition, &in_index) {
+            out.push(format!("index {}", i.name));
+        }
+    }
+    for other in ctx.snapshot.tables.values() {
+        let references = |sql: &str, old: &str, new: &str, bare: bool| {
+            parse(sql)
+                .ok()
+                .and_then(|p| rename::column_in_references(&p, table, old, new, bare))
+        };
+        if other.name != t.name {
+            if let Some(sql) = other.definition.as_deref() {
+                if !round_trip(sql, &references) {
+                    out.push(format!("table {}", other.name));
+                }
+            }
+        }
+        for tr in &other.triggers {
+            if !trigger_spelled_back(&tr.definition, s) {
+                out.push(format!("trigger {}", tr.name));
+            }
+        }
+    }
+    out
+}
+
+pub fn compile_table(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
+    preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    // Here, unlike in a rebuild, references from other tables must follow the table.
+    let rename = |from: &str, to: &str| {
+        Statement::Sql(format!(
+            "PRAGMA legacy_alter_table = OFF;\nALTER TABLE {} RENAME TO {};\nPRAGMA legacy_alter_table = ON",
+            ident(from),
+            ident(to)
+        ))
+    };
+    Ok(vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("rename table {} to {}", s.table, s.to),
+        rename(&s.table.name, &s.to),
+    )
+    .with_inverse(rename(&s.to, &s.table.name))])
+}
+
+pub async fn analyze_table(
+    session: &Session,
+    ctx: StepContext<'_>,
+    s: &RenameTable,
+) -> Result<Analysis> {
+    let t = match preflight::rename_table(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    let (name, quoted) = (&s.table.name, ident(&s.table.name));
+    let requoted = |sql: &str| spellings(sql, name).iter().any(|w| *w != quoted);
+    let mut objects = Vec::new();
+    // Renaming a text to the same name writes it as the rename back will.
+    let comes_back = |sql: &str, own: bool| {
+        parse(sql).is_ok_and(|p| {
+            let back = if own {
+                rename::table_in_table(&p, name, name)
+            } else {
+                rename::table_in_references(&p, name, name)
+            };
+            back.is_none_or(|b| b == sql)
+        })
+    };
+    for other in ctx.snapshot.tables.values() {
+        let own = other.name == t.name;
+        if other
+            .definition
+            .as_deref()
+            .is_some_and(|d| !comes_back(d, own))
+        {
+            objects.push(format!("table {}", other.name));
+        }
+        if own {
+            for i in t.indexes.iter().filter(|i| requoted(&i.definition)) {
+                objects.push(format!("index {}", i.name));
+            }
+        }
+        for tr in other.triggers.iter().filter(|tr| requoted(&tr.definition)) {
+            objects.push(format!("trigger {}", tr.name));
+        }
+    }
+    for r in session
+        .rows("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")
+        .await?
+    {
+        if let (Some(view), Some(sql)) = (&r[0], &r[1]) {
+            if requoted(sql) {
+                objects.push(format!("view {view}"));
+            }
+        }
+    }
+    let mut a = Analysis::of_table(t);
+    if !objects.is_empty() {
+        a.warnings.push(format!(
+            "rollback renames the table back with SQLite's RENAME TO, which writes its name as \
+             {quoted} where {} spell it otherwise: the same schema, in other quotes",
+            objects.join(", ")
+        ));
+    }
+    Ok(a)
+}
