@@ -42,6 +42,27 @@ pub fn literal(value: &serde_json::Value) -> String {
     }
 }
 
+/// A migration-file literal as a SQL value for a column of type `ty`: a timestamp written
+/// in RFC 3339 (`2024-02-29T23:59:59Z`, `…+00:00`) becomes the `2024-02-29 23:59:59` MySQL
+/// reads (the session runs in UTC); everything else as [`literal`].
+pub fn typed_literal(value: &serde_json::Value, ty: Option<strata_core::PortableType>) -> String {
+    use strata_core::PortableType::{Timestamp, TimestampTz};
+    match (ty, value) {
+        (Some(Timestamp | TimestampTz), serde_json::Value::String(s)) => {
+            let t = s
+                .strip_suffix('Z')
+                .or_else(|| s.strip_suffix("+00:00"))
+                .unwrap_or(s);
+            let t = match t.as_bytes().get(10) {
+                Some(b'T') => format!("{} {}", &t[..10], &t[11..]),
+                _ => t.to_owned(),
+            };
+            string(&t)
+        }
+        _ => literal(value),
+    }
+}
+
 /// A portable value as a SQL value.
 pub fn value(v: &Value) -> String {
     match v {

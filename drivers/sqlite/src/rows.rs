@@ -7,16 +7,24 @@ use strata_core::{Error, PortableType, QualifiedName, Result, Row, Value};
 use crate::connection::Session;
 use crate::sql::{ident, idents, table as qtable, value};
 
+/// The column's storage class, and its value as text (a blob as hex, whatever the column's
+/// declared type: SQLite stores any value in any column, and a blob is not text).
 fn select_expr(c: &Column) -> String {
     let q = ident(&c.name);
-    match c.portable {
-        Some(PortableType::Bytes) => format!("hex({q})"),
-        _ => format!("CAST({q} AS TEXT)"),
-    }
+    format!("typeof({q}), CASE typeof({q}) WHEN 'blob' THEN hex({q}) ELSE CAST({q} AS TEXT) END")
 }
 
-fn to_value(c: &Column, text: Option<String>) -> Value {
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+        .collect()
+}
+
+fn to_value(c: &Column, class: Option<String>, text: Option<String>) -> Value {
     let Some(text) = text else { return Value::Null };
+    if class.as_deref() == Some("blob") {
+        return Value::Bytes(unhex(&text));
+    }
     match c.portable {
         Some(PortableType::Bool) => Value::Bool(text != "0"),
         Some(t) if t.is_integer() => text.parse().map(Value::Int).unwrap_or(Value::Text(text)),
@@ -26,11 +34,7 @@ fn to_value(c: &Column, text: Option<String>) -> Value {
         Some(PortableType::Json) => serde_json::from_str(&text)
             .map(Value::Json)
             .unwrap_or(Value::Text(text)),
-        Some(PortableType::Bytes) => Value::Bytes(
-            (0..text.len() / 2)
-                .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-                .collect(),
-        ),
+        Some(PortableType::Bytes) => Value::Bytes(text.into_bytes()),
         _ => Value::Text(text),
     }
 }
@@ -52,10 +56,13 @@ pub async fn read(session: &Session, t: &Table) -> Result<Vec<Row>> {
     Ok(rows
         .into_iter()
         .map(|r| {
+            let mut values = r.into_iter();
             t.columns
                 .iter()
-                .zip(r)
-                .map(|(c, v)| (c.name.clone(), to_value(c, v)))
+                .map(|c| {
+                    let class = values.next().flatten();
+                    (c.name.clone(), to_value(c, class, values.next().flatten()))
+                })
                 .collect()
         })
         .collect())

@@ -23,7 +23,39 @@ struct Plan<'a> {
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<Plan<'a>> {
     let (child, parent) = strata_core::preflight::add_foreign_key(ctx, s, &super::RULES)?;
+    for (c, p) in s.columns.iter().zip(&s.references.columns) {
+        let (Some(cc), Some(pc)) = (child.column(c), parent.column(p)) else {
+            continue;
+        };
+        if !comparable(&cc.native_type, &pc.native_type) {
+            return Err(format!(
+                "column \"{c}\" ({}) and \"{}\".\"{p}\" ({}) differ in type; InnoDB needs the same integer or decimal type on both sides of a foreign key (strings may differ in length): change one first",
+                cc.native_type, parent.name, pc.native_type
+            ));
+        }
+    }
     Ok(Plan { child, parent })
+}
+
+/// Whether InnoDB accepts a foreign key from a column of type `a` to one of type `b`:
+/// "the size and sign of fixed precision types must be the same; the length of string types
+/// need not be" (MySQL reference, FOREIGN KEY constraints).
+fn comparable(a: &str, b: &str) -> bool {
+    let base = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        let name = t.split('(').next().unwrap_or_default().trim().to_owned();
+        let unsigned = t.contains("unsigned");
+        (name, unsigned, t)
+    };
+    let ((na, ua, ta), (nb, ub, tb)) = (base(a), base(b));
+    let stringy = |n: &str| ["char", "varchar", "binary", "varbinary"].contains(&n);
+    if stringy(&na) && stringy(&nb) {
+        return (na.contains("binary")) == (nb.contains("binary"));
+    }
+    if na == "decimal" {
+        return ta == tb;
+    }
+    na == nb && ua == ub
 }
 
 pub async fn analyze(

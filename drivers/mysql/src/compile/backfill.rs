@@ -7,14 +7,16 @@ use strata_core::{
 };
 
 use super::{backup, refused, select_keyed, sized, Checked, Counter};
-use crate::sql::{ident, idents, join_on, literal, table as qtable};
+use strata_core::schema::Table;
+
+use crate::sql::{ident, idents, join_on, table as qtable, typed_literal};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
     strata_core::preflight::backfill(ctx, s, &super::RULES)
 }
 
 /// Rows (aliased `alias`, or unqualified when empty) the backfill changes.
-fn predicate(s: &Backfill, alias: &str) -> String {
+fn predicate(t: &Table, s: &Backfill, alias: &str) -> String {
     let col = |c: &str| {
         if alias.is_empty() {
             ident(c)
@@ -27,16 +29,29 @@ fn predicate(s: &Backfill, alias: &str) -> String {
         .iter()
         .map(|(c, v)| match v {
             serde_json::Value::Null => format!("{} IS NULL", col(c)),
-            v => format!("{} = {}", col(c), literal(v)),
+            v => format!("{} = {}", col(c), value_for(t, c, v)),
         })
         .collect();
     let differs: Vec<String> = s
         .set
         .iter()
-        .map(|(c, v)| format!("NOT ({} <=> {})", col(c), literal(v)))
+        .map(|(c, v)| format!("NOT ({} <=> {})", col(c), value_for(t, c, v)))
         .collect();
     parts.push(format!("({})", differs.join(" OR ")));
     parts.join(" AND ")
+}
+
+/// `v` as a value of column `c` of `t`.
+fn value_for(t: &Table, c: &str, v: &serde_json::Value) -> String {
+    typed_literal(v, t.column(c).and_then(|x| x.portable))
+}
+
+/// What the backfill writes: column → SQL value.
+fn writes(t: &Table, s: &Backfill) -> Vec<(String, String)> {
+    s.set
+        .iter()
+        .map(|(c, v)| (c.clone(), value_for(t, c, v)))
+        .collect()
 }
 
 pub async fn analyze(
@@ -48,8 +63,17 @@ pub async fn analyze(
         Err(m) => return Ok(refused(m)),
         Ok(t) => t,
     };
-    let n = counter.count(t, &predicate(s, "c")).await?;
+    let n = counter.count(t, &predicate(t, s, "c")).await?;
     let mut a = sized(t);
+    super::refuse_conflicts(
+        counter,
+        &ctx,
+        t,
+        &writes(t, s),
+        &predicate(t, s, "c"),
+        &mut a,
+    )
+    .await?;
     a.findings.push(Finding {
         kind: FindingKind::RowsChanged,
         count: n,
@@ -72,8 +96,9 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         .iter()
         .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
         .collect();
-    let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(s, "c")));
-    let mut actions = backup(
+    let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(t, s, "c")));
+    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), &predicate(t, s, "c"));
+    actions.extend(backup(
         &ctx,
         &bak,
         &select,
@@ -85,11 +110,11 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
             join_on("t", "b", &t.primary_key),
             restore.join(", ")
         ),
-    );
+    ));
     let assignments: Vec<String> = s
         .set
         .iter()
-        .map(|(c, v)| format!("{} = {}", ident(c), literal(v)))
+        .map(|(c, v)| format!("{} = {}", ident(c), value_for(t, c, v)))
         .collect();
     let pk = idents(&t.primary_key);
     actions.push(
@@ -105,7 +130,7 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
             Statement::Sql(format!(
                 "UPDATE {tbl} SET {} WHERE {} AND ({pk}) IN (SELECT {pk} FROM {}) LIMIT {}",
                 assignments.join(", "),
-                predicate(s, ""),
+                predicate(t, s, ""),
                 qtable(&bak),
                 s.batch_size
             )),
@@ -120,7 +145,7 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
             "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE {}",
             qtable(&bak),
             join_on("c", "b", &t.primary_key),
-            predicate(s, "c")
+            predicate(t, s, "c")
         )),
         0,
         format!("rows of {} still match the backfill's filter", t.name),

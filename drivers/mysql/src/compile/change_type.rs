@@ -19,12 +19,36 @@ use super::{
     backup, column_absent, column_exists, examples, online, referencing_keys, refused,
     select_keyed, sized, Checked, Counter, ONLINE,
 };
-use crate::sql::{ident, join_on, literal, string, table as qtable};
+use crate::sql::{ident, join_on, string, table as qtable};
 use crate::types;
 
 const INTEGER: &str = "^[+-]?[0-9]+$";
 const NUMBER: &str = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$";
 const UUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+const TIMESTAMP: &str =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?)?$";
+const TIME: &str = "^-?[0-9]{1,3}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?$";
+
+/// True when the text `t` is not a valid date (or date and time) of the `shape`. Checked
+/// by its parts, never by a date function on text that may not be one: in strict mode a
+/// warning inside an `UPDATE` is an error, and `STR_TO_DATE('12:30:45', …)` warns.
+fn not_a_date(t: &str, shape: &str) -> String {
+    let part = |from: usize, len: usize| format!("CAST(SUBSTRING({t}, {from}, {len}) AS UNSIGNED)");
+    format!(
+        "CASE WHEN NOT ({t} REGEXP {}) THEN TRUE WHEN {} < 1000 OR {} NOT BETWEEN 1 AND 12 THEN TRUE \
+         WHEN {} NOT BETWEEN 1 AND DAY(LAST_DAY(CONCAT(SUBSTRING({t}, 1, 7), '-01'))) THEN TRUE \
+         WHEN CHAR_LENGTH({t}) > 10 THEN {} > 23 OR {} > 59 OR {} > 59 ELSE FALSE END",
+        string(shape),
+        part(1, 4),
+        part(6, 2),
+        part(9, 2),
+        part(12, 2),
+        part(15, 2),
+        part(18, 2)
+    )
+}
 
 fn range(t: PortableType) -> (&'static str, &'static str) {
     match t {
@@ -81,15 +105,19 @@ pub fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
         PortableType::Json => format!("NOT JSON_VALID(CAST({v} AS CHAR))"),
         PortableType::Date => match source {
             Some(PortableType::Timestamp | PortableType::TimestampTz) => format!("TIME({v}) <> '00:00:00'"),
-            _ => format!("STR_TO_DATE({v}, '%Y-%m-%d') IS NULL OR DATE_FORMAT(STR_TO_DATE({v}, '%Y-%m-%d'), '%Y-%m-%d') <> {trimmed}"),
+            _ if textual => not_a_date(&trimmed, DATE),
+            _ => "TRUE".into(),
         },
         PortableType::Timestamp | PortableType::TimestampTz => match source {
             Some(PortableType::Date | PortableType::Timestamp | PortableType::TimestampTz) => "FALSE".into(),
-            _ => format!(
-                "COALESCE(STR_TO_DATE(REPLACE({trimmed}, 'T', ' '), '%Y-%m-%d %H:%i:%s.%f'), STR_TO_DATE(REPLACE({trimmed}, 'T', ' '), '%Y-%m-%d %H:%i:%s'), STR_TO_DATE({trimmed}, '%Y-%m-%d')) IS NULL"
-            ),
+            _ if textual => not_a_date(&trimmed, TIMESTAMP),
+            _ => "TRUE".into(),
         },
-        PortableType::Time => format!("COALESCE(STR_TO_DATE({trimmed}, '%H:%i:%s.%f'), STR_TO_DATE({trimmed}, '%H:%i:%s')) IS NULL"),
+        PortableType::Time if textual => format!(
+            "NOT ({trimmed} REGEXP {}) OR CAST(SUBSTRING_INDEX(SUBSTRING_INDEX({trimmed}, ':', 2), ':', -1) AS UNSIGNED) > 59 OR CAST(SUBSTRING_INDEX({trimmed}, ':', -1) AS DECIMAL(9,6)) >= 60",
+            string(TIME)
+        ),
+        PortableType::Time => "TRUE".into(),
         _ => "TRUE".into(),
     };
     format!("({v} IS NOT NULL AND ({rule}))")
@@ -135,7 +163,7 @@ fn expected(v: &str, from: &Column, s: &ChangeType) -> String {
             format!(
                 "CASE WHEN {} THEN {} ELSE {converted} END",
                 incompatible(v, from, s.to),
-                literal(s.default.as_ref().expect("validated"))
+                crate::sql::typed_literal(s.default.as_ref().expect("validated"), Some(s.to))
             )
         }
     }
@@ -305,6 +333,22 @@ pub async fn analyze(
     if s.using.is_some() {
         a.warnings.push("a custom `using` expression is checked by the server while copying; a value it cannot convert stops the migration".into());
         return Ok(a);
+    }
+    // The column keeps its default through the swap, as a value of the new type.
+    if let Some(d) = default_of(c).filter(|_| !counter.is_recording()) {
+        let unfit = counter
+            .source
+            .count(&format!(
+                "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
+                incompatible(&d, c, s.to)
+            ))
+            .await?;
+        if unfit != 0 {
+            return Ok(refused(format!(
+                "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
+                c.name, s.to
+            )));
+        }
     }
     let predicate = incompatible(&format!("c.{}", ident(&c.name)), c, s.to);
     let n = counter.count(t, &predicate).await?;

@@ -4,7 +4,7 @@ use strata_core::steps::CreateTable;
 use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
 
 use super::{refused, table_absent, table_exists, Checked};
-use crate::sql::{ident, idents, literal, table as qtable};
+use crate::sql::{ident, idents, literal, table as qtable, typed_literal};
 use crate::types;
 
 fn check(ctx: &StepContext<'_>, s: &CreateTable) -> Checked<()> {
@@ -21,7 +21,7 @@ pub fn default_clause(ty: PortableType, value: &serde_json::Value) -> String {
         PortableType::Text | PortableType::Bytes | PortableType::Json => {
             format!(" DEFAULT ({})", literal(value))
         }
-        _ => format!(" DEFAULT {}", literal(value)),
+        _ => format!(" DEFAULT {}", typed_literal(value, Some(ty))),
     }
 }
 

@@ -16,6 +16,31 @@ use strata_core::{Action, ActionKind, Statement, StepContext};
 use super::index_exists;
 use crate::sql::{ident, string, table as qtable};
 
+/// 1 when no index of `table` starts with `columns` (so none can serve a foreign key on them).
+fn served(table: &str, columns: &[String]) -> String {
+    let starts: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "SUM(SEQ_IN_INDEX = {} AND COLUMN_NAME = {})",
+                i + 1,
+                string(c)
+            )
+        })
+        .collect();
+    format!(
+        "SELECT 1 - LEAST(COUNT(*), 1) FROM (SELECT INDEX_NAME FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} GROUP BY INDEX_NAME HAVING {}) i",
+        string(table),
+        starts
+            .iter()
+            .map(|s| format!("{s} = 1"))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    )
+}
+
 /// The indexes of `t` the server may drop once an index on `columns` exists: plain indexes on
 /// exactly the columns of one of its foreign keys that the new index can serve, each with
 /// that key's name.
@@ -58,16 +83,10 @@ pub fn kept(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) -> 
                 ctx.step.index,
                 ActionKind::Verify,
                 format!(
-                    "foreign key {fk} is served by {new} or {} (the server drops {} if it made it for the key; rollback re-creates it)",
-                    i.name, i.name
+                    "an index still serves foreign key {fk} (the server drops {} if it made it for the key, as {new} covers it; rollback re-creates it)",
+                    i.name
                 ),
-                Statement::Sql(format!(
-                    "SELECT 1 - LEAST(COUNT(*), 1) FROM information_schema.STATISTICS \
-                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND INDEX_NAME IN ({}, {})",
-                    string(table),
-                    string(new),
-                    string(&i.name)
-                )),
+                Statement::Sql(served(table, &i.columns)),
                 0,
                 format!("no index serves foreign key {fk}"),
             )
@@ -117,16 +136,10 @@ pub fn renamed(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) 
                 ctx.step.index,
                 ActionKind::Verify,
                 format!(
-                    "foreign keys {fk} and {new} are served by {} or {new} (the server replaces {} with {new} if it made it; rollback renames it back)",
-                    i.name, i.name
+                    "an index serves foreign keys {fk} and {new} (the server replaces {} with one named {new} if it made it; rollback renames it back)",
+                    i.name
                 ),
-                Statement::Sql(format!(
-                    "SELECT 1 - LEAST(COUNT(*), 1) FROM information_schema.STATISTICS \
-                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND INDEX_NAME IN ({}, {})",
-                    string(table),
-                    string(new),
-                    string(&i.name)
-                )),
+                Statement::Sql(served(table, &i.columns)),
                 0,
                 format!("no index serves foreign key {new}"),
             )
@@ -137,7 +150,13 @@ pub fn renamed(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) 
                 ident(new),
                 ident(&i.name)
             )))
-            .with_undo_probe(Statement::Sql(index_exists(table, &i.name)))
+            // Nothing to rename back when the old index is still there, or the server made
+            // none for the new key (another index served it).
+            .with_undo_probe(Statement::Sql(format!(
+                "SELECT ({}) + (1 - ({}))",
+                index_exists(table, &i.name),
+                index_exists(table, new)
+            )))
         })
         .collect()
 }

@@ -442,3 +442,52 @@ pub fn orphan_count_sql(
 fn idents_of(columns: &[String]) -> String {
     idents(columns)
 }
+
+/// How this driver quotes names, for core's shared SQL.
+const QUOTING: strata_core::writes::Quoting = strata_core::writes::Quoting {
+    ident,
+    table: qtable,
+};
+
+/// Refuses, in the plan, a write of `writes` into the rows `filter` selects that a UNIQUE key
+/// or a foreign key of `t` would stop half way (see `strata_core::writes`).
+async fn refuse_conflicts(
+    counter: &Counter<'_>,
+    ctx: &StepContext<'_>,
+    t: &Table,
+    writes: &[(String, String)],
+    filter: &str,
+    a: &mut Analysis,
+) -> Result<()> {
+    if counter.is_recording() {
+        return Ok(());
+    }
+    for c in strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING) {
+        if counter.source.count(&c.count).await? != 0 {
+            a.refusals.push(c.refusal);
+        }
+    }
+    Ok(())
+}
+
+/// The same counts as checks right before the write, for a table the plan could not count.
+fn conflict_checks(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    writes: &[(String, String)],
+    filter: &str,
+) -> Vec<Action> {
+    strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING)
+        .into_iter()
+        .map(|c| {
+            Action::check(
+                ctx.step.index,
+                ActionKind::Check,
+                format!("the written value breaks no key of {}", t.name),
+                Statement::Sql(c.count),
+                0,
+                c.refusal,
+            )
+        })
+        .collect()
+}

@@ -11,7 +11,7 @@ use super::{
     backup, column_nullable_is, exact_definition, examples, find_table_column, online, refused,
     select_keyed, sized, Counter, ONLINE,
 };
-use crate::sql::{ident, join_on, literal, table as qtable};
+use crate::sql::{ident, join_on, table as qtable, typed_literal};
 
 /// The column's definition with its nullability set.
 pub fn with_nullability(def: &str, nullable: bool) -> String {
@@ -81,6 +81,10 @@ pub async fn analyze_set(
         s.fill.as_ref(),
         shown,
     ));
+    if let Some(fill) = &s.fill {
+        let writes = [(c.name.clone(), typed_literal(fill, c.portable))];
+        super::refuse_conflicts(counter, &ctx, t, &writes, &filter, &mut a).await?;
+    }
     Ok(a)
 }
 
@@ -95,6 +99,12 @@ pub fn compile_set(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> 
     let mut actions = Vec::new();
     match &s.fill {
         Some(fill) if !t.primary_key.is_empty() => {
+            actions.extend(super::conflict_checks(
+                &ctx,
+                t,
+                &[(c.name.clone(), typed_literal(fill, c.portable))],
+                &format!("c.{col} IS NULL"),
+            ));
             let bak = ctx.backup_name(&t.name, Some(&c.name));
             let (select, columns) = select_keyed(t, &[], Some(&format!("c.{col} IS NULL")));
             actions.extend(backup(
@@ -116,7 +126,7 @@ pub fn compile_set(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> 
                     format!("fill the NULLs of {}.{} with {fill}", t.name, c.name),
                     Statement::Sql(format!(
                         "UPDATE {tbl} SET {col} = {} WHERE {col} IS NULL",
-                        literal(fill)
+                        typed_literal(fill, c.portable)
                     )),
                 )
                 .restored_by_backup(),

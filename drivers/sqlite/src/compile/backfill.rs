@@ -30,6 +30,11 @@ fn predicate(s: &Backfill, alias: &str) -> String {
     parts.join(" AND ")
 }
 
+/// What the backfill writes: column → SQL value.
+fn writes(s: &Backfill) -> Vec<(String, String)> {
+    s.set.iter().map(|(c, v)| (c.clone(), literal(v))).collect()
+}
+
 pub async fn analyze(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
@@ -41,6 +46,7 @@ pub async fn analyze(
     };
     let n = counter.count(t, &predicate(s, "c")).await?;
     let mut a = Analysis::of_table(t);
+    super::refuse_conflicts(counter, &ctx, t, &writes(s), &predicate(s, "c"), &mut a).await?;
     a.findings.push(Finding {
         kind: FindingKind::RowsChanged,
         count: n,
@@ -59,13 +65,14 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
     let tbl = qtable(&t.name);
     let set_cols: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = backup(
+    let mut actions = super::conflict_checks(&ctx, t, &writes(s), &predicate(s, "c"));
+    actions.extend(backup(
         &ctx,
         &bak,
         &select_keyed(t, &set_cols, Some(&predicate(s, "c"))),
         &format!("the rows of {} the backfill changes", t.name),
         &t.primary_key,
-    );
+    ));
     let assignments: Vec<String> = s
         .set
         .iter()

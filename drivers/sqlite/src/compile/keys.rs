@@ -209,20 +209,27 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action
             ));
             let refs = idents(&s.references.columns);
             let ptbl = qtable(&parent.name);
+            let placed = strata_core::preflight::placeholder_columns(s);
+            let targets: Vec<String> = placed.iter().map(|(t, _)| t.clone()).collect();
+            let sources: Vec<String> = placed.iter().map(|(_, b)| b.clone()).collect();
+            let mut undo = vec![format!(
+                "DELETE FROM {ptbl} WHERE ({refs}) IN (SELECT {refs} FROM {})",
+                qtable(&bak)
+            )];
+            undo.extend(super::tables::counter_as_read(parent));
             actions.push(
                 Action::new(
                     step,
                     ActionKind::Dml,
                     format!("insert placeholder rows into {}", parent.name),
                     Statement::Sql(format!(
-                        "INSERT INTO {ptbl} ({refs}) SELECT {refs} FROM {}",
+                        "INSERT INTO {ptbl} ({}) SELECT {} FROM {}",
+                        idents(&targets),
+                        idents(&sources),
                         qtable(&bak)
                     )),
                 )
-                .with_inverse(Statement::Sql(format!(
-                    "DELETE FROM {ptbl} WHERE ({refs}) IN (SELECT {refs} FROM {})",
-                    qtable(&bak)
-                ))),
+                .with_inverse(Statement::Sql(undo.join(";\n"))),
             );
         }
     }

@@ -128,6 +128,10 @@ pub async fn analyze_set_not_null(
         s.fill.as_ref(),
         shown,
     ));
+    if let Some(fill) = &s.fill {
+        let writes = [(s.column.clone(), literal(fill))];
+        super::refuse_conflicts(counter, &ctx, t, &writes, &filter, &mut a).await?;
+    }
     Ok(a)
 }
 
@@ -143,6 +147,12 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
     let mut before = Vec::new();
     match &s.fill {
         Some(fill) if !t.primary_key.is_empty() => {
+            before.extend(super::conflict_checks(
+                &ctx,
+                t,
+                &[(s.column.clone(), literal(fill))],
+                &format!("c.{col} IS NULL"),
+            ));
             let bak = ctx.backup_name(&t.name, Some(&s.column));
             before.extend(backup(
                 &ctx,

@@ -118,19 +118,32 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
         ];
         restore.extend(t.indexes.iter().map(|i| i.definition.clone()));
         restore.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
-        for s in &t.sequences {
-            if let Some(v) = s.last_value {
-                // The copy back made a counter (the highest key); the table's own, which
-                // may be higher, replaces it.
-                let name = crate::sql::string(&t.name.name);
-                restore.push(format!("DELETE FROM sqlite_sequence WHERE name = {name}"));
-                restore.push(format!(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES ({name}, {v})"
-                ));
-            }
-        }
+        // The copy back made a counter (the highest key); the table's own, which may be
+        // higher, or none, replaces it.
+        restore.extend(counter_as_read(t));
         drop = drop.with_inverse(Statement::Sql(restore.join(";\n")));
     }
     actions.push(drop);
     Ok(actions)
+}
+
+/// The statements putting `t`'s `AUTOINCREMENT` counter back as it was read: an `INSERT`
+/// into the table (a restore, a placeholder) makes or raises it, even with no row.
+pub(super) fn counter_as_read(t: &Table) -> Vec<String> {
+    let autoincrement = t
+        .definition
+        .as_deref()
+        .and_then(|d| crate::ddl::parse(d).ok())
+        .is_some_and(|d| d.autoincrement());
+    if !autoincrement {
+        return Vec::new();
+    }
+    let name = crate::sql::string(&t.name.name);
+    let mut out = vec![format!("DELETE FROM sqlite_sequence WHERE name = {name}")];
+    if let Some(v) = t.sequences.iter().find_map(|s| s.last_value) {
+        out.push(format!(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ({name}, {v})"
+        ));
+    }
+    out
 }
