@@ -301,11 +301,12 @@ pub trait Driver: Send + Sync {
     /// Brings the engine's own text in `snapshot` up to date after `step`, as its compiled
     /// actions will leave it: the definitions a later step's compilation reads (SQLite
     /// rebuilds a table from its `CREATE TABLE` text and re-creates its indexes from theirs).
-    /// The planner calls it after applying the step's portable effect (`simulate.rs`). The
-    /// default leaves the text as it was, and a table an earlier step changed keeps
+    /// The planner calls it after applying the step's portable effect to `after`
+    /// (`simulate.rs`); `before` is the schema as the step finds it. The default leaves the
+    /// text as it was, and a table an earlier step changed keeps
     /// [`Table::definition_stale`](crate::schema::Table::definition_stale) set.
-    fn simulate(&self, step: &Step, snapshot: &mut Snapshot) {
-        let _ = (step, snapshot);
+    fn simulate(&self, step: &Step, before: &Snapshot, after: &mut Snapshot) {
+        let _ = (step, before, after);
     }
 
     /// Runs a statement; returns the number of rows it affected.

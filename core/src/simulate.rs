@@ -10,8 +10,9 @@ use crate::steps::{Step, StepKind};
 /// driver's own text ([`Driver::simulate`]). Steps whose effect strata cannot know (`sql`)
 /// leave it unchanged; data-only steps change nothing.
 pub fn apply_step(snapshot: &mut Snapshot, step: &Step, driver: &dyn Driver) {
+    let before = snapshot.clone();
     apply_portable(snapshot, &step.kind, driver);
-    driver.simulate(step, snapshot);
+    driver.simulate(step, &before, snapshot);
 }
 
 fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver) {

@@ -237,8 +237,9 @@ fn checked(table: &Table, column: &str, v: Value) -> Value {
             Value::Int(i) if i < min => Value::Int(min),
             other => other,
         },
+        // Blank too: MariaDB compares with trailing spaces ignored, so ' ' = ''.
         Some(CheckRule::NotEmpty) => match v {
-            Value::Text(s) if s.is_empty() => Value::Text("x".into()),
+            Value::Text(s) if s.trim().is_empty() => Value::Text("x".into()),
             other => other,
         },
         None => v,

@@ -78,8 +78,8 @@ impl Driver for Interrupted {
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
         self.inner.compile(ctx)
     }
-    fn simulate(&self, step: &strata_core::steps::Step, snapshot: &mut Snapshot) {
-        self.inner.simulate(step, snapshot)
+    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
+        self.inner.simulate(step, before, after)
     }
     async fn execute(&self, statement: &Statement) -> Result<u64> {
         self.spend()?;

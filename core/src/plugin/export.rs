@@ -212,8 +212,8 @@ impl Driver for RuntimeDriver {
         self.inner().compile(ctx)
     }
 
-    fn simulate(&self, step: &Step, snapshot: &mut Snapshot) {
-        self.inner().simulate(step, snapshot)
+    fn simulate(&self, step: &Step, before: &Snapshot, after: &mut Snapshot) {
+        self.inner().simulate(step, before, after)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {

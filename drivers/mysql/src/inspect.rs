@@ -56,7 +56,7 @@ pub fn parse_create(statement: &str) -> CreateTable {
         let line = line.trim().trim_end_matches(',');
         if line.starts_with('`') {
             if let Some((name, _)) = quoted(line) {
-                out.columns.insert(name, line.to_owned());
+                out.columns.insert(name, standard_default(line));
             }
         } else if let Some(rest) = line.strip_prefix("CONSTRAINT ") {
             if let Some((name, _)) = quoted(rest) {
@@ -72,6 +72,59 @@ pub fn parse_create(statement: &str) -> CreateTable {
         }
     }
     out
+}
+
+/// A column line whose default MariaDB printed with backslash escapes, as it does for the
+/// expression defaults of TEXT, BLOB and JSON columns whatever `sql_mode` says (`DEFAULT
+/// 'O\'Brien'`), with the literal written the standard way (`'O''Brien'`), which strata's
+/// session (`NO_BACKSLASH_ESCAPES`) reads back as the same value.
+fn standard_default(line: &str) -> String {
+    let Some((_, rest)) = quoted(line) else {
+        return line.to_owned();
+    };
+    let ty = rest
+        .trim_start()
+        .split([' ', '('])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let expression_default = ty.ends_with("text") || ty.ends_with("blob") || ty == "json";
+    let Some(at) = line.find(" DEFAULT '").map(|i| i + " DEFAULT ".len()) else {
+        return line.to_owned();
+    };
+    if !expression_default {
+        return line.to_owned();
+    }
+    let mut value = String::new();
+    let mut chars = line[at + 1..].char_indices();
+    let mut end = None;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 'r')) => value.push('\r'),
+                Some((_, 't')) => value.push('\t'),
+                Some((_, '0')) => value.push('\0'),
+                Some((_, 'Z')) => value.push('\u{1a}'),
+                Some((_, other)) => value.push(other),
+                None => break,
+            },
+            '\'' => {
+                end = Some(at + 1 + i + 1);
+                break;
+            }
+            other => value.push(other),
+        }
+    }
+    match end {
+        Some(end) => format!(
+            "{}{}{}",
+            &line[..at],
+            crate::sql::string(&value),
+            &line[end..]
+        ),
+        None => line.to_owned(),
+    }
 }
 
 /// Every base table of the connection's database, strata's history table excluded.
@@ -281,6 +334,19 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backslash_escaped_expression_defaults_are_written_the_standard_way() {
+        assert_eq!(
+            standard_default("`a` text DEFAULT 'O\\'Brien \\\\ x'"),
+            "`a` text DEFAULT 'O''Brien \\ x'"
+        );
+        assert_eq!(
+            standard_default("`b` varchar(20) DEFAULT 'back\\slash'"),
+            "`b` varchar(20) DEFAULT 'back\\slash'",
+            "only expression defaults are escaped"
+        );
+    }
 
     #[test]
     fn show_create_table_splits_into_lines() {

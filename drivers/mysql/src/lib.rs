@@ -146,8 +146,8 @@ impl Driver for MySqlDriver {
         compile::compile(ctx)
     }
 
-    fn simulate(&self, step: &strata_core::steps::Step, snapshot: &mut Snapshot) {
-        simulate::simulate(step, snapshot)
+    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
+        simulate::simulate(step, before, after)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {

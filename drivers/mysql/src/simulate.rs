@@ -1,7 +1,9 @@
 //! The MySQL text a later step of the same migration compiles from, as this step leaves it
-//! (`Driver::simulate`): the `SHOW CREATE TABLE` line of an index a step adds (a later
-//! `drop_column` or `change_type` re-adds the indexes of the column from theirs), and index
-//! lines that name a renamed column.
+//! (`Driver::simulate`): the `SHOW CREATE TABLE` line of an index or foreign key a step adds
+//! (a later `drop_column`, `change_type` or `drop_foreign_key` re-adds them from theirs),
+//! index lines that name a renamed column, and a column's own line once a step changes its
+//! nullability or default — made by the same edits the step's `MODIFY` makes, so a later
+//! step of the migration can still undo exactly what the earlier one left.
 
 use strata_core::schema::{ConstraintKind, Index, Snapshot};
 use strata_core::steps::Step;
@@ -19,10 +21,55 @@ fn line(name: &str, columns: &[String], unique: bool) -> String {
     )
 }
 
-pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
+pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
     let Some(table) = step.kind.spec().table() else {
         return;
     };
+    // The column's line as the step found it (named as it is now).
+    let column_line = |column: &str| {
+        before
+            .table(table)
+            .and_then(|t| t.column(column))
+            .filter(|c| c.definition.is_some())
+            .map(crate::compile::column_line)
+    };
+    let edited = match &step.kind {
+        StepKind::SetNotNull(s) => column_line(&s.column).map(|d| {
+            (
+                s.column.clone(),
+                crate::compile::with_nullability(&d, false),
+            )
+        }),
+        StepKind::DropNotNull(s) => column_line(&s.column)
+            .map(|d| (s.column.clone(), crate::compile::with_nullability(&d, true))),
+        StepKind::SetDefault(s) => {
+            let ty = before
+                .table(table)
+                .and_then(|t| t.column(&s.column))
+                .and_then(|c| c.portable);
+            column_line(&s.column).zip(ty).map(|(d, ty)| {
+                (
+                    s.column.clone(),
+                    crate::compile::with_default(
+                        &d,
+                        Some(&crate::compile::default_clause(ty, &s.value)),
+                    ),
+                )
+            })
+        }
+        StepKind::DropDefault(s) => column_line(&s.column)
+            .map(|d| (s.column.clone(), crate::compile::with_default(&d, None))),
+        _ => None,
+    };
+    if let Some((column, definition)) = edited {
+        if let Some(c) = snapshot
+            .tables
+            .get_mut(&table.to_string())
+            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+        {
+            c.definition = Some(definition);
+        }
+    }
     let Some(t) = snapshot.tables.get_mut(&table.to_string()) else {
         return;
     };
@@ -50,6 +97,50 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
             let (old, new) = (ident(&s.column), ident(&s.to));
             for i in t.indexes.iter_mut().filter(|i| i.columns.contains(&s.to)) {
                 i.definition = i.definition.replace(&old, &new);
+            }
+            // The column's own CHECK (a JSON column's `json_valid`) names it too.
+            if let Some(c) = t.columns.iter_mut().find(|c| c.name == s.to) {
+                c.definition = c.definition.as_ref().map(|d| d.replace(&old, &new));
+            }
+        }
+        // MySQL keeps a multi-column index without the dropped column (PostgreSQL drops it,
+        // which is what the portable effect says).
+        StepKind::DropColumn(s) => {
+            if let Some(old) = before.table(table) {
+                for i in old
+                    .indexes
+                    .iter()
+                    .filter(|i| i.columns.len() > 1 && i.columns.contains(&s.column))
+                {
+                    let columns: Vec<String> = i
+                        .columns
+                        .iter()
+                        .filter(|c| **c != s.column)
+                        .cloned()
+                        .collect();
+                    t.indexes.push(Index {
+                        name: i.name.clone(),
+                        definition: line(&i.name, &columns, i.unique),
+                        columns,
+                        unique: i.unique,
+                        valid: true,
+                    });
+                }
+                t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+        StepKind::AddForeignKey(s) => {
+            let name = s.constraint_name();
+            if let Some(c) = t.constraints.iter_mut().find(|c| c.name == name) {
+                c.definition = format!(
+                    "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+                    ident(&name),
+                    idents(&s.columns),
+                    crate::sql::table(&s.references.table),
+                    idents(&s.references.columns),
+                    s.on_delete.sql(),
+                    s.on_update.sql()
+                );
             }
         }
         _ => {}

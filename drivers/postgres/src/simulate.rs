@@ -196,7 +196,7 @@ fn rename_after(definition: &str, marker: &str, old: &str, new: &str) -> String 
     }
 }
 
-pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
+pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
     let Some(table) = step.kind.spec().table().cloned() else {
         return;
     };

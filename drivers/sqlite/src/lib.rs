@@ -135,8 +135,8 @@ impl Driver for SqliteDriver {
         compile::compile(ctx)
     }
 
-    fn simulate(&self, step: &Step, snapshot: &mut Snapshot) {
-        simulate::simulate(step, snapshot)
+    fn simulate(&self, step: &Step, _before: &Snapshot, after: &mut Snapshot) {
+        simulate::simulate(step, after)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {

@@ -350,6 +350,13 @@ pub async fn analyze(
             )));
         }
     }
+    // A unique key over the column must still hold once its values are converted (two
+    // values can become one; a default written into several rows repeats).
+    let converted = [(
+        c.name.clone(),
+        expected(&format!("c.{}", ident(&c.name)), c, s),
+    )];
+    super::refuse_conflicts(counter, &ctx, t, &converted, "TRUE", &mut a).await?;
     let predicate = incompatible(&format!("c.{}", ident(&c.name)), c, s.to);
     let n = counter.count(t, &predicate).await?;
     let shown = if n > 0 {

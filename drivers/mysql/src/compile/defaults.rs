@@ -19,6 +19,39 @@ fn restore(ctx: &StepContext<'_>, tbl: &str, c: &strata_core::schema::Column) ->
     )))
 }
 
+/// A column line with its `DEFAULT …` clause replaced by `clause` (` DEFAULT x`), or
+/// removed: where `SHOW CREATE TABLE` puts it, before `ON UPDATE`, `COMMENT` and a CHECK.
+pub fn with_default(definition: &str, clause: Option<&str>) -> String {
+    const AFTER: [&str; 5] = [
+        " ON UPDATE ",
+        " COMMENT ",
+        " CHECK (",
+        " AUTO_INCREMENT",
+        " INVISIBLE",
+    ];
+    let end_of = |s: &str| {
+        AFTER
+            .iter()
+            .filter_map(|k| s.find(k))
+            .min()
+            .unwrap_or(s.len())
+    };
+    let bare = match definition.find(" DEFAULT ") {
+        Some(at) => {
+            let rest = &definition[at + " DEFAULT ".len()..];
+            format!("{}{}", &definition[..at], &rest[end_of(rest)..])
+        }
+        None => definition.to_owned(),
+    };
+    match clause {
+        Some(c) => {
+            let at = end_of(&bare);
+            format!("{}{c}{}", &bare[..at], &bare[at..])
+        }
+        None => bare,
+    }
+}
+
 pub fn compile_set(ctx: StepContext<'_>, s: &SetDefault) -> Result<Vec<Action>> {
     let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
     let tbl = qtable(&t.name);
@@ -54,4 +87,28 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropDefault) -> Result<Vec<Action>
     )
     .outside_transaction()
     .with_inverse(restore(&ctx, &tbl, c)?)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_default;
+
+    #[test]
+    fn a_default_is_replaced_where_show_create_table_puts_it() {
+        assert_eq!(
+            with_default(
+                "`a` int(11) NOT NULL DEFAULT 5 COMMENT 'x'",
+                Some(" DEFAULT 7")
+            ),
+            "`a` int(11) NOT NULL DEFAULT 7 COMMENT 'x'"
+        );
+        assert_eq!(
+            with_default("`j` longtext DEFAULT '{}' CHECK (json_valid(`j`))", None),
+            "`j` longtext CHECK (json_valid(`j`))"
+        );
+        assert_eq!(
+            with_default("`a` int(11) DEFAULT NULL", Some(" DEFAULT 3")),
+            "`a` int(11) DEFAULT 3"
+        );
+    }
 }

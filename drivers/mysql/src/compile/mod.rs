@@ -130,6 +130,15 @@ fn find_table_column<'a>(
     RULES.table_column(ctx, table, column)
 }
 
+pub(crate) use create_table::default_clause;
+pub(crate) use defaults::with_default;
+pub(crate) use nullability::with_nullability;
+
+/// The column's definition as `SHOW CREATE TABLE` gives it (`` `c` int(11) NOT NULL ``).
+pub(crate) fn column_line(c: &Column) -> String {
+    column_definition(c)
+}
+
 /// The column's definition as `SHOW CREATE TABLE` gives it (`` `c` int(11) NOT NULL ``).
 fn column_definition(c: &Column) -> String {
     // The definition starts with the name the column had when it was read; an earlier step of
@@ -272,11 +281,14 @@ fn constraint_absent(table: &str, name: &str) -> String {
 /// An order-independent fingerprint of `columns` of the rows of `from` (a table or a
 /// parenthesized query): row count and two sums of 60-bit slices of each row's MD5.
 fn fingerprint(from: &str, columns: &[String]) -> String {
+    // QUOTE, not JSON_ARRAY: MariaDB embeds a column with a json_valid CHECK as JSON, and
+    // the same text in the backup's plain LONGTEXT column as a string, so equal rows hashed
+    // differently. QUOTE gives every value (NULL included) one text, whatever the column.
     let row = format!(
-        "MD5(JSON_ARRAY({}))",
+        "MD5(CONCAT_WS(',', {}))",
         columns
             .iter()
-            .map(|c| format!("f.{}", ident(c)))
+            .map(|c| format!("QUOTE(f.{})", ident(c)))
             .collect::<Vec<_>>()
             .join(", ")
     );

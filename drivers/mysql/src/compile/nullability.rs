@@ -43,11 +43,13 @@ pub fn with_nullability(def: &str, nullable: bool) -> String {
         i += 1;
     }
     words = out;
-    format!(
-        "{} {}",
-        words.join(" "),
-        if nullable { "NULL" } else { "NOT NULL" }
-    )
+    let null = if nullable { "NULL" } else { "NOT NULL" };
+    let def = words.join(" ");
+    // Before a column CHECK (MariaDB's JSON columns have one): nothing may follow it.
+    match def.find(" CHECK (") {
+        Some(at) => format!("{} {null}{}", &def[..at], &def[at..]),
+        None => format!("{def} {null}"),
+    }
 }
 
 pub async fn analyze_set(
@@ -224,4 +226,21 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Result<Vec<Action>
         &c.name,
         false,
     )))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_nullability;
+
+    #[test]
+    fn nullability_goes_before_a_column_check() {
+        assert_eq!(
+            with_nullability("`j` longtext DEFAULT '{}' CHECK (json_valid(`j`))", false),
+            "`j` longtext DEFAULT '{}' NOT NULL CHECK (json_valid(`j`))"
+        );
+        assert_eq!(
+            with_nullability("`a` int(11) DEFAULT NULL", false),
+            "`a` int(11) NOT NULL"
+        );
+    }
 }

@@ -93,28 +93,57 @@ pub async fn analyze_column(
     Ok(sized(t))
 }
 
+/// `ALTER TABLE … RENAME COLUMN from TO to`, or, for a column with a CHECK of its own
+/// (MariaDB's JSON columns have `CHECK (json_valid(…))`), `CHANGE COLUMN` with its whole
+/// definition, the CHECK naming the new name: after other ALTERs of the table in the same
+/// session MariaDB can keep the old name in that CHECK and refuse the next `RENAME COLUMN`
+/// ("Unknown column … in 'CHECK'"); a full definition leaves it nothing to remember.
+fn rename(tbl: &str, definition: Option<&str>, from: &str, to: &str) -> String {
+    match definition.filter(|d| d.contains(" CHECK (")) {
+        Some(def) => {
+            let (old, new) = (ident(from), ident(to));
+            let rest = def.strip_prefix(&old).unwrap_or(def);
+            format!(
+                "ALTER TABLE {tbl} CHANGE COLUMN {old} {new}{}",
+                rest.replace(&old, &new)
+            )
+        }
+        None => format!(
+            "ALTER TABLE {tbl} RENAME COLUMN {} TO {}",
+            ident(from),
+            ident(to)
+        ),
+    }
+}
+
 pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
     let t = check_column(&ctx, s).map_err(|m| ctx.error(m))?;
     let (tbl, name) = (qtable(&t.name), &t.name.name);
+    let definition = t.column(&s.column).and_then(|c| c.definition.as_deref());
+    let renamed = definition.map(|d| {
+        let rest = d.strip_prefix(&ident(&s.column)).unwrap_or(d);
+        format!(
+            "{}{}",
+            ident(&s.to),
+            rest.replace(&ident(&s.column), &ident(&s.to))
+        )
+    });
     Ok(vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         format!("rename column {}.{} to {}", t.name, s.column, s.to),
-        Statement::Sql(format!(
-            "ALTER TABLE {tbl} RENAME COLUMN {} TO {}",
-            ident(&s.column),
-            ident(&s.to)
-        )),
+        Statement::Sql(rename(&tbl, definition, &s.column, &s.to)),
     )
     .outside_transaction()
     .with_probe(Statement::Sql(swapped(
         column_exists(name, &s.to),
         column_absent(name, &s.column),
     )))
-    .with_inverse(Statement::Sql(format!(
-        "ALTER TABLE {tbl} RENAME COLUMN {} TO {}",
-        ident(&s.to),
-        ident(&s.column)
+    .with_inverse(Statement::Sql(rename(
+        &tbl,
+        renamed.as_deref(),
+        &s.to,
+        &s.column,
     )))
     .with_undo_probe(Statement::Sql(swapped(
         column_exists(name, &s.column),

@@ -241,6 +241,24 @@ pub async fn analyze(
         &conv.target,
     );
     let n = counter.count(t, &predicate).await?;
+    // A unique key over the column must still hold once its values are converted (two
+    // values can become one; a default written into several rows repeats).
+    if n == 0 || s.on_incompatible != strata_core::steps::OnIncompatible::Fail {
+        let col = format!("c.{}", ident(&c.name));
+        let cast = format!("{col}::{}", conv.target);
+        let value = match (&s.on_incompatible, &s.default) {
+            (strata_core::steps::OnIncompatible::UseDefault, Some(d)) => format!(
+                "CASE WHEN {predicate} THEN {} ELSE {cast} END",
+                literal(d, &conv.target)
+            ),
+            (strata_core::steps::OnIncompatible::SetNull, _) => {
+                format!("CASE WHEN {predicate} THEN NULL ELSE {cast} END")
+            }
+            _ => cast,
+        };
+        super::refuse_conflicts(counter, &ctx, t, &[(c.name.clone(), value)], "TRUE", &mut a)
+            .await?;
+    }
     let shown = if n > 0 {
         examples(
             session,
