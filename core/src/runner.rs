@@ -240,7 +240,48 @@ async fn run_migration(
 
 /// Runs every action of `record` not yet done, one by one, journaling each before and after,
 /// skipping those whose done probe says their effect is in place.
+///
+/// A check that refuses the migration half way (where DDL is not transactional, what ran
+/// before it stays) is not left as a half-applied migration: what ran is undone at once, as
+/// `rollback` would, and the refusal says so. Other failures stay recorded, to be resumed or
+/// rolled back.
 async fn run_journaled(
+    driver: &dyn Driver,
+    migration: Option<&Migration>,
+    record: HistoryRecord,
+    opts: RunOptions<'_>,
+) -> Result<()> {
+    let version = record.version;
+    match run_journaled_once(driver, migration, record, opts).await {
+        Err(Error::Refused(why)) => {
+            let Some(ran) = driver
+                .history()
+                .await?
+                .into_iter()
+                .find(|r| r.version == version)
+            else {
+                return Err(Error::Refused(why));
+            };
+            if !ran.journal.iter().any(|e| is_done(e.state)) {
+                return Err(Error::Refused(why));
+            }
+            (opts.progress)(&format!(
+                "migration {version} was refused half way; undoing what it ran"
+            ));
+            undo(driver, ran, opts).await.map_err(|e| {
+                Error::Refused(format!(
+                    "{why}; undoing what ran before the refusal failed too ({e}): run `strata rollback`"
+                ))
+            })?;
+            Err(Error::Refused(format!(
+                "{why}; the actions that ran before it were undone"
+            )))
+        }
+        other => other,
+    }
+}
+
+async fn run_journaled_once(
     driver: &dyn Driver,
     migration: Option<&Migration>,
     mut record: HistoryRecord,

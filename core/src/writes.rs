@@ -46,20 +46,22 @@ fn unique_keys<'a>(t: &'a Table, written: &[&str]) -> Vec<(&'a str, &'a [String]
 }
 
 /// The counts that must be 0 before `writes` (column → SQL value) go into the rows of `t`
-/// (aliased `c`) that `filter` selects, against the schema `snapshot`.
+/// (aliased `c`) that `filter` selects (`None`: every row, whose values may then be of a new
+/// type), against the schema `snapshot`.
 pub fn conflicts(
     snapshot: &Snapshot,
     t: &Table,
     writes: &[(String, String)],
-    filter: &str,
+    filter: Option<&str>,
     q: Quoting,
 ) -> Vec<Conflict> {
     let written: Vec<&str> = writes.iter().map(|(c, _)| c.as_str()).collect();
     let value_of = |column: &str| {
         let quoted = format!("c.{}", (q.ident)(column));
-        match writes.iter().find(|(c, _)| c == column) {
-            Some((_, v)) => format!("CASE WHEN {filter} THEN {v} ELSE {quoted} END"),
-            None => quoted,
+        match (writes.iter().find(|(c, _)| c == column), filter) {
+            (Some((_, v)), Some(f)) => format!("CASE WHEN {f} THEN {v} ELSE {quoted} END"),
+            (Some((_, v)), None) => v.clone(),
+            (None, _) => quoted,
         }
     };
     let mut out = Vec::new();
@@ -105,8 +107,9 @@ pub fn conflicts(
         let present: Vec<String> = exprs.iter().map(|e| format!("({e}) IS NOT NULL")).collect();
         out.push(Conflict {
             count: format!(
-                "SELECT COUNT(*) FROM {} c WHERE ({filter}) AND {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+                "SELECT COUNT(*) FROM {} c WHERE ({}) AND {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
                 (q.table)(&t.name),
+                filter.unwrap_or("1 = 1"),
                 present.join(" AND "),
                 (q.table)(&parent.name),
                 matched.join(" AND ")
@@ -173,7 +176,7 @@ mod tests {
             ("code".to_owned(), "7".to_owned()),
             ("p_id".to_owned(), "9".to_owned()),
         ];
-        let found = conflicts(&snapshot, &t, &writes, "c.\"code\" IS NULL", q);
+        let found = conflicts(&snapshot, &t, &writes, Some("c.\"code\" IS NULL"), q);
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].count.contains(
             "GROUP BY CASE WHEN c.\"code\" IS NULL THEN 7 ELSE c.\"code\" END HAVING COUNT(*) > 1"

@@ -108,6 +108,9 @@ async fn check(ctx: &TestContext, file: &serde_json::Value) -> Result<Outcome, S
     match ctx.apply().await {
         Ok(_) => {}
         Err(e) if e.exit_code() == 3 => {
+            if std::env::var_os("STRATA_GEN_VERBOSE").is_some() {
+                eprintln!("refused: {}", e.to_string().replace('\n', " "));
+            }
             let now = ctx.capture().await.map_err(|e| format!("capture: {e:#}"))?;
             return unchanged(&before, &now)
                 .map(|()| Outcome::Refused)

@@ -8,7 +8,8 @@
 //! - `rollback` gives back the whole catalog and every row exactly.
 //!
 //! `STRATA_GEN_SEED=N` fixes the seed (else one is picked and printed), `STRATA_GEN_CASES=M`
-//! the number of cases per engine [50], `STRATA_GEN_ENGINES=a,b` the engines. A failing case
+//! the number of cases per engine [50], `STRATA_GEN_ENGINES=a,b` the engines,
+//! `STRATA_GEN_VERBOSE=1` prints why each refused case was refused. A failing case
 //! prints its own seed as a one-line reproducer, with its DDL and its migration. Case 0 of a
 //! run uses the run's seed itself, so `STRATA_GEN_SEED=<case seed> STRATA_GEN_CASES=1` is
 //! that case alone.

@@ -81,14 +81,18 @@ pub async fn sql_and_assert(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.assert_restored(&before).await?;
     std::fs::remove_file(sql)?;
 
-    // A failing assertion stops the migration; whatever ran before it is undone (in the
-    // transaction, or by rolling back the failed migration where DDL is not transactional).
+    // A failing assertion stops the migration; whatever ran before it is undone (with the
+    // transaction, or, where DDL is not transactional, by the runner at once).
     let failing = ctx.write(3, "failing_assert", FAILING_ASSERT)?;
     expect_refused(ctx.apply().await, "assertion failed")?;
-    if !ctx.capabilities().transactional_ddl {
-        ctx.rollback(1).await?;
-    }
     ctx.assert_restored(&before).await?;
+    let history = ctx.driver.history().await?;
+    ensure!(
+        history
+            .iter()
+            .all(|r| r.version != 3 || r.status == strata_core::RecordStatus::RolledBack),
+        "the refused migration is left half applied: {history:?}"
+    );
     std::fs::remove_file(failing)?;
 
     // A `sql` step without `down` cannot be undone: refused unless data loss is allowed.

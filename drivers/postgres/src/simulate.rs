@@ -117,70 +117,9 @@ fn retable(definition: &str, old: &str, new: &str) -> String {
     }
 }
 
-/// SQL text (as PostgreSQL prints it) with every reference to the column `old` — bare or
-/// quoted, qualified or not, outside string literals, not a function call — naming `new`.
+/// SQL text with the column `old` named `new` (see [`crate::sql::replace_column`]).
 fn rename_idents(sql: &str, old: &str, new: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let chars: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            let start = i;
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                i += 1;
-            }
-            i = (i + 1).min(chars.len());
-            out.extend(&chars[start..i]);
-        } else if c == '"' {
-            let start = i;
-            let mut name = String::new();
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '"' {
-                    if chars.get(i + 1) == Some(&'"') {
-                        name.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                name.push(chars[i]);
-                i += 1;
-            }
-            i = (i + 1).min(chars.len());
-            if name == old && chars.get(i) != Some(&'(') {
-                out.push_str(&ident(new));
-            } else {
-                out.extend(&chars[start..i]);
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            if word == old && chars.get(i) != Some(&'(') {
-                out.push_str(&ident(new));
-            } else {
-                out.push_str(&word);
-            }
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    out
+    crate::sql::replace_column(sql, old, &ident(new))
 }
 
 /// `definition` with the column `old` named `new` in what follows `marker` (the name of an
@@ -248,6 +187,39 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
                     let referenced = c.references.as_ref() == Some(&table);
                     if own || referenced {
                         c.definition = rename_fk_column(&c.definition, old, new, own, referenced);
+                    }
+                }
+            }
+        }
+        // A default as PostgreSQL holds it (core's portable effect keeps the file's literal).
+        StepKind::SetDefault(s) => {
+            if let Some(c) = snapshot
+                .tables
+                .get_mut(&table.to_string())
+                .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column))
+            {
+                c.default = Some(crate::sql::literal(&s.value, &c.native_type));
+            }
+        }
+        StepKind::AddColumn(s) => {
+            if let (Some(d), Some(c)) = (
+                &s.default,
+                snapshot
+                    .tables
+                    .get_mut(&table.to_string())
+                    .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column)),
+            ) {
+                c.default = Some(crate::sql::literal(d, &c.native_type));
+            }
+        }
+        StepKind::CreateTable(s) => {
+            if let Some(t) = snapshot.tables.get_mut(&table.to_string()) {
+                for spec in &s.columns {
+                    if let (Some(d), Some(c)) = (
+                        &spec.default,
+                        t.columns.iter_mut().find(|c| c.name == spec.name),
+                    ) {
+                        c.default = Some(crate::sql::literal(d, &c.native_type));
                     }
                 }
             }

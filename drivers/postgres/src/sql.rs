@@ -84,3 +84,70 @@ mod tests {
         assert_eq!(literal(&serde_json::Value::Null, "text"), "NULL::text");
     }
 }
+
+/// SQL text (as PostgreSQL prints it) with every reference to the column `old` — bare or
+/// quoted, qualified or not, outside string literals, not a function call — replaced by
+/// `with` (a quoted new name, or an expression).
+pub fn replace_column(sql: &str, old: &str, with: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            let start = i;
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+            out.extend(&chars[start..i]);
+        } else if c == '"' {
+            let start = i;
+            let mut name = String::new();
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '"' {
+                    if chars.get(i + 1) == Some(&'"') {
+                        name.push('"');
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                name.push(chars[i]);
+                i += 1;
+            }
+            i = (i + 1).min(chars.len());
+            if name == old && chars.get(i) != Some(&'(') {
+                out.push_str(with);
+            } else {
+                out.extend(&chars[start..i]);
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            if word == old && chars.get(i) != Some(&'(') {
+                out.push_str(with);
+            } else {
+                out.push_str(&word);
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}

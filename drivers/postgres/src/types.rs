@@ -97,3 +97,65 @@ mod tests {
         }
     }
 }
+
+/// Whether PostgreSQL casts a value of native type `from` to `to` (`pg_cast`, or the
+/// conversion through text that every type has to and from a string type), for the native
+/// types strata maps portable ones to; an unknown type is taken to cast.
+pub fn cast_exists(from: &str, to: &str) -> bool {
+    let base = |t: &str| t.split('(').next().unwrap_or(t).trim().to_owned();
+    let (f, t) = (base(from), base(to));
+    if f == t || is_textual(from) || is_textual(to) {
+        return true;
+    }
+    const NUMBERS: [&str; 6] = [
+        "smallint",
+        "integer",
+        "bigint",
+        "real",
+        "double precision",
+        "numeric",
+    ];
+    const TIMES: [&str; 2] = ["timestamp without time zone", "timestamp with time zone"];
+    let known = NUMBERS.iter().chain(TIMES.iter()).chain(
+        [
+            "boolean",
+            "bytea",
+            "date",
+            "time without time zone",
+            "uuid",
+            "jsonb",
+            "json",
+        ]
+        .iter(),
+    );
+    if !known.clone().any(|k| *k == f) || !known.clone().any(|k| *k == t) {
+        return true;
+    }
+    let number = |x: &str| NUMBERS.contains(&x);
+    match (f.as_str(), t.as_str()) {
+        (a, b) if number(a) && number(b) => true,
+        ("boolean", "integer") | ("integer", "boolean") => true,
+        ("jsonb", b) => number(b) || b == "boolean" || b == "json",
+        ("json", "jsonb") => true,
+        ("date", b) => TIMES.contains(&b),
+        (a, "date") | (a, "time without time zone") => TIMES.contains(&a),
+        (a, b) => TIMES.contains(&a) && TIMES.contains(&b),
+    }
+}
+
+#[cfg(test)]
+mod cast_tests {
+    use super::cast_exists;
+
+    #[test]
+    fn casts_are_known_for_the_portable_native_types() {
+        assert!(cast_exists("jsonb", "boolean"));
+        assert!(!cast_exists("boolean", "jsonb"));
+        assert!(cast_exists("numeric(10,2)", "integer"));
+        assert!(!cast_exists("numeric(9,2)", "date"));
+        assert!(cast_exists("bytea", "text"));
+        assert!(!cast_exists("bytea", "integer"));
+        assert!(cast_exists("date", "timestamp with time zone"));
+        assert!(!cast_exists("uuid", "integer"));
+    }
+}

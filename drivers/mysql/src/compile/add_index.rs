@@ -92,23 +92,53 @@ pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
     } else {
         (description, "")
     };
-    let mut actions = vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        description,
-        Statement::Sql(format!(
-            "ALTER TABLE {tbl} ADD {unique}INDEX {} ({}){clause}",
-            ident(&name),
-            idents(&s.columns)
-        )),
-    )
-    .outside_transaction()
-    .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
-    .with_inverse(Statement::Sql(format!(
-        "ALTER TABLE {tbl} DROP INDEX {}",
-        ident(&name)
-    )))
-    .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name)))];
+    let mut actions = Vec::new();
+    if s.unique {
+        actions.push(no_duplicates(&ctx, t, &s.columns));
+    }
+    actions.push(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            description,
+            Statement::Sql(format!(
+                "ALTER TABLE {tbl} ADD {unique}INDEX {} ({}){clause}",
+                ident(&name),
+                idents(&s.columns)
+            )),
+        )
+        .outside_transaction()
+        .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} DROP INDEX {}",
+            ident(&name)
+        )))
+        .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name))),
+    );
     actions.extend(implicit_indexes::kept(&ctx, t, &s.columns, &name));
     Ok(actions)
+}
+
+/// A check, right before a unique index on `columns` is built, that no key repeats: the
+/// plan counts the live table, which an earlier step may have changed since.
+pub(super) fn no_duplicates(ctx: &StepContext<'_>, t: &Table, columns: &[String]) -> Action {
+    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
+    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    Action::check(
+        ctx.step.index,
+        ActionKind::Check,
+        format!("no key of {}({}) repeats", t.name, columns.join(", ")),
+        Statement::Sql(format!(
+            "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1) d",
+            qtable(&t.name),
+            present.join(" AND "),
+            cols.join(", ")
+        )),
+        0,
+        format!(
+            "rows of {} share a key of ({}), which must become unique",
+            t.name,
+            columns.join(", ")
+        ),
+    )
 }

@@ -38,27 +38,30 @@ pub fn compile(ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
     let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
     let name = s.constraint_name();
     let tbl = qtable(&t.name);
-    let mut actions = vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        online(format!(
-            "add unique constraint {name} on {}({})",
-            t.name,
-            s.columns.join(", ")
-        )),
-        Statement::Sql(format!(
-            "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({}){ONLINE}",
-            ident(&name),
-            idents(&s.columns)
-        )),
-    )
-    .outside_transaction()
-    .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
-    .with_inverse(Statement::Sql(format!(
-        "ALTER TABLE {tbl} DROP INDEX {}",
-        ident(&name)
-    )))
-    .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name)))];
+    let mut actions = vec![
+        super::add_index::no_duplicates(&ctx, t, &s.columns),
+        Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            online(format!(
+                "add unique constraint {name} on {}({})",
+                t.name,
+                s.columns.join(", ")
+            )),
+            Statement::Sql(format!(
+                "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({}){ONLINE}",
+                ident(&name),
+                idents(&s.columns)
+            )),
+        )
+        .outside_transaction()
+        .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} DROP INDEX {}",
+            ident(&name)
+        )))
+        .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name))),
+    ];
     actions.extend(implicit_indexes::kept(&ctx, t, &s.columns, &name));
     Ok(actions)
 }

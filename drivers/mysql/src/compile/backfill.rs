@@ -70,7 +70,7 @@ pub async fn analyze(
         &ctx,
         t,
         &writes(t, s),
-        &predicate(t, s, "c"),
+        Some(&predicate(t, s, "c")),
         &mut a,
     )
     .await?;
@@ -97,7 +97,7 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
         .collect();
     let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(t, s, "c")));
-    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), &predicate(t, s, "c"));
+    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
     actions.extend(backup(
         &ctx,
         &bak,

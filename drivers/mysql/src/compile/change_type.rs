@@ -69,8 +69,10 @@ pub fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
         PortableType::String { len } => format!("CHAR_LENGTH(CAST({v} AS CHAR)) > {len}"),
         t if t.is_integer() => {
             let (lo, hi) = range(t);
+            // CASE, not OR: MySQL need not short-circuit, and a CAST of text that is no
+            // number warns, which inside a strict UPDATE is an error.
             if textual {
-                format!("NOT ({trimmed} REGEXP {}) OR CAST({trimmed} AS DECIMAL(65,0)) NOT BETWEEN {lo} AND {hi}", string(INTEGER))
+                format!("CASE WHEN NOT ({trimmed} REGEXP {}) THEN TRUE ELSE CAST({trimmed} AS DECIMAL(65,0)) NOT BETWEEN {lo} AND {hi} END", string(INTEGER))
             } else if numeric {
                 format!("{v} <> TRUNCATE({v}, 0) OR {v} NOT BETWEEN {lo} AND {hi}")
             } else {
@@ -89,8 +91,14 @@ pub fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
         PortableType::Decimal { precision, scale } => {
             let limit = format!("1e{}", precision - scale);
             let value = if textual { format!("CAST({trimmed} AS DECIMAL(65,30))") } else { format!("CAST({v} AS DECIMAL(65,30))") };
-            let shape = if textual { format!("NOT ({trimmed} REGEXP {}) OR ", string(NUMBER)) } else if numeric { String::new() } else { "TRUE OR ".into() };
-            format!("{shape}ABS({value}) >= {limit} OR ROUND({value}, {scale}) <> {value}")
+            let range = format!("ABS({value}) >= {limit} OR ROUND({value}, {scale}) <> {value}");
+            if textual {
+                format!("CASE WHEN NOT ({trimmed} REGEXP {}) THEN TRUE ELSE {range} END", string(NUMBER))
+            } else if numeric {
+                range
+            } else {
+                "TRUE".into()
+            }
         }
         PortableType::Bool => {
             if textual {
@@ -218,6 +226,28 @@ fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
             "column \"{}\" is part of foreign key {}; drop it first with drop_foreign_key",
             c.name, fk.name
         ));
+    }
+    // A CHECK over the column is added back for the new type, and checked there in strict
+    // mode: text compared with a number is an error then. Kept only within one kind of type.
+    let kind = |p: Option<PortableType>| match p {
+        Some(p) if p.is_numeric() || p == PortableType::Bool => 1,
+        Some(
+            PortableType::Date
+            | PortableType::Time
+            | PortableType::Timestamp
+            | PortableType::TimestampTz,
+        ) => 2,
+        Some(PortableType::Bytes) => 3,
+        Some(_) => 0,
+        None => 4,
+    };
+    if kind(c.portable) != kind(Some(s.to)) {
+        if let Some(k) = checks_naming(t, &c.name).next() {
+            return Err(format!(
+                "CHECK constraint {} names column \"{}\", whose values become {}; drop it first (sql step) and re-create it for the new type after",
+                k.name, c.name, s.to
+            ));
+        }
     }
     let generated = generated_from(t, &c.name);
     if !generated.is_empty() {
@@ -356,7 +386,7 @@ pub async fn analyze(
         c.name.clone(),
         expected(&format!("c.{}", ident(&c.name)), c, s),
     )];
-    super::refuse_conflicts(counter, &ctx, t, &converted, "TRUE", &mut a).await?;
+    super::refuse_conflicts(counter, &ctx, t, &converted, None, &mut a).await?;
     let predicate = incompatible(&format!("c.{}", ident(&c.name)), c, s.to);
     let n = counter.count(t, &predicate).await?;
     let shown = if n > 0 {

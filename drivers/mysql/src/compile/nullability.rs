@@ -85,7 +85,7 @@ pub async fn analyze_set(
     ));
     if let Some(fill) = &s.fill {
         let writes = [(c.name.clone(), typed_literal(fill, c.portable))];
-        super::refuse_conflicts(counter, &ctx, t, &writes, &filter, &mut a).await?;
+        super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
     }
     Ok(a)
 }
@@ -105,7 +105,7 @@ pub fn compile_set(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> 
                 &ctx,
                 t,
                 &[(c.name.clone(), typed_literal(fill, c.portable))],
-                &format!("c.{col} IS NULL"),
+                Some(&format!("c.{col} IS NULL")),
             ));
             let bak = ctx.backup_name(&t.name, Some(&c.name));
             let (select, columns) = select_keyed(t, &[], Some(&format!("c.{col} IS NULL")));

@@ -68,7 +68,7 @@ pub async fn analyze(
         &ctx,
         t,
         &writes(t, s),
-        &predicate(t, s, "c"),
+        Some(&predicate(t, s, "c")),
         &mut a,
     )
     .await?;
@@ -90,7 +90,7 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
     let tbl = qtable(&t.name);
     let set_cols: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), &predicate(t, s, "c"));
+    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
     actions.extend(backup(
         &ctx,
         &bak,

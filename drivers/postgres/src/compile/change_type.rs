@@ -221,6 +221,30 @@ pub async fn analyze(
             )));
         }
     }
+    // A CHECK over the column is checked again against the new type: it must still make
+    // sense there (`starts >= '-1000'::integer` does not for a varchar).
+    if !counter.is_recording() {
+        for k in t
+            .constraints
+            .iter()
+            .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
+        {
+            let Some(body) = k.definition.strip_prefix("CHECK ") else {
+                continue;
+            };
+            let probe = crate::sql::replace_column(
+                body.trim_end_matches(" NOT VALID"),
+                &c.name,
+                &format!("NULL::{}", conv.target),
+            );
+            if probe != body && session.execute(&format!("SELECT {probe}")).await.is_err() {
+                return Ok(refused(format!(
+                    "CHECK constraint {} of \"{}\" ({body}) does not apply to a column of type {}; drop it first (sql step) and re-create it for the new type after",
+                    k.name, t.name, conv.target
+                )));
+            }
+        }
+    }
     if let Some(literal) = c.default.as_deref().and_then(constant) {
         if !counter.is_recording()
             && session
@@ -256,8 +280,7 @@ pub async fn analyze(
             }
             _ => cast,
         };
-        super::refuse_conflicts(counter, &ctx, t, &[(c.name.clone(), value)], "TRUE", &mut a)
-            .await?;
+        super::refuse_conflicts(counter, &ctx, t, &[(c.name.clone(), value)], None, &mut a).await?;
     }
     let shown = if n > 0 {
         examples(
@@ -409,10 +432,22 @@ pub fn compile(
             "ALTER TABLE {tbl} ALTER COLUMN {col} DROP NOT NULL"
         ));
     }
+    // Converted back by cast where PostgreSQL has one; where it has none (a boolean back to
+    // jsonb) the expression must still parse: every row is emptied, then refilled from the
+    // backup — and a rollback that would lose a value written since is refused by a guard.
+    let reversible = types::cast_exists(target, &c.native_type);
+    let back_value = if reversible {
+        format!(
+            "CASE WHEN {} THEN NULL ELSE {col}::{orig} END",
+            fails(&col, target, &c.native_type),
+            orig = c.native_type
+        )
+    } else {
+        format!("NULL::{}", c.native_type)
+    };
     inverse.push(format!(
-        "ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {orig} USING CASE WHEN {back} THEN NULL ELSE {col}::{orig} END{set_back}",
-        orig = c.native_type,
-        back = fails(&col, target, &c.native_type)
+        "ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {orig} USING {back_value}{set_back}",
+        orig = c.native_type
     ));
     inverse.push(format!(
         "UPDATE {tbl} t SET {col} = b.{col} FROM {} b WHERE {}",
@@ -444,6 +479,19 @@ pub fn compile(
         Statement::Sql(forward),
     )
     .with_inverse(Statement::Sql(inverse.join(";\n")));
+    if !reversible {
+        alter = alter.with_undo_guard(
+            Statement::Sql(format!(
+                "SELECT count(*)::bigint FROM {tbl} c WHERE c.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} b WHERE {})",
+                qtable(&bak),
+                join_on("c", "b", &t.primary_key)
+            )),
+            format!(
+                "rows written since the migration hold values of {}.{} that PostgreSQL cannot convert back from {target} to {}; convert or remove them first",
+                t.name, c.name, c.native_type
+            ),
+        );
+    }
     if s.on_incompatible != Fail {
         alter = alter.destructive();
     }

@@ -243,13 +243,13 @@ async fn refuse_conflicts(
     ctx: &StepContext<'_>,
     t: &Table,
     writes: &[(String, String)],
-    filter: &str,
+    filter: Option<&str>,
     a: &mut Analysis,
 ) -> Result<()> {
     if counter.is_recording() {
         return Ok(());
     }
-    for c in strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING) {
+    for c in all_conflicts(ctx, t, writes, filter) {
         if counter.source.count(&c.count).await? != 0 {
             a.refusals.push(c.refusal);
         }
@@ -257,14 +257,61 @@ async fn refuse_conflicts(
     Ok(())
 }
 
+/// The keys a write would break (core's counts) and the CHECK constraints of `t` it would
+/// break: each CHECK that names a written column, evaluated with the written values in the
+/// rows the write changes (`IS FALSE`: a CHECK that is unknown holds).
+fn all_conflicts(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    writes: &[(String, String)],
+    filter: Option<&str>,
+) -> Vec<strata_core::writes::Conflict> {
+    let mut out = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
+    for k in t
+        .constraints
+        .iter()
+        .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
+    {
+        let Some(body) = k.definition.strip_prefix("CHECK ") else {
+            continue;
+        };
+        let body = body.trim_end_matches(" NOT VALID");
+        let mut expr = body.to_owned();
+        for (column, value) in writes {
+            expr = crate::sql::replace_column(&expr, column, &format!("({value})"));
+        }
+        if expr == body {
+            continue;
+        }
+        out.push(strata_core::writes::Conflict {
+            count: format!(
+                "SELECT count(*)::bigint FROM {} c WHERE ({}) AND ({expr}) IS FALSE",
+                qtable(&t.name),
+                filter.unwrap_or("TRUE")
+            ),
+            refusal: format!(
+                "the value written into {} breaks CHECK constraint {} of \"{}\" ({body})",
+                writes
+                    .iter()
+                    .map(|(c, _)| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                k.name,
+                t.name
+            ),
+        });
+    }
+    out
+}
+
 /// The same counts as checks right before the write, for a table the plan could not count.
 fn conflict_checks(
     ctx: &StepContext<'_>,
     t: &Table,
     writes: &[(String, String)],
-    filter: &str,
+    filter: Option<&str>,
 ) -> Vec<Action> {
-    strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING)
+    all_conflicts(ctx, t, writes, filter)
         .into_iter()
         .map(|c| {
             Action::check(

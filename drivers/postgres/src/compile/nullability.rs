@@ -49,7 +49,7 @@ pub async fn analyze_set(
     ));
     if let Some(fill) = &s.fill {
         let writes = [(c.name.clone(), literal(fill, &c.native_type))];
-        super::refuse_conflicts(counter, &ctx, t, &writes, &filter, &mut a).await?;
+        super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
     }
     Ok(a)
 }
@@ -68,7 +68,7 @@ pub fn compile_set(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> 
                 &ctx,
                 t,
                 &[(c.name.clone(), literal(fill, &c.native_type))],
-                &format!("c.{col} IS NULL"),
+                Some(&format!("c.{col} IS NULL")),
             ));
             let bak = ctx.backup_name(&t.name, Some(&c.name));
             actions.extend(backup(

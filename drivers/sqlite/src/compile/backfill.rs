@@ -46,7 +46,15 @@ pub async fn analyze(
     };
     let n = counter.count(t, &predicate(s, "c")).await?;
     let mut a = Analysis::of_table(t);
-    super::refuse_conflicts(counter, &ctx, t, &writes(s), &predicate(s, "c"), &mut a).await?;
+    super::refuse_conflicts(
+        counter,
+        &ctx,
+        t,
+        &writes(s),
+        Some(&predicate(s, "c")),
+        &mut a,
+    )
+    .await?;
     a.findings.push(Finding {
         kind: FindingKind::RowsChanged,
         count: n,
@@ -65,7 +73,7 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
     let tbl = qtable(&t.name);
     let set_cols: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = super::conflict_checks(&ctx, t, &writes(s), &predicate(s, "c"));
+    let mut actions = super::conflict_checks(&ctx, t, &writes(s), Some(&predicate(s, "c")));
     actions.extend(backup(
         &ctx,
         &bak,

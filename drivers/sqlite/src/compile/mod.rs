@@ -163,7 +163,7 @@ async fn refuse_conflicts(
     ctx: &StepContext<'_>,
     t: &Table,
     writes: &[(String, String)],
-    filter: &str,
+    filter: Option<&str>,
     a: &mut Analysis,
 ) -> Result<()> {
     if counter.is_recording() {
@@ -182,7 +182,7 @@ fn conflict_checks(
     ctx: &StepContext<'_>,
     t: &Table,
     writes: &[(String, String)],
-    filter: &str,
+    filter: Option<&str>,
 ) -> Vec<Action> {
     strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING)
         .into_iter()

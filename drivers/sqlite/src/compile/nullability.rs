@@ -130,7 +130,7 @@ pub async fn analyze_set_not_null(
     ));
     if let Some(fill) = &s.fill {
         let writes = [(s.column.clone(), literal(fill))];
-        super::refuse_conflicts(counter, &ctx, t, &writes, &filter, &mut a).await?;
+        super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
     }
     Ok(a)
 }
@@ -151,7 +151,7 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
                 &ctx,
                 t,
                 &[(s.column.clone(), literal(fill))],
-                &format!("c.{col} IS NULL"),
+                Some(&format!("c.{col} IS NULL")),
             ));
             let bak = ctx.backup_name(&t.name, Some(&s.column));
             before.extend(backup(
