@@ -66,25 +66,6 @@ pub fn join_on(left: &str, right: &str, columns: &[String]) -> String {
         .join(" AND ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn identifiers_and_literals_cannot_escape_their_quotes() {
-        assert_eq!(
-            ident("x\"; DROP TABLE y; --"),
-            "\"x\"\"; DROP TABLE y; --\""
-        );
-        assert_eq!(string("it's"), "'it''s'");
-        let n: QualifiedName = "billing.in\"voices".parse().unwrap();
-        assert_eq!(table(&n), "\"billing\".\"in\"\"voices\"");
-        assert_eq!(literal(&serde_json::json!("a'b"), "text"), "'a''b'::text");
-        assert_eq!(literal(&serde_json::json!(42), "bigint"), "'42'::bigint");
-        assert_eq!(literal(&serde_json::Value::Null, "text"), "NULL::text");
-    }
-}
-
 /// SQL text (as PostgreSQL prints it) with every reference to the column `old` — bare or
 /// quoted, qualified or not, outside string literals, not a function call — replaced by
 /// `with` (a quoted new name, or an expression).
@@ -150,4 +131,23 @@ pub fn replace_column(sql: &str, old: &str, with: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_literals_cannot_escape_their_quotes() {
+        assert_eq!(
+            ident("x\"; DROP TABLE y; --"),
+            "\"x\"\"; DROP TABLE y; --\""
+        );
+        assert_eq!(string("it's"), "'it''s'");
+        let n: QualifiedName = "billing.in\"voices".parse().unwrap();
+        assert_eq!(table(&n), "\"billing\".\"in\"\"voices\"");
+        assert_eq!(literal(&serde_json::json!("a'b"), "text"), "'a''b'::text");
+        assert_eq!(literal(&serde_json::json!(42), "bigint"), "'42'::bigint");
+        assert_eq!(literal(&serde_json::Value::Null, "text"), "NULL::text");
+    }
 }
