@@ -343,6 +343,33 @@ pub fn add_foreign_key<'a>(
                     parent.name
                 ));
             }
+            // Every placeholder gets the same defaults: a unique key made only of defaulted
+            // columns would repeat.
+            let placed: Vec<String> = placeholder_columns(s).into_iter().map(|(c, _)| c).collect();
+            let defaulted = |c: &String| {
+                !placed.contains(c) && parent.column(c).is_some_and(|col| col.default.is_some())
+            };
+            let keys = parent
+                .constraints
+                .iter()
+                .filter(|k| k.kind == ConstraintKind::Unique)
+                .map(|k| (&k.name, &k.columns))
+                .chain(
+                    parent
+                        .indexes
+                        .iter()
+                        .filter(|i| i.unique)
+                        .map(|i| (&i.name, &i.columns)),
+                );
+            for (name, columns) in keys {
+                if !columns.is_empty() && columns.iter().all(defaulted) {
+                    return Err(format!(
+                        "orphans = \"placeholder\" would give every parent row the same default {} and repeat unique key {name} of \"{}\"",
+                        columns.join(", "),
+                        parent.name
+                    ));
+                }
+            }
         }
         OrphanMode::Delete => {
             // Deleting a row can orphan (or, by CASCADE, delete) the rows that point at it:

@@ -56,11 +56,11 @@ pub fn parse_create(statement: &str) -> CreateTable {
         let line = line.trim().trim_end_matches(',');
         if line.starts_with('`') {
             if let Some((name, _)) = quoted(line) {
-                out.columns.insert(name, standard_default(line));
+                out.columns.insert(name, standard_literals(line));
             }
         } else if let Some(rest) = line.strip_prefix("CONSTRAINT ") {
             if let Some((name, _)) = quoted(rest) {
-                out.constraints.insert(name, line.to_owned());
+                out.constraints.insert(name, standard_literals(line));
             }
         } else if let Some(rest) = ["KEY ", "UNIQUE KEY ", "FULLTEXT KEY ", "SPATIAL KEY "]
             .iter()
@@ -74,57 +74,56 @@ pub fn parse_create(statement: &str) -> CreateTable {
     out
 }
 
-/// A column line whose default MariaDB printed with backslash escapes, as it does for the
-/// expression defaults of TEXT, BLOB and JSON columns whatever `sql_mode` says (`DEFAULT
-/// 'O\'Brien'`), with the literal written the standard way (`'O''Brien'`), which strata's
-/// session (`NO_BACKSLASH_ESCAPES`) reads back as the same value.
-fn standard_default(line: &str) -> String {
-    let Some((_, rest)) = quoted(line) else {
-        return line.to_owned();
-    };
-    let ty = rest
-        .trim_start()
-        .split([' ', '('])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let expression_default = ty.ends_with("text") || ty.ends_with("blob") || ty == "json";
-    let Some(at) = line.find(" DEFAULT '").map(|i| i + " DEFAULT ".len()) else {
-        return line.to_owned();
-    };
-    if !expression_default {
-        return line.to_owned();
-    }
-    let mut value = String::new();
-    let mut chars = line[at + 1..].char_indices();
-    let mut end = None;
-    while let Some((i, c)) = chars.next() {
+/// A `SHOW CREATE TABLE` line with its string literals written the standard way. The server
+/// prints them with backslash escapes whatever `sql_mode` says — `\\` for a backslash, `\n`
+/// for a newline, and, in the expression defaults of TEXT, BLOB and JSON columns, `\'` for a
+/// quote — which strata's session (`NO_BACKSLASH_ESCAPES`) would read as other text. Each
+/// literal is read with both escapes and written again with its quotes doubled only.
+fn standard_literals(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
-            '\\' => match chars.next() {
-                Some((_, 'n')) => value.push('\n'),
-                Some((_, 'r')) => value.push('\r'),
-                Some((_, 't')) => value.push('\t'),
-                Some((_, '0')) => value.push('\0'),
-                Some((_, 'Z')) => value.push('\u{1a}'),
-                Some((_, other)) => value.push(other),
-                None => break,
-            },
-            '\'' => {
-                end = Some(at + 1 + i + 1);
-                break;
+            '`' => {
+                out.push(c);
+                while let Some(n) = chars.next() {
+                    out.push(n);
+                    if n == '`' {
+                        if chars.peek() == Some(&'`') {
+                            out.push(chars.next().unwrap_or('`'));
+                        } else {
+                            break;
+                        }
+                    }
+                }
             }
-            other => value.push(other),
+            '\'' => {
+                let mut value = String::new();
+                while let Some(n) = chars.next() {
+                    match n {
+                        '\\' => match chars.next() {
+                            Some('n') => value.push('\n'),
+                            Some('r') => value.push('\r'),
+                            Some('t') => value.push('\t'),
+                            Some('0') => value.push('\0'),
+                            Some('Z') => value.push('\u{1a}'),
+                            Some(other) => value.push(other),
+                            None => break,
+                        },
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            value.push('\'');
+                        }
+                        '\'' => break,
+                        other => value.push(other),
+                    }
+                }
+                out.push_str(&crate::sql::string(&value));
+            }
+            other => out.push(other),
         }
     }
-    match end {
-        Some(end) => format!(
-            "{}{}{}",
-            &line[..at],
-            crate::sql::string(&value),
-            &line[end..]
-        ),
-        None => line.to_owned(),
-    }
+    out
 }
 
 /// Every base table of the connection's database, strata's history table excluded.
@@ -159,7 +158,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
             .and_then(|r| r.get(1).cloned().flatten())
             .unwrap_or_default();
         let create = parse_create(&statement);
-        t.definition = Some(statement);
+        t.definition = Some(standard_literals(&statement));
         creates.insert(name.clone(), create);
     }
 
@@ -336,15 +335,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backslash_escaped_expression_defaults_are_written_the_standard_way() {
+    fn literals_shown_with_backslash_escapes_are_written_the_standard_way() {
         assert_eq!(
-            standard_default("`a` text DEFAULT 'O\\'Brien \\\\ x'"),
+            standard_literals("`a` text DEFAULT 'O\\'Brien \\\\ x'"),
             "`a` text DEFAULT 'O''Brien \\ x'"
         );
         assert_eq!(
-            standard_default("`b` varchar(20) DEFAULT 'back\\slash'"),
-            "`b` varchar(20) DEFAULT 'back\\slash'",
-            "only expression defaults are escaped"
+            standard_literals("`b` varchar(20) DEFAULT 'line\\nbreak' COMMENT 'x''y'"),
+            "`b` varchar(20) DEFAULT 'line\nbreak' COMMENT 'x''y'"
+        );
+        assert_eq!(
+            standard_literals("`it''s` int(11) DEFAULT 5"),
+            "`it''s` int(11) DEFAULT 5"
         );
     }
 

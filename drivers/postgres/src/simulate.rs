@@ -191,6 +191,19 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
                 }
             }
         }
+        // The default converted as the step converts it.
+        StepKind::ChangeType(s) => {
+            if let Some(c) = snapshot
+                .tables
+                .get_mut(&table.to_string())
+                .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column))
+            {
+                c.default = c
+                    .default
+                    .as_deref()
+                    .map(|d| crate::compile::retyped(d, &c.native_type));
+            }
+        }
         // A default as PostgreSQL holds it (core's portable effect keeps the file's literal).
         StepKind::SetDefault(s) => {
             if let Some(c) = snapshot

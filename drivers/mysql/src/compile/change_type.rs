@@ -66,6 +66,9 @@ pub fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
     let trimmed = format!("TRIM({v})");
     let rule = match to {
         PortableType::Text | PortableType::Bytes => "FALSE".to_owned(),
+        PortableType::String { len } if source == Some(PortableType::Bytes) => {
+            format!("CHAR_LENGTH(CONVERT({v} USING utf8mb4)) > {len}")
+        }
         PortableType::String { len } => format!("CHAR_LENGTH(CAST({v} AS CHAR)) > {len}"),
         t if t.is_integer() => {
             let (lo, hi) = range(t);
@@ -109,7 +112,13 @@ pub fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
                 "TRUE".into()
             }
         }
+        PortableType::Uuid if source == Some(PortableType::Bytes) => {
+            format!("NOT (CONVERT({v} USING utf8mb4) REGEXP {})", string(UUID))
+        }
         PortableType::Uuid => format!("NOT (CAST({v} AS CHAR) REGEXP {})", string(UUID)),
+        PortableType::Json if source == Some(PortableType::Bytes) => {
+            format!("NOT JSON_VALID(CONVERT({v} USING utf8mb4))")
+        }
         PortableType::Json => format!("NOT JSON_VALID(CAST({v} AS CHAR))"),
         PortableType::Date => match source {
             Some(PortableType::Timestamp | PortableType::TimestampTz) => format!("TIME({v}) <> '00:00:00'"),
@@ -128,8 +137,26 @@ pub fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
         PortableType::Time => "TRUE".into(),
         _ => "TRUE".into(),
     };
+    // Bytes become text only when they are UTF-8: checked on their hex, as converting bytes
+    // that are not is an error inside a strict UPDATE.
+    let rule = match (source, to) {
+        (
+            Some(PortableType::Bytes),
+            PortableType::Text
+            | PortableType::String { .. }
+            | PortableType::Uuid
+            | PortableType::Json,
+        ) => format!(
+            "CASE WHEN NOT (HEX({v}) REGEXP {}) THEN TRUE ELSE {rule} END",
+            string(UTF8_HEX)
+        ),
+        _ => rule,
+    };
     format!("({v} IS NOT NULL AND ({rule}))")
 }
+
+/// The hex of well-formed UTF-8 (one to four bytes a character).
+const UTF8_HEX: &str = "^([0-7][0-9A-F]|[CD][0-9A-F][89AB][0-9A-F]|E[0-9A-F]([89AB][0-9A-F]){2}|F[0-4]([89AB][0-9A-F]){3})*$";
 
 /// The converted value of a compatible `v`.
 fn convert(v: &str, from: &Column, to: PortableType) -> String {
@@ -150,6 +177,14 @@ fn convert(v: &str, from: &Column, to: PortableType) -> String {
         ),
         PortableType::Timestamp | PortableType::TimestampTz if textual => {
             format!("REPLACE({t}, 'T', ' ')")
+        }
+        PortableType::Text
+        | PortableType::String { .. }
+        | PortableType::Uuid
+        | PortableType::Json
+            if from.portable == Some(PortableType::Bytes) =>
+        {
+            format!("CONVERT({v} USING utf8mb4)")
         }
         _ => v.to_owned(),
     }

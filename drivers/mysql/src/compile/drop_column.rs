@@ -97,20 +97,25 @@ pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
     let c = t.column(&s.column).expect("checked");
     let (tbl, col) = (qtable(&t.name), ident(&c.name));
     let mut actions = Vec::new();
-    // A NOT NULL column comes back NULL-able, so that re-adding it neither fills it with a
-    // value strict mode refuses (a zero date) nor collides in its unique keys; it is made
-    // NOT NULL again once the backup's values are back (this check's inverse runs after the
-    // restore on rollback).
-    if s.backup && !c.nullable {
+    // The column comes back NULL-able and without its default, so that re-adding it fills
+    // every row with NULL: neither a value strict mode refuses (a zero date) nor one that
+    // repeats in its unique keys (its default). It gets its exact definition again once the
+    // backup's values are back: this check's inverse runs after the restore on rollback.
+    let plain = c.nullable
+        && !c
+            .definition
+            .as_deref()
+            .is_some_and(|d| d.contains(" DEFAULT ") && !d.contains(" DEFAULT NULL"));
+    if s.backup && !plain {
         let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
         actions.push(
             Action::check(
                 ctx.step.index,
                 ActionKind::Check,
-                format!("{}.{} holds no NULL", t.name, c.name),
-                Statement::Sql(format!("SELECT COUNT(*) FROM {tbl} WHERE {col} IS NULL")),
-                0,
-                format!("{}.{} holds NULLs though it is NOT NULL", t.name, c.name),
+                format!("column {}.{} is there to drop", t.name, c.name),
+                Statement::Sql(column_exists(&t.name.name, &c.name)),
+                1,
+                format!("{}.{} is gone", t.name, c.name),
             )
             .outside_transaction()
             .with_inverse(Statement::Sql(format!(
@@ -145,7 +150,7 @@ pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
     .with_probe(Statement::Sql(column_absent(&t.name.name, &c.name)));
     if s.backup {
         let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
-        let definition = super::with_nullability(&definition, true);
+        let definition = super::with_default(&super::with_nullability(&definition, true), None);
         let mut clauses = vec![format!("ADD COLUMN {definition} {}", position(t, &c.name))];
         clauses.extend(restore_indexes(t, &c.name));
         // The server drops the CHECKs that name the column with it.

@@ -1,4 +1,5 @@
-//! `drop_foreign_key` on MySQL; rollback re-adds it from its `SHOW CREATE TABLE` line.
+//! `drop_foreign_key` on MySQL; rollback re-adds it from its `SHOW CREATE TABLE` line, and
+//! renames back the index the server may make for it anew.
 
 use strata_core::steps::DropForeignKey;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
@@ -23,23 +24,27 @@ pub fn analyze(ctx: StepContext<'_>, s: &DropForeignKey) -> Analysis {
 pub fn compile(ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
     let c = check(&ctx, s).map_err(|m| ctx.error(m))?;
     let tbl = qtable(&s.table);
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("drop foreign key {} on {}", s.name, s.table),
-        Statement::Sql(format!(
-            "ALTER TABLE {tbl} DROP FOREIGN KEY {}",
-            ident(&s.name)
-        )),
-    )
-    .outside_transaction()
-    .with_probe(Statement::Sql(constraint_absent(&s.table.name, &s.name)))
-    .with_inverse(Statement::Sql(format!(
-        "ALTER TABLE {tbl} ADD {}",
-        c.definition
-    )))
-    .with_undo_probe(Statement::Sql(constraint_exists(
-        &s.table.name,
-        &s.name,
-    )))])
+    let t = ctx.snapshot.table(&s.table).expect("checked");
+    // Re-adding the key on rollback makes the server replace the index it made for the key
+    // with one named after it: renamed back after the re-add (see `implicit_indexes`).
+    let mut actions = super::implicit_indexes::renamed(&ctx, t, &c.columns, &s.name);
+    actions.push(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            format!("drop foreign key {} on {}", s.name, s.table),
+            Statement::Sql(format!(
+                "ALTER TABLE {tbl} DROP FOREIGN KEY {}",
+                ident(&s.name)
+            )),
+        )
+        .outside_transaction()
+        .with_probe(Statement::Sql(constraint_absent(&s.table.name, &s.name)))
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} ADD {}",
+            c.definition
+        )))
+        .with_undo_probe(Statement::Sql(constraint_exists(&s.table.name, &s.name))),
+    );
+    Ok(actions)
 }

@@ -104,16 +104,16 @@ pub fn kept(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) -> 
 /// The indexes of `t` the server may replace once a foreign key `new` is added on `columns`:
 /// the index it made for an existing key on exactly those columns, which it drops in favour
 /// of one it makes for the new key, named after it.
-fn replaced_by_key<'a>(t: &'a Table, columns: &[String]) -> Vec<(&'a Index, &'a str)> {
+fn replaced_by_key<'a>(t: &'a Table, columns: &[String], new: &str) -> Vec<(&'a Index, &'a str)> {
     superseded(t, columns)
         .into_iter()
-        .filter(|(i, _)| i.columns == columns)
+        .filter(|(i, _)| i.columns == columns && i.name != new)
         .collect()
 }
 
 /// What the plan says of each index the server may replace for a new foreign key.
 pub fn key_warnings(t: &Table, columns: &[String], new: &str) -> Vec<String> {
-    replaced_by_key(t, columns)
+    replaced_by_key(t, columns, new)
         .into_iter()
         .map(|(i, fk)| {
             format!(
@@ -129,7 +129,7 @@ pub fn key_warnings(t: &Table, columns: &[String], new: &str) -> Vec<String> {
 /// index back to the old index's name when the old one is gone.
 pub fn renamed(ctx: &StepContext<'_>, t: &Table, columns: &[String], new: &str) -> Vec<Action> {
     let table = &t.name.name;
-    replaced_by_key(t, columns)
+    replaced_by_key(t, columns, new)
         .into_iter()
         .map(|(i, fk)| {
             Action::check(

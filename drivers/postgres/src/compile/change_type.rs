@@ -45,7 +45,7 @@ END $strata$";
 
 /// A default expression (as `pg_get_expr` prints it) converted to `target`: a literal
 /// re-typed (`'5'::text` → `'5'::integer`), anything else cast.
-fn retyped(default: &str, target: &str) -> String {
+pub(crate) fn retyped(default: &str, target: &str) -> String {
     match constant(default) {
         Some(literal) => format!("{literal}::{target}"),
         None => format!("({default})::{target}"),
@@ -339,6 +339,26 @@ pub fn compile(
     let tbl = qtable(&t.name);
     let bak = ctx.backup_name(&t.name, Some(&c.name));
     let mut actions = Vec::new();
+    if dependents.is_none() || changed_earlier(&ctx).is_some() {
+        // The plan could not read what depends on the column (an earlier step renamed it):
+        // the server refuses the change while a view or rule uses it; say so first.
+        actions.push(Action::check(
+            step,
+            ActionKind::Check,
+            format!("no view or rule uses {}.{}", t.name, c.name),
+            Statement::Sql(format!(
+                "SELECT count(*)::bigint FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+                 WHERE d.refobjid = to_regclass({}) AND a.attname = {} AND d.classid = 'pg_rewrite'::regclass",
+                string(&qtable(&t.name)),
+                string(&c.name)
+            )),
+            0,
+            format!(
+                "views or rules use {}.{}, which an earlier step of the migration renamed: change its type in a migration of its own, where strata can carry them",
+                t.name, c.name
+            ),
+        ));
+    }
     if s.using.is_none() {
         // Also at apply time: the plan cannot look at a table an earlier step renames.
         actions.push(Action::check(

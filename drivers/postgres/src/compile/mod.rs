@@ -28,6 +28,7 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext, 
 use crate::connection::Session;
 
 use crate::sql::{ident, idents, table as qtable};
+pub(crate) use change_type::retyped;
 pub use dependents::Found;
 
 /// The fused counter over the driver's session.
