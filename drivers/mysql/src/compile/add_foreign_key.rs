@@ -208,6 +208,31 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
             );
         }
         OrphanMode::Placeholder => {
+            // A placeholder raises the parent's AUTO_INCREMENT counter, which deleting it does
+            // not lower: put back as read, after the placeholders are gone (this check's
+            // inverse runs after the backup's on rollback).
+            if let Some(next) = parent.sequences.iter().find_map(|q| q.last_value) {
+                actions.push(
+                    Action::check(
+                        step,
+                        ActionKind::Check,
+                        format!(
+                            "note the AUTO_INCREMENT counter of {} ({}), which rollback puts back",
+                            parent.name,
+                            next + 1
+                        ),
+                        Statement::Sql("SELECT 0".into()),
+                        0,
+                        "never fails".to_owned(),
+                    )
+                    .outside_transaction()
+                    .with_inverse(Statement::Sql(format!(
+                        "ALTER TABLE {} AUTO_INCREMENT = {}",
+                        qtable(&parent.name),
+                        next + 1
+                    ))),
+                );
+            }
             let aliased: Vec<String> = s
                 .columns
                 .iter()

@@ -227,12 +227,30 @@ fn default_of(c: &Column) -> Option<String> {
     let def = c.definition.as_deref()?;
     let start = def.find(" DEFAULT ")? + " DEFAULT ".len();
     let rest = &def[start..];
+    // A string literal ends at its closing quote (quotes inside are doubled).
+    if rest.starts_with('\'') {
+        let mut i = 1;
+        let bytes = rest.as_bytes();
+        while i < bytes.len() {
+            if bytes[i] == b'\'' {
+                if bytes.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                return Some(rest[..=i].to_owned());
+            }
+            i += 1;
+        }
+        return None;
+    }
     let end = [
         " ON UPDATE ",
         " COMMENT ",
         " CHECK ",
         " AUTO_INCREMENT",
         " INVISIBLE",
+        " NOT NULL",
+        " NULL",
     ]
     .iter()
     .filter_map(|k| rest.find(k))
@@ -468,7 +486,25 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
     let shadow = ident(&shadow_name);
     let bak = ctx.backup_name(&t.name, Some(&c.name));
     let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
-    let mut actions = backup(
+    let mut actions = Vec::new();
+    if let Some(d) = default_of(c) {
+        // Also at apply time: the plan cannot count a table an earlier step changed.
+        actions.push(Action::check(
+            step,
+            ActionKind::Check,
+            format!("the default of {}.{} converts to {}", t.name, c.name, s.to),
+            Statement::Sql(format!(
+                "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
+                incompatible(&d, c, s.to)
+            )),
+            0,
+            format!(
+                "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
+                c.name, s.to
+            ),
+        ));
+    }
+    actions.extend(backup(
         &ctx,
         &bak,
         &select,
@@ -479,7 +515,7 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
             qtable(&bak),
             join_on("t", "b", &t.primary_key)
         ),
-    );
+    ));
     let live = |alias: &str| format!("{alias}{col}");
     if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
         actions.push(Action::check(

@@ -45,8 +45,13 @@ pub fn with_nullability(def: &str, nullable: bool) -> String {
     words = out;
     let null = if nullable { "NULL" } else { "NOT NULL" };
     let def = words.join(" ");
-    // Before a column CHECK (MariaDB's JSON columns have one): nothing may follow it.
-    match def.find(" CHECK (") {
+    // Where SHOW CREATE TABLE puts it: before the default, a comment or a column CHECK
+    // (MariaDB's JSON columns have one, and nothing may follow it).
+    let at = [" DEFAULT ", " ON UPDATE ", " COMMENT ", " CHECK ("]
+        .iter()
+        .filter_map(|k| def.find(k))
+        .min();
+    match at {
         Some(at) => format!("{} {null}{}", &def[..at], &def[at..]),
         None => format!("{def} {null}"),
     }
@@ -236,7 +241,7 @@ mod tests {
     fn nullability_goes_before_a_column_check() {
         assert_eq!(
             with_nullability("`j` longtext DEFAULT '{}' CHECK (json_valid(`j`))", false),
-            "`j` longtext DEFAULT '{}' NOT NULL CHECK (json_valid(`j`))"
+            "`j` longtext NOT NULL DEFAULT '{}' CHECK (json_valid(`j`))"
         );
         assert_eq!(
             with_nullability("`a` int(11) DEFAULT NULL", false),
