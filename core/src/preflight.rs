@@ -309,6 +309,20 @@ pub fn add_foreign_key<'a>(
             child.name
         ));
     }
+    // A key that sets its columns to NULL when the parent goes needs columns that can be.
+    for (clause, action) in [("ON DELETE", s.on_delete), ("ON UPDATE", s.on_update)] {
+        if action == crate::steps::ReferentialAction::SetNull {
+            if let Some(c) = s
+                .columns
+                .iter()
+                .find(|c| child.column(c).is_some_and(|col| !col.nullable))
+            {
+                return Err(format!(
+                    "{clause} SET NULL needs nullable key columns, and \"{c}\" is NOT NULL"
+                ));
+            }
+        }
+    }
     match s.orphans {
         OrphanMode::SetNull => {
             if let Some(c) = s

@@ -3,6 +3,8 @@
 //! the server makes for foreign keys, views, triggers, comments. Each round trip compares the
 //! engine's whole catalog (`SHOW CREATE TABLE` and the rest) before and after the rollback.
 
+mod found;
+
 use anyhow::ensure;
 use strata_conformance::{Scenario, TestContext};
 
@@ -21,6 +23,18 @@ pub static SCENARIOS: &[Scenario] = &[
         "renames_and_drops_that_break_views_are_refused_in_plan",
         |ctx| Box::pin(breaking_steps_refused(ctx)),
     ),
+    Scenario::new("escaped_literals_come_back", |ctx| {
+        Box::pin(found::escaped_literals_come_back(ctx))
+    }),
+    Scenario::new("json_column_renamed_back", |ctx| {
+        Box::pin(found::json_column_renamed_back(ctx))
+    }),
+    Scenario::new("counters_and_server_indexes_come_back", |ctx| {
+        Box::pin(found::counters_and_server_indexes_come_back(ctx))
+    }),
+    Scenario::new("half_way_failures_are_refused_in_plan", |ctx| {
+        Box::pin(found::half_way_failures_are_refused(ctx))
+    }),
 ];
 
 /// `orders.user_id` gets its foreign key by `ALTER TABLE … ADD CONSTRAINT` with no index of

@@ -4,6 +4,7 @@
 //! Each round trip compares the engine's whole catalog before and after the rollback.
 
 mod carried;
+mod found;
 mod kept;
 mod refused;
 mod support;
@@ -41,5 +42,14 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("drop_column_no_view_uses_round_trips", |c| {
         Box::pin(kept::drop_column_no_view_uses(c))
+    }),
+    Scenario::new("drop_table_keeps_everything_it_had", |c| {
+        Box::pin(found::drop_table_keeps_everything_it_had(c))
+    }),
+    Scenario::new("change_type_converts_the_default", |c| {
+        Box::pin(found::change_type_converts_the_default(c))
+    }),
+    Scenario::new("writes_that_break_constraints_are_refused_in_plan", |c| {
+        Box::pin(found::writes_that_break_constraints_are_refused(c))
     }),
 ];

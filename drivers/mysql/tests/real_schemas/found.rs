@@ -1,0 +1,137 @@
+//! What the generative round trip found on MySQL / MariaDB, each as a fixed case on a schema
+//! built with the server's own DDL.
+
+use anyhow::ensure;
+use strata_conformance::scenarios::expect_refused;
+use strata_conformance::TestContext;
+
+/// Literals the server prints with backslash escapes (a newline, a quote in a TEXT default, a
+/// backslash) come back the same through a dropped column and a dropped table.
+pub async fn escaped_literals_come_back(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE notes (id INT PRIMARY KEY, a VARCHAR(40) DEFAULT 'line\nbreak', b TEXT DEFAULT 'O''Brien', c VARCHAR(40) DEFAULT 'back\\\\slash' COMMENT 'it''s')",
+        "CREATE TABLE old_notes (id INT PRIMARY KEY, t TEXT DEFAULT 'x''y\nz')",
+        "INSERT INTO notes (id) VALUES (1), (2)",
+        "INSERT INTO old_notes (id) VALUES (1)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "drops",
+        "[[step]]\nop = \"drop_column\"\ntable = \"notes\"\ncolumn = \"a\"\n\n[[step]]\nop = \"drop_column\"\ntable = \"notes\"\ncolumn = \"b\"\n\n[[step]]\nop = \"drop_column\"\ntable = \"notes\"\ncolumn = \"c\"\n\n[[step]]\nop = \"drop_table\"\ntable = \"old_notes\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// A JSON column (a CHECK of its own on MariaDB) made NOT NULL, renamed, then another column
+/// swapped: the rollback renames it back (RENAME COLUMN failed there).
+pub async fn json_column_renamed_back(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE tags (id INT PRIMARY KEY, created VARCHAR(20), total JSON DEFAULT '{}', CONSTRAINT tags_created_ck CHECK (created <> ''))",
+        "INSERT INTO tags VALUES (1, 'a', NULL), (2, 'bb', '{}')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write_file(
+        1,
+        "json",
+        "json",
+        r#"{"step": [
+            {"op": "set_not_null", "table": "tags", "column": "total", "fill": {"a": 1}},
+            {"op": "rename_column", "table": "tags", "column": "total", "to": "col1"},
+            {"op": "change_type", "table": "tags", "column": "created", "to": "string(1)", "on_incompatible": "set_null"}
+        ]}"#,
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// Placeholder parents raise the AUTO_INCREMENT counter; an unnamed foreign key dropped and
+/// re-added makes the server rename its index; a column with a unique default comes back:
+/// rollback gives back the exact `SHOW CREATE TABLE` of each.
+pub async fn counters_and_server_indexes_come_back(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE items (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, label VARCHAR(20))",
+        "CREATE TABLE shipments (id INT PRIMARY KEY, item_id INT, code VARCHAR(8) DEFAULT 'k' UNIQUE)",
+        "CREATE TABLE tags (id INT PRIMARY KEY, tags_ref INT)",
+        "ALTER TABLE tags ADD FOREIGN KEY (tags_ref) REFERENCES tags (id)",
+        "INSERT INTO items (label) VALUES ('a'), ('b')",
+        "INSERT INTO shipments VALUES (1, 1, 'x'), (2, 900001, 'y')",
+        "INSERT INTO tags VALUES (1, NULL), (2, 1)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "keys",
+        r#"
+[[step]]
+op = "add_foreign_key"
+table = "shipments"
+columns = ["item_id"]
+references = { table = "items", columns = ["id"] }
+orphans = "placeholder"
+
+[[step]]
+op = "drop_foreign_key"
+table = "tags"
+name = "tags_ibfk_1"
+
+[[step]]
+op = "drop_column"
+table = "shipments"
+column = "code"
+"#,
+    )?;
+    ctx.apply().await?;
+    ensure!(
+        ctx.catalog().await?["table items"].contains("AUTO_INCREMENT=900002"),
+        "the placeholder did not raise the counter (this case needs it raised)"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// What MySQL would stop half way is refused in the plan: bytes that are not UTF-8 made text
+/// without set_null, a CHECK over a column whose kind of type changes, an index InnoDB could
+/// not keep on TEXT.
+pub async fn half_way_failures_are_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE files (id INT PRIMARY KEY, body BLOB, size VARCHAR(10), name VARCHAR(40), CONSTRAINT size_set CHECK (size <> ''), KEY files_name (name))",
+        "INSERT INTO files VALUES (1, X'0001FF', '12', 'a'), (2, X'68656C6C6F', '7', 'b')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let cases = [
+        (
+            "[[step]]\nop = \"change_type\"\ntable = \"files\"\ncolumn = \"body\"\nto = \"text\"\n",
+            "values of files.body will not convert to text",
+        ),
+        (
+            "[[step]]\nop = \"change_type\"\ntable = \"files\"\ncolumn = \"size\"\nto = \"int32\"\n",
+            "CHECK constraint size_set names column \"size\"",
+        ),
+        (
+            "[[step]]\nop = \"change_type\"\ntable = \"files\"\ncolumn = \"name\"\nto = \"text\"\n",
+            "which InnoDB cannot build on text",
+        ),
+    ];
+    for (i, (step, refusal)) in cases.iter().enumerate() {
+        let path = ctx.write(1, &format!("case{i}"), step)?;
+        expect_refused(ctx.apply().await, refusal)?;
+        std::fs::remove_file(path)?;
+    }
+    // With set_null, the bytes that are not UTF-8 become NULL, and come back on rollback.
+    ctx.write(
+        1,
+        "text",
+        "[[step]]\nop = \"change_type\"\ntable = \"files\"\ncolumn = \"body\"\nto = \"text\"\non_incompatible = \"set_null\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}

@@ -1,0 +1,114 @@
+//! What the generative round trip found on PostgreSQL, each as a fixed case on a schema built
+//! with PostgreSQL's own DDL.
+
+use anyhow::ensure;
+use strata_conformance::scenarios::expect_refused;
+use strata_conformance::TestContext;
+
+use super::support::{texts, with_role};
+
+/// `drop_table` sets the table aside whole: comment, grant, policy, trigger and the owned
+/// sequence's value come back with it, exactly.
+pub async fn drop_table_keeps_everything_it_had(ctx: &TestContext) -> anyhow::Result<()> {
+    with_role(ctx, |role| async move {
+        ctx.run_sql(&[
+            "CREATE TABLE archive (id serial PRIMARY KEY, note text CHECK (note <> ''), owner_id integer)",
+            "CREATE TABLE owners (id integer PRIMARY KEY)",
+            "ALTER TABLE archive ADD CONSTRAINT archive_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id)",
+            "COMMENT ON TABLE archive IS 'old rows'",
+            "COMMENT ON COLUMN archive.note IS 'free text'",
+            &format!("GRANT SELECT, UPDATE (note) ON archive TO {role}"),
+            "ALTER TABLE archive ENABLE ROW LEVEL SECURITY",
+            "CREATE POLICY archive_mine ON archive USING (owner_id IS NOT NULL)",
+            "CREATE FUNCTION archive_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+            "CREATE TRIGGER archive_touch BEFORE UPDATE ON archive FOR EACH ROW EXECUTE FUNCTION archive_touch()",
+            "INSERT INTO owners VALUES (1)",
+            "INSERT INTO archive (note, owner_id) VALUES ('a', 1), ('b', NULL), ('c', 1)",
+            "DELETE FROM archive WHERE note = 'c'",
+        ])
+        .await?;
+        let before = ctx.capture().await?;
+        ctx.write(1, "drop", "[[step]]\nop = \"drop_table\"\ntable = \"archive\"\n")?;
+        ctx.apply().await?;
+        ensure!(
+            texts(ctx, "SELECT to_regclass('archive')::text").await? == [""],
+            "the table is still there"
+        );
+        // Its parent is free again: the backup holds no key to it.
+        ctx.run_sql(&["DELETE FROM owners"]).await?;
+        ctx.run_sql(&["INSERT INTO owners VALUES (1)"]).await?;
+        ctx.rollback(1).await?;
+        ctx.assert_restored(&before).await
+    })
+    .await
+}
+
+/// A text column with a default becomes a date: the default is converted with it (PostgreSQL
+/// converts a default only by an implicit cast), and back on rollback.
+pub async fn change_type_converts_the_default(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE events (id integer PRIMARY KEY, due text DEFAULT '2024-02-29', note text DEFAULT 'x')",
+        "INSERT INTO events VALUES (1, '2024-01-01', 'a'), (2, DEFAULT, DEFAULT)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let dates = ctx.write(
+        1,
+        "dates",
+        "[[step]]\nop = \"change_type\"\ntable = \"events\"\ncolumn = \"due\"\nto = \"date\"\n",
+    )?;
+    ctx.apply().await?;
+    ensure!(
+        ctx.catalog().await?["column public.events.due"].contains("default='2024-02-29'::date"),
+        "the default was not converted: {}",
+        ctx.catalog().await?["column public.events.due"]
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await?;
+    std::fs::remove_file(dates)?;
+    // A default that does not convert is refused before anything runs.
+    ctx.write(
+        2,
+        "notes",
+        "[[step]]\nop = \"change_type\"\ntable = \"events\"\ncolumn = \"note\"\nto = \"date\"\non_incompatible = \"set_null\"\n",
+    )?;
+    expect_refused(ctx.apply().await, "does not convert to date")?;
+    ctx.assert_restored(&before).await
+}
+
+/// A value written into many rows is refused where it would repeat a unique key, reference no
+/// parent or break a CHECK — before anything runs, not half way.
+pub async fn writes_that_break_constraints_are_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE owners (id integer PRIMARY KEY)",
+        "CREATE TABLE items (id integer PRIMARY KEY, code text UNIQUE, owner_id integer REFERENCES owners, qty integer CONSTRAINT qty_positive CHECK (qty > 0))",
+        "INSERT INTO owners VALUES (1)",
+        "INSERT INTO items VALUES (1, NULL, NULL, NULL), (2, NULL, 1, 3)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let cases = [
+        (
+            "[[step]]\nop = \"backfill\"\ntable = \"items\"\nset = { code = \"same\" }\n",
+            "would repeat a key",
+        ),
+        (
+            "[[step]]\nop = \"set_not_null\"\ntable = \"items\"\ncolumn = \"owner_id\"\nfill = 7\n",
+            "references no row of \"owners\"",
+        ),
+        (
+            "[[step]]\nop = \"set_not_null\"\ntable = \"items\"\ncolumn = \"qty\"\nfill = 0\n",
+            "breaks CHECK constraint qty_positive",
+        ),
+        (
+            "[[step]]\nop = \"change_type\"\ntable = \"items\"\ncolumn = \"qty\"\nto = \"text\"\n",
+            "CHECK constraint qty_positive",
+        ),
+    ];
+    for (i, (step, refusal)) in cases.iter().enumerate() {
+        let path = ctx.write(1, &format!("case{i}"), step)?;
+        expect_refused(ctx.apply().await, refusal)?;
+        std::fs::remove_file(path)?;
+    }
+    ctx.assert_restored(&before).await
+}
