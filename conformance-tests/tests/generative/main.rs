@@ -48,6 +48,9 @@ const REGRESSIONS: &[(&str, u64)] = &[
     ("mysql", 2118876895552091609),     // RENAME COLUMN of a JSON column after other ALTERs
     ("mysql", 9428158358266441515),     // a FK definition added earlier in the migration
     ("mysql", 15746829303599751643),    // ON DELETE SET NULL on a NOT NULL column
+    ("mysql", 7568070688264860115),     // SET NOT NULL under an ON DELETE SET NULL key
+    ("mysql", 6627297834973095155),     // a SET NULL key on a column a CHECK names
+    ("mysql", 8245808910383037670),     // a renamed column inside index and CHECK lists
 ];
 
 /// A test database of one engine, through that driver's own test helpers.

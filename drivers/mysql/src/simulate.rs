@@ -70,6 +70,25 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
             c.definition = Some(definition);
         }
     }
+    // Keys of other tables that reference a renamed column name it after `REFERENCES t (`.
+    if let StepKind::RenameColumn(s) = &step.kind {
+        let (old, new) = (ident(&s.column), ident(&s.to));
+        for other in snapshot.tables.values_mut().filter(|o| &o.name != table) {
+            for k in other
+                .constraints
+                .iter_mut()
+                .filter(|k| k.references.as_ref() == Some(table))
+            {
+                if let Some(at) = k.definition.find(" REFERENCES ") {
+                    k.definition = format!(
+                        "{}{}",
+                        &k.definition[..at],
+                        k.definition[at..].replace(&old, &new)
+                    );
+                }
+            }
+        }
+    }
     let Some(t) = snapshot.tables.get_mut(&table.to_string()) else {
         return;
     };
@@ -95,8 +114,29 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
         }
         StepKind::RenameColumn(s) => {
             let (old, new) = (ident(&s.column), ident(&s.to));
+            // After the name: `KEY `tags_ref` (`tags_ref`)` names the index after the column.
+            let in_lists = |line: &str| match line.find(" (") {
+                Some(at) => format!("{}{}", &line[..at], line[at..].replace(&old, &new)),
+                None => line.to_owned(),
+            };
             for i in t.indexes.iter_mut().filter(|i| i.columns.contains(&s.to)) {
-                i.definition = i.definition.replace(&old, &new);
+                i.definition = in_lists(&i.definition);
+            }
+            for k in t.constraints.iter_mut() {
+                match k.kind {
+                    ConstraintKind::Check => k.definition = in_lists(&k.definition),
+                    // Its own columns; a key of this table that references it, the referenced ones.
+                    ConstraintKind::ForeignKey => {
+                        let refs_self = k.references.as_ref() == Some(table);
+                        k.definition = match k.definition.find(" REFERENCES ") {
+                            Some(at) if !refs_self => {
+                                format!("{}{}", in_lists(&k.definition[..at]), &k.definition[at..])
+                            }
+                            _ => in_lists(&k.definition),
+                        };
+                    }
+                    _ => {}
+                }
             }
             // The column's own CHECK (a JSON column's `json_valid`) names it too.
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == s.to) {

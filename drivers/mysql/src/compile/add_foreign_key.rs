@@ -34,6 +34,23 @@ fn check<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<Plan<'a>> {
             ));
         }
     }
+    // MariaDB allows no CHECK on a column a key may set to NULL or update (error 1901).
+    let sets_column = s.on_delete == strata_core::steps::ReferentialAction::SetNull
+        || matches!(
+            s.on_update,
+            strata_core::steps::ReferentialAction::SetNull
+                | strata_core::steps::ReferentialAction::Cascade
+        );
+    if sets_column {
+        for c in &s.columns {
+            if let Some(k) = super::change_type::checks_naming(child, c).next() {
+                return Err(format!(
+                    "CHECK constraint {} names column \"{c}\", which this key's ON DELETE/UPDATE action would set; MySQL allows neither with the other: drop the CHECK first or use another action",
+                    k.name
+                ));
+            }
+        }
+    }
     Ok(Plan { child, parent })
 }
 

@@ -474,12 +474,71 @@ async fn refuse_conflicts(
     if counter.is_recording() {
         return Ok(());
     }
-    for c in strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING) {
+    for c in all_conflicts(ctx, t, writes, filter) {
         if counter.source.count(&c.count).await? != 0 {
             a.refusals.push(c.refusal);
         }
     }
     Ok(())
+}
+
+/// The keys a write would break (core's counts) and the CHECKs of `t` it would break: each
+/// table CHECK and column CHECK (a JSON column's `json_valid`) that names a written column,
+/// evaluated with the written values in the rows the write changes (`IS FALSE`: a CHECK that
+/// is unknown holds).
+fn all_conflicts(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    writes: &[(String, String)],
+    filter: Option<&str>,
+) -> Vec<strata_core::writes::Conflict> {
+    let mut out = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
+    let table_checks = t
+        .constraints
+        .iter()
+        .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
+        .map(|k| (k.name.clone(), k.definition.clone()));
+    let column_checks = t.columns.iter().filter_map(|c| {
+        let d = c.definition.as_deref()?;
+        d.find(" CHECK (").map(|at| {
+            (
+                format!("the CHECK of column {}", c.name),
+                d[at..].to_owned(),
+            )
+        })
+    });
+    for (name, definition) in table_checks.chain(column_checks) {
+        let Some(body) = definition
+            .find("CHECK (")
+            .map(|at| &definition[at + "CHECK ".len()..])
+        else {
+            continue;
+        };
+        let mut expr = body.to_owned();
+        for (column, value) in writes {
+            expr = expr.replace(&ident(column), &format!("({value})"));
+        }
+        if expr == body {
+            continue;
+        }
+        out.push(strata_core::writes::Conflict {
+            count: format!(
+                "SELECT COUNT(*) FROM {} c WHERE ({}) AND ({expr}) IS FALSE",
+                qtable(&t.name),
+                filter.unwrap_or("TRUE")
+            ),
+            refusal: format!(
+                "the value written into {} breaks {name} of \"{}\" ({body})",
+                writes
+                    .iter()
+                    .map(|(c, _)| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.name
+            ),
+        });
+    }
+    out
 }
 
 /// The same counts as checks right before the write, for a table the plan could not count.
@@ -489,7 +548,7 @@ fn conflict_checks(
     writes: &[(String, String)],
     filter: Option<&str>,
 ) -> Vec<Action> {
-    strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING)
+    all_conflicts(ctx, t, writes, filter)
         .into_iter()
         .map(|c| {
             Action::check(

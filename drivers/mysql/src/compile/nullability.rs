@@ -57,12 +57,36 @@ pub fn with_nullability(def: &str, nullable: bool) -> String {
     }
 }
 
+/// The table and column of a `set_not_null`: not a column a foreign key sets to NULL
+/// (`ON DELETE SET NULL`), which MySQL refuses to make NOT NULL (error 1830).
+fn check_set<'a>(
+    ctx: &StepContext<'a>,
+    s: &SetNotNull,
+) -> super::Checked<(
+    &'a strata_core::schema::Table,
+    &'a strata_core::schema::Column,
+)> {
+    let (t, c) = find_table_column(ctx, &s.table, &s.column)?;
+    if let Some(fk) = t.constraints.iter().find(|k| {
+        k.references.is_some()
+            && k.columns.contains(&c.name)
+            && (k.definition.contains(" ON DELETE SET NULL")
+                || k.definition.contains(" ON UPDATE SET NULL"))
+    }) {
+        return Err(format!(
+            "foreign key {} sets \"{}\" to NULL when its parent goes; MySQL cannot make the column NOT NULL under it: replace the key first",
+            fk.name, c.name
+        ));
+    }
+    Ok((t, c))
+}
+
 pub async fn analyze_set(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
     s: &SetNotNull,
 ) -> Result<Analysis> {
-    let (t, c) = match find_table_column(&ctx, &s.table, &s.column) {
+    let (t, c) = match check_set(&ctx, s) {
         Err(m) => return Ok(refused(m)),
         Ok(x) => x,
     };
@@ -96,7 +120,7 @@ pub async fn analyze_set(
 }
 
 pub fn compile_set(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
-    let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+    let (t, c) = check_set(&ctx, s).map_err(|m| ctx.error(m))?;
     if !c.nullable {
         return Ok(Vec::new());
     }
