@@ -204,6 +204,16 @@ impl<'a> StepContext<'a> {
             })
     }
 
+    /// The first earlier step of the migration that works on `table`: the plan counted the
+    /// live rows, which that step changes before this one runs.
+    pub fn earlier_step_on(&self, table: &QualifiedName) -> Option<&'a Step> {
+        self.migration
+            .steps
+            .iter()
+            .filter(|s| s.index < self.step.index)
+            .find(|s| s.kind.spec().table() == Some(table))
+    }
+
     /// A step error.
     pub fn error(&self, message: impl Into<String>) -> Error {
         Error::step(&self.location(), message)

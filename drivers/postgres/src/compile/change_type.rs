@@ -268,18 +268,12 @@ pub async fn analyze(
     // A unique key over the column must still hold once its values are converted (two
     // values can become one; a default written into several rows repeats).
     if n == 0 || s.on_incompatible != strata_core::steps::OnIncompatible::Fail {
-        let col = format!("c.{}", ident(&c.name));
-        let cast = format!("{col}::{}", conv.target);
-        let value = match (&s.on_incompatible, &s.default) {
-            (strata_core::steps::OnIncompatible::UseDefault, Some(d)) => format!(
-                "CASE WHEN {predicate} THEN {} ELSE {cast} END",
-                literal(d, &conv.target)
-            ),
-            (strata_core::steps::OnIncompatible::SetNull, _) => {
-                format!("CASE WHEN {predicate} THEN NULL ELSE {cast} END")
-            }
-            _ => cast,
-        };
+        let value = converted_value(
+            s,
+            &format!("c.{}", ident(&c.name)),
+            &c.native_type,
+            &conv.target,
+        );
         super::refuse_conflicts(counter, &ctx, t, &[(c.name.clone(), value)], None, &mut a).await?;
     }
     let shown = if n > 0 {
@@ -307,6 +301,23 @@ pub async fn analyze(
         blocking,
     });
     Ok(a)
+}
+
+/// The value a row's `column` (an expression) holds once converted to `target`, as the
+/// step's `on_incompatible` decides for a value that does not convert.
+fn converted_value(s: &ChangeType, column: &str, from: &str, target: &str) -> String {
+    let cast = format!("{column}::{target}");
+    let failing = fails(column, from, target);
+    match (&s.on_incompatible, &s.default) {
+        (strata_core::steps::OnIncompatible::UseDefault, Some(d)) => format!(
+            "CASE WHEN {failing} THEN {} ELSE {cast} END",
+            literal(d, target)
+        ),
+        (strata_core::steps::OnIncompatible::SetNull, _) => {
+            format!("CASE WHEN {failing} THEN NULL ELSE {cast} END")
+        }
+        _ => cast,
+    }
 }
 
 /// Why the dependents of `column` cannot be carried through the change, if they cannot.
@@ -369,6 +380,17 @@ pub fn compile(
             0,
             no_cast_refusal(c, target),
         ));
+    }
+    // The plan counted the keys the converted values would repeat on the live rows; an
+    // earlier step of the migration changes them (or their names) first: count again here.
+    if ctx.earlier_step_on(&t.name).is_some() || changed_earlier(&ctx).is_some() {
+        let value = converted_value(s, &format!("c.{col}"), &c.native_type, target);
+        for mut check in super::conflict_checks(&ctx, t, &[(c.name.clone(), value)], None) {
+            if let Statement::Sql(sql) = &mut check.forward {
+                *sql = format!("{CAST_PROBE};\n{sql}");
+            }
+            actions.push(check);
+        }
     }
     actions.extend(backup(
         &ctx,
