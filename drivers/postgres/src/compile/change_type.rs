@@ -320,6 +320,34 @@ fn converted_value(s: &ChangeType, column: &str, from: &str, target: &str) -> St
     }
 }
 
+/// Each CHECK of `t` over `column` dropped and added again as it was written: PostgreSQL
+/// rewrote it for the new type (`age >= -1000` became `age::double precision >= …`), and
+/// converting the column back leaves the casts in. Its comment comes back with it.
+fn checks_as_written(t: &Table, column: &str) -> Vec<String> {
+    let tbl = qtable(&t.name);
+    t.constraints
+        .iter()
+        .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
+        .filter(|k| {
+            k.definition
+                .strip_prefix("CHECK ")
+                .is_some_and(|body| crate::sql::replace_column(body, column, "NULL") != body)
+        })
+        .map(|k| {
+            let name = ident(&k.name);
+            format!(
+                "DO $strata$ DECLARE note text := obj_description((SELECT oid FROM pg_constraint WHERE conrelid = {rel}::regclass AND conname = {lit}), 'pg_constraint'); BEGIN \
+                 ALTER TABLE {tbl} DROP CONSTRAINT {name}; \
+                 ALTER TABLE {tbl} ADD CONSTRAINT {name} {def}; \
+                 IF note IS NOT NULL THEN EXECUTE format('COMMENT ON CONSTRAINT %I ON %s IS %L', {lit}, {rel}, note); END IF; END $strata$",
+                rel = string(&tbl),
+                lit = string(&k.name),
+                def = k.definition,
+            )
+        })
+        .collect()
+}
+
 /// Why the dependents of `column` cannot be carried through the change, if they cannot.
 fn carry_refusal(ctx: &StepContext<'_>, column: &str, d: &Dependents) -> Option<String> {
     if !d.blocked.is_empty() {
@@ -499,6 +527,7 @@ pub fn compile(
     if !c.nullable {
         inverse.push(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET NOT NULL"));
     }
+    inverse.extend(checks_as_written(t, &c.name));
     let verify = Action::check(
         step,
         ActionKind::Verify,
