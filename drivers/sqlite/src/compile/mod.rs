@@ -24,6 +24,7 @@ pub(crate) use tables::create_sql;
 
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::Table;
+use strata_core::writes::Conflict;
 use strata_core::{
     escape_hatch, Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind,
 };
@@ -166,10 +167,16 @@ async fn refuse_conflicts(
     filter: &str,
     a: &mut Analysis,
 ) -> Result<()> {
+    let found = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
+    refuse(counter, found, a).await
+}
+
+/// Refuses, in the plan, each of `conflicts` whose count is not 0.
+async fn refuse(counter: &Counter<'_>, conflicts: Vec<Conflict>, a: &mut Analysis) -> Result<()> {
     if counter.is_recording() {
         return Ok(());
     }
-    for c in strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING) {
+    for c in conflicts {
         if counter.source.count(&c.count).await? != 0 {
             a.refusals.push(c.refusal);
         }
@@ -184,7 +191,13 @@ fn conflict_checks(
     writes: &[(String, String)],
     filter: &str,
 ) -> Vec<Action> {
-    strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING)
+    let found = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
+    checks(ctx, t, found)
+}
+
+/// `conflicts` as checks right before the write.
+fn checks(ctx: &StepContext<'_>, t: &Table, conflicts: Vec<Conflict>) -> Vec<Action> {
+    conflicts
         .into_iter()
         .map(|c| {
             Action::check(

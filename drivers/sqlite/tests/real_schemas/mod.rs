@@ -10,6 +10,7 @@
 use anyhow::{ensure, Context as _};
 use strata_conformance::{Catalog, Scenario, TestContext};
 
+mod conversions;
 mod keys;
 mod rebuilds;
 mod refusals;
@@ -71,6 +72,17 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("simulated_rename_table_is_what_the_engine_writes", |ctx| {
         Box::pin(renames::simulated_rename_table_matches(ctx))
     }),
+    Scenario::new(
+        "change_type_keeps_blobs_that_are_not_text_out_of_text",
+        |ctx| Box::pin(conversions::blobs_that_are_not_text(ctx)),
+    ),
+    Scenario::new("change_type_to_a_number_refuses_dates", |ctx| {
+        Box::pin(conversions::dates_are_not_numbers(ctx))
+    }),
+    Scenario::new(
+        "change_type_that_repeats_a_unique_key_or_orphans_a_default_is_refused_in_plan",
+        |ctx| Box::pin(conversions::conversions_that_break_keys(ctx)),
+    ),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
