@@ -83,6 +83,10 @@ pub static SCENARIOS: &[Scenario] = &[
         "change_type_that_repeats_a_unique_key_or_orphans_a_default_is_refused_in_plan",
         |ctx| Box::pin(conversions::conversions_that_break_keys(ctx)),
     ),
+    Scenario::new(
+        "unique_index_on_values_earlier_steps_wrote_is_checked_before_it_is_made",
+        |ctx| Box::pin(refusals::unique_index_after_earlier_writes(ctx)),
+    ),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back

@@ -97,3 +97,32 @@ fill = "none@example.invalid"
     )?;
     ctx.assert_restored(&before).await
 }
+
+/// A unique index on values earlier steps of the same migration wrote (a fill, a new column's
+/// default) is checked right before it is made, inside the migration's transaction: the plan
+/// counted the live rows, which had no duplicates yet.
+pub async fn unique_index_after_earlier_writes(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT, nick TEXT)",
+        "INSERT INTO people VALUES (1, 'a@x.io', NULL), (2, NULL, NULL), (3, NULL, 'c')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    for (steps, needle) in [
+        (
+            "[[step]]\nop = \"set_not_null\"\ntable = \"people\"\ncolumn = \"email\"\nfill = \"none\"\n\n\
+             [[step]]\nop = \"add_index\"\ntable = \"people\"\ncolumns = [\"email\"]\nunique = true\n",
+            "keys (email) of people are held by more than one row, so the unique index people_email_idx cannot be made",
+        ),
+        (
+            "[[step]]\nop = \"add_column\"\ntable = \"people\"\ncolumn = \"code\"\ntype = \"text\"\ndefault = \"x\"\n\n\
+             [[step]]\nop = \"add_unique\"\ntable = \"people\"\ncolumns = [\"code\"]\nname = \"people_code\"\n",
+            "keys (code) of people are held by more than one row, so the unique index people_code cannot be made",
+        ),
+    ] {
+        ctx.write(1, "unique_after_writes", steps)?;
+        expect_refused(ctx.apply().await, needle).with_context(|| steps.to_owned())?;
+        ctx.assert_restored(&before).await.with_context(|| steps.to_owned())?;
+    }
+    Ok(())
+}
