@@ -87,6 +87,14 @@ pub static SCENARIOS: &[Scenario] = &[
         "unique_index_on_values_earlier_steps_wrote_is_checked_before_it_is_made",
         |ctx| Box::pin(refusals::unique_index_after_earlier_writes(ctx)),
     ),
+    Scenario::new(
+        "placeholders_repeating_a_unique_default_refuse_the_migration",
+        |ctx| Box::pin(keys::placeholders_under_a_unique_default(ctx)),
+    ),
+    Scenario::new(
+        "deleted_orphans_come_back_without_a_new_autoincrement_counter",
+        |ctx| Box::pin(keys::deleted_orphans_keep_the_counters(ctx)),
+    ),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
