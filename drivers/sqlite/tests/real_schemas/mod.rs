@@ -92,6 +92,14 @@ pub static SCENARIOS: &[Scenario] = &[
         |ctx| Box::pin(keys::placeholders_under_a_unique_default(ctx)),
     ),
     Scenario::new(
+        "rename_column_read_through_a_view_is_refused_in_plan",
+        |ctx| Box::pin(refusals::rename_column_read_through_a_view(ctx)),
+    ),
+    Scenario::new(
+        "drop_column_renamed_earlier_is_checked_against_views_under_its_live_name",
+        |ctx| Box::pin(refusals::drop_column_renamed_earlier_in_use(ctx)),
+    ),
+    Scenario::new(
         "deleted_orphans_come_back_without_a_new_autoincrement_counter",
         |ctx| Box::pin(keys::deleted_orphans_keep_the_counters(ctx)),
     ),
