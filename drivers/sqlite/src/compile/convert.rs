@@ -148,8 +148,8 @@ fn converted(v: &str, s: &ChangeType) -> String {
 
 /// What the conversion writes that a key of the table would stop half way, or that would
 /// break one: converted values that repeat under a unique key (`' 1'` and `'1'` are one
-/// integer, every incompatible value takes the one default), and the default, where it is
-/// written, under a foreign key. Values the step leaves as they are (an orphan that stays one)
+/// integer, every incompatible value takes the one default) or that a CHECK refuses, and the
+/// default, where it is written, under a foreign key. Values the step leaves as they are (an orphan that stays one)
 /// are not counted.
 fn conflicts(ctx: &StepContext<'_>, t: &Table, c: &Column, s: &ChangeType) -> Vec<Conflict> {
     let column = format!("c.{}", ident(&c.name));
@@ -160,6 +160,7 @@ fn conflicts(ctx: &StepContext<'_>, t: &Table, c: &Column, s: &ChangeType) -> Ve
     let converted = [(c.name.clone(), converted(&column, s))];
     let mut out: Vec<Conflict> = writes::conflicts(ctx.snapshot, &unique, &converted, "1", QUOTING)
         .into_iter()
+        .chain(super::writes::broken_checks(t, &converted, "1"))
         .map(|k| Conflict {
             refusal: format!("converted to {}, {}", s.to, k.refusal),
             ..k

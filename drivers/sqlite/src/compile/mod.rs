@@ -14,6 +14,7 @@ mod renames;
 mod table_text;
 mod tables;
 mod uses;
+mod writes;
 
 pub(crate) use columns::added_column;
 pub(crate) use convert::changed_type;
@@ -167,8 +168,20 @@ async fn refuse_conflicts(
     filter: &str,
     a: &mut Analysis,
 ) -> Result<()> {
-    let found = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
-    refuse(counter, found, a).await
+    refuse(counter, conflicts(ctx, t, writes, filter), a).await
+}
+
+/// What a write of `writes` into the rows `filter` selects would break: the unique and
+/// foreign keys of `t` (core's counts) and its CHECKs.
+fn conflicts(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    writes: &[(String, String)],
+    filter: &str,
+) -> Vec<Conflict> {
+    let mut out = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
+    out.extend(writes::broken_checks(t, writes, filter));
+    out
 }
 
 /// Refuses, in the plan, each of `conflicts` whose count is not 0.
@@ -191,8 +204,7 @@ fn conflict_checks(
     writes: &[(String, String)],
     filter: &str,
 ) -> Vec<Action> {
-    let found = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
-    checks(ctx, t, found)
+    checks(ctx, t, conflicts(ctx, t, writes, filter))
 }
 
 /// `conflicts` as checks right before the write.

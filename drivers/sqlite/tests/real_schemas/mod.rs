@@ -100,6 +100,10 @@ pub static SCENARIOS: &[Scenario] = &[
         |ctx| Box::pin(refusals::drop_column_renamed_earlier_in_use(ctx)),
     ),
     Scenario::new(
+        "written_values_a_check_refuses_are_refused_in_plan",
+        |ctx| Box::pin(refusals::writes_a_check_refuses(ctx)),
+    ),
+    Scenario::new(
         "deleted_orphans_come_back_without_a_new_autoincrement_counter",
         |ctx| Box::pin(keys::deleted_orphans_keep_the_counters(ctx)),
     ),

@@ -201,3 +201,45 @@ column = "title"
     )?;
     ctx.assert_restored(&before).await
 }
+
+/// A value written into many rows — backfilled, filled into NULLs, converted, a
+/// `use_default` default — that a CHECK of the table refuses is counted first, on the rows
+/// as the write would leave them (`events.n` qualified by the table's name too), and refused
+/// in the plan instead of stopping the statement half way.
+pub async fn writes_a_check_refuses(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  label TEXT,
+  n INT,
+  CONSTRAINT events_label_ck CHECK (\"label\" <> ''),
+  CHECK (events.n >= 0)
+)",
+        "INSERT INTO events VALUES (1, 'a', 1), (2, NULL, NULL), (3, 'c', 40000)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    for (step, needle) in [
+        (
+            "op = \"backfill\"\ntable = \"events\"\nset = { label = \"\" }",
+            "the value written into label fails CHECK events_label_ck (\"label\" <> '') of \"events\"",
+        ),
+        (
+            "op = \"set_not_null\"\ntable = \"events\"\ncolumn = \"label\"\nfill = \"\"",
+            "the value written into label fails CHECK events_label_ck",
+        ),
+        (
+            "op = \"set_not_null\"\ntable = \"events\"\ncolumn = \"n\"\nfill = -1",
+            "the value written into n fails CHECK events_check (events.n >= 0)",
+        ),
+        (
+            "op = \"change_type\"\ntable = \"events\"\ncolumn = \"n\"\nto = \"int16\"\non_incompatible = \"use_default\"\ndefault = -7",
+            "converted to int16, the value written into n fails CHECK events_check",
+        ),
+    ] {
+        ctx.write(1, "write", &format!("[[step]]\n{step}\n"))?;
+        expect_refused(ctx.apply().await, needle).with_context(|| step.to_owned())?;
+        ctx.assert_restored(&before).await.with_context(|| step.to_owned())?;
+    }
+    Ok(())
+}
