@@ -52,6 +52,15 @@ const REGRESSIONS: &[(&str, u64)] = &[
     ("mysql", 7568070688264860115),    // SET NOT NULL under an ON DELETE SET NULL key
     ("mysql", 6627297834973095155),    // a SET NULL key on a column a CHECK names
     ("mysql", 8245808910383037670),    // a renamed column inside index and CHECK lists
+    ("sqlite", 1216750802008901446),   // a BLOB that is not UTF-8 converted to text
+    ("sqlite", 18212067460544683718),  // a date converted to a float ('2020-01-01' read as 2020)
+    ("sqlite", 7288202022568053572),   // change_type's use_default repeating a unique key
+    ("sqlite", 12136615861971507889),  // a unique index on a column a fill made duplicates in
+    ("sqlite", 13707243059691200688),  // placeholder parent rows repeating a unique default
+    ("sqlite", 327201862886117206), // orphans = "delete" rolled back onto an empty AUTOINCREMENT table
+    ("sqlite", 13864816998129382871), // rename_column of a column a view on a view reads
+    ("sqlite", 6039772773428257685), // drop_column, after a rename_column, of a column a view uses
+    ("sqlite", 3118895009445695523), // a backfill a CHECK refuses
 ];
 
 /// A test database of one engine, through that driver's own test helpers.

@@ -81,7 +81,10 @@ pub async fn analyze_drop(
         Err(m) => return Ok(Analysis::refused(m)),
         Ok((t, _, _)) => t,
     };
-    let views = uses::views_using(counter.source, &t.name.name, &s.column).await?;
+    let views = match uses::live_column(&ctx, &s.column) {
+        Some(live) => uses::views_using(counter.source, &t.name.name, &live).await?,
+        None => Vec::new(),
+    };
     if let Some(refusal) = uses::refusal(t, &s.column, &views) {
         return Ok(Analysis::refused(refusal));
     }

@@ -5,8 +5,9 @@
 //! back from the backup.
 
 use strata_core::preflight::{self, Checked};
-use strata_core::schema::{Column, Table};
+use strata_core::schema::{Column, ConstraintKind, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
+use strata_core::writes::{self, Conflict};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, Statement,
     StepContext,
@@ -14,7 +15,7 @@ use strata_core::{
 
 use super::backup::{backup, examples, from_backup, in_backup, pk_join, select_keyed};
 use super::table_text::{rebuild, rebuildable_column};
-use super::{Counter, RULES};
+use super::{Counter, QUOTING, RULES};
 use crate::ddl::CreateTable;
 use crate::sql::{ident, literal, table as qtable};
 use crate::types;
@@ -45,31 +46,67 @@ fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Checks<'a>> {
     Ok((t, c, text, to))
 }
 
+/// True when `v`, a BLOB, is not text: bytes that are not UTF-8, or that hold a NUL (SQLite's
+/// text functions stop at it). `CAST(… AS TEXT)` reinterprets a BLOB's bytes unchecked, so
+/// such a value would become a TEXT no one can read. SQLite has no UTF-8 check of its own;
+/// this one decodes each character as SQLite does (`unicode`, which reads a malformed
+/// sequence as U+FFFD or as a lone continuation byte) and encodes it again (`char`): only a
+/// well-formed character gives its own bytes back.
+fn not_text(v: &str) -> String {
+    let text = format!("CAST({v} AS TEXT)");
+    format!(
+        "(typeof({v}) = 'blob' AND (instr({v}, X'00') > 0 OR EXISTS (\
+         WITH RECURSIVE strata_char (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM strata_char \
+         WHERE i < length({text})) SELECT 1 FROM strata_char WHERE i <= length({text}) \
+         AND CAST(char(unicode(substr({text}, i, 1))) AS BLOB) IS NOT CAST(substr({text}, i, 1) AS BLOB))))"
+    )
+}
+
+/// True when the text `t` is not a number as SQLite writes one: compared with a REAL, a text
+/// takes NUMERIC affinity only when it is a well-formed number (`'2020-01-01'` is not, though
+/// `CAST` reads its prefix `2020`); one that overflows to infinity is not either.
+fn not_a_number(t: &str) -> String {
+    format!("NOT (CAST({t} AS REAL) = {t}) OR abs(CAST({t} AS REAL)) = 9e999")
+}
+
 /// True when `v` will not convert to `to`, or would change.
 fn incompatible(v: &str, to: PortableType) -> String {
     let text = format!("CAST({v} AS TEXT)");
+    let trimmed = format!("trim({text})");
     let rule = match to {
-        PortableType::Text | PortableType::Bytes => "0".to_owned(),
-        PortableType::String { len } => format!("length({text}) > {len}"),
+        PortableType::Bytes => "0".to_owned(),
+        PortableType::Text => not_text(v),
+        PortableType::String { len } => format!("{} OR length({text}) > {len}", not_text(v)),
         PortableType::Int16 | PortableType::Int32 | PortableType::Int64 => {
             let (lo, hi) = match to {
                 PortableType::Int16 => ("-32768", "32767"),
                 PortableType::Int32 => ("-2147483648", "2147483647"),
                 _ => ("-9223372036854775808", "9223372036854775807"),
             };
-            format!("CAST(CAST(trim({text}) AS INTEGER) AS TEXT) <> trim({text}) OR CAST(trim({text}) AS INTEGER) NOT BETWEEN {lo} AND {hi}")
+            format!("CAST(CAST({trimmed} AS INTEGER) AS TEXT) <> {trimmed} OR CAST({trimmed} AS INTEGER) NOT BETWEEN {lo} AND {hi}")
         }
-        PortableType::Float32 | PortableType::Float64 => format!("trim({text}) = '' OR trim({text}) GLOB '*[^0-9.eE+-]*'"),
+        PortableType::Float32 | PortableType::Float64 => not_a_number(&trimmed),
         PortableType::Decimal { precision, scale } => format!(
-            "trim({text}) = '' OR trim({text}) GLOB '*[^0-9.eE+-]*' OR abs(CAST({v} AS REAL)) >= 1e{} OR round(CAST({v} AS REAL), {scale}) <> CAST({v} AS REAL)",
+            "{} OR abs(CAST({v} AS REAL)) >= 1e{} OR round(CAST({v} AS REAL), {scale}) <> CAST({v} AS REAL)",
+            not_a_number(&trimmed),
             precision - scale
         ),
-        PortableType::Bool => format!("lower(trim({text})) NOT IN ('0', '1', 'true', 'false')"),
+        PortableType::Bool => format!("lower({trimmed}) NOT IN ('0', '1', 'true', 'false')"),
         PortableType::Date => format!("date({v}) IS NULL"),
         PortableType::Time => format!("time({v}) IS NULL"),
         PortableType::Timestamp | PortableType::TimestampTz => format!("datetime({v}) IS NULL"),
-        PortableType::Uuid => format!("length({text}) <> 36 OR {text} GLOB '*[^0-9a-fA-F-]*'"),
-        PortableType::Json => format!("json_valid({text}) = 0"),
+        PortableType::Uuid => {
+            let hex = |n: usize| "[0-9a-fA-F]".repeat(n);
+            format!(
+                "NOT ({text} GLOB '{}-{}-{}-{}-{}')",
+                hex(8),
+                hex(4),
+                hex(4),
+                hex(4),
+                hex(12)
+            )
+        }
+        PortableType::Json => format!("{} OR json_valid({text}) = 0", not_text(v)),
     };
     format!("({v} IS NOT NULL AND ({rule}))")
 }
@@ -82,6 +119,8 @@ fn convert(v: &str, to: PortableType) -> String {
         PortableType::Decimal { .. } => format!("CAST({v} AS NUMERIC)"),
         PortableType::Bool => format!("CASE lower(trim(CAST({v} AS TEXT))) WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE CAST({v} AS INTEGER) END"),
         PortableType::String { .. } | PortableType::Text | PortableType::Uuid => format!("CAST({v} AS TEXT)"),
+        // JSON is text: a BLOB would read as SQLite's binary JSONB.
+        PortableType::Json => format!("CASE WHEN typeof({v}) = 'blob' THEN CAST({v} AS TEXT) ELSE {v} END"),
         _ => v.to_owned(),
     }
 }
@@ -105,6 +144,44 @@ fn converted(v: &str, s: &ChangeType) -> String {
                 .map_or_else(|| "NULL".to_owned(), literal)
         ),
     }
+}
+
+/// What the conversion writes that a key of the table would stop half way, or that would
+/// break one: converted values that repeat under a unique key (`' 1'` and `'1'` are one
+/// integer, every incompatible value takes the one default) or that a CHECK refuses, and the
+/// default, where it is written, under a foreign key. Values the step leaves as they are (an orphan that stays one)
+/// are not counted.
+fn conflicts(ctx: &StepContext<'_>, t: &Table, c: &Column, s: &ChangeType) -> Vec<Conflict> {
+    let column = format!("c.{}", ident(&c.name));
+    let mut unique = t.clone();
+    unique
+        .constraints
+        .retain(|k| k.kind != ConstraintKind::ForeignKey);
+    let converted = [(c.name.clone(), converted(&column, s))];
+    let mut out: Vec<Conflict> = writes::conflicts(ctx.snapshot, &unique, &converted, "1", QUOTING)
+        .into_iter()
+        .chain(super::writes::broken_checks(t, &converted, "1"))
+        .map(|k| Conflict {
+            refusal: format!("converted to {}, {}", s.to, k.refusal),
+            ..k
+        })
+        .collect();
+    if let (OnIncompatible::UseDefault, Some(d)) = (s.on_incompatible, &s.default) {
+        let mut keyed = t.clone();
+        keyed
+            .constraints
+            .retain(|k| k.kind == ConstraintKind::ForeignKey);
+        keyed.primary_key.clear();
+        keyed.indexes.clear();
+        out.extend(writes::conflicts(
+            ctx.snapshot,
+            &keyed,
+            &[(c.name.clone(), literal(d))],
+            &incompatible(&column, s.to),
+            QUOTING,
+        ));
+    }
+    out
 }
 
 pub async fn analyze(
@@ -143,6 +220,11 @@ pub async fn analyze(
         &s.to.to_string(),
         s.default.as_ref(),
     );
+    // Values that will not convert refuse a `fail` step already; what they would convert to
+    // does not matter.
+    if n == 0 || s.on_incompatible != OnIncompatible::Fail {
+        super::refuse(counter, conflicts(&ctx, t, c, s), &mut a).await?;
+    }
     a.findings.push(Finding {
         kind: FindingKind::Incompatible,
         count: n,
@@ -200,6 +282,7 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
             ),
         ));
     }
+    actions.extend(super::checks(&ctx, t, conflicts(&ctx, t, c, s)));
     if s.on_incompatible != OnIncompatible::Fail {
         alter = alter.destructive();
     }

@@ -41,6 +41,18 @@ fn index_check<'a>(
     Ok(t)
 }
 
+/// The number of keys of `columns` (none of them NULL) that more than one row of `table` holds.
+fn duplicates(table: &QualifiedName, columns: &[String]) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
+    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1)",
+        qtable(table),
+        present.join(" AND "),
+        cols.join(", ")
+    )
+}
+
 pub async fn analyze_add(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
@@ -55,20 +67,10 @@ pub async fn analyze_add(
     };
     let mut a = Analysis::of_table(t);
     if unique {
-        let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
-        let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
         let n = if counter.is_recording() {
             0
         } else {
-            counter
-                .source
-                .count(&format!(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1)",
-                    qtable(&t.name),
-                    present.join(" AND "),
-                    cols.join(", ")
-                ))
-                .await? as u64
+            counter.source.count(&duplicates(&t.name, columns)).await? as u64
         };
         a.findings
             .push(preflight::duplicates_finding(t, columns, n, vec![]));
@@ -85,21 +87,46 @@ pub fn compile_add(
 ) -> Result<Vec<Action>> {
     let t = index_check(&ctx, table, columns, name).map_err(|m| ctx.error(m))?;
     let kind = if unique { "UNIQUE INDEX" } else { "INDEX" };
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!(
-            "create {} {name} on {}({})",
-            kind.to_lowercase(),
-            t.name,
-            columns.join(", ")
-        ),
-        Statement::Sql(index_sql(&t.name, columns, name, unique)),
-    )
-    .with_inverse(Statement::Sql(format!(
-        "DROP INDEX IF EXISTS {}",
-        ident(name)
-    )))])
+    let mut actions = Vec::new();
+    if unique {
+        // The plan counted the live rows; earlier steps of the migration (a fill, a default
+        // written into a new column, a conversion) may have made duplicates since.
+        actions.push(Action::check(
+            ctx.step.index,
+            ActionKind::Check,
+            format!(
+                "no key ({}) of {} is held by two rows",
+                columns.join(", "),
+                t.name
+            ),
+            Statement::Sql(duplicates(&t.name, columns)),
+            0,
+            format!(
+                "keys ({}) of {} are held by more than one row, so the unique index {name} \
+                 cannot be made; remove the duplicates first",
+                columns.join(", "),
+                t.name
+            ),
+        ));
+    }
+    actions.push(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            format!(
+                "create {} {name} on {}({})",
+                kind.to_lowercase(),
+                t.name,
+                columns.join(", ")
+            ),
+            Statement::Sql(index_sql(&t.name, columns, name, unique)),
+        )
+        .with_inverse(Statement::Sql(format!(
+            "DROP INDEX IF EXISTS {}",
+            ident(name)
+        ))),
+    );
+    Ok(actions)
 }
 
 pub fn compile_drop(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {

@@ -145,10 +145,13 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action
                     format!("delete the orphan rows of {}", child.name),
                     Statement::Sql(format!("DELETE FROM {ctbl} AS c WHERE {filter}")),
                 )
-                .with_inverse(Statement::Sql(format!(
-                    "INSERT INTO {ctbl} ({c}) SELECT {c} FROM {}",
-                    qtable(&bak),
-                    c = idents(&cols)
+                .with_inverse(Statement::Sql(super::tables::keeping_counter(
+                    child,
+                    format!(
+                        "INSERT INTO {ctbl} ({c}) SELECT {c} FROM {}",
+                        qtable(&bak),
+                        c = idents(&cols)
+                    ),
                 )))
                 .destructive(),
             );
@@ -217,13 +220,18 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action
                 qtable(&bak)
             )];
             undo.extend(super::tables::counter_as_read(parent));
+            // A placeholder takes the defaults of the parent's other columns, which a UNIQUE
+            // key, a NOT NULL or a CHECK of the parent may refuse (two placeholders repeat a
+            // default under a unique key): such rows are skipped rather than failing the
+            // statement, and the check after it refuses the migration, inside its
+            // transaction, when any key is still missing.
             actions.push(
                 Action::new(
                     step,
                     ActionKind::Dml,
                     format!("insert placeholder rows into {}", parent.name),
                     Statement::Sql(format!(
-                        "INSERT INTO {ptbl} ({}) SELECT {} FROM {}",
+                        "INSERT OR IGNORE INTO {ptbl} ({}) SELECT {} FROM {}",
                         idents(&targets),
                         idents(&sources),
                         qtable(&bak)
@@ -231,6 +239,33 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action
                 )
                 .with_inverse(Statement::Sql(undo.join(";\n"))),
             );
+            let found: Vec<String> = s
+                .references
+                .columns
+                .iter()
+                .map(|p| format!("p.{q} = b.{q}", q = ident(p)))
+                .collect();
+            actions.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!(
+                    "every missing key of {} has its placeholder row",
+                    parent.name
+                ),
+                Statement::Sql(format!(
+                    "SELECT COUNT(*) FROM {} b WHERE NOT EXISTS (SELECT 1 FROM {ptbl} p WHERE {})",
+                    qtable(&bak),
+                    found.join(" AND ")
+                )),
+                0,
+                format!(
+                    "orphans = \"placeholder\": {} refuses rows made of the missing keys and its \
+                     other columns' defaults (a UNIQUE key, NOT NULL or CHECK of its own; two \
+                     placeholders would repeat a default under a unique key); handle the orphans \
+                     of {} another way",
+                    parent.name, child.name
+                ),
+            ));
         }
     }
     actions.push(alter);

@@ -14,6 +14,7 @@ mod renames;
 mod table_text;
 mod tables;
 mod uses;
+mod writes;
 
 pub(crate) use columns::added_column;
 pub(crate) use convert::changed_type;
@@ -24,6 +25,7 @@ pub(crate) use tables::create_sql;
 
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::Table;
+use strata_core::writes::Conflict;
 use strata_core::{
     escape_hatch, Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind,
 };
@@ -166,10 +168,28 @@ async fn refuse_conflicts(
     filter: Option<&str>,
     a: &mut Analysis,
 ) -> Result<()> {
+    refuse(counter, conflicts(ctx, t, writes, filter), a).await
+}
+
+/// What a write of `writes` into the rows `filter` selects would break: the unique and
+/// foreign keys of `t` (core's counts) and its CHECKs.
+fn conflicts(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    writes: &[(String, String)],
+    filter: &str,
+) -> Vec<Conflict> {
+    let mut out = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
+    out.extend(writes::broken_checks(t, writes, filter));
+    out
+}
+
+/// Refuses, in the plan, each of `conflicts` whose count is not 0.
+async fn refuse(counter: &Counter<'_>, conflicts: Vec<Conflict>, a: &mut Analysis) -> Result<()> {
     if counter.is_recording() {
         return Ok(());
     }
-    for c in strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING) {
+    for c in conflicts {
         if counter.source.count(&c.count).await? != 0 {
             a.refusals.push(c.refusal);
         }
@@ -184,7 +204,12 @@ fn conflict_checks(
     writes: &[(String, String)],
     filter: Option<&str>,
 ) -> Vec<Action> {
-    strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING)
+    checks(ctx, t, conflicts(ctx, t, writes, filter))
+}
+
+/// `conflicts` as checks right before the write.
+fn checks(ctx: &StepContext<'_>, t: &Table, conflicts: Vec<Conflict>) -> Vec<Action> {
+    conflicts
         .into_iter()
         .map(|c| {
             Action::check(

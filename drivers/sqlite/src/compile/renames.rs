@@ -9,7 +9,9 @@
 //! `rename_column`: SQLite's own `ALTER TABLE … RENAME COLUMN`, which rewrites every object
 //! that names the column — the table's CHECKs and keys, its indexes, other tables' foreign
 //! keys, and views and triggers anywhere — even with `legacy_alter_table = ON` (that setting
-//! only concerns renaming tables). Nothing breaks, so nothing is refused.
+//! only concerns renaming tables). A view that selects the column by name then shows the new
+//! name, and what reads the old name from that view (a view on the view, a trigger) is not
+//! rewritten: such a rename is refused in the plan, naming each (`through_views`).
 //!
 //! SQLite writes the new name bare over a bare token when the statement spells it bare, and
 //! double-quoted otherwise; strata spells both names bare when they can be (`sql::name`), so
@@ -24,10 +26,11 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::RULES;
 use crate::connection::Session;
+use crate::ddl::lexer::same_name;
 use crate::ddl::refs::{mentions, spellings};
 use crate::ddl::trigger;
 use crate::ddl::{parse, rename};
-use crate::sql::{ident, is_plain, name, table as qtable};
+use crate::sql::{ident, is_plain, name, string, table as qtable};
 
 pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
     let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
@@ -69,6 +72,26 @@ pub async fn analyze_column(
         }
     }
     let mut a = Analysis::of_table(t);
+    let broken = match super::uses::live_column(&ctx, &s.column) {
+        Some(live) => through_views(session, &t.name.name, &live).await?,
+        None => Vec::new(),
+    };
+    if !broken.is_empty() {
+        a.refusals.push(format!(
+            "column \"{}\" of \"{}\" is read through a view that shows it under its name: {}. \
+             SQLite's RENAME COLUMN renames it in what names the table (so the view shows the \
+             new name) but not in what reads the view, which would then read a column that no \
+             longer exists (or, double-quoted, the text '{}'); change those first (a sql step)",
+            s.column,
+            t.name,
+            broken
+                .iter()
+                .map(|(o, v)| format!("{o} (through view {v})"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.column,
+        ));
+    }
     if !requoted.is_empty() {
         a.warnings.push(format!(
             "rollback renames \"{}\" back with SQLite's RENAME COLUMN, which writes it as \
@@ -80,6 +103,69 @@ pub async fn analyze_column(
         ));
     }
     Ok(a)
+}
+
+/// The views and triggers that read `table.column` through a view showing it under its name,
+/// each with that view. SQLite's RENAME COLUMN rewrites what names the table, so such a view
+/// shows the new name afterwards (a `SELECT *` too, without a rewrite); what reads the old
+/// name from the view is not rewritten. A view shows the column when it names the table, or a
+/// view that shows it, and has a column of that name (`pragma_table_info`).
+async fn through_views(
+    session: &Session,
+    table: &str,
+    column: &str,
+) -> Result<Vec<(String, String)>> {
+    let objects: Vec<(String, String, String)> = session
+        .rows(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') \
+             AND sql IS NOT NULL ORDER BY name",
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r[0].clone()?, r[1].clone()?, r[2].clone()?)))
+        .collect();
+    let mut named = Vec::new();
+    for (_, view, sql) in objects.iter().filter(|o| o.0 == "view") {
+        // A view SQLite cannot read (broken already) shows nothing.
+        let columns = session
+            .rows(&format!(
+                "SELECT name FROM pragma_table_info({})",
+                string(view)
+            ))
+            .await
+            .unwrap_or_default();
+        if columns
+            .iter()
+            .any(|c| c[0].as_deref().is_some_and(|n| same_name(n, column)))
+        {
+            named.push((view.as_str(), sql.as_str()));
+        }
+    }
+    let mut showing: Vec<&str> = Vec::new();
+    loop {
+        let more: Vec<&str> = named
+            .iter()
+            .filter(|(v, sql)| {
+                !showing.contains(v)
+                    && (mentions(sql, 0, table) || showing.iter().any(|w| mentions(sql, 0, w)))
+            })
+            .map(|(v, _)| *v)
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        showing.extend(more);
+    }
+    let mut out = Vec::new();
+    for (kind, name, sql) in &objects {
+        if let Some(view) = showing
+            .iter()
+            .find(|v| **v != name && mentions(sql, 0, v) && mentions(sql, 0, column))
+        {
+            out.push((format!("{kind} {name}"), (*view).to_owned()));
+        }
+    }
+    Ok(out)
 }
 
 /// Whether `text`, a token naming the column, comes back as it was written.

@@ -4,7 +4,7 @@
 //! goes with it, as do the UNIQUE and FOREIGN KEY lists that name it.
 
 use strata_core::schema::{Snapshot, Table};
-use strata_core::Result;
+use strata_core::{Result, StepContext, StepKind};
 
 use crate::connection::Session;
 use crate::ddl::lexer::same_name;
@@ -83,6 +83,42 @@ pub fn column_users(
 /// Whether a trigger uses `table.column`, or may (where strata cannot tell, it says it does).
 fn trigger_uses(sql: &str, table: &str, column: &str) -> bool {
     crate::ddl::trigger::column_refs(sql, table, column).map_or(true, |refs| !refs.is_empty())
+}
+
+/// The name the step's column has in the live database, which views (read live, in the plan)
+/// spell: earlier steps of the migration may have renamed it (or its table); `None` when an
+/// earlier step made it, so that nothing live can name it.
+pub fn live_column(ctx: &StepContext<'_>, column: &str) -> Option<String> {
+    let step = ctx
+        .migration
+        .steps
+        .iter()
+        .find(|s| s.index == ctx.step.index)
+        .unwrap_or(ctx.step);
+    let mut table = step.kind.spec().table()?.clone();
+    let mut name = column.to_owned();
+    for earlier in ctx
+        .migration
+        .steps
+        .iter()
+        .rev()
+        .filter(|s| s.index < ctx.step.index)
+    {
+        match &earlier.kind {
+            StepKind::RenameTable(r) if r.table.with_name(&r.to) == table => {
+                table = r.table.clone();
+            }
+            StepKind::RenameColumn(r) if r.table == table && same_name(&r.to, &name) => {
+                name = r.column.clone();
+            }
+            StepKind::AddColumn(a) if a.table == table && same_name(&a.column, &name) => {
+                return None
+            }
+            StepKind::CreateTable(c) if c.table == table => return None,
+            _ => {}
+        }
+    }
+    Some(name)
 }
 
 /// The views of the live database that name both `table` and `column`.

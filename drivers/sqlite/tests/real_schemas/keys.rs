@@ -1,7 +1,9 @@
 //! Foreign keys inline and in the table, dropped columns with their keys, rowids, a table
-//! whose CHECK names itself, and an index added earlier in the same migration.
+//! whose CHECK names itself, an index added earlier in the same migration, and orphans
+//! handled by placeholders and by deletion.
 
 use anyhow::{ensure, Context as _};
+use strata_conformance::scenarios::expect_refused;
 use strata_conformance::TestContext;
 
 use super::{count, has, lacks, round_trip, same, text};
@@ -193,4 +195,76 @@ column = "email"
     );
     ctx.rollback(1).await.context("rolling back")?;
     ctx.assert_restored(&before).await
+}
+
+/// A placeholder parent row takes the parent's defaults: two of them repeat the default of a
+/// UNIQUE column, which refuses the migration inside its transaction instead of failing the
+/// insert half way; one placeholder fits, and the rollback takes it out again with the
+/// parent's counter as it was.
+pub async fn placeholders_under_a_unique_default(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE labels (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL DEFAULT 'unnamed' UNIQUE)",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, label_id INTEGER)",
+        "INSERT INTO labels (name) VALUES ('a'), ('b')",
+        "INSERT INTO notes VALUES (1, 1), (2, 7), (3, 8), (4, 7)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let step = "[[step]]\nop = \"add_foreign_key\"\ntable = \"notes\"\ncolumns = [\"label_id\"]\nreferences = { table = \"labels\", columns = [\"id\"] }\norphans = \"placeholder\"\n";
+    ctx.write(1, "placeholders", step)?;
+    expect_refused(
+        ctx.apply().await,
+        "orphans = \"placeholder\": labels refuses rows made of the missing keys",
+    )?;
+    ctx.assert_restored(&before).await?;
+    ctx.run_sql(&["DELETE FROM notes WHERE id = 3"]).await?;
+    let before = ctx.capture().await?;
+    ctx.apply().await.context("applying with one missing key")?;
+    ensure!(
+        count(
+            ctx,
+            "SELECT COUNT(*) FROM labels WHERE id = 7 AND name = 'unnamed'"
+        )
+        .await?
+            == 1
+    );
+    ctx.rollback(1).await.context("rolling back")?;
+    ctx.assert_restored(&before).await
+}
+
+/// Deleting orphans and putting them back by rollback leaves `AUTOINCREMENT` counters as they
+/// were: SQLite makes a counter (`0`) on any insert, even of no row, into a table that had
+/// none, and the restore must not leave one behind.
+pub async fn deleted_orphans_keep_the_counters(ctx: &TestContext) -> anyhow::Result<()> {
+    let ddl = [
+        "CREATE TABLE owners (id INTEGER PRIMARY KEY)",
+        // Never written to: no counter in sqlite_sequence.
+        "CREATE TABLE pets (id INTEGER PRIMARY KEY AUTOINCREMENT, owner INTEGER)",
+        "CREATE TABLE toys (id INTEGER PRIMARY KEY AUTOINCREMENT, owner INTEGER)",
+        "INSERT INTO owners VALUES (1)",
+        "INSERT INTO toys (owner) VALUES (1), (9), (1)",
+        "UPDATE sqlite_sequence SET seq = 40 WHERE name = 'toys'",
+    ];
+    let steps = r#"
+[[step]]
+op = "add_foreign_key"
+table = "pets"
+columns = ["owner"]
+references = { table = "owners", columns = ["id"] }
+orphans = "delete"
+
+[[step]]
+op = "add_foreign_key"
+table = "toys"
+columns = ["owner"]
+references = { table = "owners", columns = ["id"] }
+orphans = "delete"
+"#;
+    round_trip(ctx, &ddl, steps, |before, applied| {
+        ensure!(!before.contains_key("sequence pets"), "{before:#?}");
+        ensure!(!applied.contains_key("sequence pets"), "{applied:#?}");
+        same(before, applied, &["sequence toys"])
+    })
+    .await?;
+    Ok(())
 }

@@ -10,6 +10,7 @@
 use anyhow::{ensure, Context as _};
 use strata_conformance::{Catalog, Scenario, TestContext};
 
+mod conversions;
 mod keys;
 mod rebuilds;
 mod refusals;
@@ -71,6 +72,41 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("simulated_rename_table_is_what_the_engine_writes", |ctx| {
         Box::pin(renames::simulated_rename_table_matches(ctx))
     }),
+    Scenario::new(
+        "change_type_keeps_blobs_that_are_not_text_out_of_text",
+        |ctx| Box::pin(conversions::blobs_that_are_not_text(ctx)),
+    ),
+    Scenario::new("change_type_to_a_number_refuses_dates", |ctx| {
+        Box::pin(conversions::dates_are_not_numbers(ctx))
+    }),
+    Scenario::new(
+        "change_type_that_repeats_a_unique_key_or_orphans_a_default_is_refused_in_plan",
+        |ctx| Box::pin(conversions::conversions_that_break_keys(ctx)),
+    ),
+    Scenario::new(
+        "unique_index_on_values_earlier_steps_wrote_is_checked_before_it_is_made",
+        |ctx| Box::pin(refusals::unique_index_after_earlier_writes(ctx)),
+    ),
+    Scenario::new(
+        "placeholders_repeating_a_unique_default_refuse_the_migration",
+        |ctx| Box::pin(keys::placeholders_under_a_unique_default(ctx)),
+    ),
+    Scenario::new(
+        "rename_column_read_through_a_view_is_refused_in_plan",
+        |ctx| Box::pin(refusals::rename_column_read_through_a_view(ctx)),
+    ),
+    Scenario::new(
+        "drop_column_renamed_earlier_is_checked_against_views_under_its_live_name",
+        |ctx| Box::pin(refusals::drop_column_renamed_earlier_in_use(ctx)),
+    ),
+    Scenario::new(
+        "written_values_a_check_refuses_are_refused_in_plan",
+        |ctx| Box::pin(refusals::writes_a_check_refuses(ctx)),
+    ),
+    Scenario::new(
+        "deleted_orphans_come_back_without_a_new_autoincrement_counter",
+        |ctx| Box::pin(keys::deleted_orphans_keep_the_counters(ctx)),
+    ),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
