@@ -158,14 +158,15 @@ fn conflicts(ctx: &StepContext<'_>, t: &Table, c: &Column, s: &ChangeType) -> Ve
         .constraints
         .retain(|k| k.kind != ConstraintKind::ForeignKey);
     let converted = [(c.name.clone(), converted(&column, s))];
-    let mut out: Vec<Conflict> = writes::conflicts(ctx.snapshot, &unique, &converted, "1", QUOTING)
-        .into_iter()
-        .chain(super::writes::broken_checks(t, &converted, "1"))
-        .map(|k| Conflict {
-            refusal: format!("converted to {}, {}", s.to, k.refusal),
-            ..k
-        })
-        .collect();
+    let mut out: Vec<Conflict> =
+        writes::conflicts(ctx.snapshot, &unique, &converted, None, QUOTING)
+            .into_iter()
+            .chain(super::writes::broken_checks(t, &converted, "1"))
+            .map(|k| Conflict {
+                refusal: format!("converted to {}, {}", s.to, k.refusal),
+                ..k
+            })
+            .collect();
     if let (OnIncompatible::UseDefault, Some(d)) = (s.on_incompatible, &s.default) {
         let mut keyed = t.clone();
         keyed
@@ -177,7 +178,7 @@ fn conflicts(ctx: &StepContext<'_>, t: &Table, c: &Column, s: &ChangeType) -> Ve
             ctx.snapshot,
             &keyed,
             &[(c.name.clone(), literal(d))],
-            &incompatible(&column, s.to),
+            Some(&incompatible(&column, s.to)),
             QUOTING,
         ));
     }

@@ -177,10 +177,10 @@ fn conflicts(
     ctx: &StepContext<'_>,
     t: &Table,
     writes: &[(String, String)],
-    filter: &str,
+    filter: Option<&str>,
 ) -> Vec<Conflict> {
     let mut out = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
-    out.extend(writes::broken_checks(t, writes, filter));
+    out.extend(writes::broken_checks(t, writes, filter.unwrap_or("1")));
     out
 }
 

@@ -197,36 +197,50 @@ column = "email"
     ctx.assert_restored(&before).await
 }
 
-/// A placeholder parent row takes the parent's defaults: two of them repeat the default of a
-/// UNIQUE column, which refuses the migration inside its transaction instead of failing the
-/// insert half way; one placeholder fits, and the rollback takes it out again with the
-/// parent's counter as it was.
+/// A placeholder parent row takes the parent's defaults, which the parent may refuse: two of
+/// them repeating the default of a UNIQUE column are refused by the plan; a CHECK the default
+/// breaks is found as the rows are inserted, and refuses the migration inside its transaction
+/// instead of failing half way; a parent that takes them gets them, and the rollback takes
+/// them out again with the parent's counter as it was.
 pub async fn placeholders_under_a_unique_default(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.run_sql(&[
         "CREATE TABLE labels (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL DEFAULT 'unnamed' UNIQUE)",
+        "CREATE TABLE marks (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'unnamed' CHECK (name <> 'unnamed'))",
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL DEFAULT 'unnamed')",
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, label_id INTEGER)",
         "INSERT INTO labels (name) VALUES ('a'), ('b')",
+        "INSERT INTO marks VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO tags (name) VALUES ('a'), ('b')",
         "INSERT INTO notes VALUES (1, 1), (2, 7), (3, 8), (4, 7)",
     ])
     .await?;
     let before = ctx.capture().await?;
-    let step = "[[step]]\nop = \"add_foreign_key\"\ntable = \"notes\"\ncolumns = [\"label_id\"]\nreferences = { table = \"labels\", columns = [\"id\"] }\norphans = \"placeholder\"\n";
-    ctx.write(1, "placeholders", step)?;
+    let step = |parent: &str| {
+        format!("[[step]]\nop = \"add_foreign_key\"\ntable = \"notes\"\ncolumns = [\"label_id\"]\nreferences = {{ table = \"{parent}\", columns = [\"id\"] }}\norphans = \"placeholder\"\n")
+    };
+    ctx.write(1, "placeholders", &step("labels"))?;
     expect_refused(
         ctx.apply().await,
-        "orphans = \"placeholder\": labels refuses rows made of the missing keys",
+        "would give every parent row the same default name and repeat unique key",
     )?;
     ctx.assert_restored(&before).await?;
-    ctx.run_sql(&["DELETE FROM notes WHERE id = 3"]).await?;
-    let before = ctx.capture().await?;
-    ctx.apply().await.context("applying with one missing key")?;
+    ctx.write(1, "placeholders", &step("marks"))?;
+    expect_refused(
+        ctx.apply().await,
+        "orphans = \"placeholder\": marks refuses rows made of the missing keys",
+    )?;
+    ctx.assert_restored(&before).await?;
+    ctx.write(1, "placeholders", &step("tags"))?;
+    ctx.apply()
+        .await
+        .context("applying with a parent that takes them")?;
     ensure!(
         count(
             ctx,
-            "SELECT COUNT(*) FROM labels WHERE id = 7 AND name = 'unnamed'"
+            "SELECT COUNT(*) FROM tags WHERE id IN (7, 8) AND name = 'unnamed'"
         )
         .await?
-            == 1
+            == 2
     );
     ctx.rollback(1).await.context("rolling back")?;
     ctx.assert_restored(&before).await
