@@ -1,5 +1,6 @@
 //! Reading collections, strata's metadata, validators and indexes into a `Snapshot`. A
-//! collection strata never managed gets its columns inferred from a sample of documents.
+//! collection strata never managed gets its columns inferred from a sample of documents (the
+//! first hundred by `_id`).
 
 use std::collections::BTreeMap;
 
@@ -96,8 +97,11 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
                 }
             }
             None => {
+                // The first documents by `_id`, not in natural order: that is the order of
+                // the storage engine, which MongoDB does not define (an update may move a
+                // document), and the fields are listed in the order they are first met.
                 let sample = session
-                    .cursor(doc! { "aggregate": name, "pipeline": [{ "$limit": 100 }] })
+                    .cursor(doc! { "aggregate": name, "pipeline": [{ "$sort": { "_id": 1 } }, { "$limit": 100 }] })
                     .await?;
                 let mut seen: Vec<(String, Option<PortableType>)> = Vec::new();
                 for d in &sample {
@@ -123,7 +127,14 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
                 }
             }
         }
-        if let Ok(v) = options.get_document("validator") {
+        // An empty validator validates nothing: it is no validator (rollback of strata's
+        // first change to a collection that had none leaves one, as `collMod` cannot remove
+        // the option).
+        if let Some(v) = options
+            .get_document("validator")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             t.constraints.push(Constraint {
                 name: "$jsonSchema".into(),
                 kind: ConstraintKind::Check,

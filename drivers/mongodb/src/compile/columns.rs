@@ -9,7 +9,8 @@ use strata_core::{
 };
 
 use super::{
-    backup, cmd, count, dml, examples, meta_of, restore, schema_action, with_markers, RULES,
+    backup, cmd, count, dml, examples, meta_of, rename_in_place, restore, schema_action,
+    with_markers, RULES,
 };
 use crate::bsonx;
 use crate::meta::ColumnMeta;
@@ -136,7 +137,7 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
     let name = &t.name.name;
     let rename = |from: &str, to: &str| {
         cmd(
-            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true } }, "u": { "$rename": { from: to } }, "multi": true }], "bypassDocumentValidation": true }),
+            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true } }, "u": [rename_in_place(from, to)], "multi": true }], "bypassDocumentValidation": true }),
         )
     };
     let mut meta = meta_of(t);

@@ -16,6 +16,12 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("steps_that_break_views_are_refused_in_plan", |ctx| {
         Box::pin(breaking_steps_refused(ctx))
     }),
+    Scenario::new("fields_keep_their_place_through_rename_and_drop", |ctx| {
+        Box::pin(field_order(ctx))
+    }),
+    Scenario::new("validation_settings_come_back_with_rollback", |ctx| {
+        Box::pin(validation_settings(ctx))
+    }),
 ];
 
 async fn shop(ctx: &TestContext) -> anyhow::Result<()> {
@@ -81,6 +87,85 @@ async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
         1,
         "note",
         "[[step]]\nop = \"drop_column\"\ntable = \"orders\"\ncolumn = \"note\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// The number of documents of `collection` whose fields are, in this order, `fields`.
+async fn shaped(ctx: &TestContext, collection: &str, fields: &[&str]) -> anyhow::Result<i64> {
+    let keys = json!({ "$map": { "input": { "$objectToArray": "$$ROOT" }, "in": "$$this.k" } });
+    Ok(ctx
+        .driver
+        .query_count(&strata_core::Statement::Command(json!({
+            "aggregate": collection,
+            "pipeline": [{ "$match": { "$expr": { "$eq": [keys, fields] } } }, { "$count": "n" }]
+        })))
+        .await?)
+}
+
+/// A document's fields have an order (`{a: 1, b: 2}` does not equal `{b: 2, a: 1}`):
+/// `$rename` would move a renamed field to the end, and a dropped field set back with `$set`
+/// would come back last. A rename keeps the field where it stands, and rollback puts a
+/// dropped field back at its place.
+async fn field_order(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "people" }),
+        json!({ "insert": "people", "documents": [
+            { "_id": 1, "name": "Ada", "nick": "ada", "born": 1815, "city": "London" },
+            { "_id": 2, "name": "Alan", "nick": null, "born": 1912 },
+            { "_id": 3, "name": "Grace", "born": 1906, "city": "New York" },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "reshape",
+        "[[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"full_name\"\n\n\
+         [[step]]\nop = \"drop_column\"\ntable = \"people\"\ncolumn = \"nick\"\n",
+    )?;
+    ctx.apply().await?;
+    let renamed = (
+        shaped(ctx, "people", &["_id", "full_name", "born", "city"]).await?,
+        shaped(ctx, "people", &["_id", "full_name", "born"]).await?,
+    );
+    ensure!(
+        renamed == (2, 1),
+        "the renamed field must stay where it stood: {renamed:?}"
+    );
+    ctx.rollback(1).await?;
+    let restored = (
+        shaped(ctx, "people", &["_id", "name", "nick", "born", "city"]).await?,
+        shaped(ctx, "people", &["_id", "name", "nick", "born"]).await?,
+        shaped(ctx, "people", &["_id", "name", "born", "city"]).await?,
+    );
+    ensure!(
+        restored == (1, 1, 1),
+        "rollback must put every field back at its place: {restored:?}"
+    );
+    ctx.assert_restored(&before).await
+}
+
+/// strata's validator is strict and erring; rollback gives a collection back its own level
+/// and action, and a collection that had no validator has none again (`collMod` leaves an
+/// empty one, which validates nothing).
+async fn validation_settings(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "plain" }),
+        json!({ "insert": "plain", "documents": [{ "_id": 1, "a": 1 }] }),
+        json!({ "create": "lenient", "validator": { "b": { "$type": "string" } },
+                "validationLevel": "moderate", "validationAction": "warn" }),
+        json!({ "insert": "lenient", "documents": [{ "_id": 1, "b": "x" }, { "_id": 2, "b": "y" }] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "require",
+        "[[step]]\nop = \"set_not_null\"\ntable = \"plain\"\ncolumn = \"a\"\n\n\
+         [[step]]\nop = \"set_not_null\"\ntable = \"lenient\"\ncolumn = \"b\"\n",
     )?;
     ctx.apply().await?;
     ctx.rollback(1).await?;
