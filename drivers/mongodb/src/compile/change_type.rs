@@ -22,11 +22,19 @@ fn target(ty: PortableType) -> Option<&'static str> {
 
 const ERROR: &str = "__strata_error__";
 
+/// `input` converted to `ty`, `on_error` where it will not convert. Binary data converts to
+/// `bytes` only, and only binary data does: `$convert` knows `binData` from MongoDB 8.0 on
+/// (from strings and numbers, with a `format`), and an unknown target is an error of the
+/// whole command, which `onError` does not catch.
 fn convert(input: &str, ty: PortableType, on_error: Json) -> Json {
+    let binary = json!({ "$eq": [{ "$type": input }, "binData"] });
     match target(ty) {
-        Some(to) => {
-            json!({ "$convert": { "input": input, "to": to, "onError": on_error, "onNull": null } })
+        Some("binData") => {
+            json!({ "$cond": [binary, input, { "$cond": [{ "$in": [{ "$type": input }, ["null", "missing"]] }, null, on_error] }] })
         }
+        Some(to) => json!({ "$cond": [binary, on_error.clone(), {
+            "$convert": { "input": input, "to": to, "onError": on_error, "onNull": null }
+        }] }),
         None => json!(input),
     }
 }
@@ -154,10 +162,14 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         format!("give {name}.{} the type {} in the validator", c.name, s.to),
     ));
     let value = converted(&path, s, &replacement(s));
-    // Documents still to convert: present, not yet of the target type (a value set to null
-    // leaves the batch; a default is of the target type).
+    // Documents still to convert: present and not yet as converted — of another BSON type, or
+    // of the same one but another value (a string longer than `string(n)`); a value set to
+    // null leaves the batch, and a converted value or a default converts to itself.
     if let Some(to) = target(s.to) {
-        let pending = json!({ &c.name: { "$exists": true, "$ne": null }, "$expr": { "$ne": [{ "$type": path.clone() }, to] } });
+        let pending = json!({ &c.name: { "$exists": true, "$ne": null }, "$expr": { "$or": [
+            { "$ne": [{ "$type": path.clone() }, to] },
+            { "$ne": [path.clone(), value.clone()] }
+        ] } });
         let mut update = Action::new(
             step,
             ActionKind::Backfill,
@@ -184,7 +196,14 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
             vec![
                 json!({ "$lookup": { "from": bak, "localField": "_id", "foreignField": "_id", "as": "b" } }),
                 json!({ "$unwind": "$b" }),
-                json!({ "$match": { "$expr": { "$ne": [path, converted(&original, s, &replacement(s))] } } }),
+                // Value and BSON type: `$ne` compares numbers by value (`1` equals `1.0`).
+                json!({ "$match": { "$expr": { "$let": {
+                    "vars": { "want": converted(&original, s, &replacement(s)) },
+                    "in": { "$or": [
+                        { "$ne": [path.clone(), "$$want"] },
+                        { "$ne": [{ "$type": path }, { "$type": "$$want" }] }
+                    ] }
+                } } } }),
             ],
         ),
         0,

@@ -6,7 +6,7 @@
 use anyhow::ensure;
 use serde_json::json;
 use strata_conformance::scenarios::expect_refused;
-use strata_conformance::{Scenario, TestContext};
+use strata_conformance::{row, Scenario, TestContext};
 
 /// The scenarios, run by the conformance harness after the portable ones.
 pub static SCENARIOS: &[Scenario] = &[
@@ -21,6 +21,9 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("validation_settings_come_back_with_rollback", |ctx| {
         Box::pin(validation_settings(ctx))
+    }),
+    Scenario::new("change_type_within_a_bson_type_and_to_bytes", |ctx| {
+        Box::pin(change_type_same_bson_type(ctx))
     }),
 ];
 
@@ -168,6 +171,46 @@ async fn validation_settings(ctx: &TestContext) -> anyhow::Result<()> {
          [[step]]\nop = \"set_not_null\"\ntable = \"lenient\"\ncolumn = \"b\"\n",
     )?;
     ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// `string(4)` from text is a string to string change: the values too long are replaced all
+/// the same (they are of the target's BSON type already). `bytes` takes binary data only, on
+/// every server: `$convert` knows `binData` from MongoDB 8.0 on, and an unknown target fails
+/// the whole command.
+async fn change_type_same_bson_type(ctx: &TestContext) -> anyhow::Result<()> {
+    use strata_core::Value;
+    ctx.run_commands(&[
+        json!({ "create": "codes" }),
+        json!({ "insert": "codes", "documents": [
+            { "_id": 1, "code": "ab", "raw": "not binary" },
+            { "_id": 2, "code": "abcdefgh", "raw": { "$binary": { "base64": "AAH/", "subType": "00" } } },
+            { "_id": 3, "code": null, "raw": 7 },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "narrow",
+        "[[step]]\nop = \"change_type\"\ntable = \"codes\"\ncolumn = \"code\"\nto = \"string(4)\"\n\
+         on_incompatible = \"use_default\"\ndefault = \"long\"\n\n\
+         [[step]]\nop = \"change_type\"\ntable = \"codes\"\ncolumn = \"raw\"\nto = \"bytes\"\n\
+         on_incompatible = \"set_null\"\n",
+    )?;
+    ctx.apply().await?;
+    let rows = ctx.rows("codes").await?;
+    let mut want = vec![
+        row(&[("code", Value::Text("ab".into())), ("raw", Value::Null)]),
+        row(&[
+            ("code", Value::Text("long".into())),
+            ("raw", Value::Bytes(vec![0, 1, 255])),
+        ]),
+        row(&[("code", Value::Null), ("raw", Value::Null)]),
+    ];
+    want.sort_by_key(|r| serde_json::to_string(r).unwrap_or_default());
+    ensure!(rows == want, "converted: {rows:?}");
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
