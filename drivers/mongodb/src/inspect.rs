@@ -174,7 +174,12 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         }
         let meta_json = meta.map(|m| serde_json::to_value(m).unwrap_or_default());
         t.definition = Some(
-            serde_json::json!({ "options": bsonx::json(options), "meta": meta_json }).to_string(),
+            serde_json::json!({
+                "options": bsonx::json(options),
+                "meta": meta_json,
+                "columns": crate::meta::columns_view(&t.columns),
+            })
+            .to_string(),
         );
         snapshot.tables.insert(name.to_owned(), t);
     }

@@ -9,8 +9,8 @@ use strata_core::{
 };
 
 use super::{
-    backup, cmd, count, dml, examples, meta_of, rename_in_place, restore, schema_action,
-    with_markers, RULES,
+    backup, cmd, collide, count, dml, earlier, examples, indexes, meta_of, rename_in_place,
+    restore, schema_action, with_markers, writes, RULES,
 };
 use crate::bsonx;
 use crate::meta::ColumnMeta;
@@ -32,9 +32,7 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
         format!("add field {} ({}) to {name}", s.column, s.ty),
     )];
     if let Some(default) = &s.default {
-        let value = bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(default, Some(s.ty)) })
-            ["v"]
-            .clone();
+        let value = bsonx::value(default, Some(s.ty));
         actions.insert(
             0,
             dml(Action::new(
@@ -93,6 +91,12 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     let (t, _) = preflight::drop_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     let mut actions = Vec::new();
+    // An index does not follow its field away: the indexes keyed on it go with it, as on SQL
+    // (a unique one would also refuse every document but one once they all lack the field).
+    // They are dropped first, so that rollback builds them again after the values are back.
+    for (index, spec) in indexes::keyed_on(t, &s.column) {
+        actions.push(drop_index(&ctx, t, &index, spec, &s.column));
+    }
     let fields = vec![s.column.clone()];
     if s.backup {
         let bak = ctx.backup_name(&t.name, Some(&s.column)).name;
@@ -111,6 +115,7 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     }
     let mut meta = meta_of(t);
     meta.columns.retain(|c| c.name != s.column);
+    meta.relations.retain(|r| !r.columns.contains(&s.column));
     actions.push(schema_action(
         &ctx,
         t,
@@ -147,30 +152,74 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
     for k in meta.primary_key.iter_mut().filter(|k| **k == s.column) {
         *k = s.to.clone();
     }
-    Ok(vec![
-        schema_action(
-            &ctx,
-            t,
-            &meta,
+    for r in &mut meta.relations {
+        for k in r.columns.iter_mut().filter(|k| **k == s.column) {
+            *k = s.to.clone();
+        }
+    }
+    let mut actions = vec![schema_action(
+        &ctx,
+        t,
+        &meta,
+        format!(
+            "rename field {} to {} in the schema of {name}",
+            s.column, s.to
+        ),
+    )];
+    // An index names fields, and does not follow a renamed one (it would index a field no
+    // document has, and a unique one would refuse the rename): each index whose key or
+    // partial filter names the field is built again under its name, on the new one.
+    let rebuilt = indexes::naming(t, &s.column);
+    for (index, spec) in &rebuilt {
+        actions.push(drop_index(&ctx, t, index, spec.clone(), &s.column));
+    }
+    actions.push(dml(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Dml,
             format!(
-                "rename field {} to {} in the schema of {name}",
+                "rename field {} to {} in every document of {name}",
                 s.column, s.to
             ),
-        ),
-        dml(
+            rename(&s.column, &s.to),
+        )
+        .with_inverse(rename(&s.to, &s.column)),
+        t,
+    ));
+    for (index, spec) in &rebuilt {
+        let spec = indexes::renamed(spec, &s.column, &s.to);
+        actions.push(
             Action::new(
                 ctx.step.index,
-                ActionKind::Dml,
-                format!(
-                    "rename field {} to {} in every document of {name}",
-                    s.column, s.to
-                ),
-                rename(&s.column, &s.to),
+                ActionKind::Ddl,
+                format!("build index {index} of {name} again on field {}", s.to),
+                cmd(json!({ "createIndexes": name, "indexes": [spec] })),
             )
-            .with_inverse(rename(&s.to, &s.column)),
-            t,
-        ),
-    ])
+            .outside_transaction()
+            .with_inverse(cmd(json!({ "dropIndexes": name, "index": index }))),
+        );
+    }
+    Ok(actions)
+}
+
+/// Drops index `index` (of spec `spec`) of `t` because a step changes `field`; rollback
+/// builds it again.
+fn drop_index(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    index: &str,
+    spec: serde_json::Value,
+    field: &str,
+) -> Action {
+    let name = &t.name.name;
+    Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("drop index {index} of {name} (it names field {field})"),
+        cmd(json!({ "dropIndexes": name, "index": index })),
+    )
+    .outside_transaction()
+    .with_inverse(cmd(json!({ "createIndexes": name, "indexes": [spec] })))
 }
 
 fn nulls(column: &str) -> serde_json::Value {
@@ -194,6 +243,28 @@ pub async fn analyze_set_not_null(
         ));
         return Ok(a);
     }
+    let read = match &s.fill {
+        Some(_) => writes::with_keys(t, std::slice::from_ref(&s.column)),
+        None => vec![s.column.clone()],
+    };
+    let at_step = earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
+    if let Some(m) = earlier::changed(&ctx, &[earlier::Read::fields(&at_step, &read)]) {
+        return Ok(Analysis::refused(m));
+    }
+    if let Some(fill) = &s.fill {
+        let what = format!("the fill {fill} of {}.{}", t.name, c.name);
+        if let Some(m) = collide(
+            session,
+            t,
+            &t.name.name,
+            &fill_collisions(t, s, c.portable),
+            &what,
+        )
+        .await?
+        {
+            return Ok(Analysis::refused(m));
+        }
+    }
     let strata_core::Statement::Command(q) =
         count(&t.name.name, vec![json!({ "$match": nulls(&s.column) })])
     else {
@@ -214,6 +285,35 @@ pub async fn analyze_set_not_null(
     Ok(a)
 }
 
+/// The value a fill writes, as a BSON literal in JSON.
+fn fill_value(
+    fill: &serde_json::Value,
+    ty: Option<strata_core::PortableType>,
+) -> serde_json::Value {
+    bsonx::value(fill, ty)
+}
+
+/// What filling the nulls of `s.column` could break.
+fn fill_collisions(
+    t: &Table,
+    s: &SetNotNull,
+    ty: Option<strata_core::PortableType>,
+) -> Vec<writes::Collision> {
+    let Some(fill) = &s.fill else {
+        return Vec::new();
+    };
+    let mut set = serde_json::Map::new();
+    set.insert(
+        s.column.clone(),
+        writes::written(
+            &s.column,
+            writes::absent(&s.column),
+            json!({ "$literal": fill_value(fill, ty) }),
+        ),
+    );
+    writes::collisions(t, &[], &set)
+}
+
 pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
     let (t, c) = RULES
         .table_column(&ctx, &s.table, &s.column)
@@ -225,6 +325,10 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
     let mut actions = Vec::new();
     match &s.fill {
         Some(fill) => {
+            let what = format!("the fill {fill} of {}.{}", t.name, c.name);
+            for collision in fill_collisions(t, s, c.portable) {
+                actions.push(collision.check(&ctx, t, name, &what));
+            }
             let bak = ctx.backup_name(&t.name, Some(&s.column)).name;
             let fields = vec![s.column.clone()];
             let selection = vec![
@@ -242,9 +346,7 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
                 ),
                 vec![restore(&bak, name, &fields)],
             ));
-            let value = bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(fill, c.portable) })
-                ["v"]
-                .clone();
+            let value = fill_value(fill, c.portable);
             actions.push(dml(
                 Action::new(
                     ctx.step.index,

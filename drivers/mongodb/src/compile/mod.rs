@@ -5,8 +5,14 @@
 mod change_type;
 mod columns;
 mod data;
+mod earlier;
+mod indexes;
 mod keys;
+mod simulate;
 mod tables;
+mod writes;
+
+pub use simulate::simulate;
 
 use serde_json::{json, Value as Json};
 use strata_core::preflight::Rules;
@@ -445,6 +451,27 @@ fn batch(collection: &str, filter: &Json, set: Json, size: u32) -> Statement {
         },
         { "count": collection, "query": filter }
     ]))
+}
+
+/// Counts each collision of `collisions` (on `collection`): the refusal of the first that
+/// any key would repeat in, `what` being written.
+async fn collide(
+    session: &Session,
+    t: &Table,
+    collection: &str,
+    collisions: &[writes::Collision],
+    what: &str,
+) -> Result<Option<String>> {
+    for c in collisions {
+        let Statement::Command(q) = count(collection, c.pipeline.clone()) else {
+            continue;
+        };
+        let n = session.count(&q).await?;
+        if n > 0 {
+            return Ok(Some(c.refusal(t, what, n)));
+        }
+    }
+    Ok(None)
 }
 
 /// A count of the documents of `collection` that `pipeline` yields.

@@ -5,24 +5,28 @@ use strata_core::preflight;
 use strata_core::steps::{CreateTable, DropTable, RenameTable};
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
 
-use super::{backup, cmd, definition, managed, meta_of, RULES};
+use super::{backup, cmd, definition, indexes, managed, meta_of, RULES};
 use crate::meta::{self, CollectionMeta, ColumnMeta, SCHEMA};
 
-/// `createIndexes` for a collection's primary key (`<name>_pkey`) and unique columns.
-fn key_indexes(name: &str, meta: &CollectionMeta, unique: &[String]) -> Vec<Json> {
-    let mut indexes = Vec::new();
-    if !meta.primary_key.is_empty() {
-        let key: serde_json::Map<String, Json> = meta
-            .primary_key
-            .iter()
-            .map(|k| (k.clone(), json!(1)))
-            .collect();
-        indexes.push(json!({ "key": key, "name": strata_core::steps::fit_identifier(&format!("{name}_pkey")), "unique": true }));
+/// The specs of a new collection's primary key index (`<name>_pkey`) and of its unique
+/// columns' (`<name>_<column>_key`).
+pub(super) fn key_indexes(name: &str, primary_key: &[String], unique: &[String]) -> Vec<Json> {
+    let mut specs = Vec::new();
+    if !primary_key.is_empty() {
+        specs.push(indexes::spec(
+            primary_key,
+            &strata_core::steps::fit_identifier(&format!("{name}_pkey")),
+            true,
+        ));
     }
     for c in unique {
-        indexes.push(json!({ "key": { c: 1 }, "name": strata_core::steps::fit_identifier(&format!("{name}_{c}_key")), "unique": true }));
+        specs.push(indexes::spec(
+            std::slice::from_ref(c),
+            &strata_core::steps::fit_identifier(&format!("{name}_{c}_key")),
+            true,
+        ));
     }
-    indexes
+    specs
 }
 
 pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
@@ -57,9 +61,9 @@ pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Actio
     let mut forward = vec![
         json!({ "create": name, "validator": meta::validator(&meta), "validationLevel": "strict" }),
     ];
-    let indexes = key_indexes(name, &meta, &unique);
-    if !indexes.is_empty() {
-        forward.push(json!({ "createIndexes": name, "indexes": indexes }));
+    let specs = key_indexes(name, &meta.primary_key, &unique);
+    if !specs.is_empty() {
+        forward.push(json!({ "createIndexes": name, "indexes": specs }));
     }
     forward.push(json!({ "update": SCHEMA, "updates": [{ "q": { "_id": name }, "u": { "$set": { "meta": meta } }, "upsert": true }] }));
     Ok(vec![Action::new(ctx.step.index, ActionKind::Ddl, format!("create collection {name}"), cmd(Json::Array(forward)))
