@@ -47,14 +47,44 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
     Ok(actions)
 }
 
+/// Refuses dropping a field that a recorded relation references (its own relations on the
+/// field go with it).
+fn referenced<'a>(
+    ctx: &StepContext<'a>,
+    t: &'a Table,
+    field: &str,
+) -> std::result::Result<(), String> {
+    let users: Vec<String> = super::referencing(ctx, t)
+        .into_iter()
+        .flat_map(|(o, m)| {
+            m.relations
+                .into_iter()
+                .filter(|r| r.references == t.name.name && r.ref_columns.iter().any(|k| k == field))
+                .filter(|r| !(o.name == t.name && r.columns.iter().any(|k| k == field)))
+                .map(|r| format!("{}.{}", o.name, r.name))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "field \"{field}\" of \"{}\" is referenced by relations {}; drop them first with drop_foreign_key",
+        t.name,
+        users.join(", ")
+    ))
+}
+
 pub async fn analyze_drop(
     session: &crate::connection::Session,
     ctx: StepContext<'_>,
     s: &DropColumn,
 ) -> Result<Analysis> {
-    let t = match preflight::drop_column(&ctx, s, &RULES) {
+    let t = match preflight::drop_column(&ctx, s, &RULES)
+        .and_then(|(t, _)| referenced(&ctx, t, &s.column).map(|()| t))
+    {
         Err(m) => return Ok(Analysis::refused(m)),
-        Ok((t, _)) => t,
+        Ok(t) => t,
     };
     let users =
         crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
@@ -89,6 +119,7 @@ pub async fn analyze_drop(
 
 pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
     let (t, _) = preflight::drop_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    referenced(&ctx, t, &s.column).map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     let mut actions = Vec::new();
     // An index does not follow its field away: the indexes keyed on it go with it, as on SQL
@@ -157,6 +188,17 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
             *k = s.to.clone();
         }
     }
+    let follow = |m: &mut crate::meta::CollectionMeta| {
+        let mut changed = false;
+        for r in m.relations.iter_mut().filter(|r| r.references == *name) {
+            for k in r.ref_columns.iter_mut().filter(|k| **k == s.column) {
+                *k = s.to.clone();
+                changed = true;
+            }
+        }
+        changed
+    };
+    follow(&mut meta);
     let mut actions = vec![schema_action(
         &ctx,
         t,
@@ -166,6 +208,20 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
             s.column, s.to
         ),
     )];
+    // The relations of other collections that reference the field follow it.
+    for (other, mut m) in super::referencing(&ctx, t) {
+        if other.name != t.name && follow(&mut m) {
+            actions.push(schema_action(
+                &ctx,
+                other,
+                &m,
+                format!(
+                    "follow {name}.{} renamed {} in the relations of {}",
+                    s.column, s.to, other.name
+                ),
+            ));
+        }
+    }
     // An index names fields, and does not follow a renamed one (it would index a field no
     // document has, and a unique one would refuse the rename): each index whose key or
     // partial filter names the field is built again under its name, on the new one.

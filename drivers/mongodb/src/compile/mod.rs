@@ -261,6 +261,17 @@ fn meta_of(t: &Table) -> CollectionMeta {
     }
 }
 
+/// The collections whose recorded relations reference `t` (`t` itself among them when one
+/// of its own does), with their metadata.
+fn referencing<'a>(ctx: &StepContext<'a>, t: &Table) -> Vec<(&'a Table, CollectionMeta)> {
+    ctx.snapshot
+        .tables
+        .values()
+        .map(|o| (o, meta_of(o)))
+        .filter(|(_, m)| m.relations.iter().any(|r| r.references == t.name.name))
+        .collect()
+}
+
 /// An action making `t`'s metadata and validator `new`; its inverse puts back what was.
 fn schema_action(
     ctx: &StepContext<'_>,

@@ -18,6 +18,22 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
     let Some(name) = step.kind.spec().table().map(|t| t.to_string()) else {
         return;
     };
+    // Relations name what they reference: the collection, and its fields.
+    match &step.kind {
+        StepKind::RenameTable(s) => follow(snapshot, &s.table.name, |r| {
+            r.references.clone_from(&s.to);
+            true
+        }),
+        StepKind::RenameColumn(s) => follow(snapshot, &s.table.name, |r| {
+            let mut changed = false;
+            for k in r.ref_columns.iter_mut().filter(|k| **k == s.column) {
+                k.clone_from(&s.to);
+                changed = true;
+            }
+            changed
+        }),
+        _ => {}
+    }
     let Some(t) = snapshot.tables.get_mut(&name) else {
         return;
     };
@@ -108,6 +124,29 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
     if def.is_object() {
         def["columns"] = meta::columns_view(&t.columns);
         t.definition = Some(def.to_string());
+    }
+}
+
+/// Applies `change` to every recorded relation referencing collection `referenced`; each
+/// collection whose relations changed gets its metadata anew.
+fn follow(snapshot: &mut Snapshot, referenced: &str, change: impl Fn(&mut meta::Relation) -> bool) {
+    for t in snapshot.tables.values_mut() {
+        let mut changed = false;
+        for c in t
+            .constraints
+            .iter_mut()
+            .filter(|c| c.kind == ConstraintKind::ForeignKey)
+        {
+            if let Ok(mut r) = serde_json::from_str::<meta::Relation>(&c.definition) {
+                if r.references == referenced && change(&mut r) {
+                    c.definition = serde_json::to_string(&r).unwrap_or_default();
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            set_meta(t);
+        }
     }
 }
 

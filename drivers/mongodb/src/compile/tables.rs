@@ -147,7 +147,19 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
 pub fn compile_rename(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
     let t = preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
     let (old, new) = (&t.name.name, &s.to);
-    let moved = |from: &str, to: &str| -> Json {
+    // Relations name the collection they reference: those of other collections, and its own
+    // to itself, follow it.
+    let follow = |m: &mut CollectionMeta| {
+        let mut changed = false;
+        for r in m.relations.iter_mut().filter(|r| r.references == *old) {
+            r.references.clone_from(new);
+            changed = true;
+        }
+        changed
+    };
+    let mut renamed = meta_of(t);
+    follow(&mut renamed);
+    let moved = |from: &str, to: &str, meta: &CollectionMeta| -> Json {
         let mut steps =
             vec![json!({ "renameCollection": from, "to": to, "strata": "same database" })];
         // MongoDB keeps a collection's options through a rename; saying the validator again
@@ -156,19 +168,33 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Actio
             steps.push(json!({ "collMod": to, "validator": validator }));
         }
         if managed(t) {
-            steps.push(json!({ "update": SCHEMA, "updates": [{ "q": { "_id": to }, "u": { "$set": { "meta": meta_of(t) } }, "upsert": true }] }));
+            steps.push(json!({ "update": SCHEMA, "updates": [{ "q": { "_id": to }, "u": { "$set": { "meta": meta } }, "upsert": true }] }));
             steps.push(
                 json!({ "delete": SCHEMA, "deletes": [{ "q": { "_id": from }, "limit": 1 }] }),
             );
         }
         Json::Array(steps)
     };
-    Ok(vec![Action::new(
+    let mut actions = vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         format!("rename collection {old} to {new}"),
-        cmd(moved(old, new)),
+        cmd(moved(old, new, &renamed)),
     )
     .outside_transaction()
-    .with_inverse(cmd(moved(new, old)))])
+    .with_inverse(cmd(moved(new, old, &meta_of(t))))];
+    for (other, mut m) in super::referencing(&ctx, t) {
+        if other.name != t.name && follow(&mut m) {
+            actions.push(super::schema_action(
+                &ctx,
+                other,
+                &m,
+                format!(
+                    "follow {old} renamed {new} in the relations of {}",
+                    other.name
+                ),
+            ));
+        }
+    }
+    Ok(actions)
 }

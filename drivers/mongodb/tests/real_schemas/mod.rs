@@ -45,6 +45,9 @@ pub static SCENARIOS: &[Scenario] = &[
         "counts_that_earlier_steps_would_change_are_refused_in_plan",
         |ctx| Box::pin(stale_counts_refused(ctx)),
     ),
+    Scenario::new("relations_follow_what_they_reference", |ctx| {
+        Box::pin(relations_follow(ctx))
+    }),
 ];
 
 async fn shop(ctx: &TestContext) -> anyhow::Result<()> {
@@ -538,5 +541,66 @@ async fn stale_counts_refused(ctx: &TestContext) -> anyhow::Result<()> {
         expect_refused(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
+    ctx.assert_restored(&before).await
+}
+
+/// A relation names the collection and the fields it references: renaming them renames them
+/// in the relation (recorded in the referencing collection's metadata), and a referenced
+/// field cannot be dropped from under it.
+async fn relations_follow(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "clubs" }),
+        json!({ "insert": "clubs", "documents": [{ "_id": 1, "id": 1, "name": "chess" }, { "_id": 2, "id": 2, "name": "go" }] }),
+        json!({ "createIndexes": "clubs", "indexes": [{ "key": { "id": 1 }, "name": "clubs_pkey", "unique": true }] }),
+        json!({ "create": "members" }),
+        json!({ "insert": "members", "documents": [{ "_id": 1, "club": 1 }, { "_id": 2, "club": 2 }, { "_id": 3, "club": null }] }),
+    ])
+    .await?;
+    ctx.write_file(
+        1,
+        "relate",
+        "json",
+        &json!({ "step": [{ "op": "add_foreign_key", "table": "members", "columns": ["club"],
+                            "references": { "table": "clubs", "columns": ["id"] }, "name": "members_club_fk" }] })
+            .to_string(),
+    )?;
+    ctx.apply().await?;
+    let before = ctx.capture().await?;
+    let path = ctx.write_file(
+        2,
+        "drop",
+        "json",
+        &json!({ "step": [{ "op": "drop_column", "table": "clubs", "column": "id" }] }).to_string(),
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "field \"id\" of \"clubs\" is referenced by relations members.members_club_fk",
+    )?;
+    std::fs::remove_file(path)?;
+    ctx.write_file(
+        2,
+        "rename",
+        "json",
+        &json!({ "step": [
+            { "op": "rename_column", "table": "clubs", "column": "id", "to": "club_id" },
+            { "op": "rename_table", "table": "clubs", "to": "societies" },
+        ] })
+        .to_string(),
+    )?;
+    ctx.apply().await?;
+    let schema = ctx.schema().await?;
+    let relation = schema
+        .table(&"members".parse().map_err(anyhow::Error::msg)?)
+        .and_then(|t| t.constraint("members_club_fk"))
+        .map(|c| c.definition.clone())
+        .unwrap_or_default();
+    let relation: serde_json::Value = serde_json::from_str(&relation)?;
+    ensure!(
+        relation["references"] == "societies" && relation["ref_columns"] == json!(["club_id"]),
+        "the relation must follow: {relation}"
+    );
+    let checks = ctx.driver.verify().await?;
+    ensure!(checks.iter().all(|c| c.ok), "verify: {checks:?}");
+    ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
