@@ -128,8 +128,7 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) ->
     if s.on_incompatible == OnIncompatible::Fail || !collisions.is_empty() {
         let at_step = super::earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
         let read = super::writes::with_keys(t, std::slice::from_ref(&c.name));
-        if let Some(m) =
-            super::earlier::changed(&ctx, &[super::earlier::Read::fields(&at_step, &read)])
+        if let Some(m) = super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
         {
             return Ok(Analysis::refused(m));
         }

@@ -304,7 +304,7 @@ pub async fn analyze_set_not_null(
         None => vec![s.column.clone()],
     };
     let at_step = earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
-    if let Some(m) = earlier::changed(&ctx, &[earlier::Read::fields(&at_step, &read)]) {
+    if let Some(m) = earlier::changed(&ctx, &[earlier::Read::of(&at_step, &read)]) {
         return Ok(Analysis::refused(m));
     }
     if let Some(fill) = &s.fill {

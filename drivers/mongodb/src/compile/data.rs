@@ -76,8 +76,7 @@ pub async fn analyze_backfill(
         let mut read = writes::with_keys(t, &set);
         read.extend(s.conditions().into_keys());
         let at_step = super::earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
-        if let Some(m) =
-            super::earlier::changed(&ctx, &[super::earlier::Read::fields(&at_step, &read)])
+        if let Some(m) = super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
         {
             return Ok(Analysis::refused(m));
         }

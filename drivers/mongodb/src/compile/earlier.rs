@@ -12,15 +12,36 @@ use std::collections::BTreeSet;
 use strata_core::steps::OrphanMode;
 use strata_core::{QualifiedName, StepContext, StepKind};
 
-/// The fields of a collection a step's count reads (`documents`: which documents there are,
-/// too).
+/// What a step's count reads: fields of a collection, and which documents it holds (a
+/// document an earlier step inserts or deletes counts as much as a value it writes).
 pub struct Read {
     /// The collection, named as at the step.
     pub table: QualifiedName,
     /// The fields.
     pub fields: Vec<String>,
-    /// Whether the count depends on which documents exist.
-    pub documents: bool,
+    /// Whether it matters that the collection is made by the plan (empty): for the parent of
+    /// a relation, every key is then an orphan; a collection counted for its own documents
+    /// has none before the step that makes it.
+    pub referenced: bool,
+}
+
+impl Read {
+    /// `fields` of `table`, and its documents.
+    pub fn of(table: &QualifiedName, fields: &[String]) -> Read {
+        Read {
+            table: table.clone(),
+            fields: fields.to_vec(),
+            referenced: false,
+        }
+    }
+
+    /// `fields` of `table`, the collection a relation references.
+    pub fn referenced(table: &QualifiedName, fields: &[String]) -> Read {
+        Read {
+            referenced: true,
+            ..Read::of(table, fields)
+        }
+    }
 }
 
 /// The step as the migration file has it: the planner counts a step on a collection an
@@ -47,25 +68,6 @@ pub fn parent(ctx: &StepContext<'_>) -> Option<QualifiedName> {
     }
 }
 
-impl Read {
-    /// The fields `fields` of `table`.
-    pub fn fields(table: &QualifiedName, fields: &[String]) -> Read {
-        Read {
-            table: table.clone(),
-            fields: fields.to_vec(),
-            documents: false,
-        }
-    }
-
-    /// `fields` of `table` and which documents it holds.
-    pub fn documents(table: &QualifiedName, fields: &[String]) -> Read {
-        Read {
-            documents: true,
-            ..Read::fields(table, fields)
-        }
-    }
-}
-
 /// Why the plan's count of `reads` is not what the step will meet: the earlier step of the
 /// migration that changes them, in a refusal; `None` when no earlier step does.
 pub fn changed(ctx: &StepContext<'_>, reads: &[Read]) -> Option<String> {
@@ -78,6 +80,9 @@ pub fn changed(ctx: &StepContext<'_>, reads: &[Read]) -> Option<String> {
     for read in reads {
         let mut table = read.table.clone();
         let mut fields: BTreeSet<String> = read.fields.iter().cloned().collect();
+        // Fields an earlier step adds without a default: no document holds them before it,
+        // as the live documents say, unless a step before that dropped them.
+        let mut fresh: BTreeSet<String> = BTreeSet::new();
         for step in earlier.iter().rev() {
             let on = |t: &QualifiedName| *t == table;
             let what: Option<(String, String)> = match &step.kind {
@@ -86,6 +91,9 @@ pub fn changed(ctx: &StepContext<'_>, reads: &[Read]) -> Option<String> {
                     None
                 }
                 StepKind::CreateTable(s) if on(&s.table) => {
+                    if !read.referenced {
+                        break;
+                    }
                     Some(("its documents".into(), "created".into()))
                 }
                 StepKind::RenameColumn(s) if on(&s.table) && fields.contains(&s.to) => {
@@ -95,10 +103,13 @@ pub fn changed(ctx: &StepContext<'_>, reads: &[Read]) -> Option<String> {
                     if s.default.is_some() {
                         Some((s.column.clone(), "added with a default".into()))
                     } else {
-                        // Before the step no document holds it: as the live documents say.
                         fields.remove(&s.column);
+                        fresh.insert(s.column.clone());
                         None
                     }
+                }
+                StepKind::DropColumn(s) if on(&s.table) && fresh.contains(&s.column) => {
+                    Some((s.column.clone(), "dropped (and added again later)".into()))
                 }
                 StepKind::ChangeType(s) if on(&s.table) && fields.contains(&s.column) => {
                     Some((s.column.clone(), "converted".into()))
@@ -119,10 +130,10 @@ pub fn changed(ctx: &StepContext<'_>, reads: &[Read]) -> Option<String> {
                         .iter()
                         .find(|k| fields.contains(*k))
                         .map(|k| (k.clone(), "set to null in orphan documents".into())),
-                    OrphanMode::Delete if on(&s.table) && read.documents => {
+                    OrphanMode::Delete if on(&s.table) => {
                         Some(("its documents".into(), "deleted (orphans)".into()))
                     }
-                    OrphanMode::Placeholder if on(&s.references.table) && read.documents => {
+                    OrphanMode::Placeholder if on(&s.references.table) => {
                         Some(("its documents".into(), "given placeholders".into()))
                     }
                     _ => None,

@@ -90,19 +90,28 @@ fn orphan_collisions(s: &AddForeignKey, child: &Table, parent: &Table) -> Vec<wr
 }
 
 /// The refusal of `s` when an earlier step of the migration changes what its orphans are
-/// counted from (see `earlier`); a child with no documents has no orphans.
+/// counted from (see `earlier`).
 fn changed_earlier(ctx: &StepContext<'_>, s: &AddForeignKey, child: &Table) -> Option<String> {
-    if s.orphans == OrphanMode::Delete || child.rows == 0 {
+    if s.orphans == OrphanMode::Delete {
         return None;
     }
     let child_at = super::earlier::table(ctx).unwrap_or_else(|| s.table.clone());
     let parent_at = super::earlier::parent(ctx).unwrap_or_else(|| s.references.table.clone());
+    let own = super::earlier::Read::of(&child_at, &writes::with_keys(child, &s.columns));
+    if let Some(m) = super::earlier::changed(ctx, &[own]) {
+        return Some(m);
+    }
+    // A child without documents (made by the plan, or empty, and given none by an earlier
+    // step) has no orphans, whatever its parent holds.
+    if child.rows == 0 {
+        return None;
+    }
     super::earlier::changed(
         ctx,
-        &[
-            super::earlier::Read::documents(&child_at, &writes::with_keys(child, &s.columns)),
-            super::earlier::Read::documents(&parent_at, &s.references.columns),
-        ],
+        &[super::earlier::Read::referenced(
+            &parent_at,
+            &s.references.columns,
+        )],
     )
 }
 
@@ -396,7 +405,7 @@ pub async fn analyze_add_index(
     if unique {
         let at_step = super::earlier::table(&ctx).unwrap_or_else(|| table.clone());
         if let Some(m) =
-            super::earlier::changed(&ctx, &[super::earlier::Read::fields(&at_step, columns)])
+            super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, columns)])
         {
             return Ok(Analysis::refused(m));
         }

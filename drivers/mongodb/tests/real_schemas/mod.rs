@@ -48,6 +48,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("relations_follow_what_they_reference", |ctx| {
         Box::pin(relations_follow(ctx))
     }),
+    Scenario::new("a_collection_has_the_fields_its_schema_declares", |ctx| {
+        Box::pin(declared_fields(ctx))
+    }),
 ];
 
 async fn shop(ctx: &TestContext) -> anyhow::Result<()> {
@@ -530,6 +533,24 @@ async fn stale_counts_refused(ctx: &TestContext) -> anyhow::Result<()> {
             ]),
             "the documents of teams: created by step 1",
         ),
+        // Distinct badges now; every document without one (null, thrice) after step 2.
+        (
+            json!([
+                { "op": "drop_column", "table": "members", "column": "badge" },
+                { "op": "add_column", "table": "members", "column": "badge", "type": "text" },
+                { "op": "add_unique", "table": "members", "columns": ["badge"], "name": "members_badge_again" },
+            ]),
+            "members.badge: dropped (and added again later) by step 1",
+        ),
+        // Placeholders hold the key only.
+        (
+            json!([
+                { "op": "add_foreign_key", "table": "members", "columns": ["club"],
+                  "references": { "table": "clubs", "columns": ["id"] }, "orphans": "placeholder" },
+                { "op": "set_not_null", "table": "clubs", "column": "name" },
+            ]),
+            "the documents of clubs: given placeholders by step 1",
+        ),
     ];
     for (i, (steps, refusal)) in cases.iter().enumerate() {
         let path = ctx.write_file(
@@ -541,6 +562,18 @@ async fn stale_counts_refused(ctx: &TestContext) -> anyhow::Result<()> {
         expect_refused(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
+    // A relation between collections the migration makes has nothing to count.
+    let fresh = json!({ "step": [
+        { "op": "create_table", "table": "leagues", "columns": [{ "name": "id", "type": "int64", "primary_key": true }] },
+        { "op": "create_table", "table": "games", "columns": [
+            { "name": "id", "type": "int64", "primary_key": true }, { "name": "league", "type": "int64" },
+        ] },
+        { "op": "add_foreign_key", "table": "games", "columns": ["league"],
+          "references": { "table": "leagues", "columns": ["id"] } },
+    ] });
+    ctx.write_file(1, "fresh", "json", &fresh.to_string())?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
 
@@ -601,6 +634,81 @@ async fn relations_follow(ctx: &TestContext) -> anyhow::Result<()> {
     );
     let checks = ctx.driver.verify().await?;
     ensure!(checks.iter().all(|c| c.ok), "verify: {checks:?}");
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// A collection strata never managed has the fields its `$jsonSchema` declares, with their
+/// types and whether they are required, documents or none; then those its documents hold
+/// besides.
+async fn declared_fields(ctx: &TestContext) -> anyhow::Result<()> {
+    use strata_core::PortableType;
+    ctx.run_commands(&[
+        json!({ "create": "stock", "validator": { "$jsonSchema": {
+            "bsonType": "object", "required": ["sku", "qty"],
+            "properties": {
+                "sku": { "bsonType": "string", "maxLength": 12 },
+                "qty": { "bsonType": ["int", "null"] },
+                "price": { "bsonType": "decimal" },
+                "tags": { "bsonType": "array" },
+            }
+        } } }),
+        json!({ "create": "later" }),
+        json!({ "insert": "later", "documents": [{ "_id": 1, "extra": true }] }),
+        json!({ "collMod": "later", "validator": { "$and": [
+            { "$jsonSchema": { "required": ["code"], "properties": { "code": { "bsonType": "long" } } } },
+            { "extra": { "$exists": true } },
+        ] }, "validationLevel": "moderate" }),
+    ])
+    .await?;
+    let schema = ctx.schema().await?;
+    let columns = |t: &str| -> Vec<(String, Option<PortableType>, bool)> {
+        schema.tables[t]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.portable, c.nullable))
+            .collect()
+    };
+    ensure!(
+        columns("stock")
+            == [
+                ("sku".into(), Some(PortableType::String { len: 12 }), false),
+                ("qty".into(), Some(PortableType::Int32), true),
+                (
+                    "price".into(),
+                    Some(PortableType::Decimal {
+                        precision: 34,
+                        scale: 0
+                    }),
+                    true
+                ),
+                ("tags".into(), Some(PortableType::Json), true),
+            ],
+        "stock: {:?}",
+        columns("stock")
+    );
+    ensure!(
+        columns("later")
+            == [
+                ("code".into(), Some(PortableType::Int64), false),
+                ("extra".into(), Some(PortableType::Bool), true),
+            ],
+        "later: {:?}",
+        columns("later")
+    );
+    let before = ctx.capture().await?;
+    ctx.write_file(
+        1,
+        "stock",
+        "json",
+        &json!({ "step": [
+            { "op": "set_not_null", "table": "stock", "column": "price" },
+            { "op": "add_index", "table": "stock", "columns": ["qty"], "name": "stock_qty" },
+            { "op": "rename_column", "table": "stock", "column": "tags", "to": "labels" },
+        ] })
+        .to_string(),
+    )?;
+    ctx.apply().await?;
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
