@@ -103,7 +103,15 @@ impl Dialect for Mongo {
                 } });
             }
             out.push(create);
-            let mut indexes: Vec<Json> = Vec::new();
+            // A key other than `_id` is a unique index on MongoDB (what strata's own
+            // `create_table` makes, and what a relation to the collection needs).
+            let key: serde_json::Map<String, Json> = t
+                .primary_key
+                .iter()
+                .map(|c| (c.clone(), json!(1)))
+                .collect();
+            let mut indexes: Vec<Json> =
+                vec![json!({ "key": key, "name": format!("{}_pkey", t.name), "unique": true })];
             for u in &t.uniques {
                 let key: serde_json::Map<String, Json> =
                     u.columns.iter().map(|c| (c.clone(), json!(1))).collect();

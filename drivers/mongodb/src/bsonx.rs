@@ -30,10 +30,12 @@ pub fn literal(value: &serde_json::Value, ty: Option<PortableType>) -> Bson {
     };
     match (ty, value) {
         (_, serde_json::Value::Null) => Bson::Null,
+        // Never wrapped: a number beyond 32 bits stays a long, which the validator refuses.
         (Some(PortableType::Int16 | PortableType::Int32), serde_json::Value::Number(n))
             if n.as_i64().is_some() =>
         {
-            Bson::Int32(n.as_i64().unwrap_or_default() as i32)
+            let i = n.as_i64().unwrap_or_default();
+            i32::try_from(i).map_or(Bson::Int64(i), Bson::Int32)
         }
         (Some(PortableType::Int64), serde_json::Value::Number(n)) if n.as_i64().is_some() => {
             Bson::Int64(n.as_i64().unwrap_or_default())
@@ -60,8 +62,22 @@ pub fn literal(value: &serde_json::Value, ty: Option<PortableType>) -> Bson {
             ),
             v,
         ) => Bson::String(text(v)),
+        // strata writes bytes as hex (a portable value's literal); other text as its UTF-8.
+        (Some(PortableType::Bytes), v) => {
+            let s = text(v);
+            Bson::Binary(bson::Binary {
+                subtype: bson::spec::BinarySubtype::Generic,
+                bytes: hex::decode(&s).unwrap_or_else(|_| s.into_bytes()),
+            })
+        }
         (_, v) => Bson::try_from(v.clone()).unwrap_or_else(|_| Bson::String(v.to_string())),
     }
+}
+
+/// [`literal`] in a command: canonical extended JSON, which keeps the BSON type (relaxed
+/// JSON writes a long that fits 32 bits as a plain number, which reads back as an int).
+pub fn value(value: &serde_json::Value, ty: Option<PortableType>) -> serde_json::Value {
+    literal(value, ty).into_canonical_extjson()
 }
 
 /// `2024-02-29`, `2024-02-29T13:14:15[.25][Z]`, or with a space: as a UTC instant.

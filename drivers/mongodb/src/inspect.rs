@@ -1,5 +1,6 @@
 //! Reading collections, strata's metadata, validators and indexes into a `Snapshot`. A
-//! collection strata never managed gets its columns inferred from a sample of documents.
+//! collection strata never managed gets its columns from its `$jsonSchema`, where it has
+//! one, and from a sample of documents (the first hundred by `_id`).
 
 use std::collections::BTreeMap;
 
@@ -32,6 +33,73 @@ fn infer(value: &Bson) -> Option<PortableType> {
         Bson::Document(_) | Bson::Array(_) => PortableType::Json,
         _ => return None,
     })
+}
+
+/// The portable type of a `$jsonSchema` `bsonType` (one type name, `null` aside).
+fn declared_type(bson_type: &str, max_length: Option<i64>) -> Option<PortableType> {
+    Some(match bson_type {
+        "bool" => PortableType::Bool,
+        "int" => PortableType::Int32,
+        "long" => PortableType::Int64,
+        "double" => PortableType::Float64,
+        "decimal" => PortableType::Decimal {
+            precision: 34,
+            scale: 0,
+        },
+        "string" => match max_length.and_then(|n| u32::try_from(n).ok()) {
+            Some(len) => PortableType::String { len },
+            None => PortableType::Text,
+        },
+        "binData" => PortableType::Bytes,
+        "date" => PortableType::TimestampTz,
+        "object" | "array" => PortableType::Json,
+        _ => return None,
+    })
+}
+
+/// The fields a collection's validator declares, when it is a `$jsonSchema` (alone, or one
+/// of an `$and`): each with its type where it names one, and whether it may be null or
+/// missing (`required`, and `null` not among its types, make it NOT NULL).
+fn declared(options: &Document) -> Vec<(String, Option<PortableType>, bool)> {
+    let Ok(validator) = options.get_document("validator") else {
+        return Vec::new();
+    };
+    let schema = validator.get_document("$jsonSchema").ok().or_else(|| {
+        validator.get_array("$and").ok().and_then(|all| {
+            all.iter()
+                .find_map(|v| v.as_document()?.get_document("$jsonSchema").ok())
+        })
+    });
+    let Some(schema) = schema else {
+        return Vec::new();
+    };
+    let required: Vec<&str> = schema
+        .get_array("required")
+        .map(|r| r.iter().filter_map(Bson::as_str).collect())
+        .unwrap_or_default();
+    let Ok(properties) = schema.get_document("properties") else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter(|(name, _)| name.as_str() != "_id")
+        .map(|(name, p)| {
+            let p = p.as_document();
+            let types: Vec<&str> = match p.and_then(|p| p.get("bsonType")) {
+                Some(Bson::String(t)) => vec![t.as_str()],
+                Some(Bson::Array(ts)) => ts.iter().filter_map(Bson::as_str).collect(),
+                _ => Vec::new(),
+            };
+            let nullable = types.contains(&"null") || !required.contains(&name.as_str());
+            let named: Vec<&str> = types.into_iter().filter(|t| *t != "null").collect();
+            let max_length = p.and_then(|p| number(p.get("maxLength")));
+            let ty = match named.as_slice() {
+                [one] => declared_type(one, max_length),
+                _ => None,
+            };
+            (name.clone(), ty, nullable)
+        })
+        .collect()
 }
 
 /// The metadata of every managed collection, by name.
@@ -96,25 +164,29 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
                 }
             }
             None => {
+                // The fields its `$jsonSchema` declares first, as declared; then those the
+                // documents hold besides, from the first documents by `_id` (not in natural
+                // order: that is the storage engine's, which MongoDB does not define, and an
+                // update may move a document), in the order they are first met.
+                let mut seen = declared(&options);
                 let sample = session
-                    .cursor(doc! { "aggregate": name, "pipeline": [{ "$limit": 100 }] })
+                    .cursor(doc! { "aggregate": name, "pipeline": [{ "$sort": { "_id": 1 } }, { "$limit": 100 }] })
                     .await?;
-                let mut seen: Vec<(String, Option<PortableType>)> = Vec::new();
                 for d in &sample {
                     for (k, v) in d.iter().filter(|(k, _)| k.as_str() != "_id") {
-                        match seen.iter_mut().find(|(n, _)| n == k) {
-                            Some((_, ty @ None)) => *ty = infer(v),
+                        match seen.iter_mut().find(|(n, _, _)| n == k) {
+                            Some((_, ty @ None, _)) => *ty = infer(v),
                             Some(_) => {}
-                            None => seen.push((k.clone(), infer(v))),
+                            None => seen.push((k.clone(), infer(v), true)),
                         }
                     }
                 }
-                for (i, (name, ty)) in seen.into_iter().enumerate() {
+                for (i, (name, ty, nullable)) in seen.into_iter().enumerate() {
                     t.columns.push(Column {
                         position: i as u32 + 1,
                         native_type: ty.and_then(bson_type).unwrap_or("any").to_owned(),
                         portable: ty,
-                        nullable: true,
+                        nullable,
                         default: None,
                         identity: None,
                         definition: None,
@@ -123,7 +195,14 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
                 }
             }
         }
-        if let Ok(v) = options.get_document("validator") {
+        // An empty validator validates nothing: it is no validator (rollback of strata's
+        // first change to a collection that had none leaves one, as `collMod` cannot remove
+        // the option).
+        if let Some(v) = options
+            .get_document("validator")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             t.constraints.push(Constraint {
                 name: "$jsonSchema".into(),
                 kind: ConstraintKind::Check,
@@ -163,7 +242,12 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         }
         let meta_json = meta.map(|m| serde_json::to_value(m).unwrap_or_default());
         t.definition = Some(
-            serde_json::json!({ "options": bsonx::json(options), "meta": meta_json }).to_string(),
+            serde_json::json!({
+                "options": bsonx::json(options),
+                "meta": meta_json,
+                "columns": crate::meta::columns_view(&t.columns),
+            })
+            .to_string(),
         );
         snapshot.tables.insert(name.to_owned(), t);
     }

@@ -115,6 +115,10 @@ impl Driver for MongoDriver {
         meta::bson_type(ty).unwrap_or("any").to_owned()
     }
 
+    fn simulate(&self, step: &strata_core::steps::Step, snapshot: &mut Snapshot) {
+        compile::simulate(step, snapshot)
+    }
+
     async fn inspect(&self) -> Result<Snapshot> {
         inspect::inspect(&self.session).await
     }

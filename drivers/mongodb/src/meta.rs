@@ -54,6 +54,16 @@ pub struct CollectionMeta {
     pub user_validator: Option<serde_json::Value>,
 }
 
+/// The columns as strata sees them (name, portable type, nullability), kept in a table's
+/// definition by inspection and by each simulated step: a later step's simulation compares
+/// with it to tell whether its step changed strata's metadata at all.
+pub fn columns_view(columns: &[strata_core::schema::Column]) -> serde_json::Value {
+    columns
+        .iter()
+        .map(|c| serde_json::json!({ "name": c.name, "type": c.portable, "nullable": c.nullable }))
+        .collect()
+}
+
 /// The BSON type name of a portable type (`None`: any type, for `json`).
 pub fn bson_type(ty: PortableType) -> Option<&'static str> {
     Some(match ty {
@@ -69,6 +79,22 @@ pub fn bson_type(ty: PortableType) -> Option<&'static str> {
         PortableType::Bytes => "binData",
         PortableType::Date | PortableType::Timestamp | PortableType::TimestampTz => "date",
         PortableType::Json => return None,
+    })
+}
+
+/// The `$type` name of a BSON value, for the types strata maps to (`None` for the others).
+pub fn bson_type_of(value: &mongodb::bson::Bson) -> Option<&'static str> {
+    use mongodb::bson::Bson;
+    Some(match value {
+        Bson::Boolean(_) => "bool",
+        Bson::Int32(_) => "int",
+        Bson::Int64(_) => "long",
+        Bson::Double(_) => "double",
+        Bson::Decimal128(_) => "decimal",
+        Bson::String(_) => "string",
+        Bson::Binary(_) => "binData",
+        Bson::DateTime(_) => "date",
+        _ => return None,
     })
 }
 

@@ -22,11 +22,19 @@ fn target(ty: PortableType) -> Option<&'static str> {
 
 const ERROR: &str = "__strata_error__";
 
+/// `input` converted to `ty`, `on_error` where it will not convert. Binary data converts to
+/// `bytes` only, and only binary data does: `$convert` knows `binData` from MongoDB 8.0 on
+/// (from strings and numbers, with a `format`), and an unknown target is an error of the
+/// whole command, which `onError` does not catch.
 fn convert(input: &str, ty: PortableType, on_error: Json) -> Json {
+    let binary = json!({ "$eq": [{ "$type": input }, "binData"] });
     match target(ty) {
-        Some(to) => {
-            json!({ "$convert": { "input": input, "to": to, "onError": on_error, "onNull": null } })
+        Some("binData") => {
+            json!({ "$cond": [binary, input, { "$cond": [{ "$in": [{ "$type": input }, ["null", "missing"]] }, null, on_error] }] })
         }
+        Some(to) => json!({ "$cond": [binary, on_error.clone(), {
+            "$convert": { "input": input, "to": to, "onError": on_error, "onNull": null }
+        }] }),
         None => json!(input),
     }
 }
@@ -57,15 +65,54 @@ fn converted(input: &str, s: &ChangeType, replacement: &Json) -> Json {
 
 fn replacement(s: &ChangeType) -> Json {
     match (s.on_incompatible, &s.default) {
-        (OnIncompatible::UseDefault, Some(d)) => {
-            bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(d, Some(s.to)) })["v"].clone()
-        }
+        (OnIncompatible::UseDefault, Some(d)) => bsonx::value(d, Some(s.to)),
         _ => Json::Null,
     }
 }
 
+/// Why the step's `default` cannot stand for the values that will not convert: it must be
+/// a value of the new type itself (else the field would hold what the validator refuses, and
+/// the conversion would never be done with it).
+fn unfit_default(s: &ChangeType) -> Option<String> {
+    let (OnIncompatible::UseDefault, Some(d)) = (s.on_incompatible, &s.default) else {
+        return None;
+    };
+    let to = target(s.to)?;
+    let value = bsonx::literal(d, Some(s.to));
+    let fits = match (&value, s.to) {
+        (mongodb::bson::Bson::String(v), PortableType::String { len }) => {
+            v.chars().count() <= len as usize
+        }
+        (_, PortableType::Int16) => d.as_i64().is_some_and(|i| i16::try_from(i).is_ok()),
+        (_, PortableType::Int32) => d.as_i64().is_some_and(|i| i32::try_from(i).is_ok()),
+        (v, _) => crate::meta::bson_type_of(v) == Some(to),
+    };
+    (!fits).then(|| format!("`default` {d} is not a value of type {}", s.to))
+}
+
+/// What converting `field` could break: the unique indexes over it, once every value is
+/// as converted.
+fn collisions(
+    t: &strata_core::schema::Table,
+    field: &str,
+    s: &ChangeType,
+) -> Vec<super::writes::Collision> {
+    let mut set = serde_json::Map::new();
+    set.insert(
+        field.to_owned(),
+        super::writes::written(
+            field,
+            super::writes::present(field),
+            converted(&format!("${field}"), s, &replacement(s)),
+        ),
+    );
+    super::writes::collisions(t, &[], &set)
+}
+
 pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
-    let (t, c) = match preflight::change_type(&ctx, s, &RULES, "mongodb") {
+    let (t, c) = match preflight::change_type(&ctx, s, &RULES, "mongodb")
+        .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
+    {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(x) => x,
     };
@@ -76,6 +123,19 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) ->
             c.name, s.to
         ));
         return Ok(a);
+    }
+    let collisions = collisions(t, &c.name, s);
+    if s.on_incompatible == OnIncompatible::Fail || !collisions.is_empty() {
+        let at_step = super::earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
+        let read = super::writes::with_keys(t, std::slice::from_ref(&c.name));
+        if let Some(m) = super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
+        {
+            return Ok(Analysis::refused(m));
+        }
+    }
+    let what = format!("the values of {}.{} converted to {}", t.name, c.name, s.to);
+    if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
+        return Ok(Analysis::refused(m));
     }
     let filter = json!({ "$expr": incompatible(&format!("${}", c.name), s.to) });
     let strata_core::Statement::Command(q) =
@@ -106,7 +166,9 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) ->
 }
 
 pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-    let (t, c) = preflight::change_type(&ctx, s, &RULES, "mongodb").map_err(|m| ctx.error(m))?;
+    let (t, c) = preflight::change_type(&ctx, s, &RULES, "mongodb")
+        .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
+        .map_err(|m| ctx.error(m))?;
     if c.portable == Some(s.to) {
         return Ok(Vec::new());
     }
@@ -143,6 +205,10 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
             ),
         ));
     }
+    let what = format!("the values of {}.{} converted to {}", t.name, c.name, s.to);
+    for collision in collisions(t, &c.name, s) {
+        actions.push(collision.check(&ctx, t, name, &what));
+    }
     let mut meta = meta_of(t);
     for m in meta.columns.iter_mut().filter(|m| m.name == c.name) {
         m.ty = s.to;
@@ -154,10 +220,18 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         format!("give {name}.{} the type {} in the validator", c.name, s.to),
     ));
     let value = converted(&path, s, &replacement(s));
-    // Documents still to convert: present, not yet of the target type (a value set to null
-    // leaves the batch; a default is of the target type).
-    if let Some(to) = target(s.to) {
-        let pending = json!({ &c.name: { "$exists": true, "$ne": null }, "$expr": { "$ne": [{ "$type": path.clone() }, to] } });
+    // Documents still to convert: present and not yet as converted — of another BSON type, or
+    // of the same one but another value (a string longer than `string(n)`). A converted value
+    // or a default converts to itself, and a value set to null leaves the batch, so the
+    // batches end.
+    if target(s.to).is_some() {
+        let pending = json!({ &c.name: { "$exists": true, "$ne": null }, "$expr": { "$let": {
+            "vars": { "want": value.clone() },
+            "in": { "$or": [
+                { "$ne": [{ "$type": path.clone() }, { "$type": "$$want" }] },
+                { "$ne": [path.clone(), "$$want"] }
+            ] }
+        } } });
         let mut update = Action::new(
             step,
             ActionKind::Backfill,
@@ -184,7 +258,14 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
             vec![
                 json!({ "$lookup": { "from": bak, "localField": "_id", "foreignField": "_id", "as": "b" } }),
                 json!({ "$unwind": "$b" }),
-                json!({ "$match": { "$expr": { "$ne": [path, converted(&original, s, &replacement(s))] } } }),
+                // Value and BSON type: `$ne` compares numbers by value (`1` equals `1.0`).
+                json!({ "$match": { "$expr": { "$let": {
+                    "vars": { "want": converted(&original, s, &replacement(s)) },
+                    "in": { "$or": [
+                        { "$ne": [path.clone(), "$$want"] },
+                        { "$ne": [{ "$type": path }, { "$type": "$$want" }] }
+                    ] }
+                } } } }),
             ],
         ),
         0,

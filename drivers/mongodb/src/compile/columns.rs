@@ -9,7 +9,8 @@ use strata_core::{
 };
 
 use super::{
-    backup, cmd, count, dml, examples, meta_of, restore, schema_action, with_markers, RULES,
+    backup, cmd, collide, count, dml, earlier, examples, indexes, meta_of, rename_in_place,
+    restore, schema_action, with_markers, writes, RULES,
 };
 use crate::bsonx;
 use crate::meta::ColumnMeta;
@@ -31,9 +32,7 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
         format!("add field {} ({}) to {name}", s.column, s.ty),
     )];
     if let Some(default) = &s.default {
-        let value = bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(default, Some(s.ty)) })
-            ["v"]
-            .clone();
+        let value = bsonx::value(default, Some(s.ty));
         actions.insert(
             0,
             dml(Action::new(
@@ -48,14 +47,44 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
     Ok(actions)
 }
 
+/// Refuses dropping a field that a recorded relation references (its own relations on the
+/// field go with it).
+fn referenced<'a>(
+    ctx: &StepContext<'a>,
+    t: &'a Table,
+    field: &str,
+) -> std::result::Result<(), String> {
+    let users: Vec<String> = super::referencing(ctx, t)
+        .into_iter()
+        .flat_map(|(o, m)| {
+            m.relations
+                .into_iter()
+                .filter(|r| r.references == t.name.name && r.ref_columns.iter().any(|k| k == field))
+                .filter(|r| !(o.name == t.name && r.columns.iter().any(|k| k == field)))
+                .map(|r| format!("{}.{}", o.name, r.name))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if users.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "field \"{field}\" of \"{}\" is referenced by relations {}; drop them first with drop_foreign_key",
+        t.name,
+        users.join(", ")
+    ))
+}
+
 pub async fn analyze_drop(
     session: &crate::connection::Session,
     ctx: StepContext<'_>,
     s: &DropColumn,
 ) -> Result<Analysis> {
-    let t = match preflight::drop_column(&ctx, s, &RULES) {
+    let t = match preflight::drop_column(&ctx, s, &RULES)
+        .and_then(|(t, _)| referenced(&ctx, t, &s.column).map(|()| t))
+    {
         Err(m) => return Ok(Analysis::refused(m)),
-        Ok((t, _)) => t,
+        Ok(t) => t,
     };
     let users =
         crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
@@ -90,8 +119,15 @@ pub async fn analyze_drop(
 
 pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
     let (t, _) = preflight::drop_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    referenced(&ctx, t, &s.column).map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     let mut actions = Vec::new();
+    // An index does not follow its field away: the indexes keyed on it go with it, as on SQL
+    // (a unique one would also refuse every document but one once they all lack the field).
+    // They are dropped first, so that rollback builds them again after the values are back.
+    for (index, spec) in indexes::keyed_on(t, &s.column) {
+        actions.push(drop_index(&ctx, t, &index, spec, &s.column));
+    }
     let fields = vec![s.column.clone()];
     if s.backup {
         let bak = ctx.backup_name(&t.name, Some(&s.column)).name;
@@ -110,6 +146,7 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     }
     let mut meta = meta_of(t);
     meta.columns.retain(|c| c.name != s.column);
+    meta.relations.retain(|r| !r.columns.contains(&s.column));
     actions.push(schema_action(
         &ctx,
         t,
@@ -136,7 +173,7 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
     let name = &t.name.name;
     let rename = |from: &str, to: &str| {
         cmd(
-            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true } }, "u": { "$rename": { from: to } }, "multi": true }], "bypassDocumentValidation": true }),
+            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true } }, "u": [rename_in_place(from, to)], "multi": true }], "bypassDocumentValidation": true }),
         )
     };
     let mut meta = meta_of(t);
@@ -146,30 +183,99 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
     for k in meta.primary_key.iter_mut().filter(|k| **k == s.column) {
         *k = s.to.clone();
     }
-    Ok(vec![
-        schema_action(
-            &ctx,
-            t,
-            &meta,
+    for r in &mut meta.relations {
+        for k in r.columns.iter_mut().filter(|k| **k == s.column) {
+            *k = s.to.clone();
+        }
+    }
+    let follow = |m: &mut crate::meta::CollectionMeta| {
+        let mut changed = false;
+        for r in m.relations.iter_mut().filter(|r| r.references == *name) {
+            for k in r.ref_columns.iter_mut().filter(|k| **k == s.column) {
+                *k = s.to.clone();
+                changed = true;
+            }
+        }
+        changed
+    };
+    follow(&mut meta);
+    let mut actions = vec![schema_action(
+        &ctx,
+        t,
+        &meta,
+        format!(
+            "rename field {} to {} in the schema of {name}",
+            s.column, s.to
+        ),
+    )];
+    // The relations of other collections that reference the field follow it.
+    for (other, mut m) in super::referencing(&ctx, t) {
+        if other.name != t.name && follow(&mut m) {
+            actions.push(schema_action(
+                &ctx,
+                other,
+                &m,
+                format!(
+                    "follow {name}.{} renamed {} in the relations of {}",
+                    s.column, s.to, other.name
+                ),
+            ));
+        }
+    }
+    // An index names fields, and does not follow a renamed one (it would index a field no
+    // document has, and a unique one would refuse the rename): each index whose key or
+    // partial filter names the field is built again under its name, on the new one.
+    let rebuilt = indexes::naming(t, &s.column);
+    for (index, spec) in &rebuilt {
+        actions.push(drop_index(&ctx, t, index, spec.clone(), &s.column));
+    }
+    actions.push(dml(
+        Action::new(
+            ctx.step.index,
+            ActionKind::Dml,
             format!(
-                "rename field {} to {} in the schema of {name}",
+                "rename field {} to {} in every document of {name}",
                 s.column, s.to
             ),
-        ),
-        dml(
+            rename(&s.column, &s.to),
+        )
+        .with_inverse(rename(&s.to, &s.column)),
+        t,
+    ));
+    for (index, spec) in &rebuilt {
+        let spec = indexes::renamed(spec, &s.column, &s.to);
+        actions.push(
             Action::new(
                 ctx.step.index,
-                ActionKind::Dml,
-                format!(
-                    "rename field {} to {} in every document of {name}",
-                    s.column, s.to
-                ),
-                rename(&s.column, &s.to),
+                ActionKind::Ddl,
+                format!("build index {index} of {name} again on field {}", s.to),
+                cmd(json!({ "createIndexes": name, "indexes": [spec] })),
             )
-            .with_inverse(rename(&s.to, &s.column)),
-            t,
-        ),
-    ])
+            .outside_transaction()
+            .with_inverse(cmd(json!({ "dropIndexes": name, "index": index }))),
+        );
+    }
+    Ok(actions)
+}
+
+/// Drops index `index` (of spec `spec`) of `t` because a step changes `field`; rollback
+/// builds it again.
+fn drop_index(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    index: &str,
+    spec: serde_json::Value,
+    field: &str,
+) -> Action {
+    let name = &t.name.name;
+    Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        format!("drop index {index} of {name} (it names field {field})"),
+        cmd(json!({ "dropIndexes": name, "index": index })),
+    )
+    .outside_transaction()
+    .with_inverse(cmd(json!({ "createIndexes": name, "indexes": [spec] })))
 }
 
 fn nulls(column: &str) -> serde_json::Value {
@@ -193,6 +299,28 @@ pub async fn analyze_set_not_null(
         ));
         return Ok(a);
     }
+    let read = match &s.fill {
+        Some(_) => writes::with_keys(t, std::slice::from_ref(&s.column)),
+        None => vec![s.column.clone()],
+    };
+    let at_step = earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
+    if let Some(m) = earlier::changed(&ctx, &[earlier::Read::of(&at_step, &read)]) {
+        return Ok(Analysis::refused(m));
+    }
+    if let Some(fill) = &s.fill {
+        let what = format!("the fill {fill} of {}.{}", t.name, c.name);
+        if let Some(m) = collide(
+            session,
+            t,
+            &t.name.name,
+            &fill_collisions(t, s, c.portable),
+            &what,
+        )
+        .await?
+        {
+            return Ok(Analysis::refused(m));
+        }
+    }
     let strata_core::Statement::Command(q) =
         count(&t.name.name, vec![json!({ "$match": nulls(&s.column) })])
     else {
@@ -213,6 +341,35 @@ pub async fn analyze_set_not_null(
     Ok(a)
 }
 
+/// The value a fill writes, as a BSON literal in JSON.
+fn fill_value(
+    fill: &serde_json::Value,
+    ty: Option<strata_core::PortableType>,
+) -> serde_json::Value {
+    bsonx::value(fill, ty)
+}
+
+/// What filling the nulls of `s.column` could break.
+fn fill_collisions(
+    t: &Table,
+    s: &SetNotNull,
+    ty: Option<strata_core::PortableType>,
+) -> Vec<writes::Collision> {
+    let Some(fill) = &s.fill else {
+        return Vec::new();
+    };
+    let mut set = serde_json::Map::new();
+    set.insert(
+        s.column.clone(),
+        writes::written(
+            &s.column,
+            writes::absent(&s.column),
+            json!({ "$literal": fill_value(fill, ty) }),
+        ),
+    );
+    writes::collisions(t, &[], &set)
+}
+
 pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
     let (t, c) = RULES
         .table_column(&ctx, &s.table, &s.column)
@@ -224,6 +381,10 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
     let mut actions = Vec::new();
     match &s.fill {
         Some(fill) => {
+            let what = format!("the fill {fill} of {}.{}", t.name, c.name);
+            for collision in fill_collisions(t, s, c.portable) {
+                actions.push(collision.check(&ctx, t, name, &what));
+            }
             let bak = ctx.backup_name(&t.name, Some(&s.column)).name;
             let fields = vec![s.column.clone()];
             let selection = vec![
@@ -241,9 +402,7 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
                 ),
                 vec![restore(&bak, name, &fields)],
             ));
-            let value = bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(fill, c.portable) })
-                ["v"]
-                .clone();
+            let value = fill_value(fill, c.portable);
             actions.push(dml(
                 Action::new(
                     ctx.step.index,

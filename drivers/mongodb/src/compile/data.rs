@@ -7,18 +7,13 @@ use strata_core::{
     preflight, Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext,
 };
 
-use super::{backup, batch, cmd, count, restore, with_markers, RULES};
+use super::{backup, batch, cmd, count, restore, with_markers, writes, RULES};
 use crate::bsonx;
 use crate::connection::Session;
 
 /// Documents the backfill changes: matching `where`, not already holding the `set` values.
 fn predicate(t: &strata_core::schema::Table, s: &Backfill) -> Json {
-    let value = |c: &str, v: &Json| {
-        bsonx::json(
-            mongodb::bson::doc! { "v": bsonx::literal(v, t.column(c).and_then(|c| c.portable)) },
-        )["v"]
-            .clone()
-    };
+    let value = |c: &str, v: &Json| bsonx::value(v, t.column(c).and_then(|c| c.portable));
     let mut all: Vec<Json> = s
         .conditions()
         .iter()
@@ -33,6 +28,39 @@ fn predicate(t: &strata_core::schema::Table, s: &Backfill) -> Json {
     json!({ "$and": all })
 }
 
+/// [`predicate`] as an expression over a document, with the values it writes: what the
+/// backfill leaves in each field it sets.
+fn written(t: &strata_core::schema::Table, s: &Backfill) -> serde_json::Map<String, Json> {
+    let value = |c: &str, v: &Json| bsonx::value(v, t.column(c).and_then(|c| c.portable));
+    let mut all: Vec<Json> = s
+        .conditions()
+        .iter()
+        .map(|(c, v)| match v {
+            Json::Null => writes::absent(c),
+            v => json!({ "$eq": [format!("${c}"), { "$literal": value(c, v) }] }),
+        })
+        .collect();
+    let differs: Vec<Json> = s
+        .set
+        .iter()
+        .map(|(c, v)| match v {
+            Json::Null => writes::present(c),
+            v => json!({ "$ne": [format!("${c}"), { "$literal": value(c, v) }] }),
+        })
+        .collect();
+    all.push(json!({ "$or": differs }));
+    let selected = json!({ "$and": all });
+    s.set
+        .iter()
+        .map(|(c, v)| {
+            (
+                c.clone(),
+                writes::written(c, selected.clone(), json!({ "$literal": value(c, v) })),
+            )
+        })
+        .collect()
+}
+
 pub async fn analyze_backfill(
     session: &Session,
     ctx: StepContext<'_>,
@@ -42,6 +70,21 @@ pub async fn analyze_backfill(
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };
+    let collisions = writes::collisions(t, &[], &written(t, s));
+    if !collisions.is_empty() {
+        let set: Vec<String> = s.set.keys().cloned().collect();
+        let mut read = writes::with_keys(t, &set);
+        read.extend(s.conditions().into_keys());
+        let at_step = super::earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
+        if let Some(m) = super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
+        {
+            return Ok(Analysis::refused(m));
+        }
+    }
+    let what = format!("the values the backfill of {} writes", t.name);
+    if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
+        return Ok(Analysis::refused(m));
+    }
     let strata_core::Statement::Command(q) =
         count(&t.name.name, vec![json!({ "$match": predicate(t, s) })])
     else {
@@ -68,18 +111,28 @@ pub fn compile_backfill(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action
         json!({ "$match": predicate(t, s) }),
         json!({ "$project": with_markers(&fields) }),
     ];
-    let mut actions = backup(
+    let what = format!("the values the backfill of {} writes", t.name);
+    let mut actions: Vec<Action> = writes::collisions(t, &[], &written(t, s))
+        .iter()
+        .map(|c| c.check(&ctx, t, name, &what))
+        .collect();
+    actions.extend(backup(
         &ctx,
         name,
         selection,
         &bak,
         &format!("the documents of {name} the backfill changes"),
         vec![restore(&bak, name, &fields)],
-    );
+    ));
     let set: serde_json::Map<String, Json> = s
         .set
         .iter()
-        .map(|(c, v)| (c.clone(), bsonx::json(mongodb::bson::doc! { "v": bsonx::literal(v, t.column(c).and_then(|c| c.portable)) })["v"].clone()))
+        .map(|(c, v)| {
+            (
+                c.clone(),
+                bsonx::value(v, t.column(c).and_then(|c| c.portable)),
+            )
+        })
         .collect();
     let literal: serde_json::Map<String, Json> = set
         .into_iter()

@@ -6,16 +6,12 @@ use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, DropForeignKey, DropIndex, OrphanMode};
 use strata_core::{Action, ActionKind, Analysis, Finding, QualifiedName, Result, StepContext};
 
-use super::{backup, cmd, count, meta_of, restore, schema_action, RULES};
+use super::{backup, cmd, count, indexes, meta_of, restore, schema_action, writes, RULES};
 use crate::connection::Session;
 use crate::meta::Relation;
 
-/// The pipeline stages keeping the documents whose key references no parent document.
-pub fn orphans(columns: &[String], parent: &str, ref_columns: &[String]) -> Vec<Json> {
-    let present: serde_json::Map<String, Json> = columns
-        .iter()
-        .map(|c| (c.clone(), json!({ "$ne": null })))
-        .collect();
+/// The `$lookup` of each document's parent (at most one) into `__strata_parent`.
+fn parent_lookup(columns: &[String], parent: &str, ref_columns: &[String]) -> Json {
     let lets: serde_json::Map<String, Json> = columns
         .iter()
         .enumerate()
@@ -26,12 +22,97 @@ pub fn orphans(columns: &[String], parent: &str, ref_columns: &[String]) -> Vec<
         .enumerate()
         .map(|(i, p)| json!({ "$eq": [format!("${p}"), format!("$$k{i}")] }))
         .collect();
+    json!({ "$lookup": { "from": parent, "let": lets, "pipeline": [{ "$match": { "$expr": { "$and": matches } } }, { "$limit": 1 }], "as": "__strata_parent" } })
+}
+
+/// The pipeline stages keeping the documents whose key references no parent document.
+pub fn orphans(columns: &[String], parent: &str, ref_columns: &[String]) -> Vec<Json> {
+    let present: serde_json::Map<String, Json> = columns
+        .iter()
+        .map(|c| (c.clone(), json!({ "$ne": null })))
+        .collect();
     vec![
         json!({ "$match": present }),
-        json!({ "$lookup": { "from": parent, "let": lets, "pipeline": [{ "$match": { "$expr": { "$and": matches } } }, { "$limit": 1 }], "as": "__strata_parent" } }),
+        parent_lookup(columns, parent, ref_columns),
         json!({ "$match": { "__strata_parent": { "$size": 0 } } }),
         json!({ "$project": { "__strata_parent": 0 } }),
     ]
+}
+
+/// The parent documents the placeholder mode inserts, as a pipeline on the child: one per
+/// missing key, holding the referenced fields only.
+fn placeholders(s: &AddForeignKey, parent: &str) -> Vec<Json> {
+    let group: serde_json::Map<String, Json> = s
+        .columns
+        .iter()
+        .zip(&s.references.columns)
+        .map(|(c, p)| (p.clone(), json!(format!("${c}"))))
+        .collect();
+    let mut fields: serde_json::Map<String, Json> = s
+        .references
+        .columns
+        .iter()
+        .map(|p| (p.clone(), json!(format!("$_id.{p}"))))
+        .collect();
+    fields.insert("_id".into(), json!(0));
+    let mut out = orphans(&s.columns, parent, &s.references.columns);
+    out.push(json!({ "$group": { "_id": group } }));
+    out.push(json!({ "$project": fields }));
+    out
+}
+
+/// What handling the orphans of `s` could break (counted on the child): set to null, their
+/// keys may repeat one of a unique index of the child; as placeholders, the documents
+/// inserted into the parent one of the parent's (they hold the key only: every other field
+/// of a unique index is null in them).
+fn orphan_collisions(s: &AddForeignKey, child: &Table, parent: &Table) -> Vec<writes::Collision> {
+    let pname = &parent.name.name;
+    match s.orphans {
+        OrphanMode::SetNull => {
+            let mut orphan: Vec<Json> = s.columns.iter().map(|c| writes::present(c)).collect();
+            orphan.push(json!({ "$eq": [{ "$size": "$__strata_parent" }, 0] }));
+            let set: serde_json::Map<String, Json> = s
+                .columns
+                .iter()
+                .map(|c| {
+                    (
+                        c.clone(),
+                        writes::written(c, json!({ "$and": orphan }), Json::Null),
+                    )
+                })
+                .collect();
+            let lookup = parent_lookup(&s.columns, pname, &s.references.columns);
+            writes::collisions(child, &[lookup], &set)
+        }
+        OrphanMode::Placeholder => writes::collisions_of_inserts(parent, &placeholders(s, pname)),
+        OrphanMode::Fail | OrphanMode::Delete => Vec::new(),
+    }
+}
+
+/// The refusal of `s` when an earlier step of the migration changes what its orphans are
+/// counted from (see `earlier`).
+fn changed_earlier(ctx: &StepContext<'_>, s: &AddForeignKey, child: &Table) -> Option<String> {
+    if s.orphans == OrphanMode::Delete {
+        return None;
+    }
+    let child_at = super::earlier::table(ctx).unwrap_or_else(|| s.table.clone());
+    let parent_at = super::earlier::parent(ctx).unwrap_or_else(|| s.references.table.clone());
+    let own = super::earlier::Read::of(&child_at, &writes::with_keys(child, &s.columns));
+    if let Some(m) = super::earlier::changed(ctx, &[own]) {
+        return Some(m);
+    }
+    // A child without documents (made by the plan, or empty, and given none by an earlier
+    // step) has no orphans, whatever its parent holds.
+    if child.rows == 0 {
+        return None;
+    }
+    super::earlier::changed(
+        ctx,
+        &[super::earlier::Read::referenced(
+            &parent_at,
+            &s.references.columns,
+        )],
+    )
 }
 
 /// The step with `replace` dropped when it names a relation strata never recorded (a
@@ -57,6 +138,19 @@ pub async fn analyze_add_foreign_key(
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(x) => x,
     };
+    if let Some(m) = changed_earlier(&ctx, s, child) {
+        return Ok(Analysis::refused(m));
+    }
+    let what = format!("the handling of the orphans of {}", child.name);
+    let collisions = orphan_collisions(s, child, parent);
+    let indexed = if s.orphans == OrphanMode::Placeholder {
+        parent
+    } else {
+        child
+    };
+    if let Some(m) = super::collide(session, indexed, &child.name.name, &collisions, &what).await? {
+        return Ok(Analysis::refused(m));
+    }
     let strata_core::Statement::Command(q) = count(
         &child.name.name,
         orphans(&s.columns, &parent.name.name, &s.references.columns),
@@ -87,11 +181,30 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
     let (step, _) = recorded(&ctx, s);
     let (child, parent) =
         preflight::add_foreign_key(&ctx, &step, &RULES).map_err(|m| ctx.error(m))?;
+    // The planner does not count a step whose parent it creates: refused here the same.
+    if let Some(m) = changed_earlier(&ctx, s, child) {
+        return Err(ctx.error(m));
+    }
     let (cname, pname) = (&child.name.name, &parent.name.name);
     let n = ctx.step.index;
     let select = orphans(&s.columns, pname, &s.references.columns);
     let bak = ctx.backup_name(&child.name, Some("orphans")).name;
-    let mut actions = Vec::new();
+    let what = format!("the handling of the orphans of {}", child.name);
+    let mut actions: Vec<Action> = orphan_collisions(s, child, parent)
+        .iter()
+        .map(|c| {
+            c.check(
+                &ctx,
+                if s.orphans == OrphanMode::Placeholder {
+                    parent
+                } else {
+                    child
+                },
+                cname,
+                &what,
+            )
+        })
+        .collect();
     let mark = |field: &str, into: &str, on: Json| {
         json!({ "aggregate": bak, "pipeline": [
             { "$project": { "_id": 1 } }, { "$set": { field: true } },
@@ -207,16 +320,7 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
     if let Some(old) = &step.replace {
         meta.relations.retain(|r| &r.name != old);
     }
-    meta.relations.push(Relation {
-        name: s.constraint_name(),
-        columns: s.columns.clone(),
-        references: pname.clone(),
-        ref_columns: s.references.columns.clone(),
-        on_delete: serde_json::to_value(s.on_delete)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-    });
+    meta.relations.push(relation(s));
     actions.push(schema_action(
         &ctx,
         child,
@@ -227,6 +331,20 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
         ),
     ));
     Ok(actions)
+}
+
+/// The relation `s` records.
+pub fn relation(s: &AddForeignKey) -> Relation {
+    Relation {
+        name: s.constraint_name(),
+        columns: s.columns.clone(),
+        references: s.references.table.name.clone(),
+        ref_columns: s.references.columns.clone(),
+        on_delete: serde_json::to_value(s.on_delete)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+    }
 }
 
 pub fn compile_drop_foreign_key(ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
@@ -247,6 +365,7 @@ fn index_check<'a>(
     table: &QualifiedName,
     columns: &[String],
     name: &str,
+    unique: bool,
 ) -> std::result::Result<&'a Table, String> {
     RULES.new_name("index name", name)?;
     let t = RULES.table(ctx, table)?;
@@ -257,6 +376,14 @@ fn index_check<'a>(
         return Err(format!(
             "collection \"{}\" already has an index named \"{name}\"",
             t.name
+        ));
+    }
+    if let Some(same) = indexes::same_as(t, &indexes::spec(columns, name, unique)) {
+        return Err(format!(
+            "collection \"{}\" already has index \"{}\" on ({}) with the same options, and MongoDB keeps one index per key and options; use it, or drop it first",
+            t.name,
+            same.name,
+            columns.join(", ")
         ));
     }
     Ok(t)
@@ -270,12 +397,18 @@ pub async fn analyze_add_index(
     name: &str,
     unique: bool,
 ) -> Result<Analysis> {
-    let t = match index_check(&ctx, table, columns, name) {
+    let t = match index_check(&ctx, table, columns, name, unique) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };
     let mut a = Analysis::of_table(t);
     if unique {
+        let at_step = super::earlier::table(&ctx).unwrap_or_else(|| table.clone());
+        if let Some(m) =
+            super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, columns)])
+        {
+            return Ok(Analysis::refused(m));
+        }
         // A unique index treats a missing field as null: those collide too.
         let key: serde_json::Map<String, Json> = columns
             .iter()
@@ -304,15 +437,13 @@ pub fn compile_add_index(
     name: &str,
     unique: bool,
 ) -> Result<Vec<Action>> {
-    let t = index_check(&ctx, table, columns, name).map_err(|m| ctx.error(m))?;
-    let key: serde_json::Map<String, Json> =
-        columns.iter().map(|c| (c.clone(), json!(1))).collect();
+    let t = index_check(&ctx, table, columns, name, unique).map_err(|m| ctx.error(m))?;
     let kind = if unique { "unique index" } else { "index" };
     Ok(vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         format!("create {kind} {name} on {}({})", t.name, columns.join(", ")),
-        cmd(json!({ "createIndexes": t.name.name, "indexes": [{ "key": key, "name": name, "unique": unique }] })),
+        cmd(json!({ "createIndexes": t.name.name, "indexes": [indexes::spec(columns, name, unique)] })),
     )
     .outside_transaction()
     .with_inverse(cmd(json!({ "dropIndexes": t.name.name, "index": name })))])
@@ -320,7 +451,12 @@ pub fn compile_add_index(
 
 pub fn compile_drop_index(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
     let (t, index) = preflight::drop_index(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
-    let spec: Json = serde_json::from_str(&index.definition).unwrap_or(Json::Null);
+    let spec = indexes::spec_of(index).ok_or_else(|| {
+        ctx.error(format!(
+            "index {} of {} has no spec strata could re-create it from",
+            s.name, t.name
+        ))
+    })?;
     Ok(vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,

@@ -5,8 +5,14 @@
 mod change_type;
 mod columns;
 mod data;
+mod earlier;
+mod indexes;
 mod keys;
+mod simulate;
 mod tables;
+mod writes;
+
+pub use simulate::simulate;
 
 use serde_json::{json, Value as Json};
 use strata_core::preflight::Rules;
@@ -255,6 +261,17 @@ fn meta_of(t: &Table) -> CollectionMeta {
     }
 }
 
+/// The collections whose recorded relations reference `t` (`t` itself among them when one
+/// of its own does), with their metadata.
+fn referencing<'a>(ctx: &StepContext<'a>, t: &Table) -> Vec<(&'a Table, CollectionMeta)> {
+    ctx.snapshot
+        .tables
+        .values()
+        .map(|o| (o, meta_of(o)))
+        .filter(|(_, m)| m.relations.iter().any(|r| r.references == t.name.name))
+        .collect()
+}
+
 /// An action making `t`'s metadata and validator `new`; its inverse puts back what was.
 fn schema_action(
     ctx: &StepContext<'_>,
@@ -263,11 +280,25 @@ fn schema_action(
     description: String,
 ) -> Action {
     let name = &t.name.name;
-    let inverse = if managed(t) {
+    let mut inverse = if managed(t) {
         meta::set(name, Some(&meta_of(t)), None)
     } else {
         meta::set(name, None, user_validator(t).as_ref())
     };
+    // strata's validator is strict; the collection's own level and action come back with it.
+    let options = &definition(t)["options"];
+    for c in inverse.as_array_mut().into_iter().flatten() {
+        if c.get("collMod").is_some() {
+            c["validationLevel"] = options
+                .get("validationLevel")
+                .cloned()
+                .unwrap_or_else(|| json!("strict"));
+            c["validationAction"] = options
+                .get("validationAction")
+                .cloned()
+                .unwrap_or_else(|| json!("error"));
+        }
+    }
     Action::new(
         ctx.step.index,
         ActionKind::Ddl,
@@ -297,7 +328,18 @@ fn field(name: &str) -> String {
     format!("${name}")
 }
 
-/// A projection of `fields` with, for each, whether the document lacked it.
+/// The document's fields in order, as `{k, v}` pairs (`$objectToArray` keeps the order).
+fn pairs() -> Json {
+    json!({ "$objectToArray": "$$ROOT" })
+}
+
+/// The document's fields but `name`, as `{k, v}` pairs in order.
+fn pairs_but(name: &str) -> Json {
+    json!({ "$filter": { "input": pairs(), "cond": { "$ne": ["$$this.k", { "$literal": name }] } } })
+}
+
+/// A projection of `fields` with, for each, whether the document lacked it and where it
+/// stood (its index among the document's fields, `_id` first; -1 when it lacked it).
 fn with_markers(fields: &[String]) -> Json {
     let mut p = serde_json::Map::new();
     for f in fields {
@@ -306,12 +348,30 @@ fn with_markers(fields: &[String]) -> Json {
             format!("__strata_missing_{f}"),
             json!({ "$eq": [{ "$type": field(f) }, "missing"] }),
         );
+        p.insert(
+            format!("__strata_at_{f}"),
+            json!({ "$indexOfArray": [{ "$map": { "input": pairs(), "in": "$$this.k" } }, { "$literal": f }] }),
+        );
     }
     Json::Object(p)
 }
 
+/// The update-pipeline stage renaming the top-level field `from` to `to` where it stands.
+/// `$rename` is an `$unset` and a `$set`, which moves the field to the end of the document
+/// (MongoDB: it "may not preserve the order of the fields"), and the order of a document's
+/// fields is part of it (`{a: 1, b: 2}` does not equal `{b: 2, a: 1}`). Like `$rename`, it
+/// replaces a field already named `to`.
+fn rename_in_place(from: &str, to: &str) -> Json {
+    json!({ "$replaceWith": { "$arrayToObject": { "$map": { "input": pairs_but(to), "in": {
+        "k": { "$cond": [{ "$eq": ["$$this.k", { "$literal": from }] }, { "$literal": to }, "$$this.k"] },
+        "v": "$$this.v"
+    } } } } })
+}
+
 /// The `$merge` putting `fields` of the backup documents back into `target`: a field the
-/// document lacked is removed again.
+/// document lacked is removed again, and one it held goes back where it stood — a `$set` of
+/// a field the document no longer has (a dropped one) appends it, so a second stage moves it
+/// to the index the backup recorded. (A backup without positions leaves it where it is.)
 fn restore(bak: &str, target: &str, fields: &[String]) -> Json {
     let mut set = serde_json::Map::new();
     for f in fields {
@@ -320,9 +380,24 @@ fn restore(bak: &str, target: &str, fields: &[String]) -> Json {
             json!({ "$cond": [{ "$eq": [format!("$$new.__strata_missing_{f}"), true] }, "$$REMOVE", format!("$$new.{f}")] }),
         );
     }
+    let mut stages = vec![json!({ "$set": set })];
+    for f in fields {
+        let at = format!("$$new.__strata_at_{f}");
+        let own = json!({ "$filter": { "input": pairs(), "cond": { "$eq": ["$$this.k", { "$literal": f }] } } });
+        let placed = json!({ "$let": {
+            "vars": { "others": pairs_but(f) },
+            "in": { "$arrayToObject": { "$concatArrays": [
+                { "$slice": ["$$others", at] },
+                own,
+                { "$slice": ["$$others", at, { "$add": [{ "$size": "$$others" }, 1] }] }
+            ] } }
+        } });
+        // `_id` stands first, so a position is at least 1.
+        stages.push(json!({ "$replaceWith": { "$cond": [{ "$gt": [at, 0] }, placed, "$$ROOT"] } }));
+    }
     json!({
         "aggregate": bak,
-        "pipeline": [{ "$merge": { "into": target, "on": "_id", "whenMatched": [{ "$set": set }], "whenNotMatched": "discard" } }],
+        "pipeline": [{ "$merge": { "into": target, "on": "_id", "whenMatched": stages, "whenNotMatched": "discard" } }],
         "bypassDocumentValidation": true
     })
 }
@@ -387,6 +462,27 @@ fn batch(collection: &str, filter: &Json, set: Json, size: u32) -> Statement {
         },
         { "count": collection, "query": filter }
     ]))
+}
+
+/// Counts each collision of `collisions` (on `collection`): the refusal of the first that
+/// any key would repeat in, `what` being written.
+async fn collide(
+    session: &Session,
+    t: &Table,
+    collection: &str,
+    collisions: &[writes::Collision],
+    what: &str,
+) -> Result<Option<String>> {
+    for c in collisions {
+        let Statement::Command(q) = count(collection, c.pipeline.clone()) else {
+            continue;
+        };
+        let n = session.count(&q).await?;
+        if n > 0 {
+            return Ok(Some(c.refusal(t, what, n)));
+        }
+    }
+    Ok(None)
 }
 
 /// A count of the documents of `collection` that `pipeline` yields.

@@ -5,24 +5,28 @@ use strata_core::preflight;
 use strata_core::steps::{CreateTable, DropTable, RenameTable};
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
 
-use super::{backup, cmd, definition, managed, meta_of, RULES};
+use super::{backup, cmd, definition, indexes, managed, meta_of, RULES};
 use crate::meta::{self, CollectionMeta, ColumnMeta, SCHEMA};
 
-/// `createIndexes` for a collection's primary key (`<name>_pkey`) and unique columns.
-fn key_indexes(name: &str, meta: &CollectionMeta, unique: &[String]) -> Vec<Json> {
-    let mut indexes = Vec::new();
-    if !meta.primary_key.is_empty() {
-        let key: serde_json::Map<String, Json> = meta
-            .primary_key
-            .iter()
-            .map(|k| (k.clone(), json!(1)))
-            .collect();
-        indexes.push(json!({ "key": key, "name": strata_core::steps::fit_identifier(&format!("{name}_pkey")), "unique": true }));
+/// The specs of a new collection's primary key index (`<name>_pkey`) and of its unique
+/// columns' (`<name>_<column>_key`).
+pub(super) fn key_indexes(name: &str, primary_key: &[String], unique: &[String]) -> Vec<Json> {
+    let mut specs = Vec::new();
+    if !primary_key.is_empty() {
+        specs.push(indexes::spec(
+            primary_key,
+            &strata_core::steps::fit_identifier(&format!("{name}_pkey")),
+            true,
+        ));
     }
     for c in unique {
-        indexes.push(json!({ "key": { c: 1 }, "name": strata_core::steps::fit_identifier(&format!("{name}_{c}_key")), "unique": true }));
+        specs.push(indexes::spec(
+            std::slice::from_ref(c),
+            &strata_core::steps::fit_identifier(&format!("{name}_{c}_key")),
+            true,
+        ));
     }
-    indexes
+    specs
 }
 
 pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
@@ -57,9 +61,9 @@ pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Actio
     let mut forward = vec![
         json!({ "create": name, "validator": meta::validator(&meta), "validationLevel": "strict" }),
     ];
-    let indexes = key_indexes(name, &meta, &unique);
-    if !indexes.is_empty() {
-        forward.push(json!({ "createIndexes": name, "indexes": indexes }));
+    let specs = key_indexes(name, &meta.primary_key, &unique);
+    if !specs.is_empty() {
+        forward.push(json!({ "createIndexes": name, "indexes": specs }));
     }
     forward.push(json!({ "update": SCHEMA, "updates": [{ "q": { "_id": name }, "u": { "$set": { "meta": meta } }, "upsert": true }] }));
     Ok(vec![Action::new(ctx.step.index, ActionKind::Ddl, format!("create collection {name}"), cmd(Json::Array(forward)))
@@ -143,7 +147,19 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
 pub fn compile_rename(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
     let t = preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
     let (old, new) = (&t.name.name, &s.to);
-    let moved = |from: &str, to: &str| -> Json {
+    // Relations name the collection they reference: those of other collections, and its own
+    // to itself, follow it.
+    let follow = |m: &mut CollectionMeta| {
+        let mut changed = false;
+        for r in m.relations.iter_mut().filter(|r| r.references == *old) {
+            r.references.clone_from(new);
+            changed = true;
+        }
+        changed
+    };
+    let mut renamed = meta_of(t);
+    follow(&mut renamed);
+    let moved = |from: &str, to: &str, meta: &CollectionMeta| -> Json {
         let mut steps =
             vec![json!({ "renameCollection": from, "to": to, "strata": "same database" })];
         // MongoDB keeps a collection's options through a rename; saying the validator again
@@ -152,19 +168,33 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Actio
             steps.push(json!({ "collMod": to, "validator": validator }));
         }
         if managed(t) {
-            steps.push(json!({ "update": SCHEMA, "updates": [{ "q": { "_id": to }, "u": { "$set": { "meta": meta_of(t) } }, "upsert": true }] }));
+            steps.push(json!({ "update": SCHEMA, "updates": [{ "q": { "_id": to }, "u": { "$set": { "meta": meta } }, "upsert": true }] }));
             steps.push(
                 json!({ "delete": SCHEMA, "deletes": [{ "q": { "_id": from }, "limit": 1 }] }),
             );
         }
         Json::Array(steps)
     };
-    Ok(vec![Action::new(
+    let mut actions = vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         format!("rename collection {old} to {new}"),
-        cmd(moved(old, new)),
+        cmd(moved(old, new, &renamed)),
     )
     .outside_transaction()
-    .with_inverse(cmd(moved(new, old)))])
+    .with_inverse(cmd(moved(new, old, &meta_of(t))))];
+    for (other, mut m) in super::referencing(&ctx, t) {
+        if other.name != t.name && follow(&mut m) {
+            actions.push(super::schema_action(
+                &ctx,
+                other,
+                &m,
+                format!(
+                    "follow {old} renamed {new} in the relations of {}",
+                    other.name
+                ),
+            ));
+        }
+    }
+    Ok(actions)
 }

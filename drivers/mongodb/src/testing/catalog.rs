@@ -21,7 +21,8 @@ pub type Catalog = BTreeMap<String, String>;
 
 const LEFT_OUT: &[&str] = &["strata_migrations", crate::lock::LOCKS];
 
-/// `value` as canonical extended JSON with every document's keys sorted.
+/// `value` as canonical extended JSON with every document's keys sorted (for options and
+/// specs, whose order means nothing).
 fn canonical(value: &Bson) -> serde_json::Value {
     fn sorted(v: serde_json::Value) -> serde_json::Value {
         match v {
@@ -38,6 +39,12 @@ fn canonical(value: &Bson) -> serde_json::Value {
         }
     }
     sorted(value.clone().into_canonical_extjson())
+}
+
+/// `value` as canonical extended JSON, its documents' fields in their order (serde_json's
+/// `preserve_order` keeps it).
+fn ordered(value: &Bson) -> serde_json::Value {
+    value.clone().into_canonical_extjson()
 }
 
 /// Reads the catalog of the database at `url`.
@@ -105,10 +112,12 @@ pub async fn read(url: &str) -> mongodb::error::Result<Catalog> {
             spec.remove("v");
             spec.remove("ns");
             let index_name = spec.get_str("name").unwrap_or_default().to_owned();
-            out.insert(
-                format!("index {name}.{index_name}"),
-                canonical(&Bson::Document(spec)).to_string(),
-            );
+            let key = spec.remove("key");
+            let mut described = canonical(&Bson::Document(spec));
+            if let (Some(key), serde_json::Value::Object(m)) = (key, &mut described) {
+                m.insert("key".into(), ordered(&key));
+            }
+            out.insert(format!("index {name}.{index_name}"), described.to_string());
         }
         let mut docs: Vec<String> = coll
             .find(doc! {})
@@ -116,7 +125,7 @@ pub async fn read(url: &str) -> mongodb::error::Result<Catalog> {
             .try_collect::<Vec<_>>()
             .await?
             .into_iter()
-            .map(|d| canonical(&Bson::Document(d)).to_string())
+            .map(|d| ordered(&Bson::Document(d)).to_string())
             .collect();
         docs.sort();
         if bookkeeping && docs.is_empty() {

@@ -6,7 +6,7 @@
 use anyhow::ensure;
 use serde_json::json;
 use strata_conformance::scenarios::expect_refused;
-use strata_conformance::{Scenario, TestContext};
+use strata_conformance::{row, Scenario, TestContext};
 
 /// The scenarios, run by the conformance harness after the portable ones.
 pub static SCENARIOS: &[Scenario] = &[
@@ -15,6 +15,41 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("steps_that_break_views_are_refused_in_plan", |ctx| {
         Box::pin(breaking_steps_refused(ctx))
+    }),
+    Scenario::new("fields_keep_their_place_through_rename_and_drop", |ctx| {
+        Box::pin(field_order(ctx))
+    }),
+    Scenario::new("validation_settings_come_back_with_rollback", |ctx| {
+        Box::pin(validation_settings(ctx))
+    }),
+    Scenario::new("change_type_within_a_bson_type_and_to_bytes", |ctx| {
+        Box::pin(change_type_same_bson_type(ctx))
+    }),
+    Scenario::new("an_index_mongodb_already_has_is_refused_in_plan", |ctx| {
+        Box::pin(same_index_refused(ctx))
+    }),
+    Scenario::new("indexes_follow_renamed_and_dropped_fields", |ctx| {
+        Box::pin(indexes_follow_fields(ctx))
+    }),
+    Scenario::new("later_steps_see_what_earlier_steps_made", |ctx| {
+        Box::pin(later_steps_see_earlier_ones(ctx))
+    }),
+    Scenario::new("literals_take_the_type_of_their_field", |ctx| {
+        Box::pin(typed_literals(ctx))
+    }),
+    Scenario::new(
+        "writes_that_would_repeat_a_unique_key_are_refused_in_plan",
+        |ctx| Box::pin(colliding_writes_refused(ctx)),
+    ),
+    Scenario::new(
+        "counts_that_earlier_steps_would_change_are_refused_in_plan",
+        |ctx| Box::pin(stale_counts_refused(ctx)),
+    ),
+    Scenario::new("relations_follow_what_they_reference", |ctx| {
+        Box::pin(relations_follow(ctx))
+    }),
+    Scenario::new("a_collection_has_the_fields_its_schema_declares", |ctx| {
+        Box::pin(declared_fields(ctx))
     }),
 ];
 
@@ -81,6 +116,597 @@ async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
         1,
         "note",
         "[[step]]\nop = \"drop_column\"\ntable = \"orders\"\ncolumn = \"note\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// The number of documents of `collection` whose fields are, in this order, `fields`.
+async fn shaped(ctx: &TestContext, collection: &str, fields: &[&str]) -> anyhow::Result<i64> {
+    let keys = json!({ "$map": { "input": { "$objectToArray": "$$ROOT" }, "in": "$$this.k" } });
+    Ok(ctx
+        .driver
+        .query_count(&strata_core::Statement::Command(json!({
+            "aggregate": collection,
+            "pipeline": [{ "$match": { "$expr": { "$eq": [keys, fields] } } }, { "$count": "n" }]
+        })))
+        .await?)
+}
+
+/// A document's fields have an order (`{a: 1, b: 2}` does not equal `{b: 2, a: 1}`):
+/// `$rename` would move a renamed field to the end, and a dropped field set back with `$set`
+/// would come back last. A rename keeps the field where it stands, and rollback puts a
+/// dropped field back at its place.
+async fn field_order(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "people" }),
+        json!({ "insert": "people", "documents": [
+            { "_id": 1, "name": "Ada", "nick": "ada", "born": 1815, "city": "London" },
+            { "_id": 2, "name": "Alan", "nick": null, "born": 1912 },
+            { "_id": 3, "name": "Grace", "born": 1906, "city": "New York" },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "reshape",
+        "[[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"full_name\"\n\n\
+         [[step]]\nop = \"drop_column\"\ntable = \"people\"\ncolumn = \"nick\"\n",
+    )?;
+    ctx.apply().await?;
+    let renamed = (
+        shaped(ctx, "people", &["_id", "full_name", "born", "city"]).await?,
+        shaped(ctx, "people", &["_id", "full_name", "born"]).await?,
+    );
+    ensure!(
+        renamed == (2, 1),
+        "the renamed field must stay where it stood: {renamed:?}"
+    );
+    ctx.rollback(1).await?;
+    let restored = (
+        shaped(ctx, "people", &["_id", "name", "nick", "born", "city"]).await?,
+        shaped(ctx, "people", &["_id", "name", "nick", "born"]).await?,
+        shaped(ctx, "people", &["_id", "name", "born", "city"]).await?,
+    );
+    ensure!(
+        restored == (1, 1, 1),
+        "rollback must put every field back at its place: {restored:?}"
+    );
+    ctx.assert_restored(&before).await
+}
+
+/// strata's validator is strict and erring; rollback gives a collection back its own level
+/// and action, and a collection that had no validator has none again (`collMod` leaves an
+/// empty one, which validates nothing).
+async fn validation_settings(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "plain" }),
+        json!({ "insert": "plain", "documents": [{ "_id": 1, "a": 1 }] }),
+        json!({ "create": "lenient", "validator": { "b": { "$type": "string" } },
+                "validationLevel": "moderate", "validationAction": "warn" }),
+        json!({ "insert": "lenient", "documents": [{ "_id": 1, "b": "x" }, { "_id": 2, "b": "y" }] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "require",
+        "[[step]]\nop = \"set_not_null\"\ntable = \"plain\"\ncolumn = \"a\"\n\n\
+         [[step]]\nop = \"set_not_null\"\ntable = \"lenient\"\ncolumn = \"b\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// `string(4)` from text is a string to string change: the values too long are replaced all
+/// the same (they are of the target's BSON type already). `bytes` takes binary data only, on
+/// every server: `$convert` knows `binData` from MongoDB 8.0 on, and an unknown target fails
+/// the whole command.
+async fn change_type_same_bson_type(ctx: &TestContext) -> anyhow::Result<()> {
+    use strata_core::Value;
+    ctx.run_commands(&[
+        json!({ "create": "codes" }),
+        json!({ "insert": "codes", "documents": [
+            { "_id": 1, "code": "ab", "raw": "not binary" },
+            { "_id": 2, "code": "abcdefgh", "raw": { "$binary": { "base64": "AAH/", "subType": "00" } } },
+            { "_id": 3, "code": null, "raw": 7 },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "narrow",
+        "[[step]]\nop = \"change_type\"\ntable = \"codes\"\ncolumn = \"code\"\nto = \"string(4)\"\n\
+         on_incompatible = \"use_default\"\ndefault = \"long\"\n\n\
+         [[step]]\nop = \"change_type\"\ntable = \"codes\"\ncolumn = \"raw\"\nto = \"bytes\"\n\
+         on_incompatible = \"set_null\"\n",
+    )?;
+    ctx.apply().await?;
+    let rows = ctx.rows("codes").await?;
+    let mut want = vec![
+        row(&[("code", Value::Text("ab".into())), ("raw", Value::Null)]),
+        row(&[
+            ("code", Value::Text("long".into())),
+            ("raw", Value::Bytes(vec![0, 1, 255])),
+        ]),
+        row(&[("code", Value::Null), ("raw", Value::Null)]),
+    ];
+    want.sort_by_key(|r| serde_json::to_string(r).unwrap_or_default());
+    ensure!(rows == want, "converted: {rows:?}");
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+async fn catalogued(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "books", "validator": { "$jsonSchema": { "bsonType": "object", "required": ["isbn"] } } }),
+        json!({ "insert": "books", "documents": [
+            { "_id": 1, "isbn": "978-0", "title": "Dune", "shelf": "A1", "year": 1965 },
+            { "_id": 2, "isbn": "978-1", "title": "Emma", "shelf": "B2", "year": 1815 },
+            { "_id": 3, "isbn": "978-2", "title": "Ulysses", "year": 1922 },
+        ] }),
+        json!({ "createIndexes": "books", "indexes": [
+            { "key": { "isbn": 1 }, "name": "books_isbn", "unique": true },
+            { "key": { "shelf": 1, "year": -1 }, "name": "books_shelf_year" },
+            { "key": { "title": 1 }, "name": "books_title" },
+            { "key": { "year": 1 }, "name": "books_shelved_year", "partialFilterExpression": { "shelf": { "$exists": true } } },
+        ] }),
+    ])
+    .await
+}
+
+/// MongoDB keeps one index per key and options (its signature: key, collation, partial
+/// filter, unique, sparse) and refuses a second under another name, half way through a
+/// migration: strata refuses it in plan, naming the one there is. A unique index on the
+/// same key is another index.
+async fn same_index_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    catalogued(ctx).await?;
+    let before = ctx.capture().await?;
+    let path = ctx.write(
+        1,
+        "twice",
+        "[[step]]\nop = \"add_index\"\ntable = \"books\"\ncolumns = [\"title\"]\nname = \"by_title\"\n",
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "already has index \"books_title\" on (title)",
+    )?;
+    std::fs::remove_file(path)?;
+    ctx.write(
+        1,
+        "unique",
+        "[[step]]\nop = \"add_unique\"\ntable = \"books\"\ncolumns = [\"title\"]\nname = \"books_title_key\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// An index names its fields and does not follow them: `rename_column` builds each index
+/// whose key or partial filter names the field again on the new name (a unique one would
+/// otherwise refuse the rename: every document but one would lack the field), and
+/// `drop_column` drops the indexes keyed on the field, as the plan's model has it; rollback
+/// builds them back after the values.
+async fn indexes_follow_fields(ctx: &TestContext) -> anyhow::Result<()> {
+    catalogued(ctx).await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "reshelve",
+        "[[step]]\nop = \"rename_column\"\ntable = \"books\"\ncolumn = \"isbn\"\nto = \"code\"\n\n\
+         [[step]]\nop = \"rename_column\"\ntable = \"books\"\ncolumn = \"shelf\"\nto = \"place\"\n\n\
+         [[step]]\nop = \"drop_column\"\ntable = \"books\"\ncolumn = \"title\"\n",
+    )?;
+    ctx.apply().await?;
+    let schema = ctx.schema().await?;
+    let books = schema
+        .table(&"books".parse().map_err(anyhow::Error::msg)?)
+        .cloned();
+    let specs: Vec<String> = books
+        .map(|t| t.indexes.iter().map(|i| i.definition.clone()).collect())
+        .unwrap_or_default();
+    let want = [
+        r#"{"key":{"code":1},"name":"books_isbn","unique":true}"#,
+        r#"{"key":{"place":1,"year":-1},"name":"books_shelf_year"}"#,
+        r#"{"key":{"year":1},"name":"books_shelved_year","partialFilterExpression":{"place":{"$exists":true}}}"#,
+    ];
+    ensure!(specs == want, "indexes after the renames: {specs:#?}");
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// Each step compiles against the schema the earlier ones leave, MongoDB's definitions
+/// included: an index made and dropped in one migration comes back from its spec, and a
+/// collection renamed after a field became required keeps strata's validator.
+async fn later_steps_see_earlier_ones(ctx: &TestContext) -> anyhow::Result<()> {
+    catalogued(ctx).await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "chain",
+        "[[step]]\nop = \"add_index\"\ntable = \"books\"\ncolumns = [\"year\", \"title\"]\nname = \"by_year\"\n\n\
+         [[step]]\nop = \"add_unique\"\ntable = \"books\"\ncolumns = [\"title\"]\nname = \"books_title_key\"\n\n\
+         [[step]]\nop = \"drop_index\"\ntable = \"books\"\nname = \"by_year\"\n\n\
+         [[step]]\nop = \"drop_index\"\ntable = \"books\"\nname = \"books_title_key\"\n\n\
+         [[step]]\nop = \"set_not_null\"\ntable = \"books\"\ncolumn = \"title\"\n\n\
+         [[step]]\nop = \"rename_table\"\ntable = \"books\"\nto = \"volumes\"\n",
+    )?;
+    ctx.apply().await?;
+    let schema = ctx.schema().await?;
+    let volumes = schema
+        .table(&"volumes".parse().map_err(anyhow::Error::msg)?)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("volumes is missing"))?;
+    ensure!(
+        volumes.column("title").is_some_and(|c| !c.nullable),
+        "title must stay required once the collection is renamed: {:?}",
+        volumes.column("title")
+    );
+    let refused = ctx
+        .run_commands(&[
+            json!({ "insert": "volumes", "documents": [{ "_id": 9, "isbn": "978-9" }] }),
+        ])
+        .await;
+    ensure!(
+        refused.is_err(),
+        "the renamed collection's validator must require title"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// A literal is typed by the field it goes into: `bytes` as hex (strata's text for binary
+/// data, as in its backups), an `int32` that does not fit stays out of it. A `change_type`
+/// default that is not of the new type is refused in plan: the conversion could not finish
+/// (every batch would find the field still not converted).
+async fn typed_literals(ctx: &TestContext) -> anyhow::Result<()> {
+    use strata_core::Value;
+    ctx.run_commands(&[
+        json!({ "create": "blobs" }),
+        json!({ "insert": "blobs", "documents": [
+            { "_id": 1, "data": { "$binary": { "base64": "AAH/", "subType": "00" } }, "n": 1.5, "size": 1,
+              "total": { "$numberLong": "7" } },
+            { "_id": 2, "data": null, "n": 2.0, "size": 2, "total": { "$numberLong": "8" } },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    for (i, default) in ["3000000000", "\"many\""].iter().enumerate() {
+        let path = ctx.write(
+            1,
+            &format!("unfit{i}"),
+            &format!("[[step]]\nop = \"change_type\"\ntable = \"blobs\"\ncolumn = \"n\"\nto = \"int32\"\n\
+                      on_incompatible = \"use_default\"\ndefault = {default}\n"),
+        )?;
+        expect_refused(ctx.apply().await, "is not a value of type int32")?;
+        std::fs::remove_file(path)?;
+    }
+    let fill = json!({ "step": [
+        { "op": "backfill", "table": "blobs", "set": { "data": "cafe" }, "where": { "data": null } },
+        { "op": "backfill", "table": "blobs", "set": { "total": 5 } },
+        { "op": "change_type", "table": "blobs", "column": "size", "to": "bytes",
+          "on_incompatible": "use_default", "default": "00ff" },
+    ] });
+    ctx.write_file(1, "fill", "json", &fill.to_string())?;
+    ctx.apply().await?;
+    let rows = ctx.rows("blobs").await?;
+    let data: Vec<&Value> = rows.iter().map(|r| &r["data"]).collect();
+    ensure!(
+        data.contains(&&Value::Bytes(vec![0xca, 0xfe]))
+            && data.contains(&&Value::Bytes(vec![0, 1, 255])),
+        "backfilled: {rows:?}"
+    );
+    ensure!(
+        rows.iter().all(|r| r["size"] == Value::Bytes(vec![0, 255])),
+        "converted: {rows:?}"
+    );
+    // A long stays a long, though 5 fits in 32 bits.
+    let longs = ctx
+        .driver
+        .query_count(&strata_core::Statement::Command(
+            json!({ "count": "blobs", "query": { "total": { "$type": "long" } } }),
+        ))
+        .await?;
+    ensure!(longs == 2, "{longs} of 2 totals are longs");
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+async fn members(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "clubs" }),
+        json!({ "insert": "clubs", "documents": [
+            { "_id": 1, "id": 1, "name": "chess" },
+            { "_id": 2, "id": 2, "name": "go" },
+        ] }),
+        json!({ "createIndexes": "clubs", "indexes": [
+            { "key": { "id": 1 }, "name": "clubs_pkey", "unique": true },
+            { "key": { "name": 1 }, "name": "clubs_name_key", "unique": true },
+        ] }),
+        json!({ "create": "members" }),
+        json!({ "insert": "members", "documents": [
+            { "_id": 1, "badge": "01", "email": null, "club": 1 },
+            { "_id": 2, "badge": "1", "email": "b@example.com", "club": 7 },
+            { "_id": 3, "badge": "2", "email": "c@example.com", "club": 8 },
+        ] }),
+        json!({ "createIndexes": "members", "indexes": [
+            { "key": { "badge": 1 }, "name": "members_badge", "unique": true },
+            { "key": { "email": 1 }, "name": "members_email", "unique": true,
+              "partialFilterExpression": { "email": { "$type": "string" } } },
+            { "key": { "club": 1 }, "name": "members_club", "unique": true },
+        ] }),
+    ])
+    .await
+}
+
+/// A write that repeats a key of a unique index stops half way on MongoDB (`DuplicateKey`;
+/// SecantusDB's `$merge` even drops the documents it could not write): the keys the new
+/// values would repeat are counted in plan, with the index's own view of the documents (a
+/// missing field is null, a partial index holds what its filter matches).
+async fn colliding_writes_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    members(ctx).await?;
+    let before = ctx.capture().await?;
+    let cases = [
+        // "01" and "1" are both 1 as int32.
+        (
+            json!({ "op": "change_type", "table": "members", "column": "badge", "to": "int32" }),
+            "would repeat 1 keys of unique index members_badge (badge)",
+        ),
+        (
+            json!({ "op": "backfill", "table": "members", "set": { "badge": "9" } }),
+            "would repeat 1 keys of unique index members_badge",
+        ),
+        // Orphans 7 and 8: two nulls.
+        (
+            json!({ "op": "add_foreign_key", "table": "members", "columns": ["club"],
+                    "references": { "table": "clubs", "columns": ["id"] }, "orphans": "set_null" }),
+            "would repeat 1 keys of unique index members_club (club)",
+        ),
+        // Two placeholders, neither with a name.
+        (
+            json!({ "op": "add_foreign_key", "table": "members", "columns": ["club"],
+                    "references": { "table": "clubs", "columns": ["id"] }, "orphans": "placeholder" }),
+            "would repeat 1 keys of unique index clubs_name_key (name) of \"clubs\"",
+        ),
+        // The partial index holds strings only: the one null it does not hold, filled with
+        // the string another document has, collides.
+        (
+            json!({ "op": "set_not_null", "table": "members", "column": "email", "fill": "c@example.com" }),
+            "would repeat 1 keys of unique index members_email",
+        ),
+    ];
+    for (i, (step, refusal)) in cases.iter().enumerate() {
+        let path = ctx.write_file(
+            1,
+            &format!("case{i}"),
+            "json",
+            &json!({ "step": [step] }).to_string(),
+        )?;
+        expect_refused(ctx.apply().await, refusal)?;
+        std::fs::remove_file(path)?;
+    }
+    ensure!(
+        ctx.capture().await?.catalog == before.catalog,
+        "a refused migration changed the database"
+    );
+    // One document written: nothing repeats.
+    let one = json!({ "step": [
+        { "op": "backfill", "table": "members", "set": { "badge": "9" }, "where": { "club": 7 } },
+        { "op": "set_not_null", "table": "members", "column": "email", "fill": "a@example.com" },
+    ] });
+    ctx.write_file(1, "one", "json", &one.to_string())?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// The plan counts on the documents as they are; a check an earlier step of the migration
+/// would change the outcome of could fail half way at apply time, which MongoDB cannot take
+/// back: refused in plan, naming that step.
+async fn stale_counts_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    members(ctx).await?;
+    let before = ctx.capture().await?;
+    let cases = [
+        (
+            json!([
+                { "op": "rename_column", "table": "members", "column": "badge", "to": "code" },
+                { "op": "change_type", "table": "members", "column": "code", "to": "int32" },
+            ]),
+            "members.code: renamed (from badge) by step 1 of this migration",
+        ),
+        (
+            json!([
+                { "op": "add_column", "table": "members", "column": "level", "type": "int32", "default": 1 },
+                { "op": "add_unique", "table": "members", "columns": ["level"], "name": "members_level" },
+            ]),
+            "members.level: added with a default by step 1",
+        ),
+        (
+            json!([
+                { "op": "create_table", "table": "teams", "columns": [{ "name": "id", "type": "int64", "primary_key": true }] },
+                { "op": "add_foreign_key", "table": "members", "columns": ["club"],
+                  "references": { "table": "teams", "columns": ["id"] } },
+            ]),
+            "the documents of teams: created by step 1",
+        ),
+        // Distinct badges now; every document without one (null, thrice) after step 2.
+        (
+            json!([
+                { "op": "drop_column", "table": "members", "column": "badge" },
+                { "op": "add_column", "table": "members", "column": "badge", "type": "text" },
+                { "op": "add_unique", "table": "members", "columns": ["badge"], "name": "members_badge_again" },
+            ]),
+            "members.badge: dropped (and added again later) by step 1",
+        ),
+        // Placeholders hold the key only.
+        (
+            json!([
+                { "op": "add_foreign_key", "table": "members", "columns": ["club"],
+                  "references": { "table": "clubs", "columns": ["id"] }, "orphans": "placeholder" },
+                { "op": "set_not_null", "table": "clubs", "column": "name" },
+            ]),
+            "the documents of clubs: given placeholders by step 1",
+        ),
+    ];
+    for (i, (steps, refusal)) in cases.iter().enumerate() {
+        let path = ctx.write_file(
+            1,
+            &format!("case{i}"),
+            "json",
+            &json!({ "step": steps }).to_string(),
+        )?;
+        expect_refused(ctx.apply().await, refusal)?;
+        std::fs::remove_file(path)?;
+    }
+    // A relation between collections the migration makes has nothing to count.
+    let fresh = json!({ "step": [
+        { "op": "create_table", "table": "leagues", "columns": [{ "name": "id", "type": "int64", "primary_key": true }] },
+        { "op": "create_table", "table": "games", "columns": [
+            { "name": "id", "type": "int64", "primary_key": true }, { "name": "league", "type": "int64" },
+        ] },
+        { "op": "add_foreign_key", "table": "games", "columns": ["league"],
+          "references": { "table": "leagues", "columns": ["id"] } },
+    ] });
+    ctx.write_file(1, "fresh", "json", &fresh.to_string())?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// A relation names the collection and the fields it references: renaming them renames them
+/// in the relation (recorded in the referencing collection's metadata), and a referenced
+/// field cannot be dropped from under it.
+async fn relations_follow(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "clubs" }),
+        json!({ "insert": "clubs", "documents": [{ "_id": 1, "id": 1, "name": "chess" }, { "_id": 2, "id": 2, "name": "go" }] }),
+        json!({ "createIndexes": "clubs", "indexes": [{ "key": { "id": 1 }, "name": "clubs_pkey", "unique": true }] }),
+        json!({ "create": "members" }),
+        json!({ "insert": "members", "documents": [{ "_id": 1, "club": 1 }, { "_id": 2, "club": 2 }, { "_id": 3, "club": null }] }),
+    ])
+    .await?;
+    ctx.write_file(
+        1,
+        "relate",
+        "json",
+        &json!({ "step": [{ "op": "add_foreign_key", "table": "members", "columns": ["club"],
+                            "references": { "table": "clubs", "columns": ["id"] }, "name": "members_club_fk" }] })
+            .to_string(),
+    )?;
+    ctx.apply().await?;
+    let before = ctx.capture().await?;
+    let path = ctx.write_file(
+        2,
+        "drop",
+        "json",
+        &json!({ "step": [{ "op": "drop_column", "table": "clubs", "column": "id" }] }).to_string(),
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "field \"id\" of \"clubs\" is referenced by relations members.members_club_fk",
+    )?;
+    std::fs::remove_file(path)?;
+    ctx.write_file(
+        2,
+        "rename",
+        "json",
+        &json!({ "step": [
+            { "op": "rename_column", "table": "clubs", "column": "id", "to": "club_id" },
+            { "op": "rename_table", "table": "clubs", "to": "societies" },
+        ] })
+        .to_string(),
+    )?;
+    ctx.apply().await?;
+    let schema = ctx.schema().await?;
+    let relation = schema
+        .table(&"members".parse().map_err(anyhow::Error::msg)?)
+        .and_then(|t| t.constraint("members_club_fk"))
+        .map(|c| c.definition.clone())
+        .unwrap_or_default();
+    let relation: serde_json::Value = serde_json::from_str(&relation)?;
+    ensure!(
+        relation["references"] == "societies" && relation["ref_columns"] == json!(["club_id"]),
+        "the relation must follow: {relation}"
+    );
+    let checks = ctx.driver.verify().await?;
+    ensure!(checks.iter().all(|c| c.ok), "verify: {checks:?}");
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// A collection strata never managed has the fields its `$jsonSchema` declares, with their
+/// types and whether they are required, documents or none; then those its documents hold
+/// besides.
+async fn declared_fields(ctx: &TestContext) -> anyhow::Result<()> {
+    use strata_core::PortableType;
+    ctx.run_commands(&[
+        json!({ "create": "stock", "validator": { "$jsonSchema": {
+            "bsonType": "object", "required": ["sku", "qty"],
+            "properties": {
+                "sku": { "bsonType": "string", "maxLength": 12 },
+                "qty": { "bsonType": ["int", "null"] },
+                "price": { "bsonType": "decimal" },
+                "tags": { "bsonType": "array" },
+            }
+        } } }),
+        json!({ "create": "later" }),
+        json!({ "insert": "later", "documents": [{ "_id": 1, "extra": true }] }),
+        json!({ "collMod": "later", "validator": { "$and": [
+            { "$jsonSchema": { "required": ["code"], "properties": { "code": { "bsonType": "long" } } } },
+            { "extra": { "$exists": true } },
+        ] }, "validationLevel": "moderate" }),
+    ])
+    .await?;
+    let schema = ctx.schema().await?;
+    let columns = |t: &str| -> Vec<(String, Option<PortableType>, bool)> {
+        schema.tables[t]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.portable, c.nullable))
+            .collect()
+    };
+    ensure!(
+        columns("stock")
+            == [
+                ("sku".into(), Some(PortableType::String { len: 12 }), false),
+                ("qty".into(), Some(PortableType::Int32), true),
+                (
+                    "price".into(),
+                    Some(PortableType::Decimal {
+                        precision: 34,
+                        scale: 0
+                    }),
+                    true
+                ),
+                ("tags".into(), Some(PortableType::Json), true),
+            ],
+        "stock: {:?}",
+        columns("stock")
+    );
+    ensure!(
+        columns("later")
+            == [
+                ("code".into(), Some(PortableType::Int64), false),
+                ("extra".into(), Some(PortableType::Bool), true),
+            ],
+        "later: {:?}",
+        columns("later")
+    );
+    let before = ctx.capture().await?;
+    ctx.write_file(
+        1,
+        "stock",
+        "json",
+        &json!({ "step": [
+            { "op": "set_not_null", "table": "stock", "column": "price" },
+            { "op": "add_index", "table": "stock", "columns": ["qty"], "name": "stock_qty" },
+            { "op": "rename_column", "table": "stock", "column": "tags", "to": "labels" },
+        ] })
+        .to_string(),
     )?;
     ctx.apply().await?;
     ctx.rollback(1).await?;
