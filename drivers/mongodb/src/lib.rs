@@ -115,8 +115,8 @@ impl Driver for MongoDriver {
         meta::bson_type(ty).unwrap_or("any").to_owned()
     }
 
-    fn simulate(&self, step: &strata_core::steps::Step, snapshot: &mut Snapshot) {
-        compile::simulate(step, snapshot)
+    fn simulate(&self, step: &strata_core::steps::Step, _before: &Snapshot, after: &mut Snapshot) {
+        compile::simulate(step, after)
     }
 
     async fn inspect(&self) -> Result<Snapshot> {
