@@ -93,58 +93,52 @@ pub async fn analyze_column(
     Ok(sized(t))
 }
 
-/// `ALTER TABLE … RENAME COLUMN from TO to`, or, for a column with a CHECK of its own
-/// (MariaDB's JSON columns have `CHECK (json_valid(…))`), `CHANGE COLUMN` with its whole
-/// definition, the CHECK naming the new name: after other ALTERs of the table in the same
-/// session MariaDB can keep the old name in that CHECK and refuse the next `RENAME COLUMN`
-/// ("Unknown column … in 'CHECK'"); a full definition leaves it nothing to remember.
-fn rename(tbl: &str, definition: Option<&str>, from: &str, to: &str) -> String {
-    match definition.filter(|d| d.contains(" CHECK (")) {
-        Some(def) => {
-            let (old, new) = (ident(from), ident(to));
-            let rest = def.strip_prefix(&old).unwrap_or(def);
-            format!(
-                "ALTER TABLE {tbl} CHANGE COLUMN {old} {new}{}",
-                rest.replace(&old, &new)
-            )
-        }
-        None => format!(
-            "ALTER TABLE {tbl} RENAME COLUMN {} TO {}",
-            ident(from),
-            ident(to)
-        ),
+/// `ALTER TABLE … RENAME COLUMN from TO to`, after a rename of the column to itself when a
+/// CHECK names it (`checked`: a table CHECK, or the `CHECK (json_valid(…))` of MariaDB's JSON
+/// columns). MariaDB 10.11 refuses the rename ("Unknown column … in 'CHECK'") once any query
+/// has read the table under an alias (`SELECT c.x FROM t c`, as every pre-flight count and
+/// backup does), until its cached definition is reopened; the rename to itself changes
+/// nothing and reopens it.
+fn rename(tbl: &str, checked: bool, from: &str, to: &str) -> String {
+    let (from, to) = (ident(from), ident(to));
+    let rename = format!("ALTER TABLE {tbl} RENAME COLUMN {from} TO {to}");
+    if checked {
+        format!("ALTER TABLE {tbl} RENAME COLUMN {from} TO {from}; {rename}")
+    } else {
+        rename
     }
+}
+
+/// Whether a CHECK of `t` names `column`.
+fn named_by_check(t: &strata_core::schema::Table, column: &str) -> bool {
+    let quoted = ident(column);
+    let own = t
+        .column(column)
+        .and_then(|c| c.definition.as_deref())
+        .is_some_and(|d| d.contains(" CHECK ("));
+    own || t.constraints.iter().any(|c| {
+        c.kind == strata_core::schema::ConstraintKind::Check
+            && (c.columns.iter().any(|n| n.eq_ignore_ascii_case(column))
+                || c.definition.contains(&quoted))
+    })
 }
 
 pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
     let t = check_column(&ctx, s).map_err(|m| ctx.error(m))?;
     let (tbl, name) = (qtable(&t.name), &t.name.name);
-    let definition = t.column(&s.column).and_then(|c| c.definition.as_deref());
-    let renamed = definition.map(|d| {
-        let rest = d.strip_prefix(&ident(&s.column)).unwrap_or(d);
-        format!(
-            "{}{}",
-            ident(&s.to),
-            rest.replace(&ident(&s.column), &ident(&s.to))
-        )
-    });
+    let checked = named_by_check(t, &s.column);
     Ok(vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         format!("rename column {}.{} to {}", t.name, s.column, s.to),
-        Statement::Sql(rename(&tbl, definition, &s.column, &s.to)),
+        Statement::Sql(rename(&tbl, checked, &s.column, &s.to)),
     )
     .outside_transaction()
     .with_probe(Statement::Sql(swapped(
         column_exists(name, &s.to),
         column_absent(name, &s.column),
     )))
-    .with_inverse(Statement::Sql(rename(
-        &tbl,
-        renamed.as_deref(),
-        &s.to,
-        &s.column,
-    )))
+    .with_inverse(Statement::Sql(rename(&tbl, checked, &s.to, &s.column)))
     .with_undo_probe(Statement::Sql(swapped(
         column_exists(name, &s.column),
         column_absent(name, &s.to),

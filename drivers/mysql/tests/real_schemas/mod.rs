@@ -29,6 +29,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("json_column_renamed_back", |ctx| {
         Box::pin(found::json_column_renamed_back(ctx))
     }),
+    Scenario::new("checked_column_renamed_after_aliased_reads", |ctx| {
+        Box::pin(found::checked_column_renamed_after_aliased_reads(ctx))
+    }),
     Scenario::new("counters_and_server_indexes_come_back", |ctx| {
         Box::pin(found::counters_and_server_indexes_come_back(ctx))
     }),
