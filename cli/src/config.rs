@@ -25,7 +25,8 @@ pub struct FileConfig {
 
 /// The resolved settings.
 pub struct Settings {
-    /// Database URL (may hold a password: never print it, use [`redact`]).
+    /// Database URL (may hold a password: never print it; use
+    /// [`strata_core::secrets::redact_url`]).
     pub url: String,
     /// Engine, when given.
     pub engine: Option<String>,
@@ -52,7 +53,14 @@ fn load(path: &Path) -> Result<FileConfig, Error> {
 
 /// Resolves the settings for `cli`, reading `strata.toml` in the working directory.
 pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
+    // Every URL the command could print is noted before anything can fail on it.
+    for url in cli.url.iter() {
+        strata_core::secrets::remember(url);
+    }
     let file = load(Path::new("strata.toml"))?;
+    for url in file.url.iter() {
+        strata_core::secrets::remember(url);
+    }
     Ok(Settings {
         url: cli
             .url
@@ -70,29 +78,4 @@ pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
             .or(file.lock_timeout)
             .map_or(strata_core::lock::DEFAULT_TIMEOUT, Duration::from_secs),
     })
-}
-
-/// The URL with its password replaced by `***`.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact("postgres://app:s3cret@db:5432/x"),
-            "postgres://app:***@db:5432/x"
-        );
-        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
-    }
 }

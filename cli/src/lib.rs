@@ -3,6 +3,21 @@
 //! The `strata` command line as a library, so tests can run it in-process; `main.rs` is a thin
 //! wrapper around [`main_with_args`]. Built-in drivers are linked behind cargo features.
 
+/// `println!` and friends, with every secret scrubbed (see [`strata_core::secrets`]): the
+/// only way the CLI writes to its streams.
+macro_rules! outln {
+    ($($t:tt)*) => { println!("{}", strata_core::secrets::scrub(&format!($($t)*))) };
+}
+macro_rules! out {
+    ($($t:tt)*) => { print!("{}", strata_core::secrets::scrub(&format!($($t)*))) };
+}
+macro_rules! errln {
+    ($($t:tt)*) => { eprintln!("{}", strata_core::secrets::scrub(&format!($($t)*))) };
+}
+macro_rules! err {
+    ($($t:tt)*) => { eprint!("{}", strata_core::secrets::scrub(&format!($($t)*))) };
+}
+
 mod args;
 mod config;
 mod progress;
@@ -48,7 +63,7 @@ where
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return 1;
         }
     };
@@ -57,9 +72,9 @@ where
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                errln!("  caused by: {cause}");
             }
             e.chain()
                 .find_map(|c| c.downcast_ref::<Error>())
@@ -69,7 +84,7 @@ where
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -91,7 +106,7 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::Usage("no terminal to confirm on: pass --yes to proceed".into()).into());
     }
-    eprint!("{question} [y/N] ");
+    err!("{question} [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
@@ -105,7 +120,12 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
 async fn connect(settings: &config::Settings) -> anyhow::Result<Box<dyn Driver>> {
     registry::connect(settings.engine.as_deref(), &settings.url)
         .await
-        .with_context(|| format!("cannot open {}", config::redact(&settings.url)))
+        .with_context(|| {
+            format!(
+                "cannot open {}",
+                strata_core::secrets::redact_url(&settings.url)
+            )
+        })
 }
 
 /// Loads the plugins named by `STRATA_PLUGIN_PATH`, then by `--plugin`.
@@ -126,14 +146,14 @@ async fn monitor(driver: &dyn Driver, watch: Option<u64>, json: bool) -> anyhow:
     loop {
         let report = strata_core::monitor::report(driver).await?;
         if json && watch.is_some() {
-            println!("{}", serde_json::to_string(&report)?);
+            outln!("{}", serde_json::to_string(&report)?);
         } else if json {
             print_json(&report)?;
         } else {
             if watch.is_some() && std::io::stdout().is_terminal() {
-                print!("\x1b[2J\x1b[H");
+                out!("\x1b[2J\x1b[H");
             }
-            print!("{}", render::monitor(&report));
+            out!("{}", render::monitor(&report));
         }
         std::io::stdout().flush()?;
         let Some(secs) = watch else {
@@ -157,7 +177,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .collect();
             return print_json(&rows);
         }
-        print!("{}", render::drivers(&list));
+        out!("{}", render::drivers(&list));
         return Ok(());
     }
     let settings = config::resolve(&cli)?;
@@ -192,11 +212,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if cli.json {
                 return print_json(&serde_json::json!({ "migrations": statuses, "lock": lock }));
             }
-            println!("{} on {}", driver.name(), config::redact(&settings.url));
-            print!("{}", render::status(&statuses));
+            outln!(
+                "{} on {}",
+                driver.name(),
+                strata_core::secrets::redact_url(&settings.url)
+            );
+            out!("{}", render::status(&statuses));
             match lock {
-                Some(holder) => println!("runner lock {}: held by {holder}", driver.lock_name()),
-                None => println!("runner lock {}: free", driver.lock_name()),
+                Some(holder) => outln!("runner lock {}: held by {holder}", driver.lock_name()),
+                None => outln!("runner lock {}: free", driver.lock_name()),
             }
         }
         Command::Plan { to } => {
@@ -205,14 +229,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 return print_json(&plans);
             }
             if plans.is_empty() {
-                println!("nothing to apply: every migration is applied");
+                outln!("nothing to apply: every migration is applied");
             }
             for p in &plans {
-                print!("{}", render::plan(p));
+                out!("{}", render::plan(p));
             }
             if !plans.is_empty() {
                 let checks = checks::run(driver, &checks::Needs::of(&plans)).await?;
-                print!("{}", render::checks(&checks));
+                out!("{}", render::checks(&checks));
             }
         }
         Command::Apply {
@@ -232,7 +256,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     confirm(
                         &format!(
                             "Apply pending migrations to {}?",
-                            config::redact(&settings.url)
+                            strata_core::secrets::redact_url(&settings.url)
                         ),
                         yes,
                     )?;
@@ -241,17 +265,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = runner::apply(driver, &migrations, to, dry_run, opts).await?;
             if dry_run {
                 for p in &report.plans {
-                    print!("{}", render::plan(p));
+                    out!("{}", render::plan(p));
                 }
-                println!("dry run: nothing was changed");
+                outln!("dry run: nothing was changed");
             } else if report.applied.is_empty() && report.resumed.is_empty() {
-                println!("nothing to apply: every migration is applied");
+                outln!("nothing to apply: every migration is applied");
             } else {
                 for v in &report.resumed {
-                    println!("completed migration {v}");
+                    outln!("completed migration {v}");
                 }
                 for v in &report.applied {
-                    println!("applied migration {v}");
+                    outln!("applied migration {v}");
                 }
                 if let Some(dir) = &backup_dir {
                     for plan in report
@@ -260,7 +284,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .filter(|p| report.applied.contains(&p.version))
                     {
                         let manifest = strata_core::backup_file::export(driver, plan, dir).await?;
-                        println!(
+                        outln!(
                             "wrote the backups of migration {} to {}",
                             plan.version,
                             manifest.display()
@@ -275,15 +299,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => RollbackTarget::Steps(steps.unwrap_or(1)),
             };
             confirm(
-                &format!("Roll back on {}?", config::redact(&settings.url)),
+                &format!(
+                    "Roll back on {}?",
+                    strata_core::secrets::redact_url(&settings.url)
+                ),
                 yes,
             )?;
             let undone = runner::rollback(driver, target, opts).await?;
             if undone.is_empty() {
-                println!("nothing to roll back");
+                outln!("nothing to roll back");
             }
             for v in undone {
-                println!("rolled back migration {v}");
+                outln!("rolled back migration {v}");
             }
         }
         Command::Guide { output } => {
@@ -291,7 +318,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let plans = runner::plan(driver, &migrations, None).await?;
             let checks = checks::run(driver, &checks::Needs::of(&plans)).await?;
             let server_version = driver.server_version().await?;
-            let database = config::redact(&settings.url);
+            let database = strata_core::secrets::redact_url(&settings.url);
             let markdown = strata_core::guide::render(&strata_core::guide::GuideInput {
                 engine: driver.name(),
                 server_version: &server_version,
@@ -309,13 +336,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
             match output {
                 Some(path) => {
-                    std::fs::write(&path, markdown).map_err(|source| Error::Io {
-                        path: path.display().to_string(),
-                        source,
-                    })?;
-                    eprintln!("wrote the migration guide to {}", path.display());
+                    std::fs::write(&path, strata_core::secrets::scrub(&markdown).as_bytes())
+                        .map_err(|source| Error::Io {
+                            path: path.display().to_string(),
+                            source,
+                        })?;
+                    errln!("wrote the migration guide to {}", path.display());
                 }
-                None => print!("{markdown}"),
+                None => out!("{markdown}"),
             }
         }
         Command::Restore { from, table } => {
@@ -325,7 +353,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 return print_json(&restored);
             }
             for r in &restored {
-                println!(
+                outln!(
                     "restored {} rows of {} into {}{} (fingerprint {} matches the backup)",
                     r.rows,
                     r.backup,
@@ -342,18 +370,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     if cli.json {
                         return print_json(&all);
                     }
-                    print!("{}", render::backups(&all));
+                    out!("{}", render::backups(&all));
                 }
                 BackupsCommand::Drop { older_than, yes } => {
                     let old =
                         strata_core::backups::older_than(&all, older_than, chrono::Utc::now());
                     if old.is_empty() {
-                        println!(
-                            "no backup of a migration applied more than {older_than} days ago"
-                        );
+                        outln!("no backup of a migration applied more than {older_than} days ago");
                         return Ok(());
                     }
-                    print!("{}", render::backups(&old));
+                    out!("{}", render::backups(&old));
                     confirm(
                         &format!(
                             "Drop these {} backups? Rolling back their migrations will no longer restore what they destroyed.",
@@ -363,7 +389,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     )?;
                     strata_core::backups::drop_all(driver, &old).await?;
                     for b in &old {
-                        println!("dropped {}", b.name);
+                        outln!("dropped {}", b.name);
                     }
                 }
             }
@@ -373,7 +399,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if cli.json {
                 print_json(&checks)?;
             } else {
-                print!("{}", render::verify(&checks));
+                out!("{}", render::verify(&checks));
             }
             let failed: Vec<&str> = checks
                 .iter()
@@ -421,6 +447,6 @@ fn new_migration(dir: &Path, name: &str, format: &str) -> anyhow::Result<()> {
         _ => format!("description = \"{name}\"\n\n# One [[step]] per change; see docs/steps.md for every op and field.\n[[step]]\nop = \"add_column\"\ntable = \"my_table\"\ncolumn = \"my_column\"\ntype = \"text\"\n"),
     };
     std::fs::write(&path, body).with_context(|| format!("writing {}", path.display()))?;
-    println!("created {}", path.display());
+    outln!("created {}", path.display());
     Ok(())
 }

@@ -27,6 +27,7 @@ fn spinner() -> Option<&'static ProgressBar> {
 
 /// The runner's progress sink.
 pub fn line(text: &str) {
+    let text = &*strata_core::secrets::scrub(text);
     match spinner() {
         // An action (or a batch, or an undo) in progress: show it on the spinner line.
         Some(bar) if text.starts_with("  ") => bar.set_message(text.trim().to_owned()),

@@ -40,6 +40,7 @@ pub mod preflight;
 pub mod registry;
 pub mod runner;
 pub mod schema;
+pub mod secrets;
 pub mod simulate;
 pub mod steps;
 pub mod testing;
