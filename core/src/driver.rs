@@ -220,27 +220,36 @@ impl<'a> StepContext<'a> {
     }
 
     /// The deterministic name of a backup object: `strata_bak_<version>_<table>[_<suffix>]`,
-    /// and `_<step>` after it when an earlier step of the migration backs up the same
-    /// (`drop_column c` after `change_type c`, a second `backfill`).
+    /// and `_<step>` after it when an earlier step of the migration backs up to the same
+    /// name: the same table and suffix (`drop_column c` after `change_type c`, a second
+    /// `backfill`), or another table whose name runs into it (`drop_column archive` of
+    /// `users` and `drop_table users_archive` both make `strata_bak_<v>_users_archive`).
     pub fn backup_name(&self, table: &QualifiedName, suffix: Option<&str>) -> QualifiedName {
-        let mut name = format!("strata_bak_{}_{}", self.migration.version, table.name);
-        if let Some(s) = suffix {
-            name.push('_');
-            name.push_str(s);
-        }
+        let base = |table: &QualifiedName, suffix: Option<&str>| {
+            let mut name = format!("strata_bak_{}_{}", self.migration.version, table.name);
+            if let Some(s) = suffix {
+                name.push('_');
+                name.push_str(s);
+            }
+            (table.schema.clone(), crate::steps::fit_identifier(&name))
+        };
+        let mine = base(table, suffix);
         let taken = self
             .migration
             .steps
             .iter()
             .take_while(|s| s.index < self.step.index)
             .any(|s| {
-                s.kind.spec().table() == Some(table)
-                    && backup_suffix(&s.kind).is_some_and(|x| x.as_deref() == suffix)
+                let (Some(t), Some(x)) = (s.kind.spec().table(), backup_suffix(&s.kind)) else {
+                    return false;
+                };
+                base(t, x.as_deref()) == mine
             });
+        let mut name = mine.1;
         if taken {
-            name.push_str(&format!("_{}", self.step.index));
+            name = crate::steps::fit_identifier(&format!("{name}_{}", self.step.index));
         }
-        table.with_name(crate::steps::fit_identifier(&name))
+        table.with_name(name)
     }
 }
 

@@ -324,6 +324,7 @@ pub async fn plan_migration(
             actions,
         });
     }
+    refuse_shared_backups(&mut steps);
     let summary = summarize(&steps);
     let impact = assess(&steps, driver.capabilities().transactional_ddl);
     Ok(MigrationPlan {
@@ -336,6 +337,34 @@ pub async fn plan_migration(
         summary,
         impact,
     })
+}
+
+/// Refuses a step whose backup object has the name an earlier step's backup has: the second
+/// copy would replace the first (MongoDB's `$out` does so without a word), and rollback would
+/// restore one table's rows into the other. [`StepContext::backup_name`] keeps the names
+/// apart; this is the net under it, for names a driver makes itself.
+fn refuse_shared_backups(steps: &mut [StepPlan]) {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for step in steps.iter_mut() {
+        let objects: Vec<String> = step
+            .actions
+            .iter()
+            .filter_map(|a| a.backup_object.clone())
+            .collect();
+        for object in objects {
+            match seen.iter().find(|(o, _)| *o == object) {
+                Some((_, earlier)) if *earlier != step.index => {
+                    step.analysis.refusals.push(format!(
+                        "its backup {object} has the name of step {earlier}'s backup; rename the table or split the migration"
+                    ));
+                    step.actions.clear();
+                    break;
+                }
+                Some(_) => {}
+                None => seen.push((object, step.index)),
+            }
+        }
+    }
 }
 
 /// Counts steps per change type, with the least reversible of each.

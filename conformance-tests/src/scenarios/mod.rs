@@ -88,6 +88,7 @@ scenarios! {
     add_rename_and_default_steps => schema_steps::add_rename_and_default_steps;
     drop_table_backs_up_and_restores => removals::drop_table;
     drop_column_backs_up_and_restores => removals::drop_column;
+    backups_whose_names_run_together_stay_apart => removals::backup_names_stay_apart;
     change_type_refuses_incompatible_values => change_type::refuses_incompatible;
     change_type_set_null_round_trip => change_type::set_null;
     change_type_use_default_round_trip => change_type::use_default;

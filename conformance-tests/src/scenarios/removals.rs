@@ -3,7 +3,8 @@
 use anyhow::ensure;
 
 use super::fixture::setup;
-use crate::context::TestContext;
+use crate::context::{row, TestContext};
+use strata_core::Value;
 
 pub async fn drop_table(ctx: &TestContext) -> anyhow::Result<()> {
     setup(ctx).await?;
@@ -41,6 +42,59 @@ pub async fn drop_column(ctx: &TestContext) -> anyhow::Result<()> {
     ensure!(
         ctx.rows("strata_bak_2_users_legacy_flags").await?.len() == 4,
         "backup does not hold 4 keyed values"
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// `drop_column archive` of `users` and `drop_table users_archive` in one migration: both
+/// backups would be `strata_bak_2_users_archive`; the second is kept apart (`…_2`), and
+/// rollback gives each table back its own rows.
+pub async fn backup_names_stay_apart(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.write(
+        1,
+        "tables",
+        r#"
+[[step]]
+op = "create_table"
+table = "users"
+columns = [{ name = "id", type = "int64", primary_key = true }, { name = "archive", type = "text" }]
+
+[[step]]
+op = "create_table"
+table = "users_archive"
+columns = [{ name = "id", type = "int64", primary_key = true }, { name = "note", type = "text" }]
+"#,
+    )?;
+    ctx.apply().await?;
+    ctx.insert(
+        "users",
+        &[
+            row(&[("id", Value::Int(1)), ("archive", Value::Text("u1".into()))]),
+            row(&[("id", Value::Int(2)), ("archive", Value::Text("u2".into()))]),
+        ],
+    )
+    .await?;
+    ctx.insert(
+        "users_archive",
+        &[row(&[
+            ("id", Value::Int(1)),
+            ("note", Value::Text("a1".into())),
+        ])],
+    )
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        2,
+        "drops",
+        "[[step]]\nop = \"drop_column\"\ntable = \"users\"\ncolumn = \"archive\"\n\n[[step]]\nop = \"drop_table\"\ntable = \"users_archive\"\n",
+    )?;
+    ctx.apply().await?;
+    let backups = ctx.backups().await?;
+    ensure!(
+        backups.iter().any(|b| b == "strata_bak_2_users_archive")
+            && backups.iter().any(|b| b == "strata_bak_2_users_archive_2"),
+        "two backups expected, found {backups:?}"
     );
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
