@@ -385,11 +385,10 @@ pub fn compile(
             step,
             ActionKind::Check,
             format!("no view or rule uses {}.{}", t.name, c.name),
-            Statement::Sql(format!(
-                "SELECT count(*)::bigint FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
-                 WHERE d.refobjid = to_regclass({}) AND a.attname = {} AND d.classid = 'pg_rewrite'::regclass",
-                string(&qtable(&t.name)),
-                string(&c.name)
+            Statement::Sql(super::dependents::column_users_count(
+                &qtable(&t.name),
+                &c.name,
+                &["pg_rewrite"],
             )),
             0,
             format!(

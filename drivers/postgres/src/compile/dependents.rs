@@ -39,6 +39,23 @@ impl Found {
     }
 }
 
+/// A count of the objects of the catalogs `classes` (`'pg_rewrite'`, …) that depend on
+/// column `column` of `table` (quoted): for apply-time checks, where the plan could not look.
+/// CHECK constraints of the table itself never count: PostgreSQL drops them with the column,
+/// and the step's restore re-creates them.
+pub fn column_users_count(table: &str, column: &str, classes: &[&str]) -> String {
+    let classes: Vec<String> = classes.iter().map(|c| format!("'{c}'::regclass")).collect();
+    format!(
+        "SELECT count(*)::bigint FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+         WHERE d.refobjid = to_regclass({}) AND a.attname = {} AND d.deptype = 'n' AND d.classid IN ({}) \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE d.classid = 'pg_constraint'::regclass \
+                           AND k.oid = d.objid AND k.contype = 'c' AND k.conrelid = d.refobjid)",
+        crate::sql::string(table),
+        crate::sql::string(column),
+        classes.join(", ")
+    )
+}
+
 fn key(ctx: &StepContext<'_>) -> (u64, usize) {
     (ctx.migration.version, ctx.step.index)
 }

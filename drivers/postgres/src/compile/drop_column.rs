@@ -15,7 +15,7 @@ use strata_core::{
 
 use super::Counter;
 use super::{backup, foreign_keys_on, recreate, refused, select_keyed, sized, Checked};
-use crate::sql::{ident, join_on, string, table as qtable};
+use crate::sql::{ident, join_on, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
     strata_core::preflight::drop_column(ctx, s, &super::RULES).map(|(t, _)| t)
@@ -82,12 +82,17 @@ pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
         step,
         ActionKind::Check,
         format!("nothing else uses {}.{}", t.name, c.name),
-        Statement::Sql(format!(
-            "SELECT count(*)::bigint FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
-             WHERE d.refobjid = to_regclass({}) AND a.attname = {} AND d.deptype = 'n' \
-               AND d.classid IN ('pg_class'::regclass, 'pg_rewrite'::regclass, 'pg_policy'::regclass, 'pg_trigger'::regclass, 'pg_constraint'::regclass, 'pg_proc'::regclass)",
-            string(&qtable(&t.name)),
-            string(&c.name)
+        Statement::Sql(super::dependents::column_users_count(
+            &qtable(&t.name),
+            &c.name,
+            &[
+                "pg_class",
+                "pg_rewrite",
+                "pg_policy",
+                "pg_trigger",
+                "pg_constraint",
+                "pg_proc",
+            ],
         )),
         0,
         format!(

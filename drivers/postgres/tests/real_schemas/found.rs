@@ -43,6 +43,27 @@ pub async fn drop_table_keeps_everything_it_had(ctx: &TestContext) -> anyhow::Re
     .await
 }
 
+/// A column its own CHECK names, and one a two-column CHECK names (added by `ALTER TABLE`):
+/// PostgreSQL drops those CHECKs with the column, so nothing outside the table stops the
+/// drop; rollback puts column, values and both CHECKs back exactly.
+pub async fn drop_column_with_checks_round_trips(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE prices (id integer PRIMARY KEY, price numeric CHECK (price > 0), low numeric, high numeric)",
+        "ALTER TABLE prices ADD CONSTRAINT prices_range_ck CHECK (low <= high)",
+        "INSERT INTO prices VALUES (1, 9.5, 1, 2), (2, NULL, NULL, 3)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "drops",
+        "[[step]]\nop = \"drop_column\"\ntable = \"prices\"\ncolumn = \"price\"\n\n[[step]]\nop = \"drop_column\"\ntable = \"prices\"\ncolumn = \"low\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
 /// A text column with a default becomes a date: the default is converted with it (PostgreSQL
 /// converts a default only by an implicit cast), and back on rollback.
 pub async fn change_type_converts_the_default(ctx: &TestContext) -> anyhow::Result<()> {

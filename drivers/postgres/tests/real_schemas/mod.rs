@@ -43,6 +43,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("drop_column_no_view_uses_round_trips", |c| {
         Box::pin(kept::drop_column_no_view_uses(c))
     }),
+    Scenario::new("drop_column_with_checks_round_trips", |c| {
+        Box::pin(found::drop_column_with_checks_round_trips(c))
+    }),
     Scenario::new("drop_table_keeps_everything_it_had", |c| {
         Box::pin(found::drop_table_keeps_everything_it_had(c))
     }),
