@@ -92,14 +92,17 @@ pub fn conflicts(
         let Some(parent) = fk.references.as_ref().and_then(|p| snapshot.table(p)) else {
             continue;
         };
-        // A key references its parent's primary key unless it says otherwise; strata's
-        // model keeps no other referenced columns.
-        if parent.primary_key.len() != fk.columns.len() {
+        // The referenced columns its definition names, else the parent's primary key (what a
+        // key without a column list references, and what a key added earlier in the plan,
+        // which has no definition text yet, is taken to reference).
+        let referenced = referenced_columns(&fk.definition).unwrap_or(parent.primary_key.clone());
+        if referenced.len() != fk.columns.len()
+            || !referenced.iter().all(|r| parent.column(r).is_some())
+        {
             continue;
         }
         let exprs: Vec<String> = fk.columns.iter().map(|c| value_of(c)).collect();
-        let matched: Vec<String> = parent
-            .primary_key
+        let matched: Vec<String> = referenced
             .iter()
             .zip(&exprs)
             .map(|(p, e)| format!("p.{} = ({e})", (q.ident)(p)))
@@ -125,9 +128,97 @@ pub fn conflicts(
     out
 }
 
+/// The columns a foreign key's definition references: `ref_columns` of a JSON definition
+/// (MongoDB's relations), or the list right after the table name in `REFERENCES t (a, b)`;
+/// `None` when it names none (`REFERENCES t` references the primary key).
+fn referenced_columns(definition: &str) -> Option<Vec<String>> {
+    if let Ok(serde_json::Value::Object(o)) = serde_json::from_str(definition) {
+        let cols = o.get("ref_columns")?.as_array()?;
+        return cols.iter().map(|c| c.as_str().map(str::to_owned)).collect();
+    }
+    let at = definition.to_ascii_uppercase().find("REFERENCES")? + "REFERENCES".len();
+    let rest = definition[at..].trim_start();
+    // Skip the (possibly quoted, possibly qualified) table name.
+    let mut chars = rest.char_indices().peekable();
+    let mut end = rest.len();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' | '`' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                for (_, d) in chars.by_ref() {
+                    if d == close {
+                        break;
+                    }
+                }
+            }
+            '(' => {
+                end = i;
+                break;
+            }
+            c if c.is_whitespace() => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let list = rest[end..].trim_start().strip_prefix('(')?;
+    let close = list.find(')')?;
+    Some(
+        list[..close]
+            .split(',')
+            .map(|c| unquote(c.trim()))
+            .filter(|c| !c.is_empty())
+            .collect(),
+    )
+}
+
+/// An identifier without its quotes (`"a""b"` → `a"b`, `` `x` `` → `x`, `[y]` → `y`).
+fn unquote(s: &str) -> String {
+    for (open, close) in [('"', '"'), ('`', '`'), ('[', ']')] {
+        if let Some(inner) = s.strip_prefix(open).and_then(|r| r.strip_suffix(close)) {
+            let doubled = format!("{close}{close}");
+            return inner.replace(&doubled, &close.to_string());
+        }
+    }
+    s.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn referenced_columns_are_read_from_definitions() {
+        let cases = [
+            (
+                "FOREIGN KEY (user_id) REFERENCES users(id)",
+                Some(vec!["id"]),
+            ),
+            (
+                "FOREIGN KEY (`a`, `b`) REFERENCES `p` (`x`, `y`) ON DELETE CASCADE",
+                Some(vec!["x", "y"]),
+            ),
+            (
+                "FOREIGN KEY (code) REFERENCES \"my schema\".\"par ent\" (\"co\"\"de\")",
+                Some(vec!["co\"de"]),
+            ),
+            ("FOREIGN KEY (a) REFERENCES p ON DELETE SET NULL (a)", None),
+            (
+                "CONSTRAINT f FOREIGN KEY (a) REFERENCES [p]([k])",
+                Some(vec!["k"]),
+            ),
+            (
+                r#"{"name":"f","columns":["a"],"references":"p","ref_columns":["code"]}"#,
+                Some(vec!["code"]),
+            ),
+            ("", None),
+        ];
+        for (definition, want) in cases {
+            let want = want.map(|w| w.into_iter().map(String::from).collect::<Vec<_>>());
+            assert_eq!(referenced_columns(definition), want, "{definition}");
+        }
+    }
     use crate::schema::{Column, Constraint, Index};
 
     fn column(name: &str) -> Column {
@@ -147,6 +238,7 @@ mod tests {
     fn a_constant_into_a_unique_column_and_a_key_column_is_counted() {
         let mut parent = Table::new(QualifiedName::new("p"));
         parent.primary_key = vec!["id".into()];
+        parent.columns = vec![column("id")];
         let mut t = Table::new(QualifiedName::new("t"));
         t.columns = vec![column("id"), column("code"), column("p_id")];
         t.primary_key = vec!["id".into()];

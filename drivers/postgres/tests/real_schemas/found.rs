@@ -64,6 +64,39 @@ pub async fn drop_column_with_checks_round_trips(ctx: &TestContext) -> anyhow::R
     ctx.assert_restored(&before).await
 }
 
+/// A foreign key on a parent's UNIQUE column, not its primary key (added by `ALTER TABLE`):
+/// a backfill writing an existing code applies, one writing a code no parent has is refused
+/// in the plan. The check used to compare the written codes with the parent's ids.
+pub async fn writes_into_a_key_on_a_unique_column(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE parents (id integer PRIMARY KEY, code text NOT NULL UNIQUE)",
+        "CREATE TABLE children (id integer PRIMARY KEY, parent_code text)",
+        "ALTER TABLE children ADD CONSTRAINT children_parent_fk FOREIGN KEY (parent_code) REFERENCES parents (code)",
+        "INSERT INTO parents VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO children VALUES (10, 'a'), (11, NULL)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "nowhere",
+        "[[step]]\nop = \"backfill\"\ntable = \"children\"\nset = { parent_code = \"zz\" }\n",
+    )?;
+    expect_refused(ctx.apply().await, "references no row of \"parents\"")?;
+    ensure!(
+        ctx.capture().await? == before,
+        "a refused plan changed the database"
+    );
+    ctx.write(
+        1,
+        "nowhere",
+        "[[step]]\nop = \"backfill\"\ntable = \"children\"\nset = { parent_code = \"b\" }\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
 /// A text column with a default becomes a date: the default is converted with it (PostgreSQL
 /// converts a default only by an implicit cast), and back on rollback.
 pub async fn change_type_converts_the_default(ctx: &TestContext) -> anyhow::Result<()> {

@@ -46,6 +46,10 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("drop_column_with_checks_round_trips", |c| {
         Box::pin(found::drop_column_with_checks_round_trips(c))
     }),
+    Scenario::new(
+        "writes_into_a_key_on_a_unique_column_check_that_column",
+        |c| Box::pin(found::writes_into_a_key_on_a_unique_column(c)),
+    ),
     Scenario::new("drop_table_keeps_everything_it_had", |c| {
         Box::pin(found::drop_table_keeps_everything_it_had(c))
     }),
