@@ -61,6 +61,68 @@ impl std::fmt::Display for LockHolder {
     }
 }
 
+/// Another session's statement as strata shows it (in messages and `status --json`): on one
+/// line, cut to 200 characters, its string literals (`'…'`, `$$…$$`, `"…"` on MySQL) masked,
+/// so that a `CREATE ROLE … PASSWORD '…'` someone else runs is never printed.
+pub fn statement_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len().min(256));
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                // A quoted literal (a doubled quote stays inside it); identifiers in double
+                // quotes are masked too, which costs a name, never a secret.
+                loop {
+                    match chars.next() {
+                        Some(d) if d == c && chars.peek() == Some(&c) => {
+                            chars.next();
+                        }
+                        Some(d) if d == c => break,
+                        Some('\\') => {
+                            chars.next();
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                out.push(c);
+                out.push('…');
+                out.push(c);
+            }
+            '$' => {
+                // A dollar-quoted body: `$tag$ … $tag$`.
+                let mut tag = String::from("$");
+                while let Some(&d) = chars.peek() {
+                    if d.is_alphanumeric() || d == '_' {
+                        tag.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if chars.peek() == Some(&'$') {
+                    chars.next();
+                    tag.push('$');
+                    let mut body = String::new();
+                    for d in chars.by_ref() {
+                        body.push(d);
+                        if body.ends_with(&tag) {
+                            break;
+                        }
+                    }
+                    out.push_str(&tag);
+                    out.push('…');
+                    out.push_str(&tag);
+                } else {
+                    out.push_str(&tag);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    one_line(&out, 200)
+}
+
 /// `s` on one line, cut to `max` characters.
 fn one_line(s: &str, max: usize) -> String {
     let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -133,6 +195,24 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_lose_their_literals() {
+        assert_eq!(
+            statement_text("CREATE ROLE app PASSWORD 'S3cret''Pw'"),
+            "CREATE ROLE app PASSWORD '…'"
+        );
+        assert_eq!(
+            statement_text("DO $x$ BEGIN PERFORM 'k'; END $x$;\n SELECT $$a$$, 1"),
+            "DO $x$…$x$; SELECT $$…$$, 1"
+        );
+        assert_eq!(
+            statement_text("SET PASSWORD = \"pw\\\"x\""),
+            "SET PASSWORD = \"…\""
+        );
+        assert_eq!(statement_text("SELECT pg_sleep(30)"), "SELECT pg_sleep(30)");
+        assert_eq!(statement_text("SELECT $1"), "SELECT $1");
+    }
 
     #[test]
     fn a_holder_reads_as_one_line() {

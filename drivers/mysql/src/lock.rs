@@ -56,7 +56,7 @@ pub async fn holder(session: &Session) -> Result<Option<LockHolder>> {
             application: None,
             client: field(2).map(|h| format!("{}@{h}", field(1).unwrap_or_default())),
             since: field(3).map(|t| format!("{t} s in its current state")),
-            statement: field(6),
+            statement: field(6).map(|q| strata_core::lock::statement_text(&q)),
             detail: Some(match field(5) {
                 Some(state) => format!("{command}: {state}"),
                 None => command,

@@ -57,7 +57,8 @@ pub async fn holder(session: &Session) -> Result<Option<LockHolder>> {
             since: field(3).map(|s| format!("session start {s}")),
             statement: (state.as_deref() == Some("active"))
                 .then(|| field(6))
-                .flatten(),
+                .flatten()
+                .map(|q| strata_core::lock::statement_text(&q)),
             detail: state.map(|s| match field(5) {
                 Some(q) if s == "active" => format!("statement running since {q}"),
                 _ => format!("session {s}"),
