@@ -34,6 +34,20 @@ impl Tally {
             Outcome::Refused => self.refused += 1,
         }
     }
+
+    /// Why the share of cases that applied and rolled back is too low to trust, if it is: a
+    /// refusal before anything ran passes every case, so a driver that wrongly refused
+    /// everything would pass too. Below a tenth over 40 cases or more (about a third apply on
+    /// every engine) is not chance.
+    pub fn too_few_round_trips(&self) -> Option<String> {
+        let total = self.round_trips + self.refused + self.failed;
+        (total >= 40 && self.round_trips * 10 < total).then(|| {
+            format!(
+                "only {} of {total} cases applied and rolled back: steps the engine can run are being refused",
+                self.round_trips
+            )
+        })
+    }
 }
 
 impl fmt::Display for Tally {

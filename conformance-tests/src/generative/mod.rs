@@ -153,6 +153,9 @@ fn run_engine(
             }
         }
         eprintln!("{}: {tally} (STRATA_GEN_SEED={seed})", engine.name);
+        if let Some(why) = tally.too_few_round_trips() {
+            return Err(Failed::from(format!("{}: {why} (STRATA_GEN_SEED={seed})", engine.name)));
+        }
         if failures.is_empty() {
             Ok(())
         } else {
