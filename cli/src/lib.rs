@@ -83,6 +83,36 @@ where
     }
 }
 
+/// What `plan` and `apply` say when nothing is pending up to `to`: every migration is
+/// applied, or some wait above `--to`.
+async fn nothing_to_apply(
+    driver: &dyn Driver,
+    migrations: &[migration::Migration],
+    to: Option<u64>,
+) -> anyhow::Result<String> {
+    let above: Vec<u64> = runner::status(driver, migrations)
+        .await?
+        .iter()
+        .filter(|s| {
+            s.state == strata_core::history::MigrationState::Pending
+                && to.is_some_and(|t| s.version > t)
+        })
+        .map(|s| s.version)
+        .collect();
+    Ok(match (to, above.len()) {
+        (Some(t), n) if n > 0 => format!(
+            "nothing to apply up to version {t}: {n} pending migration{} above it ({})",
+            if n > 1 { "s" } else { "" },
+            above
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "nothing to apply: every migration is applied".to_owned(),
+    })
+}
+
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
@@ -226,17 +256,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan { to } => {
             let plans = runner::plan(driver, &migrations, to).await?;
             if cli.json {
-                return print_json(&plans);
+                print_json(&plans)?;
+            } else {
+                if plans.is_empty() {
+                    outln!("{}", nothing_to_apply(driver, &migrations, to).await?);
+                }
+                for p in &plans {
+                    out!("{}", render::plan(p));
+                }
+                if !plans.is_empty() {
+                    let checks = checks::run(driver, &checks::Needs::of(&plans)).await?;
+                    out!("{}", render::checks(&checks));
+                }
             }
-            if plans.is_empty() {
-                outln!("nothing to apply: every migration is applied");
-            }
-            for p in &plans {
-                out!("{}", render::plan(p));
-            }
-            if !plans.is_empty() {
-                let checks = checks::run(driver, &checks::Needs::of(&plans)).await?;
-                out!("{}", render::checks(&checks));
+            // Exit as `apply` would (3), so a CI job can gate on `strata plan`.
+            let refused: Vec<u64> = plans
+                .iter()
+                .filter(|p| !p.refusals().is_empty())
+                .map(|p| p.version)
+                .collect();
+            if !refused.is_empty() {
+                return Err(Error::Refused(format!(
+                    "the plan refuses migration{} {}; `strata apply` would stop before running anything",
+                    if refused.len() > 1 { "s" } else { "" },
+                    refused.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+                ))
+                .into());
             }
         }
         Command::Apply {
@@ -269,7 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 outln!("dry run: nothing was changed");
             } else if report.applied.is_empty() && report.resumed.is_empty() {
-                outln!("nothing to apply: every migration is applied");
+                outln!("{}", nothing_to_apply(driver, &migrations, to).await?);
             } else {
                 for v in &report.resumed {
                     outln!("completed migration {v}");

@@ -241,7 +241,22 @@ pub fn by_url(url: &str) -> Result<RegisteredDriver> {
 /// Connects to `url` with the driver named `engine`, or the one its scheme names.
 pub async fn connect(engine: Option<&str>, url: &str) -> Result<Box<dyn Driver>> {
     let registration = match engine {
-        Some(name) => by_name(name)?,
+        Some(name) => {
+            let chosen = by_name(name)?;
+            // A URL whose scheme another driver claims is not for this one: talking one
+            // engine's protocol to another's server fails with a message about neither.
+            if let Ok(owner) = by_url(url) {
+                let scheme = url.split_once("://").map_or("", |(s, _)| s);
+                if owner.name != chosen.name && !chosen.url_schemes.contains(&scheme) {
+                    return Err(Error::Usage(format!(
+                        "--engine {name} does not match the URL's scheme `{scheme}://`, which is driver {}'s; drop --engine or give a {name} URL ({})",
+                        owner.name,
+                        chosen.url_schemes.iter().map(|s| format!("{s}://")).collect::<Vec<_>>().join(", ")
+                    )));
+                }
+            }
+            chosen
+        }
         None => by_url(url)?,
     };
     registration.create(url.to_owned()).await

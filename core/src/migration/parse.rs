@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::{checksum, version_of, Migration};
+use super::discover::parse_version;
+use super::{checksum, Migration};
 use crate::error::{Error, Result, StepLocation};
 use crate::steps::{Step, StepKind};
 
@@ -20,7 +21,7 @@ pub enum Format {
 impl Format {
     /// The format of a file, by extension.
     pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()? {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "toml" => Some(Format::Toml),
             "yaml" | "yml" => Some(Format::Yaml),
             "json" => Some(Format::Json),
@@ -40,11 +41,18 @@ pub fn parse_file(path: &Path) -> Result<Migration> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let (version, name) = version_of(file_name).ok_or_else(|| Error::File {
+    let file_error = |message: String| Error::File {
         file: file.clone(),
-        message: "the file name must start with its version number, as in 0001_create_users.toml"
-            .into(),
-    })?;
+        message,
+    };
+    let (version, name) = parse_version(file_name)
+        .map_err(file_error)?
+        .ok_or_else(|| {
+            file_error(
+                "the file name must start with its version number, as in 0001_create_users.toml"
+                    .into(),
+            )
+        })?;
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: file.clone(),
         source,
