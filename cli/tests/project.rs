@@ -110,3 +110,87 @@ fn new_scaffolds_migrations_that_parse() -> anyhow::Result<()> {
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+/// Input that used to be read wrongly or skipped without a word: each gets a clear error (or
+/// message) naming what is wrong.
+#[test]
+fn bad_input_is_named() -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("strata-bad-input-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("m"))?;
+    let db = format!("sqlite://{}?mode=rwc", dir.join("x.db").display());
+    let dir_arg = dir.join("m").display().to_string();
+    let run =
+        |extra: &[&str]| strata(&[&["--url", db.as_str(), "--dir", &dir_arg][..], extra].concat());
+    let table = |t: &str| {
+        format!("[[step]]\nop = \"create_table\"\ntable = \"{t}\"\ncolumns = [{{ name = \"id\", type = \"int64\", primary_key = true }}]\n")
+    };
+
+    // Versions that are no versions.
+    for bad in ["9223372036854775808_x.toml", "0x10_x.toml", "1.5_x.toml"] {
+        std::fs::write(dir.join("m").join(bad), table("t"))?;
+        let out = run(&["status"]);
+        ensure!(
+            code(&out) == 1 && text(&out).contains(bad) && text(&out).contains("version"),
+            "{bad}: {}",
+            text(&out)
+        );
+        std::fs::remove_file(dir.join("m").join(bad))?;
+    }
+
+    // `apply --to 0` with migrations pending above it.
+    std::fs::write(dir.join("m/0001_a.TOML"), table("a"))?;
+    std::fs::write(dir.join("m/0002_b.toml"), table("b"))?;
+    let out = run(&["apply", "--yes", "--to", "0"]);
+    ensure!(
+        code(&out) == 0
+            && text(&out)
+                .contains("nothing to apply up to version 0: 2 pending migrations above it (1, 2)"),
+        "{}",
+        text(&out)
+    );
+
+    // A dangling link with a migration extension.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.join("gone.toml"), dir.join("m/0003_c.toml"))?;
+        let out = run(&["plan"]);
+        ensure!(
+            code(&out) == 1 && text(&out).contains("0003_c.toml: is a symbolic link to nothing"),
+            "{}",
+            text(&out)
+        );
+        std::fs::remove_file(dir.join("m/0003_c.toml"))?;
+    }
+
+    // An engine that does not match the URL.
+    let out = strata(&[
+        "--engine",
+        "postgres",
+        "--url",
+        "mysql://root@127.0.0.1:1/x",
+        "--dir",
+        &dir_arg,
+        "status",
+    ]);
+    ensure!(
+        code(&out) == 2
+            && text(&out).contains("--engine postgres does not match the URL's scheme `mysql://`"),
+        "{}",
+        text(&out)
+    );
+
+    // A refused plan exits 3, as apply does.
+    std::fs::write(
+        dir.join("m/0003_c.toml"),
+        "[[step]]\nop = \"drop_table\"\ntable = \"nowhere\"\n",
+    )?;
+    let out = run(&["plan"]);
+    ensure!(
+        code(&out) == 3 && text(&out).contains("REFUSED"),
+        "{}",
+        text(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
