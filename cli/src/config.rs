@@ -21,6 +21,40 @@ pub struct FileConfig {
     pub migrations: Option<PathBuf>,
     /// Seconds to wait for the runner lock.
     pub lock_timeout: Option<u64>,
+    /// How long the PostgreSQL and MySQL drivers wait for their server, in seconds, where
+    /// the URL does not say (see `strata_core::timeouts`).
+    pub timeouts: Option<TimeoutsConfig>,
+}
+
+/// `[timeouts]` of `strata.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutsConfig {
+    /// To connect (URL `connect_timeout`) [10].
+    pub connect: Option<u64>,
+    /// For one statement's answer (URL `statement_timeout`) [none].
+    pub statement: Option<u64>,
+    /// For a lock another session holds (URL `lock_wait_timeout`) [10].
+    pub lock_wait: Option<u64>,
+}
+
+/// `url` with `strata.toml`'s timeouts added where it gives none, for the engines whose
+/// drivers read them (other clients refuse keys they do not know).
+fn with_timeouts(url: String, t: Option<&TimeoutsConfig>) -> String {
+    let Some(t) = t else { return url };
+    let sql = ["postgres://", "postgresql://", "mysql://", "mariadb://"];
+    if !sql.iter().any(|s| url.starts_with(s)) {
+        return url;
+    }
+    let pairs: Vec<(&str, u64)> = [
+        ("connect_timeout", t.connect),
+        ("statement_timeout", t.statement),
+        ("lock_wait_timeout", t.lock_wait),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    strata_core::timeouts::with_defaults(&url, &pairs)
 }
 
 /// The resolved settings.
@@ -61,12 +95,13 @@ pub fn resolve(cli: &Cli) -> Result<Settings, Error> {
     for url in file.url.iter() {
         strata_core::secrets::remember(url);
     }
+    let url = cli
+        .url
+        .clone()
+        .or(file.url)
+        .unwrap_or_else(|| DEFAULT_URL.to_owned());
     Ok(Settings {
-        url: cli
-            .url
-            .clone()
-            .or(file.url)
-            .unwrap_or_else(|| DEFAULT_URL.to_owned()),
+        url: with_timeouts(url, file.timeouts.as_ref()),
         engine: cli.engine.clone().or(file.engine),
         dir: cli
             .dir

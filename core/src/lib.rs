@@ -44,6 +44,7 @@ pub mod secrets;
 pub mod simulate;
 pub mod steps;
 pub mod testing;
+pub mod timeouts;
 mod types;
 mod value;
 pub mod verify;

@@ -3,6 +3,7 @@
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{ConnectOptions, Connection, Executor, Row};
+use strata_core::timeouts::{self, Timeouts};
 use strata_core::{Error, Result};
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -11,9 +12,22 @@ use crate::NAME;
 /// Strict mode so nothing is silently truncated or zeroed; literal backslashes, so quoting a
 /// string is doubling its quotes; UTC; and bounded waits for metadata and row locks, so a
 /// migration stuck behind a long transaction fails instead of queueing every writer.
-const SESSION_SETUP: &str = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'; \
-SET SESSION time_zone = '+00:00'; SET SESSION lock_wait_timeout = 10; SET SESSION innodb_lock_wait_timeout = 10; \
-SET SESSION group_concat_max_len = 1048576; SET SESSION foreign_key_checks = 1";
+fn session_setup(t: &Timeouts) -> String {
+    let lock = t.lock_wait.as_secs().max(1);
+    format!(
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'; \
+         SET SESSION time_zone = '+00:00'; SET SESSION lock_wait_timeout = {lock}; SET SESSION innodb_lock_wait_timeout = {lock}; \
+         SET SESSION group_concat_max_len = 1048576; SET SESSION foreign_key_checks = 1"
+    )
+}
+
+/// The server's own statement time limit, where it has one for every statement (MariaDB's
+/// `max_statement_time`; MySQL's `max_execution_time` covers only SELECT, so strata's own
+/// answer timeout is all MySQL gets).
+fn statement_limit(flavor: Flavor, t: &Timeouts) -> Option<String> {
+    let secs = t.statement?.as_secs();
+    (flavor == Flavor::MariaDb).then(|| format!("SET SESSION max_statement_time = {secs}"))
+}
 
 /// Which server it is: they differ in what DDL they accept (see docs/mysql.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +48,8 @@ pub struct Session {
     pub flavor: Flavor,
     /// The server's version string.
     pub version: String,
+    /// How long strata waits for a statement's answer (see [`Timeouts::answer`]).
+    answer: Option<std::time::Duration>,
 }
 
 impl Session {
@@ -52,33 +68,44 @@ impl Session {
             .map(str::to_owned)
             .ok_or_else(|| Error::Usage("the MySQL URL names no database".into()))?;
         let target = format!("{}:{}/{database}", options.get_host(), options.get_port());
-        let mut conn = MySqlConnection::connect_with(&options)
-            .await
-            .map_err(|e| Error::database(NAME, format!("connecting to {target}"), e))?;
-        conn.execute(SESSION_SETUP)
-            .await
-            .map_err(|e| Error::database(NAME, "setting up the session", e))?;
-        let version: String = conn
-            .fetch_one("SELECT VERSION()")
-            .await
-            .and_then(|r| r.try_get_unchecked::<String, _>(0))
-            .map_err(|e| Error::database(NAME, "reading the server version", e))?;
-        let flavor = if version.to_ascii_lowercase().contains("mariadb") {
-            Flavor::MariaDb
-        } else {
-            Flavor::MySql
-        };
-        if flavor == Flavor::MySql {
-            // Catalog statistics (row counts, AUTO_INCREMENT) are cached for a day by default.
-            conn.execute("SET SESSION information_schema_stats_expiry = 0")
+        let t = Timeouts::from_url(url)?;
+        let (conn, version, flavor) = timeouts::connect(NAME, &target, t.connect, async {
+            let mut conn = MySqlConnection::connect_with(&options)
+                .await
+                .map_err(|e| Error::database(NAME, format!("connecting to {target}"), e))?;
+            conn.execute(session_setup(&t).as_str())
                 .await
                 .map_err(|e| Error::database(NAME, "setting up the session", e))?;
-        }
+            let version: String = conn
+                .fetch_one("SELECT VERSION()")
+                .await
+                .and_then(|r| r.try_get_unchecked::<String, _>(0))
+                .map_err(|e| Error::database(NAME, "reading the server version", e))?;
+            let flavor = if version.to_ascii_lowercase().contains("mariadb") {
+                Flavor::MariaDb
+            } else {
+                Flavor::MySql
+            };
+            if flavor == Flavor::MySql {
+                // Catalog statistics (row counts, AUTO_INCREMENT) are cached for a day by default.
+                conn.execute("SET SESSION information_schema_stats_expiry = 0")
+                    .await
+                    .map_err(|e| Error::database(NAME, "setting up the session", e))?;
+            }
+            if let Some(limit) = statement_limit(flavor, &t) {
+                conn.execute(limit.as_str())
+                    .await
+                    .map_err(|e| Error::database(NAME, "setting up the session", e))?;
+            }
+            Ok((conn, version, flavor))
+        })
+        .await?;
         Ok(Session {
             conn: Mutex::new(conn),
             database,
             flavor,
             version,
+            answer: t.answer(),
         })
     }
 
@@ -90,7 +117,11 @@ impl Session {
     /// Runs SQL text (one or several statements); returns the rows affected.
     pub async fn execute(&self, sql: &str) -> Result<u64> {
         let mut conn = self.conn.lock().await;
-        match conn.execute(sql).await {
+        let answered = timeouts::answer(NAME, &doing("executing", sql), self.answer, async {
+            Ok(conn.execute(sql).await)
+        })
+        .await?;
+        match answered {
             Ok(done) => Ok(done.rows_affected()),
             Err(e) => {
                 // A statement list that took table locks and failed before its `UNLOCK TABLES`
@@ -106,11 +137,7 @@ impl Session {
 
     /// Runs a query returning one row of integer counts.
     pub async fn counts(&self, sql: &str) -> Result<Vec<i64>> {
-        let mut conn = self.conn.lock().await;
-        let rows = conn
-            .fetch_all(sql)
-            .await
-            .map_err(|e| db_error("querying", sql, e))?;
+        let rows = self.fetch_all(sql).await?;
         let Some(row) = rows.last() else {
             return Err(Error::Verification(format!("`{sql}` returned no row")));
         };
@@ -127,6 +154,17 @@ impl Session {
             .collect()
     }
 
+    /// Every row of a query, within the answer timeout.
+    async fn fetch_all(&self, sql: &str) -> Result<Vec<sqlx::mysql::MySqlRow>> {
+        let mut conn = self.conn.lock().await;
+        timeouts::answer(NAME, &doing("querying", sql), self.answer, async {
+            conn.fetch_all(sql)
+                .await
+                .map_err(|e| db_error("querying", sql, e))
+        })
+        .await
+    }
+
     /// Runs a query whose first row's first column is a count.
     pub async fn count(&self, sql: &str) -> Result<i64> {
         Ok(self.counts(sql).await?.first().copied().unwrap_or(0))
@@ -134,11 +172,7 @@ impl Session {
 
     /// Runs a query returning text rows (every column of each).
     pub async fn rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
-        let mut conn = self.conn.lock().await;
-        let rows = conn
-            .fetch_all(sql)
-            .await
-            .map_err(|e| db_error("querying", sql, e))?;
+        let rows = self.fetch_all(sql).await?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -183,11 +217,16 @@ impl strata_core::counter::CountSource for Session {
     }
 }
 
-/// A database error that quotes the start of the statement it came from.
-pub fn db_error(doing: &str, sql: &str, e: sqlx::Error) -> Error {
+/// What strata was doing, quoting the start of the statement.
+fn doing(what: &str, sql: &str) -> String {
     let mut head: String = sql.chars().take(160).collect();
     if head.len() < sql.len() {
         head.push('…');
     }
-    Error::database(NAME, format!("{doing} `{head}`"), e)
+    format!("{what} `{head}`")
+}
+
+/// A database error that quotes the start of the statement it came from.
+pub fn db_error(doing_what: &str, sql: &str, e: sqlx::Error) -> Error {
+    Error::database(NAME, doing(doing_what, sql), e)
 }
