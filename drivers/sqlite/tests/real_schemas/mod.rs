@@ -107,6 +107,9 @@ pub static SCENARIOS: &[Scenario] = &[
         "deleted_orphans_come_back_without_a_new_autoincrement_counter",
         |ctx| Box::pin(keys::deleted_orphans_keep_the_counters(ctx)),
     ),
+    Scenario::new("change_type_of_the_rowid_alias_keeps_it_integer", |ctx| {
+        Box::pin(conversions::rowid_alias_stays_integer(ctx))
+    }),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
