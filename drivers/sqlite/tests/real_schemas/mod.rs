@@ -110,6 +110,10 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("change_type_of_the_rowid_alias_keeps_it_integer", |ctx| {
         Box::pin(conversions::rowid_alias_stays_integer(ctx))
     }),
+    Scenario::new(
+        "rollback_of_a_rebuild_after_a_hotfix_outside_strata_is_refused_not_lost",
+        |ctx| Box::pin(refusals::rollback_after_a_hotfix_is_refused_not_lost(ctx)),
+    ),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
