@@ -13,7 +13,9 @@ use strata_core::{
     StepContext,
 };
 
-use super::backup::{backup, examples, from_backup, in_backup, pk_join, select_keyed};
+use super::backup::{
+    backup, examples, from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys, select_keyed,
+};
 use super::table_text::{rebuild, rebuildable_column};
 use super::{Counter, QUOTING, RULES};
 use crate::ddl::lexer::same_name;
@@ -237,6 +239,7 @@ pub async fn analyze(
         ));
         return Ok(a);
     }
+    refuse_null_keys(counter, t, &text, &mut a).await?;
     let predicate = incompatible(&format!("c.{}", ident(&c.name)), s.to);
     let n = counter.count(t, &predicate).await?;
     let shown = if n > 0 {
@@ -292,6 +295,7 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
     let description = format!("convert {}.{} to {} (table rebuild)", t.name, c.name, s.to);
     let (guard, mut alter) = rebuild(&ctx, t, &text, &to, &forward, &back, description)?;
     let mut actions = vec![guard];
+    actions.extend(no_null_keys(&ctx, t, &text));
     actions.extend(backup(
         &ctx,
         &bak,

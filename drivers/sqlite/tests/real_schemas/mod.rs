@@ -114,6 +114,10 @@ pub static SCENARIOS: &[Scenario] = &[
         "rollback_of_a_rebuild_after_a_hotfix_outside_strata_is_refused_not_lost",
         |ctx| Box::pin(refusals::rollback_after_a_hotfix_is_refused_not_lost(ctx)),
     ),
+    Scenario::new(
+        "null_primary_keys_refuse_keyed_backups_and_set_not_null_is_not_a_no_op",
+        |ctx| Box::pin(keys::null_primary_keys(ctx)),
+    ),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
