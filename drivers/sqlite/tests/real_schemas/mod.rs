@@ -118,6 +118,10 @@ pub static SCENARIOS: &[Scenario] = &[
         "null_primary_keys_refuse_keyed_backups_and_set_not_null_is_not_a_no_op",
         |ctx| Box::pin(keys::null_primary_keys(ctx)),
     ),
+    Scenario::new(
+        "failed_rename_table_leaves_later_rebuilds_under_legacy_alter_table",
+        |ctx| Box::pin(renames::failed_rename_table_leaves_the_session_legacy(ctx)),
+    ),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
