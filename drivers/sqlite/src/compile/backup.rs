@@ -127,31 +127,26 @@ pub fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> String
 
 /// The value of `column` for the old row, from the backup `bak` keyed by the primary key.
 pub fn from_backup(t: &Table, bak: &QualifiedName, column: &str) -> String {
-    let on: Vec<String> = t
-        .primary_key
-        .iter()
-        .map(|k| format!("b.{q} = strata_row.{q}", q = ident(k)))
-        .collect();
     format!(
         "(SELECT b.{} FROM {} b WHERE {})",
         ident(column),
         qtable(bak),
-        on.join(" AND ")
+        row_in_backup(t)
     )
 }
 
 /// Whether the old row has a backup row.
 pub fn in_backup(t: &Table, bak: &QualifiedName) -> String {
-    let on: Vec<String> = t
-        .primary_key
-        .iter()
-        .map(|k| format!("b.{q} = strata_row.{q}", q = ident(k)))
-        .collect();
     format!(
         "EXISTS (SELECT 1 FROM {} b WHERE {})",
         qtable(bak),
-        on.join(" AND ")
+        row_in_backup(t)
     )
+}
+
+/// The backup row `b` of the old row `strata_row`, by primary key.
+fn row_in_backup(t: &Table) -> String {
+    join_on("b", "strata_row", &t.primary_key)
 }
 
 /// Up to five `key: value` examples of rows matching `filter` (aliased `c`).
