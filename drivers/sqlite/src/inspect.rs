@@ -35,25 +35,32 @@ pub fn foreign_key(
 }
 
 pub async fn inspect(session: &Session) -> Result<Snapshot> {
-    let master = session.rows("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").await?;
+    // SQLite's own objects are those named `sqlite_…` in any case (`sqlite3CheckObjectName`);
+    // `_` is escaped, else `LIKE` reads it as any character and hides a table `sqliteusers`.
+    let master = session
+        .rows(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )
+        .await?;
     let text = |r: &Vec<Option<String>>, i: usize| r[i].clone().unwrap_or_default();
-    let sequences: BTreeMap<String, i64> = if master.iter().any(|r| text(r, 1) == "sqlite_sequence")
-    {
-        BTreeMap::new()
-    } else {
-        session
+    // `sqlite_sequence` exists once a table with AUTOINCREMENT was made.
+    let has_sequences = session
+        .count(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'",
+        )
+        .await?
+        > 0;
+    let mut sequences: BTreeMap<String, i64> = BTreeMap::new();
+    if has_sequences {
+        for r in session
             .rows("SELECT name, seq FROM sqlite_sequence")
-            .await
-            .unwrap_or_default()
-            .iter()
-            .map(|r| {
-                (
-                    text(r, 0),
-                    r[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0),
-                )
-            })
-            .collect()
-    };
+            .await?
+        {
+            let seq = r[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+            sequences.insert(text(&r, 0), seq);
+        }
+    }
     let mut snapshot = Snapshot::default();
     for r in master
         .iter()

@@ -106,6 +106,11 @@ impl Rebuild<'_> {
             }
             sql.push(format!("DROP TABLE {t}"));
         } else {
+            // Set again for each rebuild, not trusted from the session: a `rename_table` whose
+            // `RENAME TO` failed never ran the statement that turns it back on, and a `sql` step
+            // may turn it off. Without it the rename aside rewrites every view, trigger and
+            // foreign key naming the table to the aside name, which is then dropped.
+            sql.push("PRAGMA legacy_alter_table = ON".to_owned());
             sql.push(format!("ALTER TABLE {t} RENAME TO {a}"));
         }
         sql.push(self.to.to_owned());

@@ -53,6 +53,7 @@ fn set_aside_created_from_the_text_copied_and_everything_re_created() {
     assert_eq!(
         r.statements().unwrap(),
         [
+            "PRAGMA legacy_alter_table = ON",
             "ALTER TABLE \"orders\" RENAME TO \"strata_tmp_orders\"",
             &to,
             "INSERT INTO \"orders\" (\"id\", \"amount\") SELECT strata_row.\"id\", CAST(strata_row.\"amount\" AS INTEGER) FROM \"strata_tmp_orders\" strata_row",

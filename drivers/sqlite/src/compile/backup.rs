@@ -2,9 +2,11 @@
 //! read the backed-up values back by key during a rollback.
 
 use strata_core::schema::Table;
-use strata_core::{Action, ActionKind, QualifiedName, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
 
+use super::Counter;
 use crate::connection::Session;
+use crate::ddl::CreateTable;
 use crate::sql::{ident, idents, join_on, table as qtable};
 
 /// A backup of `select` into `backup`, verified: the two sets of rows equal, and their counts.
@@ -47,6 +49,67 @@ pub fn backup(
     ]
 }
 
+/// True for a row whose primary key holds NULL (aliased `c`), where `t` (its text `text`) can
+/// hold one: SQLite takes NULL in a rowid table's PRIMARY KEY that is not its rowid
+/// (`INTEGER PRIMARY KEY`), a quirk it keeps for compatibility
+/// (<https://www.sqlite.org/lang_createtable.html#the_primary_key>). NULL matches no key, so a
+/// backup read back by key would never find such a row.
+fn null_key(t: &Table, text: &CreateTable<'_>) -> Option<String> {
+    if t.primary_key.is_empty() || text.without_rowid || text.rowid_alias().is_some() {
+        return None;
+    }
+    Some(
+        t.primary_key
+            .iter()
+            .map(|k| format!("c.{} IS NULL", ident(k)))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    )
+}
+
+fn null_keys_refusal(t: &Table, rows: impl std::fmt::Display) -> String {
+    format!(
+        "{rows} rows of {} hold NULL in its primary key ({}), which SQLite allows where the key \
+         is not INTEGER PRIMARY KEY; the step's backup is read back by key, and NULL matches \
+         none, so rollback could not restore them: give those rows keys, or delete them, first \
+         (a sql step)",
+        t.name,
+        t.primary_key.join(", ")
+    )
+}
+
+/// Refuses, in the plan, a step whose backup is read back by key while a key holds NULL.
+pub async fn refuse_null_keys(
+    counter: &Counter<'_>,
+    t: &Table,
+    text: &CreateTable<'_>,
+    a: &mut Analysis,
+) -> Result<()> {
+    if let Some(filter) = null_key(t, text) {
+        let n = counter.count(t, &filter).await?;
+        if n > 0 {
+            a.refusals.push(null_keys_refusal(t, n));
+        }
+    }
+    Ok(())
+}
+
+/// The same count as a Check right before the backup (earlier steps may write keys).
+pub fn no_null_keys(ctx: &StepContext<'_>, t: &Table, text: &CreateTable<'_>) -> Option<Action> {
+    let filter = null_key(t, text)?;
+    Some(Action::check(
+        ctx.step.index,
+        ActionKind::Check,
+        format!("no primary key of {} holds NULL", t.name),
+        Statement::Sql(format!(
+            "SELECT COUNT(*) FROM {} c WHERE {filter}",
+            qtable(&t.name)
+        )),
+        0,
+        null_keys_refusal(t, "some"),
+    ))
+}
+
 /// `SELECT pk…, extra… FROM t c [WHERE …]`.
 pub fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> String {
     let mut cols: Vec<String> = t.primary_key.clone();
@@ -64,31 +127,26 @@ pub fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> String
 
 /// The value of `column` for the old row, from the backup `bak` keyed by the primary key.
 pub fn from_backup(t: &Table, bak: &QualifiedName, column: &str) -> String {
-    let on: Vec<String> = t
-        .primary_key
-        .iter()
-        .map(|k| format!("b.{q} = strata_row.{q}", q = ident(k)))
-        .collect();
     format!(
         "(SELECT b.{} FROM {} b WHERE {})",
         ident(column),
         qtable(bak),
-        on.join(" AND ")
+        row_in_backup(t)
     )
 }
 
 /// Whether the old row has a backup row.
 pub fn in_backup(t: &Table, bak: &QualifiedName) -> String {
-    let on: Vec<String> = t
-        .primary_key
-        .iter()
-        .map(|k| format!("b.{q} = strata_row.{q}", q = ident(k)))
-        .collect();
     format!(
         "EXISTS (SELECT 1 FROM {} b WHERE {})",
         qtable(bak),
-        on.join(" AND ")
+        row_in_backup(t)
     )
+}
+
+/// The backup row `b` of the old row `strata_row`, by primary key.
+fn row_in_backup(t: &Table) -> String {
+    join_on("b", "strata_row", &t.primary_key)
 }
 
 /// Up to five `key: value` examples of rows matching `filter` (aliased `c`).

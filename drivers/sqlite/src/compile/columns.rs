@@ -8,7 +8,7 @@ use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::backup::{backup, from_backup, select_keyed};
+use super::backup::{backup, from_backup, no_null_keys, refuse_null_keys, select_keyed};
 use super::table_text::{rebuild, rebuildable_column};
 use super::{uses, Counter, RULES};
 use crate::ddl::{parse, CreateTable};
@@ -77,9 +77,9 @@ pub async fn analyze_drop(
     ctx: StepContext<'_>,
     s: &DropColumn,
 ) -> Result<Analysis> {
-    let t = match check_drop(&ctx, s) {
+    let (t, text) = match check_drop(&ctx, s) {
         Err(m) => return Ok(Analysis::refused(m)),
-        Ok((t, _, _)) => t,
+        Ok((t, text, _)) => (t, text),
     };
     let views = match uses::live_column(&ctx, &s.column) {
         Some(live) => uses::views_using(counter.source, &t.name.name, &live).await?,
@@ -92,6 +92,9 @@ pub async fn analyze_drop(
         .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
         .await?;
     let mut a = Analysis::of_table(t);
+    if s.backup {
+        refuse_null_keys(counter, t, &text, &mut a).await?;
+    }
     let handling = if s.backup {
         format!(
             "copied with their keys to {} and verified before the drop",
@@ -117,13 +120,14 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     let mut backups = Vec::new();
     if s.backup {
         let bak = ctx.backup_name(&t.name, Some(&s.column));
-        backups = backup(
+        backups.extend(no_null_keys(&ctx, t, &text));
+        backups.extend(backup(
             &ctx,
             &bak,
             &select_keyed(t, std::slice::from_ref(&s.column), None),
             &format!("{}.{} with its keys", t.name, s.column),
             &t.primary_key,
-        );
+        ));
         back.push((column.clone(), from_backup(t, &bak, &s.column)));
     }
     let description = format!("drop column {}.{} (table rebuild)", t.name, s.column);

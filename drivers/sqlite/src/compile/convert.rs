@@ -13,24 +13,52 @@ use strata_core::{
     StepContext,
 };
 
-use super::backup::{backup, examples, from_backup, in_backup, pk_join, select_keyed};
+use super::backup::{
+    backup, examples, from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys, select_keyed,
+};
 use super::table_text::{rebuild, rebuildable_column};
 use super::{Counter, QUOTING, RULES};
+use crate::ddl::lexer::same_name;
 use crate::ddl::CreateTable;
 use crate::sql::{ident, literal, table as qtable};
 use crate::types;
 
+/// Whether `column` is the table's rowid (`INTEGER PRIMARY KEY`), which stays the rowid only
+/// while it is declared `INTEGER`: `BIGINT PRIMARY KEY` is an ordinary key, so a rebuild would
+/// renumber the rowids, an INSERT that omits the key would store NULL in it, and
+/// `AUTOINCREMENT` (allowed only on the rowid) would fail the rebuild.
+fn is_rowid(text: &CreateTable<'_>, column: &str) -> bool {
+    text.rowid_alias()
+        .is_some_and(|c| same_name(&c.name.value, column))
+}
+
+/// Whether the rowid is what `s.to` asks for already: a 64-bit integer declared `INTEGER`.
+fn rowid_already(text: &CreateTable<'_>, s: &ChangeType) -> bool {
+    is_rowid(text, &s.column) && matches!(s.to, PortableType::Int32 | PortableType::Int64)
+}
+
 /// Whether the column is declared as `s.to` already (then the step does nothing).
 fn already(text: &CreateTable<'_>, s: &ChangeType) -> bool {
-    text.column(&s.column)
-        .and_then(|(_, c)| c.ty.clone())
-        .is_some_and(|ty| types::portable(&text.sql[ty]) == Some(s.to))
+    rowid_already(text, s)
+        || text
+            .column(&s.column)
+            .and_then(|(_, c)| c.ty.clone())
+            .is_some_and(|ty| types::portable(&text.sql[ty]) == Some(s.to))
 }
 
 /// The table's text after the step (the same text `crate::simulate` predicts).
 pub fn changed_type(text: &CreateTable<'_>, s: &ChangeType) -> std::result::Result<String, String> {
     if already(text, s) {
         return Ok(text.sql.to_owned());
+    }
+    if is_rowid(text, &s.column) {
+        return Err(format!(
+            "column \"{}\" of \"{}\" is its rowid (INTEGER PRIMARY KEY), a 64-bit integer that \
+             stays the rowid only while it is declared INTEGER; as {} SQLite would renumber the \
+             rows' rowids and no longer give a row inserted without it a key (and refuse \
+             AUTOINCREMENT). strata keeps it INTEGER for int32 and int64 only",
+            s.column, text.name.value, s.to
+        ));
     }
     let declared = types::declared(s.to, text.strict)
         .map_err(|m| format!("column \"{}\" of \"{}\": {m}", s.column, text.name.value))?;
@@ -195,6 +223,15 @@ pub async fn analyze(
         Ok((t, c, text, _)) => (t, c, text),
     };
     let mut a = Analysis::of_table(t);
+    if rowid_already(&text, s) {
+        a.warnings.push(format!(
+            "column \"{}\" is the rowid of {} (INTEGER PRIMARY KEY), which SQLite stores as a \
+             64-bit integer already; it stays declared INTEGER (as {} it would no longer be the \
+             rowid): nothing to do",
+            c.name, t.name, s.to
+        ));
+        return Ok(a);
+    }
     if already(&text, s) {
         a.warnings.push(format!(
             "column \"{}\" is already {}; nothing to do",
@@ -202,6 +239,7 @@ pub async fn analyze(
         ));
         return Ok(a);
     }
+    refuse_null_keys(counter, t, &text, &mut a).await?;
     let predicate = incompatible(&format!("c.{}", ident(&c.name)), s.to);
     let n = counter.count(t, &predicate).await?;
     let shown = if n > 0 {
@@ -257,6 +295,7 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
     let description = format!("convert {}.{} to {} (table rebuild)", t.name, c.name, s.to);
     let (guard, mut alter) = rebuild(&ctx, t, &text, &to, &forward, &back, description)?;
     let mut actions = vec![guard];
+    actions.extend(no_null_keys(&ctx, t, &text));
     actions.extend(backup(
         &ctx,
         &bak,

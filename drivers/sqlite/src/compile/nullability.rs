@@ -27,7 +27,17 @@ fn target(kind: &StepKind) -> Option<(&QualifiedName, &str)> {
     }
 }
 
-/// Whether the column is in the primary key, which strata reads as NOT NULL already.
+/// Whether SQLite keeps NULL out of the column without a NOT NULL: the rowid
+/// (`INTEGER PRIMARY KEY`), or a primary key column of a `WITHOUT ROWID` table. Any other
+/// primary key column of a rowid table takes NULL (a quirk SQLite keeps for compatibility),
+/// though strata reads it as NOT NULL.
+fn never_null(text: &CreateTable<'_>, column: &str) -> bool {
+    text.rowid_alias()
+        .is_some_and(|c| same_name(&c.name.value, column))
+        || (text.without_rowid && in_primary_key(text, column))
+}
+
+/// Whether the column is in the primary key.
 fn in_primary_key(text: &CreateTable<'_>, column: &str) -> bool {
     let inline = text.column(column).is_some_and(|(_, c)| {
         c.constraints
@@ -52,7 +62,7 @@ pub fn reshaped(
     kind: &StepKind,
 ) -> Option<std::result::Result<String, String>> {
     Some(match kind {
-        StepKind::SetNotNull(s) if in_primary_key(text, &s.column) => Ok(text.sql.to_owned()),
+        StepKind::SetNotNull(s) if never_null(text, &s.column) => Ok(text.sql.to_owned()),
         StepKind::SetNotNull(s) => text.with_not_null(&s.column),
         StepKind::DropNotNull(s) => text.without_not_null(&s.column),
         StepKind::SetDefault(s) => text.with_default(&s.column, &literal(&s.value)),
@@ -129,6 +139,7 @@ pub async fn analyze_set_not_null(
         shown,
     ));
     if let Some(fill) = &s.fill {
+        super::backup::refuse_null_keys(counter, t, &text, &mut a).await?;
         let writes = [(s.column.clone(), literal(fill))];
         super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
     }
@@ -154,6 +165,7 @@ pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<
                 Some(&format!("c.{col} IS NULL")),
             ));
             let bak = ctx.backup_name(&t.name, Some(&s.column));
+            before.extend(super::backup::no_null_keys(&ctx, t, &text));
             before.extend(backup(
                 &ctx,
                 &bak,

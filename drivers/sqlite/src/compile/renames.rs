@@ -61,14 +61,9 @@ pub async fn analyze_column(
         Ok(t) => t,
     };
     let mut requoted = requoted_in_schema(&ctx, t, s);
-    for r in session
-        .rows("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")
-        .await?
-    {
-        if let (Some(view), Some(sql)) = (&r[0], &r[1]) {
-            if mentions(sql, 0, &t.name.name) && !spelled_back(sql, s) {
-                requoted.push(format!("view {view}"));
-            }
+    for (view, sql) in super::uses::views(session).await? {
+        if mentions(&sql, 0, &t.name.name) && !spelled_back(&sql, s) {
+            requoted.push(format!("view {view}"));
         }
     }
     let mut a = Analysis::of_table(t);
@@ -301,14 +296,9 @@ pub async fn analyze_table(
             objects.push(format!("trigger {}", tr.name));
         }
     }
-    for r in session
-        .rows("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")
-        .await?
-    {
-        if let (Some(view), Some(sql)) = (&r[0], &r[1]) {
-            if requoted(sql) {
-                objects.push(format!("view {view}"));
-            }
+    for (view, sql) in super::uses::views(session).await? {
+        if requoted(&sql) {
+            objects.push(format!("view {view}"));
         }
     }
     let mut a = Analysis::of_table(t);

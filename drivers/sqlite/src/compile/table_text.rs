@@ -7,7 +7,7 @@
 
 use strata_core::preflight::Checked;
 use strata_core::schema::Table;
-use strata_core::{Action, ActionKind, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext, StepKind};
 
 use crate::ddl::{parse, CreateTable};
 use crate::rebuild::Rebuild;
@@ -53,9 +53,10 @@ pub fn rebuildable(t: &Table) -> Checked<CreateTable<'_>> {
     Ok(parsed)
 }
 
-/// A Check that `sqlite_master` holds exactly the texts of `t`, its indexes and its triggers
-/// that the step was compiled from.
-pub fn unchanged_since_plan(ctx: &StepContext<'_>, t: &Table, text: &str) -> Action {
+/// A count of the differences between what `sqlite_master` holds of `t` (its `CREATE TABLE`
+/// text `text`, its indexes' and triggers' texts) and what it held when strata compiled the
+/// step: 0 when they are the same.
+fn texts_differ(t: &Table, text: &str) -> String {
     let name = &t.name.name;
     let expected: Vec<String> =
         std::iter::once(format!("('table', {}, {})", string(name), string(text)))
@@ -77,7 +78,48 @@ pub fn unchanged_since_plan(ctx: &StepContext<'_>, t: &Table, text: &str) -> Act
          AND type IN ('table', 'index', 'trigger') AND sql IS NOT NULL",
         string(name)
     );
-    let expected = format!("VALUES {}", expected.join(", "));
+    differ(&expected.join(", "), &live)
+}
+
+/// A count of the rows of `live` not in the `VALUES` list `expected`, and the other way.
+fn differ(expected: &str, live: &str) -> String {
+    format!(
+        "WITH expected AS (VALUES {expected}), live AS ({live}) \
+         SELECT (SELECT COUNT(*) FROM (SELECT * FROM live EXCEPT SELECT * FROM expected)) \
+         + (SELECT COUNT(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM live))"
+    )
+}
+
+/// The same count on names only: `t`'s columns (the table's text being `text`), indexes and
+/// triggers. A rename later in the migration, undone first, may give texts back in other
+/// quotes (`RENAME TO` writes the name double-quoted); what the inverse would lose is a name.
+fn names_differ(t: &Table, text: &CreateTable<'_>) -> String {
+    let expected: Vec<String> = text
+        .columns()
+        .map(|(_, c)| format!("('column', {})", string(&c.name.value)))
+        .chain(
+            t.indexes
+                .iter()
+                .map(|i| format!("('index', {})", string(&i.name))),
+        )
+        .chain(
+            t.triggers
+                .iter()
+                .map(|tr| format!("('trigger', {})", string(&tr.name))),
+        )
+        .collect();
+    let name = string(&t.name.name);
+    let live = format!(
+        "SELECT 'column', name FROM pragma_table_xinfo({name}) UNION ALL \
+         SELECT type, name FROM sqlite_master WHERE tbl_name = {name} COLLATE NOCASE \
+         AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+    );
+    differ(&expected.join(", "), &live)
+}
+
+/// A Check that `sqlite_master` holds exactly the texts of `t`, its indexes and its triggers
+/// that the step was compiled from.
+pub fn unchanged_since_plan(ctx: &StepContext<'_>, t: &Table, text: &str) -> Action {
     Action::check(
         ctx.step.index,
         ActionKind::Check,
@@ -85,16 +127,42 @@ pub fn unchanged_since_plan(ctx: &StepContext<'_>, t: &Table, text: &str) -> Act
             "{} and its indexes and triggers are as planned (SQLite rebuilds it from their text)",
             t.name
         ),
-        Statement::Sql(format!(
-            "WITH expected (type, name, sql) AS ({expected}), live AS ({live}) \
-             SELECT (SELECT COUNT(*) FROM (SELECT * FROM live EXCEPT SELECT * FROM expected)) \
-             + (SELECT COUNT(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM live))"
-        )),
+        Statement::Sql(texts_differ(t, text)),
         0,
         format!(
             "the CREATE TABLE text, indexes or triggers of {} are not those strata planned the \
              rebuild from (changed since the plan, or by an earlier `sql` step); nothing was \
              changed: plan again, or run this step in a migration of its own",
+            t.name
+        ),
+    )
+}
+
+/// The undo guard of a rebuild to `new`: the inverse re-creates the table from its text before
+/// the step, copying the columns and re-creating the indexes and triggers strata knew then, so
+/// anything added since (a hotfix outside strata) would be dropped. Rollback refuses instead
+/// unless the table is as the step left it: its exact texts, or, when a later step of the
+/// migration renames something (and its undo may requote them), the same names.
+fn unchanged_since_step(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    new: &CreateTable<'_>,
+) -> (Statement, String) {
+    let renamed_later = ctx.migration.steps.iter().any(|s| {
+        s.index > ctx.step.index
+            && matches!(s.kind, StepKind::RenameTable(_) | StepKind::RenameColumn(_))
+    });
+    let query = if renamed_later {
+        names_differ(t, new)
+    } else {
+        texts_differ(t, new.sql)
+    };
+    (
+        Statement::Sql(query),
+        format!(
+            "{}, its indexes or its triggers changed since the migration (a column, index or \
+             trigger added outside strata?); the rollback re-creates the table from its text \
+             before the step and would lose them: undo that change first, or roll back by hand",
             t.name
         ),
     )
@@ -134,6 +202,7 @@ pub fn rebuild(
     }
     .statements()
     .map_err(|m| ctx.error(m))?;
+    let (guard, failure) = unchanged_since_step(ctx, t, &new);
     Ok((
         unchanged_since_plan(ctx, t, from.sql),
         Action::new(
@@ -142,7 +211,8 @@ pub fn rebuild(
             description,
             Statement::Sql(sql),
         )
-        .with_inverse(Statement::Sql(inverse)),
+        .with_inverse(Statement::Sql(inverse))
+        .with_undo_guard(guard, failure),
     ))
 }
 

@@ -121,16 +121,23 @@ pub fn live_column(ctx: &StepContext<'_>, column: &str) -> Option<String> {
     Some(name)
 }
 
-/// The views of the live database that name both `table` and `column`.
-pub async fn views_using(session: &Session, table: &str, column: &str) -> Result<Vec<String>> {
+/// Every view of the live database, as (name, text).
+pub async fn views(session: &Session) -> Result<Vec<(String, String)>> {
     Ok(session
         .rows("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")
         .await?
         .into_iter()
-        .filter_map(|r| {
-            let (name, sql) = (r[0].clone()?, r[1].clone()?);
-            (mentions(&sql, 0, table) && mentions(&sql, 0, column)).then(|| format!("view {name}"))
-        })
+        .filter_map(|r| Some((r[0].clone()?, r[1].clone()?)))
+        .collect())
+}
+
+/// The views of the live database that name both `table` and `column`.
+pub async fn views_using(session: &Session, table: &str, column: &str) -> Result<Vec<String>> {
+    Ok(views(session)
+        .await?
+        .into_iter()
+        .filter(|(_, sql)| mentions(sql, 0, table) && mentions(sql, 0, column))
+        .map(|(name, _)| format!("view {name}"))
         .collect())
 }
 

@@ -184,3 +184,66 @@ pub async fn conversions_that_break_keys(ctx: &TestContext) -> anyhow::Result<()
     ctx.rollback(1).await.context("rolling back")?;
     ctx.assert_restored(&before).await
 }
+
+/// The rowid alias (`INTEGER PRIMARY KEY`, inline or in the table) is a 64-bit integer
+/// already: `change_type` to an integer keeps it declared `INTEGER`, since `BIGINT PRIMARY KEY`
+/// would be an ordinary key (renumbered rowids, NULL keys on INSERTs that omit it, no
+/// AUTOINCREMENT). A type the alias cannot keep is refused in the plan.
+pub async fn rowid_alias_stays_integer(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)",
+        "CREATE TABLE tags (\n  id integer,\n  label TEXT,\n  PRIMARY KEY (id)\n)",
+        "INSERT INTO events (name) VALUES ('a'), ('b'), ('c')",
+        "DELETE FROM events WHERE id = 2",
+        "INSERT INTO tags VALUES (5, 'x'), (9, 'y')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    for (table, to, needle) in [
+        (
+            "tags",
+            "int16",
+            "\"id\" of \"tags\" is its rowid (INTEGER PRIMARY KEY)",
+        ),
+        (
+            "events",
+            "text",
+            "\"id\" of \"events\" is its rowid (INTEGER PRIMARY KEY)",
+        ),
+    ] {
+        ctx.write(
+            1,
+            "change",
+            &step(table, "id", to, "on_incompatible = \"fail\""),
+        )?;
+        expect_refused(ctx.apply().await, needle).with_context(|| format!("{table} to {to}"))?;
+        ctx.assert_restored(&before).await?;
+    }
+    let steps = [
+        step("events", "id", "int64", "on_incompatible = \"fail\""),
+        step("tags", "id", "int64", "on_incompatible = \"fail\""),
+    ]
+    .concat();
+    ctx.write(1, "change", &steps)?;
+    ctx.apply().await.context("applying")?;
+    let applied = ctx.catalog().await?;
+    super::same(
+        &before.catalog,
+        &applied,
+        &["table events", "table tags", "sequence events"],
+    )?;
+    // Still the rowid: a row inserted without its key gets one.
+    ctx.run_sql(&["INSERT INTO tags (label) VALUES ('z')"])
+        .await?;
+    ensure!(
+        count(
+            ctx,
+            "SELECT COUNT(*) FROM tags WHERE id = 10 AND id = rowid"
+        )
+        .await?
+            == 1
+    );
+    ctx.run_sql(&["DELETE FROM tags WHERE label = 'z'"]).await?;
+    ctx.rollback(1).await.context("rolling back")?;
+    ctx.assert_restored(&before).await
+}

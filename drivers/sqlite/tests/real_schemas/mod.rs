@@ -107,6 +107,24 @@ pub static SCENARIOS: &[Scenario] = &[
         "deleted_orphans_come_back_without_a_new_autoincrement_counter",
         |ctx| Box::pin(keys::deleted_orphans_keep_the_counters(ctx)),
     ),
+    Scenario::new("change_type_of_the_rowid_alias_keeps_it_integer", |ctx| {
+        Box::pin(conversions::rowid_alias_stays_integer(ctx))
+    }),
+    Scenario::new(
+        "rollback_of_a_rebuild_after_a_hotfix_outside_strata_is_refused_not_lost",
+        |ctx| Box::pin(refusals::rollback_after_a_hotfix_is_refused_not_lost(ctx)),
+    ),
+    Scenario::new(
+        "null_primary_keys_refuse_keyed_backups_and_set_not_null_is_not_a_no_op",
+        |ctx| Box::pin(keys::null_primary_keys(ctx)),
+    ),
+    Scenario::new(
+        "failed_rename_table_leaves_later_rebuilds_under_legacy_alter_table",
+        |ctx| Box::pin(renames::failed_rename_table_leaves_the_session_legacy(ctx)),
+    ),
+    Scenario::new("user_tables_named_like_sqlite_are_migrated", |ctx| {
+        Box::pin(rebuilds::tables_named_like_sqlite(ctx))
+    }),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back

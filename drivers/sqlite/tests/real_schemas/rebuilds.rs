@@ -280,3 +280,25 @@ column = "old"
     ctx.rollback(1).await.context("rolling back")?;
     ctx.assert_restored(&before).await
 }
+
+/// Only names that start with `sqlite_` are SQLite's own: a user table named `sqliteusers`
+/// (or `SQLiteX`) is the user's, and strata sees and rebuilds it, counter included.
+pub async fn tables_named_like_sqlite(ctx: &TestContext) -> anyhow::Result<()> {
+    let ddl = [
+        "CREATE TABLE sqliteusers (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)",
+        "CREATE TABLE SQLiteXlog (id INTEGER PRIMARY KEY, line TEXT)",
+        "INSERT INTO sqliteusers (name) VALUES ('a'), ('b'), ('c')",
+        "DELETE FROM sqliteusers WHERE id = 3",
+        "INSERT INTO SQLiteXlog VALUES (1, NULL)",
+    ];
+    let steps = "[[step]]\nop = \"set_default\"\ntable = \"sqliteusers\"\ncolumn = \"name\"\nvalue = \"anon\"\n\n\
+                 [[step]]\nop = \"set_not_null\"\ntable = \"SQLiteXlog\"\ncolumn = \"line\"\nfill = \"-\"\n";
+    round_trip(ctx, &ddl, steps, |before, applied| {
+        ensure!(text(before, "sequence sqliteusers")? == "3");
+        same(before, applied, &["sequence sqliteusers"])?;
+        has(applied, "table sqliteusers", &["name TEXT DEFAULT 'anon'"])?;
+        has(applied, "table SQLiteXlog", &["line TEXT NOT NULL"])
+    })
+    .await?;
+    Ok(())
+}

@@ -243,3 +243,60 @@ pub async fn writes_a_check_refuses(ctx: &TestContext) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A rebuild's inverse re-creates the table from the text it had before the step, with the
+/// columns, indexes and triggers strata knew then: a hotfix made outside strata since the
+/// migration (a column, an index, a trigger) would be dropped. Rollback refuses instead, names
+/// the table, and changes nothing; once the hotfix is gone it rolls back.
+pub async fn rollback_after_a_hotfix_is_refused_not_lost(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT, note TEXT)",
+        "INSERT INTO accounts VALUES (1, 'a@x.io', NULL), (2, 'b@x.io', 'vip')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "rebuild",
+        "[[step]]\nop = \"set_default\"\ntable = \"accounts\"\ncolumn = \"note\"\nvalue = \"none\"\n",
+    )?;
+    ctx.apply().await.context("applying")?;
+    let needle = "accounts, its indexes or its triggers changed since the migration";
+    for (hotfix, undo) in [
+        (
+            vec![
+                "ALTER TABLE accounts ADD COLUMN phone TEXT",
+                "UPDATE accounts SET phone = '555' WHERE id = 1",
+            ],
+            "ALTER TABLE accounts DROP COLUMN phone",
+        ),
+        (
+            vec!["CREATE INDEX accounts_email ON accounts (email)"],
+            "DROP INDEX accounts_email",
+        ),
+        (
+            vec!["CREATE TRIGGER accounts_touch AFTER UPDATE ON accounts BEGIN SELECT 1; END"],
+            "DROP TRIGGER accounts_touch",
+        ),
+    ] {
+        ctx.run_sql(&hotfix).await?;
+        let fixed = ctx.capture().await?;
+        expect_refused(ctx.rollback(1).await, needle).with_context(|| hotfix.join("; "))?;
+        ctx.assert_restored(&fixed).await?;
+        ctx.run_sql(&[undo]).await?;
+    }
+    ctx.rollback(1).await.context("rolling back")?;
+    ctx.assert_restored(&before).await?;
+    // Undoing a later rename_table writes the table's name double-quoted (`CREATE TABLE
+    // "accounts"`): the guard then compares names, and the rebuild's inverse gives back the
+    // text exactly as it was.
+    ctx.write(
+        1,
+        "rebuild",
+        "[[step]]\nop = \"set_default\"\ntable = \"accounts\"\ncolumn = \"note\"\nvalue = \"none\"\n\n\
+         [[step]]\nop = \"rename_table\"\ntable = \"accounts\"\nto = \"clients\"\n",
+    )?;
+    ctx.apply().await.context("applying with a rename")?;
+    ctx.rollback(1).await.context("rolling back the rename")?;
+    ctx.assert_restored(&before).await
+}

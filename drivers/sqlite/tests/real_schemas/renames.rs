@@ -293,3 +293,50 @@ pub async fn rename_to_a_quoted_name(ctx: &TestContext) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `rename_table` turns `legacy_alter_table` off for its `RENAME TO`; when that fails (here
+/// SQLite's check of the schema stops at a view whose table is gone) the session must not
+/// stay that way: a later rebuild's rename aside would then rewrite the views and foreign
+/// keys that name the rebuilt table to the aside name, and drop it under them.
+pub async fn failed_rename_table_leaves_the_session_legacy(
+    ctx: &TestContext,
+) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE gone (a)",
+        "CREATE VIEW stale AS SELECT a FROM gone",
+        "DROP TABLE gone",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), amount TEXT)",
+        "CREATE TABLE lines (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders (id))",
+        "CREATE VIEW big_orders AS SELECT id FROM orders WHERE amount > 100",
+        "INSERT INTO users VALUES (1, 'a@x.io')",
+        "INSERT INTO orders VALUES (1, 1, '150'), (2, 1, '5')",
+        "INSERT INTO lines VALUES (1, 1)",
+    ])
+    .await?;
+    ctx.write(
+        1,
+        "change",
+        "[[step]]\nop = \"rename_table\"\ntable = \"users\"\nto = \"people\"\n",
+    )?;
+    ensure!(
+        ctx.apply().await.is_err(),
+        "the rename ran over a broken view"
+    );
+    ctx.run_sql(&["DROP VIEW stale"]).await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "change",
+        "[[step]]\nop = \"set_default\"\ntable = \"orders\"\ncolumn = \"amount\"\nvalue = \"0\"\n",
+    )?;
+    ctx.apply().await.context("applying")?;
+    let applied = ctx.catalog().await?;
+    same(
+        &before.catalog,
+        &applied,
+        &["view big_orders", "table lines", "table users"],
+    )?;
+    ctx.rollback(1).await.context("rolling back")?;
+    ctx.assert_restored(&before).await
+}
