@@ -168,12 +168,83 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     Ok(actions)
 }
 
+/// The stage keeping the documents that hold `field`, null or not.
+fn holding(field: &str) -> Vec<serde_json::Value> {
+    vec![json!({ "$match": { field: { "$exists": true } } })]
+}
+
+/// The refusal of a step that writes `field`, a field the schema does not list, when
+/// documents of `t` hold it already: the schema of a collection strata does not manage lists
+/// the fields of its first hundred documents only. `why` says what the step would do to
+/// them. Not counted when an earlier step of the migration removes the field from every
+/// document (the check made at apply time counts it then).
+async fn refuse_held(
+    session: &crate::connection::Session,
+    ctx: &StepContext<'_>,
+    t: &Table,
+    field: &str,
+    why: &str,
+) -> Result<Option<String>> {
+    if earlier::removes(ctx, field) {
+        return Ok(None);
+    }
+    let strata_core::Statement::Command(q) = count(&t.name.name, holding(field)) else {
+        unreachable!()
+    };
+    let n = session.count(&q).await?;
+    Ok((n > 0).then(|| {
+        format!(
+            "{n} documents of \"{}\" already hold a field \"{field}\", which the schema does not list (it lists the fields of the first hundred documents of a collection strata does not manage); {why}",
+            t.name
+        )
+    }))
+}
+
+/// The check made at apply time, before a step writes `field`, that no document holds it:
+/// one written since the plan counted is not overwritten either.
+fn none_held(ctx: &StepContext<'_>, t: &Table, field: &str, why: &str) -> Action {
+    let name = &t.name.name;
+    Action::check(
+        ctx.step.index,
+        ActionKind::Check,
+        format!("no document of {name} holds a field {field} yet"),
+        count(name, holding(field)),
+        0,
+        format!("documents of {name} hold a field {field}, written since the plan; {why}"),
+    )
+}
+
+const RENAME_ONTO: &str =
+    "the rename would replace their values; rename or remove that field first (sql step)";
+
+pub async fn analyze_rename(
+    session: &crate::connection::Session,
+    ctx: StepContext<'_>,
+    s: &RenameColumn,
+) -> Result<Analysis> {
+    let t = match preflight::rename_column(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    let users =
+        crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
+    if let Err(m) = super::breaks(users, "field", &s.column, "renamed") {
+        return Ok(Analysis::refused(m));
+    }
+    if let Some(m) = refuse_held(session, &ctx, t, &s.to, RENAME_ONTO).await? {
+        return Ok(Analysis::refused(m));
+    }
+    Ok(Analysis::of_table(t))
+}
+
 pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
     let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
+    // Only documents that lack the new name: rolled back, a document written since with
+    // both fields keeps both rather than losing one.
     let rename = |from: &str, to: &str| {
         cmd(
-            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true } }, "u": [rename_in_place(from, to)], "multi": true }], "bypassDocumentValidation": true }),
+            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true }, to: { "$exists": false } }, "u": [rename_in_place(from, to)], "multi": true }], "bypassDocumentValidation": true }),
         )
     };
     let mut meta = meta_of(t);
@@ -199,15 +270,18 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
         changed
     };
     follow(&mut meta);
-    let mut actions = vec![schema_action(
-        &ctx,
-        t,
-        &meta,
-        format!(
-            "rename field {} to {} in the schema of {name}",
-            s.column, s.to
+    let mut actions = vec![
+        none_held(&ctx, t, &s.to, RENAME_ONTO),
+        schema_action(
+            &ctx,
+            t,
+            &meta,
+            format!(
+                "rename field {} to {} in the schema of {name}",
+                s.column, s.to
+            ),
         ),
-    )];
+    ];
     // The relations of other collections that reference the field follow it.
     for (other, mut m) in super::referencing(&ctx, t) {
         if other.name != t.name && follow(&mut m) {

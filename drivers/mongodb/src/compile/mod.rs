@@ -23,7 +23,6 @@ use strata_core::{
 
 use crate::connection::Session;
 use crate::meta::{self, CollectionMeta, ColumnMeta, Relation};
-use crate::views;
 
 /// What MongoDB allows in names (a namespace is at most 255 bytes with its database).
 pub const RULES: Rules = Rules {
@@ -121,14 +120,7 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
         }
         StepKind::AddColumn(s) => refused(strata_core::preflight::add_column(&ctx, s, &RULES)),
         StepKind::DropColumn(s) => return columns::analyze_drop(session, ctx, s).await,
-        StepKind::RenameColumn(s) => match strata_core::preflight::rename_column(&ctx, s, &RULES) {
-            Ok(t) => {
-                let users =
-                    views::naming_field(&views::all(session).await?, &t.name.name, &s.column);
-                refused(breaks(users, "field", &s.column, "renamed").map(|()| t))
-            }
-            Err(m) => Analysis::refused(m),
-        },
+        StepKind::RenameColumn(s) => return columns::analyze_rename(session, ctx, s).await,
         StepKind::ChangeType(s) => return change_type::analyze(session, ctx, s).await,
         StepKind::SetNotNull(s) => return columns::analyze_set_not_null(session, ctx, s).await,
         StepKind::DropNotNull(s) => refused(
@@ -359,10 +351,11 @@ fn with_markers(fields: &[String]) -> Json {
 /// The update-pipeline stage renaming the top-level field `from` to `to` where it stands.
 /// `$rename` is an `$unset` and a `$set`, which moves the field to the end of the document
 /// (MongoDB: it "may not preserve the order of the fields"), and the order of a document's
-/// fields is part of it (`{a: 1, b: 2}` does not equal `{b: 2, a: 1}`). Like `$rename`, it
-/// replaces a field already named `to`.
+/// fields is part of it (`{a: 1, b: 2}` does not equal `{b: 2, a: 1}`). Unlike `$rename`, it
+/// is for documents that lack `to`: the update's filter leaves out those that hold one,
+/// whose value a rename would replace.
 fn rename_in_place(from: &str, to: &str) -> Json {
-    json!({ "$replaceWith": { "$arrayToObject": { "$map": { "input": pairs_but(to), "in": {
+    json!({ "$replaceWith": { "$arrayToObject": { "$map": { "input": pairs(), "in": {
         "k": { "$cond": [{ "$eq": ["$$this.k", { "$literal": from }] }, { "$literal": to }, "$$this.k"] },
         "v": "$$this.v"
     } } } } })

@@ -4,9 +4,10 @@
 //! catalog (`listCollections` options, index specs, documents) before and after rollback.
 
 use anyhow::ensure;
-use serde_json::json;
+use serde_json::{json, Value as Json};
 use strata_conformance::scenarios::expect_refused;
 use strata_conformance::{row, Scenario, TestContext};
+use strata_core::{runner, ActionKind};
 
 /// The scenarios, run by the conformance harness after the portable ones.
 pub static SCENARIOS: &[Scenario] = &[
@@ -50,6 +51,9 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("a_collection_has_the_fields_its_schema_declares", |ctx| {
         Box::pin(declared_fields(ctx))
+    }),
+    Scenario::new("a_rename_onto_a_field_documents_hold_is_refused", |ctx| {
+        Box::pin(rename_onto_unlisted_field(ctx))
     }),
 ];
 
@@ -707,6 +711,93 @@ async fn declared_fields(ctx: &TestContext) -> anyhow::Result<()> {
             { "op": "rename_column", "table": "stock", "column": "tags", "to": "labels" },
         ] })
         .to_string(),
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// 101 documents `{_id, <key>}`; the last, past the hundred `inspect` samples, also holds
+/// `hidden` = `value`.
+fn past_the_sample(key: &str, hidden: &str, value: Json) -> Vec<Json> {
+    let mut docs: Vec<Json> = (1..=100)
+        .map(|i| json!({ "_id": i, key: format!("v{i}") }))
+        .collect();
+    docs.push(json!({ "_id": 101, key: "v101", hidden: value }));
+    docs
+}
+
+/// Plans the pending migration, runs `between` (a write made after the plan), and returns
+/// what the plan's check action whose description holds `check` counts then.
+async fn counted_after(ctx: &TestContext, check: &str, between: Json) -> anyhow::Result<i64> {
+    let plans = runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    ensure!(
+        plans.iter().all(|p| p.refusals().is_empty()),
+        "refused: {:?}",
+        plans[0].refusals()
+    );
+    let action = plans
+        .iter()
+        .flat_map(|p| &p.steps)
+        .flat_map(|s| &s.actions)
+        .find(|a| a.kind == ActionKind::Check && a.description.contains(check))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the plan has no check \"{check}\""))?;
+    ctx.run_commands(&[between]).await?;
+    Ok(ctx.driver.query_count(&action.forward).await?)
+}
+
+/// The schema of a collection strata never managed lists the fields of the first hundred
+/// documents: a later one may hold the field a rename names as its new name, and the rename
+/// would replace its value. Refused in plan with the count, and checked again at apply time,
+/// for a document written in between.
+async fn rename_onto_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "people" }),
+        json!({ "insert": "people", "documents": past_the_sample("name", "full_name", json!("Zed Zero")) }),
+    ])
+    .await?;
+    let refused = ctx.capture().await?;
+    let path = ctx.write(
+        1,
+        "rename",
+        "[[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"full_name\"\n",
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "1 documents of \"people\" already hold a field \"full_name\"",
+    )?;
+    ensure!(
+        ctx.capture().await?.catalog == refused.catalog,
+        "a refused rename changed the documents"
+    );
+    let unset = json!({ "update": "people", "updates": [{ "q": { "_id": 101 }, "u": { "$unset": { "full_name": "" } } }] });
+    ctx.run_commands(std::slice::from_ref(&unset)).await?;
+    let before = ctx.capture().await?;
+    let written = counted_after(
+        ctx,
+        "full_name",
+        json!({ "update": "people", "updates": [{ "q": { "_id": 101 }, "u": { "$set": { "full_name": "Zed" } } }] }),
+    )
+    .await?;
+    ensure!(
+        written == 1,
+        "the apply-time check counts {written} documents holding full_name, not 1"
+    );
+    ctx.run_commands(&[unset]).await?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await?;
+    // A field an earlier step of the migration drops from every document is free.
+    std::fs::remove_file(path)?;
+    ctx.run_commands(&[json!({ "update": "people", "updates": [{ "q": {}, "u": { "$set": { "nick": "n" } }, "multi": true }] })])
+        .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "swap",
+        "[[step]]\nop = \"drop_column\"\ntable = \"people\"\ncolumn = \"nick\"\n\n\
+         [[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"nick\"\n",
     )?;
     ctx.apply().await?;
     ctx.rollback(1).await?;
