@@ -33,8 +33,10 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
     )];
     if let Some(default) = &s.default {
         let value = bsonx::value(default, Some(s.ty));
+        // Rollback removes the field from every document: none may hold it before.
+        actions.insert(0, none_held(&ctx, t, &s.column, DEFAULT_OVER));
         actions.insert(
-            0,
+            1,
             dml(Action::new(
                 ctx.step.index,
                 ActionKind::Dml,
@@ -45,6 +47,26 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
         );
     }
     Ok(actions)
+}
+
+const DEFAULT_OVER: &str = "the default would not be written to them, and rollback would remove their values; add the field without a default, then backfill the documents that lack it";
+
+/// `add_column`; with a default, refused where documents hold the field already.
+pub async fn analyze_add(
+    session: &crate::connection::Session,
+    ctx: StepContext<'_>,
+    s: &AddColumn,
+) -> Result<Analysis> {
+    let t = match preflight::add_column(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    if s.default.is_some() {
+        if let Some(m) = refuse_held(session, &ctx, t, &s.column, DEFAULT_OVER).await? {
+            return Ok(Analysis::refused(m));
+        }
+    }
+    Ok(Analysis::of_table(t))
 }
 
 /// Refuses dropping a field that a recorded relation references (its own relations on the

@@ -118,7 +118,7 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
         StepKind::RenameTable(s) => {
             refused(strata_core::preflight::rename_table(&ctx, s, &RULES).and_then(unbroken_views))
         }
-        StepKind::AddColumn(s) => refused(strata_core::preflight::add_column(&ctx, s, &RULES)),
+        StepKind::AddColumn(s) => return columns::analyze_add(session, ctx, s).await,
         StepKind::DropColumn(s) => return columns::analyze_drop(session, ctx, s).await,
         StepKind::RenameColumn(s) => return columns::analyze_rename(session, ctx, s).await,
         StepKind::ChangeType(s) => return change_type::analyze(session, ctx, s).await,

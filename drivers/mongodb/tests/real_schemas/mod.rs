@@ -55,6 +55,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("a_rename_onto_a_field_documents_hold_is_refused", |ctx| {
         Box::pin(rename_onto_unlisted_field(ctx))
     }),
+    Scenario::new("a_default_over_a_field_documents_hold_is_refused", |ctx| {
+        Box::pin(default_over_unlisted_field(ctx))
+    }),
 ];
 
 async fn shop(ctx: &TestContext) -> anyhow::Result<()> {
@@ -799,6 +802,43 @@ async fn rename_onto_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
         "[[step]]\nop = \"drop_column\"\ntable = \"people\"\ncolumn = \"nick\"\n\n\
          [[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"nick\"\n",
     )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// `add_column` with a default writes it where the field is missing, and rollback removes
+/// the field: from a document that held it already (past the sample), its own value. Refused
+/// in plan with the count, and checked again at apply time.
+async fn default_over_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "items" }),
+        json!({ "insert": "items", "documents": past_the_sample("sku", "qty", json!(5)) }),
+    ])
+    .await?;
+    ctx.write(
+        1,
+        "qty",
+        "[[step]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = \"qty\"\ntype = \"int32\"\ndefault = 0\n",
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "1 documents of \"items\" already hold a field \"qty\"",
+    )?;
+    let unset = json!({ "update": "items", "updates": [{ "q": { "_id": 101 }, "u": { "$unset": { "qty": "" } } }] });
+    ctx.run_commands(std::slice::from_ref(&unset)).await?;
+    let before = ctx.capture().await?;
+    let written = counted_after(
+        ctx,
+        "qty",
+        json!({ "update": "items", "updates": [{ "q": { "_id": 101 }, "u": { "$set": { "qty": 7 } } }] }),
+    )
+    .await?;
+    ensure!(
+        written == 1,
+        "the apply-time check counts {written} documents holding qty, not 1"
+    );
+    ctx.run_commands(&[unset]).await?;
     ctx.apply().await?;
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
