@@ -58,6 +58,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("a_default_over_a_field_documents_hold_is_refused", |ctx| {
         Box::pin(default_over_unlisted_field(ctx))
     }),
+    Scenario::new("bool_conversion_takes_portable_values_only", |ctx| {
+        Box::pin(bool_conversion(ctx))
+    }),
 ];
 
 async fn shop(ctx: &TestContext) -> anyhow::Result<()> {
@@ -840,6 +843,63 @@ async fn default_over_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
     );
     ctx.run_commands(&[unset]).await?;
     ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// `$convert` to bool makes every string true ("false" and "" too), every date true and
+/// every non-zero number true. strata takes what the SQL drivers take: the strings "true",
+/// "false", "1" and "0" (any case, spaces trimmed) and the numbers 0 and 1; anything else
+/// is incompatible, in the plan's count and examples, the conversion and its verification.
+async fn bool_conversion(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "flags" }),
+        json!({ "insert": "flags", "documents": [
+            { "_id": 1, "on": "true" }, { "_id": 2, "on": " FALSE " }, { "_id": 3, "on": "1" },
+            { "_id": 4, "on": "0" }, { "_id": 5, "on": 1 }, { "_id": 6, "on": { "$numberLong": "0" } },
+            { "_id": 7, "on": { "$numberDouble": "1.0" } }, { "_id": 8, "on": true }, { "_id": 9, "on": null },
+            { "_id": 10, "on": "false" },
+            // Incompatible:
+            { "_id": 11, "on": "" }, { "_id": 12, "on": "yes" }, { "_id": 13, "on": 2 },
+            { "_id": 14, "on": { "$date": "2020-01-01T00:00:00Z" } }, { "_id": 15, "on": { "$numberDouble": "0.5" } },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "flags",
+        "[[step]]\nop = \"change_type\"\ntable = \"flags\"\ncolumn = \"on\"\nto = \"bool\"\non_incompatible = \"set_null\"\n",
+    )?;
+    let plans = runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    let finding = &plans[0].steps[0].analysis.findings[0];
+    ensure!(
+        finding.count == 5,
+        "{} incompatible values counted, not 5: {:?}",
+        finding.count,
+        finding.examples
+    );
+    ensure!(
+        finding.examples.len() == 5 && finding.examples.iter().any(|e| e.contains("\"yes\"")),
+        "examples: {:?}",
+        finding.examples
+    );
+    ctx.apply().await?;
+    let count = |query: Json| async move {
+        ctx.driver
+            .query_count(&strata_core::Statement::Command(
+                json!({ "count": "flags", "query": query }),
+            ))
+            .await
+    };
+    let truths = count(json!({ "_id": { "$in": [1, 3, 5, 7, 8] }, "on": true })).await?;
+    let falsehoods = count(json!({ "_id": { "$in": [2, 4, 6, 10] }, "on": false })).await?;
+    let nulls = count(json!({ "_id": { "$in": [9, 11, 12, 13, 14, 15] }, "on": null })).await?;
+    ensure!(
+        (truths, falsehoods, nulls) == (5, 4, 6),
+        "converted (true, false, null): {:?}",
+        (truths, falsehoods, nulls)
+    );
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
