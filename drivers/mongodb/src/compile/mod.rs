@@ -33,8 +33,67 @@ pub const RULES: Rules = Rules {
     row_ids: true,
 };
 
+/// Why MongoDB would not read `name` as the one top-level field strata means in the filters,
+/// `$set`/`$unset` paths and `"$field"` expressions it writes (MongoDB allows such names in
+/// stored documents from 5.0 on, but not in those places); `None` for a plain name.
+fn path_like(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("an empty name is no field path")
+    } else if name.contains('.') {
+        Some("MongoDB reads a \".\" in a field name as a path into an embedded document")
+    } else if name.starts_with('$') {
+        Some("MongoDB reads a leading \"$\" as an operator in a filter or update, and as a variable in an expression")
+    } else if name.contains('\0') {
+        Some("a NUL ends a name in BSON")
+    } else {
+        None
+    }
+}
+
+/// The refusal of a step naming a field strata cannot address (see [`path_like`]): every
+/// field it names, existing or new, backfill `set` and `where` keys included.
+fn unaddressable(step: &StepKind) -> Option<String> {
+    let one = |c: &String| vec![c.clone()];
+    let names: Vec<String> = match step {
+        StepKind::CreateTable(s) => s.columns.iter().map(|c| c.name.clone()).collect(),
+        StepKind::AddColumn(s) => one(&s.column),
+        StepKind::DropColumn(s) => one(&s.column),
+        StepKind::RenameColumn(s) => vec![s.column.clone(), s.to.clone()],
+        StepKind::ChangeType(s) => one(&s.column),
+        StepKind::SetNotNull(s) => one(&s.column),
+        StepKind::DropNotNull(s) => one(&s.column),
+        StepKind::SetDefault(s) => one(&s.column),
+        StepKind::DropDefault(s) => one(&s.column),
+        StepKind::AddForeignKey(s) => s
+            .columns
+            .iter()
+            .chain(&s.references.columns)
+            .cloned()
+            .collect(),
+        StepKind::AddIndex(s) => s.columns.clone(),
+        StepKind::AddUnique(s) => s.columns.clone(),
+        StepKind::Backfill(s) => s.columns().cloned().collect(),
+        StepKind::DropTable(_)
+        | StepKind::RenameTable(_)
+        | StepKind::DropForeignKey(_)
+        | StepKind::DropIndex(_)
+        | StepKind::Sql(_)
+        | StepKind::Assert(_) => Vec::new(),
+    };
+    names.iter().find_map(|n| {
+        path_like(n).map(|why| {
+            format!(
+                "field \"{n}\": {why}, so strata's filters, updates and expressions would address another field; rename it first with a `sql` step (an update pipeline reaches it with `$getField` and `$setField`)"
+            )
+        })
+    })
+}
+
 /// Compiles one step.
 pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
+    if let Some(m) = unaddressable(&ctx.step.kind) {
+        return Err(ctx.error(m));
+    }
     match &ctx.step.kind {
         StepKind::CreateTable(s) => tables::compile_create(ctx, s),
         StepKind::DropTable(s) => tables::compile_drop(ctx, s),
@@ -109,6 +168,9 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
     let refused = |r: std::result::Result<&Table, String>| {
         r.map_or_else(Analysis::refused, Analysis::of_table)
     };
+    if let Some(m) = unaddressable(&ctx.step.kind) {
+        return Ok(Analysis::refused(m));
+    }
     Ok(match &ctx.step.kind {
         StepKind::CreateTable(s) => strata_core::preflight::create_table(&ctx, s, &RULES)
             .err()

@@ -61,6 +61,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("bool_conversion_takes_portable_values_only", |ctx| {
         Box::pin(bool_conversion(ctx))
     }),
+    Scenario::new("field_names_mongodb_reads_as_paths_are_refused", |ctx| {
+        Box::pin(path_like_names_refused(ctx))
+    }),
 ];
 
 async fn shop(ctx: &TestContext) -> anyhow::Result<()> {
@@ -900,6 +903,105 @@ async fn bool_conversion(ctx: &TestContext) -> anyhow::Result<()> {
         "converted (true, false, null): {:?}",
         (truths, falsehoods, nulls)
     );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// MongoDB reads a `.` in a field name as a path into an embedded document, and a leading
+/// `$` in an update or an expression as an operator or a field path: strata's filters,
+/// `$set`/`$unset` and `"$field"` expressions would address other fields than the step
+/// names. Every step naming such a field is refused in plan, naming it; steps on the other
+/// fields of the collection run as usual.
+async fn path_like_names_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "odd" }),
+        json!({ "insert": "odd", "documents": [
+            { "_id": 1, "$comment": "x", "a.b": 1, "plain": 1 },
+            { "_id": 2, "$comment": "y", "a.b": 2, "plain": 2 },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let dotted = "field \"a.b\"";
+    let dollar = "field \"$comment\"";
+    let cases = [
+        (
+            json!({ "op": "drop_column", "table": "odd", "column": "$comment" }),
+            dollar,
+        ),
+        (
+            json!({ "op": "rename_column", "table": "odd", "column": "a.b", "to": "ab" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "rename_column", "table": "odd", "column": "plain", "to": "x.y" }),
+            "field \"x.y\"",
+        ),
+        (
+            json!({ "op": "add_column", "table": "odd", "column": "$new", "type": "int32" }),
+            "field \"$new\"",
+        ),
+        (
+            json!({ "op": "change_type", "table": "odd", "column": "a.b", "to": "text" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "set_not_null", "table": "odd", "column": "$comment", "fill": "z" }),
+            dollar,
+        ),
+        (
+            json!({ "op": "drop_not_null", "table": "odd", "column": "a.b" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "set_default", "table": "odd", "column": "a.b", "value": 0 }),
+            dotted,
+        ),
+        (
+            json!({ "op": "add_index", "table": "odd", "columns": ["plain", "a.b"], "name": "odd_ab" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "add_unique", "table": "odd", "columns": ["$comment"], "name": "odd_c" }),
+            dollar,
+        ),
+        (
+            json!({ "op": "backfill", "table": "odd", "set": { "plain": 3 }, "where": { "a.b": 1 } }),
+            dotted,
+        ),
+        (
+            json!({ "op": "backfill", "table": "odd", "set": { "$comment": "z" } }),
+            dollar,
+        ),
+        (
+            json!({ "op": "create_table", "table": "fresh", "columns": [
+            { "name": "id", "type": "int64", "primary_key": true }, { "name": "p.q", "type": "text" },
+        ] }),
+            "field \"p.q\"",
+        ),
+    ];
+    for (i, (step, refusal)) in cases.iter().enumerate() {
+        let path = ctx.write_file(
+            1,
+            &format!("case{i}"),
+            "json",
+            &json!({ "step": [step] }).to_string(),
+        )?;
+        expect_refused(ctx.apply().await, refusal)?;
+        std::fs::remove_file(path)?;
+    }
+    ensure!(
+        ctx.capture().await?.catalog == before.catalog,
+        "a refused migration changed the database"
+    );
+    ctx.write_file(
+        1,
+        "plain",
+        "json",
+        &json!({ "step": [{ "op": "drop_column", "table": "odd", "column": "plain" }] })
+            .to_string(),
+    )?;
+    ctx.apply().await?;
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
