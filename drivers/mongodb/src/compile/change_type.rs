@@ -12,7 +12,10 @@ use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, StepContext,
 };
 
-use super::{backup, batch, count, examples, meta_of, restore, schema_action, with_markers, RULES};
+use super::{
+    backup, batch, count, count_command, examples, meta_of, restore, schema_action, with_markers,
+    RULES,
+};
 use crate::bsonx;
 use crate::connection::Session;
 
@@ -164,11 +167,7 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) ->
         return Ok(Analysis::refused(m));
     }
     let filter = json!({ "$expr": incompatible(&format!("${}", c.name), s.to) });
-    let strata_core::Statement::Command(q) =
-        count(&t.name.name, vec![json!({ "$match": filter.clone() })])
-    else {
-        unreachable!()
-    };
+    let q = count_command(&t.name.name, vec![json!({ "$match": filter.clone() })]);
     let n = session.count(&q).await? as u64;
     let shown = if n > 0 {
         examples(session, t, filter, &c.name).await?

@@ -9,8 +9,8 @@ use strata_core::{
 };
 
 use super::{
-    backup, cmd, collide, count, dml, earlier, examples, indexes, meta_of, rename_in_place,
-    restore, schema_action, with_markers, writes, RULES,
+    backup, cmd, collide, count, count_command, dml, earlier, examples, indexes, keys, meta_of,
+    rename_in_place, restore, schema_action, with_markers, writes, RULES,
 };
 use crate::bsonx;
 use crate::meta::ColumnMeta;
@@ -113,12 +113,10 @@ pub async fn analyze_drop(
     if let Err(m) = super::breaks(users, "field", &s.column, "removed") {
         return Ok(Analysis::refused(m));
     }
-    let strata_core::Statement::Command(q) = count(
+    let q = count_command(
         &t.name.name,
         vec![json!({ "$match": { &s.column: { "$exists": true, "$ne": null } } })],
-    ) else {
-        unreachable!("count builds a command")
-    };
+    );
     let n = session.count(&q).await? as u64;
     let mut a = Analysis::of_table(t);
     let handling = if s.backup {
@@ -148,7 +146,7 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     // (a unique one would also refuse every document but one once they all lack the field).
     // They are dropped first, so that rollback builds them again after the values are back.
     for (index, spec) in indexes::keyed_on(t, &s.column) {
-        actions.push(drop_index(&ctx, t, &index, spec, &s.column));
+        actions.push(keys::drop_index(&ctx, t, &index, spec, Some(&s.column)));
     }
     let fields = vec![s.column.clone()];
     if s.backup {
@@ -210,9 +208,7 @@ async fn refuse_held(
     if earlier::removes(ctx, field) {
         return Ok(None);
     }
-    let strata_core::Statement::Command(q) = count(&t.name.name, holding(field)) else {
-        unreachable!()
-    };
+    let q = count_command(&t.name.name, holding(field));
     let n = session.count(&q).await?;
     Ok((n > 0).then(|| {
         format!(
@@ -323,7 +319,13 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
     // partial filter names the field is built again under its name, on the new one.
     let rebuilt = indexes::naming(t, &s.column);
     for (index, spec) in &rebuilt {
-        actions.push(drop_index(&ctx, t, index, spec.clone(), &s.column));
+        actions.push(keys::drop_index(
+            &ctx,
+            t,
+            index,
+            spec.clone(),
+            Some(&s.column),
+        ));
     }
     actions.push(dml(
         Action::new(
@@ -352,26 +354,6 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
         );
     }
     Ok(actions)
-}
-
-/// Drops index `index` (of spec `spec`) of `t` because a step changes `field`; rollback
-/// builds it again.
-fn drop_index(
-    ctx: &StepContext<'_>,
-    t: &Table,
-    index: &str,
-    spec: serde_json::Value,
-    field: &str,
-) -> Action {
-    let name = &t.name.name;
-    Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("drop index {index} of {name} (it names field {field})"),
-        cmd(json!({ "dropIndexes": name, "index": index })),
-    )
-    .outside_transaction()
-    .with_inverse(cmd(json!({ "createIndexes": name, "indexes": [spec] })))
 }
 
 fn nulls(column: &str) -> serde_json::Value {
@@ -417,11 +399,7 @@ pub async fn analyze_set_not_null(
             return Ok(Analysis::refused(m));
         }
     }
-    let strata_core::Statement::Command(q) =
-        count(&t.name.name, vec![json!({ "$match": nulls(&s.column) })])
-    else {
-        unreachable!()
-    };
+    let q = count_command(&t.name.name, vec![json!({ "$match": nulls(&s.column) })]);
     let n = session.count(&q).await? as u64;
     let shown = if n > 0 {
         examples(session, t, nulls(&s.column), &s.column).await?

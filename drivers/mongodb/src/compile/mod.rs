@@ -529,9 +529,7 @@ async fn collide(
     what: &str,
 ) -> Result<Option<String>> {
     for c in collisions {
-        let Statement::Command(q) = count(collection, c.pipeline.clone()) else {
-            continue;
-        };
+        let q = count_command(collection, c.pipeline.clone());
         let n = session.count(&q).await?;
         if n > 0 {
             return Ok(Some(c.refusal(t, what, n)));
@@ -540,10 +538,16 @@ async fn collide(
     Ok(None)
 }
 
-/// A count of the documents of `collection` that `pipeline` yields.
-fn count(collection: &str, mut pipeline: Vec<Json>) -> Statement {
+/// A count of the documents of `collection` that `pipeline` yields, as a statement (for an
+/// action).
+fn count(collection: &str, pipeline: Vec<Json>) -> Statement {
+    cmd(count_command(collection, pipeline))
+}
+
+/// The command of [`count`], for the analysis to run now.
+fn count_command(collection: &str, mut pipeline: Vec<Json>) -> Json {
     pipeline.push(json!({ "$count": "n" }));
-    cmd(json!({ "aggregate": collection, "pipeline": pipeline }))
+    json!({ "aggregate": collection, "pipeline": pipeline })
 }
 
 /// Up to five `key: value` examples of documents matching `filter`.
@@ -576,12 +580,10 @@ pub async fn verify_relations(session: &Session, snapshot: &Snapshot) -> Result<
     for t in snapshot.tables.values() {
         for r in meta_of(t).relations {
             checked += 1;
-            let Statement::Command(c) = count(
+            let c = count_command(
                 &t.name.name,
                 keys::orphans(&r.columns, &r.references, &r.ref_columns),
-            ) else {
-                continue;
-            };
+            );
             let n = session.count(&c).await?;
             if n > 0 {
                 broken.push(format!("{}.{} ({n} documents)", t.name, r.name));
