@@ -1,8 +1,9 @@
-//! `change_type` on MongoDB: values that `$convert` cannot convert (or would change: a number
-//! rounded to an integer, a string longer than `string(n)`) are counted first; the field's
-//! values are backed up with their `_id`; the validator takes the new type; a pipeline update
-//! converts every value; each is verified against its backed-up original. Rollback puts the
-//! old validator back and restores every original value with its BSON type.
+//! `change_type` on MongoDB: values that will not convert (by `$convert`, or to `bool` by the
+//! SQL drivers' rule) or would change (a number rounded to an integer, a string longer than
+//! `string(n)`) are counted first; the field's values are backed up with their `_id`; the
+//! validator takes the new type; a pipeline update converts every value; each is verified
+//! against its backed-up original. Rollback puts the old validator back and restores every
+//! original value with its BSON type.
 
 use serde_json::{json, Value as Json};
 use strata_core::preflight;
@@ -11,7 +12,10 @@ use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, StepContext,
 };
 
-use super::{backup, batch, count, examples, meta_of, restore, schema_action, with_markers, RULES};
+use super::{
+    backup, batch, count, count_command, examples, meta_of, restore, schema_action, with_markers,
+    RULES,
+};
 use crate::bsonx;
 use crate::connection::Session;
 
@@ -32,11 +36,36 @@ fn convert(input: &str, ty: PortableType, on_error: Json) -> Json {
         Some("binData") => {
             json!({ "$cond": [binary, input, { "$cond": [{ "$in": [{ "$type": input }, ["null", "missing"]] }, null, on_error] }] })
         }
+        Some("bool") => to_bool(input, on_error),
         Some(to) => json!({ "$cond": [binary, on_error.clone(), {
             "$convert": { "input": input, "to": to, "onError": on_error, "onNull": null }
         }] }),
         None => json!(input),
     }
+}
+
+/// `input` as a bool, converted as the SQL drivers convert to one: a bool as it is, the
+/// numbers 0 and 1, the strings "true", "false", "1" and "0" in any case, spaces around
+/// them trimmed; `on_error` for anything else. `$convert` to bool makes every string true
+/// ("false" and "" too), every date true and every number but 0 true. (`$switch` evaluates
+/// only the branch that matches, so `$trim` meets strings only.)
+fn to_bool(input: &str, on_error: Json) -> Json {
+    let ty = json!({ "$type": input });
+    let text = json!({ "$toLower": { "$trim": { "input": input, "chars": " " } } });
+    let either = |t: Json, f: Json| {
+        json!({ "$switch": { "branches": [
+            { "case": t, "then": true },
+            { "case": f, "then": false },
+        ], "default": on_error.clone() } })
+    };
+    json!({ "$switch": { "branches": [
+        { "case": { "$in": [ty.clone(), ["null", "missing"]] }, "then": null },
+        { "case": { "$eq": [ty.clone(), "bool"] }, "then": input },
+        { "case": { "$in": [ty.clone(), ["int", "long", "double", "decimal"]] },
+          "then": either(json!({ "$eq": [input, 1] }), json!({ "$eq": [input, 0] })) },
+        { "case": { "$eq": [ty, "string"] },
+          "then": either(json!({ "$in": [text.clone(), ["true", "1"]] }), json!({ "$in": [text, ["false", "0"]] })) },
+    ], "default": on_error } })
 }
 
 /// True when the value at `input` (a field path or variable) will not convert to `ty`, or
@@ -138,11 +167,7 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) ->
         return Ok(Analysis::refused(m));
     }
     let filter = json!({ "$expr": incompatible(&format!("${}", c.name), s.to) });
-    let strata_core::Statement::Command(q) =
-        count(&t.name.name, vec![json!({ "$match": filter.clone() })])
-    else {
-        unreachable!()
-    };
+    let q = count_command(&t.name.name, vec![json!({ "$match": filter.clone() })]);
     let n = session.count(&q).await? as u64;
     let shown = if n > 0 {
         examples(session, t, filter, &c.name).await?

@@ -9,8 +9,8 @@ use strata_core::{
 };
 
 use super::{
-    backup, cmd, collide, count, dml, earlier, examples, indexes, meta_of, rename_in_place,
-    restore, schema_action, with_markers, writes, RULES,
+    backup, cmd, collide, count, count_command, dml, earlier, examples, indexes, keys, meta_of,
+    rename_in_place, restore, schema_action, with_markers, writes, RULES,
 };
 use crate::bsonx;
 use crate::meta::ColumnMeta;
@@ -33,8 +33,10 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
     )];
     if let Some(default) = &s.default {
         let value = bsonx::value(default, Some(s.ty));
+        // Rollback removes the field from every document: none may hold it before.
+        actions.insert(0, none_held(&ctx, t, &s.column, DEFAULT_OVER));
         actions.insert(
-            0,
+            1,
             dml(Action::new(
                 ctx.step.index,
                 ActionKind::Dml,
@@ -45,6 +47,26 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
         );
     }
     Ok(actions)
+}
+
+const DEFAULT_OVER: &str = "the default would not be written to them, and rollback would remove their values; add the field without a default, then backfill the documents that lack it";
+
+/// `add_column`; with a default, refused where documents hold the field already.
+pub async fn analyze_add(
+    session: &crate::connection::Session,
+    ctx: StepContext<'_>,
+    s: &AddColumn,
+) -> Result<Analysis> {
+    let t = match preflight::add_column(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    if s.default.is_some() {
+        if let Some(m) = refuse_held(session, &ctx, t, &s.column, DEFAULT_OVER).await? {
+            return Ok(Analysis::refused(m));
+        }
+    }
+    Ok(Analysis::of_table(t))
 }
 
 /// Refuses dropping a field that a recorded relation references (its own relations on the
@@ -91,12 +113,10 @@ pub async fn analyze_drop(
     if let Err(m) = super::breaks(users, "field", &s.column, "removed") {
         return Ok(Analysis::refused(m));
     }
-    let strata_core::Statement::Command(q) = count(
+    let q = count_command(
         &t.name.name,
         vec![json!({ "$match": { &s.column: { "$exists": true, "$ne": null } } })],
-    ) else {
-        unreachable!("count builds a command")
-    };
+    );
     let n = session.count(&q).await? as u64;
     let mut a = Analysis::of_table(t);
     let handling = if s.backup {
@@ -126,7 +146,7 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     // (a unique one would also refuse every document but one once they all lack the field).
     // They are dropped first, so that rollback builds them again after the values are back.
     for (index, spec) in indexes::keyed_on(t, &s.column) {
-        actions.push(drop_index(&ctx, t, &index, spec, &s.column));
+        actions.push(keys::drop_index(&ctx, t, &index, spec, Some(&s.column)));
     }
     let fields = vec![s.column.clone()];
     if s.backup {
@@ -168,12 +188,81 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>>
     Ok(actions)
 }
 
+/// The stage keeping the documents that hold `field`, null or not.
+fn holding(field: &str) -> Vec<serde_json::Value> {
+    vec![json!({ "$match": { field: { "$exists": true } } })]
+}
+
+/// The refusal of a step that writes `field`, a field the schema does not list, when
+/// documents of `t` hold it already: the schema of a collection strata does not manage lists
+/// the fields of its first hundred documents only. `why` says what the step would do to
+/// them. Not counted when an earlier step of the migration removes the field from every
+/// document (the check made at apply time counts it then).
+async fn refuse_held(
+    session: &crate::connection::Session,
+    ctx: &StepContext<'_>,
+    t: &Table,
+    field: &str,
+    why: &str,
+) -> Result<Option<String>> {
+    if earlier::removes(ctx, field) {
+        return Ok(None);
+    }
+    let q = count_command(&t.name.name, holding(field));
+    let n = session.count(&q).await?;
+    Ok((n > 0).then(|| {
+        format!(
+            "{n} documents of \"{}\" already hold a field \"{field}\", which the schema does not list (it lists the fields of the first hundred documents of a collection strata does not manage); {why}",
+            t.name
+        )
+    }))
+}
+
+/// The check made at apply time, before a step writes `field`, that no document holds it:
+/// one written since the plan counted is not overwritten either.
+fn none_held(ctx: &StepContext<'_>, t: &Table, field: &str, why: &str) -> Action {
+    let name = &t.name.name;
+    Action::check(
+        ctx.step.index,
+        ActionKind::Check,
+        format!("no document of {name} holds a field {field} yet"),
+        count(name, holding(field)),
+        0,
+        format!("documents of {name} hold a field {field}, written since the plan; {why}"),
+    )
+}
+
+const RENAME_ONTO: &str =
+    "the rename would replace their values; rename or remove that field first (sql step)";
+
+pub async fn analyze_rename(
+    session: &crate::connection::Session,
+    ctx: StepContext<'_>,
+    s: &RenameColumn,
+) -> Result<Analysis> {
+    let t = match preflight::rename_column(&ctx, s, &RULES) {
+        Err(m) => return Ok(Analysis::refused(m)),
+        Ok(t) => t,
+    };
+    let users =
+        crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
+    if let Err(m) = super::breaks(users, "field", &s.column, "renamed") {
+        return Ok(Analysis::refused(m));
+    }
+    if let Some(m) = refuse_held(session, &ctx, t, &s.to, RENAME_ONTO).await? {
+        return Ok(Analysis::refused(m));
+    }
+    Ok(Analysis::of_table(t))
+}
+
 pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
     let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
+    // Only documents that lack the new name: rolled back, a document written since with
+    // both fields keeps both rather than losing one.
     let rename = |from: &str, to: &str| {
         cmd(
-            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true } }, "u": [rename_in_place(from, to)], "multi": true }], "bypassDocumentValidation": true }),
+            json!({ "update": name, "updates": [{ "q": { from: { "$exists": true }, to: { "$exists": false } }, "u": [rename_in_place(from, to)], "multi": true }], "bypassDocumentValidation": true }),
         )
     };
     let mut meta = meta_of(t);
@@ -199,15 +288,18 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
         changed
     };
     follow(&mut meta);
-    let mut actions = vec![schema_action(
-        &ctx,
-        t,
-        &meta,
-        format!(
-            "rename field {} to {} in the schema of {name}",
-            s.column, s.to
+    let mut actions = vec![
+        none_held(&ctx, t, &s.to, RENAME_ONTO),
+        schema_action(
+            &ctx,
+            t,
+            &meta,
+            format!(
+                "rename field {} to {} in the schema of {name}",
+                s.column, s.to
+            ),
         ),
-    )];
+    ];
     // The relations of other collections that reference the field follow it.
     for (other, mut m) in super::referencing(&ctx, t) {
         if other.name != t.name && follow(&mut m) {
@@ -227,7 +319,13 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
     // partial filter names the field is built again under its name, on the new one.
     let rebuilt = indexes::naming(t, &s.column);
     for (index, spec) in &rebuilt {
-        actions.push(drop_index(&ctx, t, index, spec.clone(), &s.column));
+        actions.push(keys::drop_index(
+            &ctx,
+            t,
+            index,
+            spec.clone(),
+            Some(&s.column),
+        ));
     }
     actions.push(dml(
         Action::new(
@@ -256,26 +354,6 @@ pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Acti
         );
     }
     Ok(actions)
-}
-
-/// Drops index `index` (of spec `spec`) of `t` because a step changes `field`; rollback
-/// builds it again.
-fn drop_index(
-    ctx: &StepContext<'_>,
-    t: &Table,
-    index: &str,
-    spec: serde_json::Value,
-    field: &str,
-) -> Action {
-    let name = &t.name.name;
-    Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("drop index {index} of {name} (it names field {field})"),
-        cmd(json!({ "dropIndexes": name, "index": index })),
-    )
-    .outside_transaction()
-    .with_inverse(cmd(json!({ "createIndexes": name, "indexes": [spec] })))
 }
 
 fn nulls(column: &str) -> serde_json::Value {
@@ -321,11 +399,7 @@ pub async fn analyze_set_not_null(
             return Ok(Analysis::refused(m));
         }
     }
-    let strata_core::Statement::Command(q) =
-        count(&t.name.name, vec![json!({ "$match": nulls(&s.column) })])
-    else {
-        unreachable!()
-    };
+    let q = count_command(&t.name.name, vec![json!({ "$match": nulls(&s.column) })]);
     let n = session.count(&q).await? as u64;
     let shown = if n > 0 {
         examples(session, t, nulls(&s.column), &s.column).await?

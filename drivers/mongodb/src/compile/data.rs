@@ -7,7 +7,7 @@ use strata_core::{
     preflight, Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext,
 };
 
-use super::{backup, batch, cmd, count, restore, with_markers, writes, RULES};
+use super::{backup, batch, cmd, count, count_command, restore, with_markers, writes, RULES};
 use crate::bsonx;
 use crate::connection::Session;
 
@@ -85,11 +85,7 @@ pub async fn analyze_backfill(
     if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
         return Ok(Analysis::refused(m));
     }
-    let strata_core::Statement::Command(q) =
-        count(&t.name.name, vec![json!({ "$match": predicate(t, s) })])
-    else {
-        unreachable!()
-    };
+    let q = count_command(&t.name.name, vec![json!({ "$match": predicate(t, s) })]);
     let n = session.count(&q).await? as u64;
     let mut a = Analysis::of_table(t);
     a.findings.push(Finding {

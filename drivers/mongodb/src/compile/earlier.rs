@@ -155,3 +155,32 @@ pub fn changed(ctx: &StepContext<'_>, reads: &[Read]) -> Option<String> {
     }
     None
 }
+
+/// Whether an earlier step of the migration removes `field` from every document of the
+/// step's collection (drops it, or renames it away): the live documents that hold it now
+/// will not when the step runs.
+pub fn removes(ctx: &StepContext<'_>, field: &str) -> bool {
+    let Some(mut table) = self::table(ctx) else {
+        return false;
+    };
+    for step in ctx
+        .migration
+        .steps
+        .iter()
+        .filter(|s| s.index < ctx.step.index)
+        .rev()
+    {
+        match &step.kind {
+            StepKind::RenameTable(s) if table == s.table.with_name(&s.to) => {
+                table = s.table.clone();
+            }
+            StepKind::DropColumn(s) if s.table == table && s.column == field => return true,
+            StepKind::RenameColumn(s) if s.table == table && s.column == field => return true,
+            // Written again after it went: the live documents do not say.
+            StepKind::RenameColumn(s) if s.table == table && s.to == field => return false,
+            StepKind::AddColumn(s) if s.table == table && s.column == field => return false,
+            _ => {}
+        }
+    }
+    false
+}

@@ -6,7 +6,9 @@ use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, DropForeignKey, DropIndex, OrphanMode};
 use strata_core::{Action, ActionKind, Analysis, Finding, QualifiedName, Result, StepContext};
 
-use super::{backup, cmd, count, indexes, meta_of, restore, schema_action, writes, RULES};
+use super::{
+    backup, cmd, count, count_command, indexes, meta_of, restore, schema_action, writes, RULES,
+};
 use crate::connection::Session;
 use crate::meta::Relation;
 
@@ -39,15 +41,21 @@ pub fn orphans(columns: &[String], parent: &str, ref_columns: &[String]) -> Vec<
     ]
 }
 
-/// The parent documents the placeholder mode inserts, as a pipeline on the child: one per
-/// missing key, holding the referenced fields only.
-fn placeholders(s: &AddForeignKey, parent: &str) -> Vec<Json> {
+/// The stage grouping the orphan documents by their key: one document per missing parent
+/// key, its `_id` the key under the referenced fields' names.
+fn missing_keys(s: &AddForeignKey) -> Json {
     let group: serde_json::Map<String, Json> = s
         .columns
         .iter()
         .zip(&s.references.columns)
         .map(|(c, p)| (p.clone(), json!(format!("${c}"))))
         .collect();
+    json!({ "$group": { "_id": group } })
+}
+
+/// The projection making a [`missing_keys`] document a placeholder parent: the referenced
+/// fields only (and `extra`, a literal), with an `_id` of the parent's own.
+fn as_parent(s: &AddForeignKey, extra: Option<(&str, Json)>) -> Json {
     let mut fields: serde_json::Map<String, Json> = s
         .references
         .columns
@@ -55,9 +63,18 @@ fn placeholders(s: &AddForeignKey, parent: &str) -> Vec<Json> {
         .map(|p| (p.clone(), json!(format!("$_id.{p}"))))
         .collect();
     fields.insert("_id".into(), json!(0));
+    if let Some((k, v)) = extra {
+        fields.insert(k.into(), json!({ "$literal": v }));
+    }
+    Json::Object(fields)
+}
+
+/// The parent documents the placeholder mode inserts, as a pipeline on the child: one per
+/// missing key, holding the referenced fields only.
+fn placeholders(s: &AddForeignKey, parent: &str) -> Vec<Json> {
     let mut out = orphans(&s.columns, parent, &s.references.columns);
-    out.push(json!({ "$group": { "_id": group } }));
-    out.push(json!({ "$project": fields }));
+    out.push(missing_keys(s));
+    out.push(json!({ "$project": as_parent(s, None) }));
     out
 }
 
@@ -151,12 +168,10 @@ pub async fn analyze_add_foreign_key(
     if let Some(m) = super::collide(session, indexed, &child.name.name, &collisions, &what).await? {
         return Ok(Analysis::refused(m));
     }
-    let strata_core::Statement::Command(q) = count(
+    let q = count_command(
         &child.name.name,
         orphans(&s.columns, &parent.name.name, &s.references.columns),
-    ) else {
-        unreachable!()
-    };
+    );
     let n = session.count(&q).await? as u64;
     let (handling, blocking) =
         s.orphans
@@ -267,31 +282,11 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
             );
         }
         OrphanMode::Placeholder => {
-            let group: serde_json::Map<String, Json> = s
-                .columns
-                .iter()
-                .zip(&s.references.columns)
-                .map(|(c, p)| (p.clone(), json!(format!("${c}"))))
-                .collect();
             let mut selection = select;
-            selection.push(json!({ "$group": { "_id": group } }));
-            let fields: serde_json::Map<String, Json> = s
-                .references
-                .columns
-                .iter()
-                .map(|p| (p.clone(), json!(format!("$_id.{p}"))))
-                .collect();
-            let as_parents = |extra: Option<(&str, Json)>| {
-                let mut f = fields.clone();
-                f.insert("_id".into(), json!(0));
-                if let Some((k, v)) = extra {
-                    f.insert(k.into(), json!({ "$literal": v }));
-                }
-                Json::Object(f)
-            };
+            selection.push(missing_keys(s));
             let on = json!(s.references.columns);
             let remove = json!([
-                { "aggregate": bak, "pipeline": [{ "$project": as_parents(Some(("__strata_placeholder", json!(true)))) }, { "$merge": { "into": pname, "on": on, "whenMatched": "merge", "whenNotMatched": "discard" } }], "bypassDocumentValidation": true },
+                { "aggregate": bak, "pipeline": [{ "$project": as_parent(s, Some(("__strata_placeholder", json!(true)))) }, { "$merge": { "into": pname, "on": on, "whenMatched": "merge", "whenNotMatched": "discard" } }], "bypassDocumentValidation": true },
                 { "delete": pname, "deletes": [{ "q": { "__strata_placeholder": true }, "limit": 0 }] }
             ]);
             let Json::Array(remove) = remove else {
@@ -308,7 +303,7 @@ pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Resul
             actions.push(
                 Action::new(n, ActionKind::Dml, format!("insert placeholder documents into {pname}"), cmd(json!({
                     "aggregate": bak,
-                    "pipeline": [{ "$project": as_parents(None) }, { "$merge": { "into": pname, "on": on, "whenMatched": "keepExisting", "whenNotMatched": "insert" } }],
+                    "pipeline": [{ "$project": as_parent(s, None) }, { "$merge": { "into": pname, "on": on, "whenMatched": "keepExisting", "whenNotMatched": "insert" } }],
                     "bypassDocumentValidation": true
                 })))
                 .restored_by_backup()
@@ -414,15 +409,13 @@ pub async fn analyze_add_index(
             .iter()
             .map(|c| (c.clone(), json!({ "$ifNull": [format!("${c}"), null] })))
             .collect();
-        let strata_core::Statement::Command(q) = count(
+        let q = count_command(
             &t.name.name,
             vec![
                 json!({ "$group": { "_id": key, "n": { "$sum": 1 } } }),
                 json!({ "$match": { "n": { "$gt": 1 } } }),
             ],
-        ) else {
-            unreachable!()
-        };
+        );
         let n = session.count(&q).await? as u64;
         a.findings
             .push(preflight::duplicates_finding(t, columns, n, vec![]));
@@ -457,14 +450,28 @@ pub fn compile_drop_index(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Act
             s.name, t.name
         ))
     })?;
-    Ok(vec![Action::new(
+    Ok(vec![drop_index(&ctx, t, &s.name, spec, None)])
+}
+
+/// Drops index `index` (of spec `spec`) of `t`, because a step changes field `field` when
+/// one is given; rollback builds it again.
+pub fn drop_index(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    index: &str,
+    spec: Json,
+    field: Option<&str>,
+) -> Action {
+    let name = &t.name.name;
+    let because = field
+        .map(|f| format!(" (it names field {f})"))
+        .unwrap_or_default();
+    Action::new(
         ctx.step.index,
         ActionKind::Ddl,
-        format!("drop index {} of {}", s.name, t.name),
-        cmd(json!({ "dropIndexes": t.name.name, "index": s.name })),
+        format!("drop index {index} of {}{because}", t.name),
+        cmd(json!({ "dropIndexes": name, "index": index })),
     )
     .outside_transaction()
-    .with_inverse(cmd(
-        json!({ "createIndexes": t.name.name, "indexes": [spec] }),
-    ))])
+    .with_inverse(cmd(json!({ "createIndexes": name, "indexes": [spec] })))
 }

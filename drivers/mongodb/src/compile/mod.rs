@@ -23,7 +23,6 @@ use strata_core::{
 
 use crate::connection::Session;
 use crate::meta::{self, CollectionMeta, ColumnMeta, Relation};
-use crate::views;
 
 /// What MongoDB allows in names (a namespace is at most 255 bytes with its database).
 pub const RULES: Rules = Rules {
@@ -34,8 +33,67 @@ pub const RULES: Rules = Rules {
     row_ids: true,
 };
 
+/// Why MongoDB would not read `name` as the one top-level field strata means in the filters,
+/// `$set`/`$unset` paths and `"$field"` expressions it writes (MongoDB allows such names in
+/// stored documents from 5.0 on, but not in those places); `None` for a plain name.
+fn path_like(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("an empty name is no field path")
+    } else if name.contains('.') {
+        Some("MongoDB reads a \".\" in a field name as a path into an embedded document")
+    } else if name.starts_with('$') {
+        Some("MongoDB reads a leading \"$\" as an operator in a filter or update, and as a variable in an expression")
+    } else if name.contains('\0') {
+        Some("a NUL ends a name in BSON")
+    } else {
+        None
+    }
+}
+
+/// The refusal of a step naming a field strata cannot address (see [`path_like`]): every
+/// field it names, existing or new, backfill `set` and `where` keys included.
+fn unaddressable(step: &StepKind) -> Option<String> {
+    let one = |c: &String| vec![c.clone()];
+    let names: Vec<String> = match step {
+        StepKind::CreateTable(s) => s.columns.iter().map(|c| c.name.clone()).collect(),
+        StepKind::AddColumn(s) => one(&s.column),
+        StepKind::DropColumn(s) => one(&s.column),
+        StepKind::RenameColumn(s) => vec![s.column.clone(), s.to.clone()],
+        StepKind::ChangeType(s) => one(&s.column),
+        StepKind::SetNotNull(s) => one(&s.column),
+        StepKind::DropNotNull(s) => one(&s.column),
+        StepKind::SetDefault(s) => one(&s.column),
+        StepKind::DropDefault(s) => one(&s.column),
+        StepKind::AddForeignKey(s) => s
+            .columns
+            .iter()
+            .chain(&s.references.columns)
+            .cloned()
+            .collect(),
+        StepKind::AddIndex(s) => s.columns.clone(),
+        StepKind::AddUnique(s) => s.columns.clone(),
+        StepKind::Backfill(s) => s.columns().cloned().collect(),
+        StepKind::DropTable(_)
+        | StepKind::RenameTable(_)
+        | StepKind::DropForeignKey(_)
+        | StepKind::DropIndex(_)
+        | StepKind::Sql(_)
+        | StepKind::Assert(_) => Vec::new(),
+    };
+    names.iter().find_map(|n| {
+        path_like(n).map(|why| {
+            format!(
+                "field \"{n}\": {why}, so strata's filters, updates and expressions would address another field; rename it first with a `sql` step (an update pipeline reaches it with `$getField` and `$setField`)"
+            )
+        })
+    })
+}
+
 /// Compiles one step.
 pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
+    if let Some(m) = unaddressable(&ctx.step.kind) {
+        return Err(ctx.error(m));
+    }
     match &ctx.step.kind {
         StepKind::CreateTable(s) => tables::compile_create(ctx, s),
         StepKind::DropTable(s) => tables::compile_drop(ctx, s),
@@ -110,6 +168,9 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
     let refused = |r: std::result::Result<&Table, String>| {
         r.map_or_else(Analysis::refused, Analysis::of_table)
     };
+    if let Some(m) = unaddressable(&ctx.step.kind) {
+        return Ok(Analysis::refused(m));
+    }
     Ok(match &ctx.step.kind {
         StepKind::CreateTable(s) => strata_core::preflight::create_table(&ctx, s, &RULES)
             .err()
@@ -119,16 +180,9 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
         StepKind::RenameTable(s) => {
             refused(strata_core::preflight::rename_table(&ctx, s, &RULES).and_then(unbroken_views))
         }
-        StepKind::AddColumn(s) => refused(strata_core::preflight::add_column(&ctx, s, &RULES)),
+        StepKind::AddColumn(s) => return columns::analyze_add(session, ctx, s).await,
         StepKind::DropColumn(s) => return columns::analyze_drop(session, ctx, s).await,
-        StepKind::RenameColumn(s) => match strata_core::preflight::rename_column(&ctx, s, &RULES) {
-            Ok(t) => {
-                let users =
-                    views::naming_field(&views::all(session).await?, &t.name.name, &s.column);
-                refused(breaks(users, "field", &s.column, "renamed").map(|()| t))
-            }
-            Err(m) => Analysis::refused(m),
-        },
+        StepKind::RenameColumn(s) => return columns::analyze_rename(session, ctx, s).await,
         StepKind::ChangeType(s) => return change_type::analyze(session, ctx, s).await,
         StepKind::SetNotNull(s) => return columns::analyze_set_not_null(session, ctx, s).await,
         StepKind::DropNotNull(s) => refused(
@@ -359,10 +413,11 @@ fn with_markers(fields: &[String]) -> Json {
 /// The update-pipeline stage renaming the top-level field `from` to `to` where it stands.
 /// `$rename` is an `$unset` and a `$set`, which moves the field to the end of the document
 /// (MongoDB: it "may not preserve the order of the fields"), and the order of a document's
-/// fields is part of it (`{a: 1, b: 2}` does not equal `{b: 2, a: 1}`). Like `$rename`, it
-/// replaces a field already named `to`.
+/// fields is part of it (`{a: 1, b: 2}` does not equal `{b: 2, a: 1}`). Unlike `$rename`, it
+/// is for documents that lack `to`: the update's filter leaves out those that hold one,
+/// whose value a rename would replace.
 fn rename_in_place(from: &str, to: &str) -> Json {
-    json!({ "$replaceWith": { "$arrayToObject": { "$map": { "input": pairs_but(to), "in": {
+    json!({ "$replaceWith": { "$arrayToObject": { "$map": { "input": pairs(), "in": {
         "k": { "$cond": [{ "$eq": ["$$this.k", { "$literal": from }] }, { "$literal": to }, "$$this.k"] },
         "v": "$$this.v"
     } } } } })
@@ -474,9 +529,7 @@ async fn collide(
     what: &str,
 ) -> Result<Option<String>> {
     for c in collisions {
-        let Statement::Command(q) = count(collection, c.pipeline.clone()) else {
-            continue;
-        };
+        let q = count_command(collection, c.pipeline.clone());
         let n = session.count(&q).await?;
         if n > 0 {
             return Ok(Some(c.refusal(t, what, n)));
@@ -485,10 +538,16 @@ async fn collide(
     Ok(None)
 }
 
-/// A count of the documents of `collection` that `pipeline` yields.
-fn count(collection: &str, mut pipeline: Vec<Json>) -> Statement {
+/// A count of the documents of `collection` that `pipeline` yields, as a statement (for an
+/// action).
+fn count(collection: &str, pipeline: Vec<Json>) -> Statement {
+    cmd(count_command(collection, pipeline))
+}
+
+/// The command of [`count`], for the analysis to run now.
+fn count_command(collection: &str, mut pipeline: Vec<Json>) -> Json {
     pipeline.push(json!({ "$count": "n" }));
-    cmd(json!({ "aggregate": collection, "pipeline": pipeline }))
+    json!({ "aggregate": collection, "pipeline": pipeline })
 }
 
 /// Up to five `key: value` examples of documents matching `filter`.
@@ -521,12 +580,10 @@ pub async fn verify_relations(session: &Session, snapshot: &Snapshot) -> Result<
     for t in snapshot.tables.values() {
         for r in meta_of(t).relations {
             checked += 1;
-            let Statement::Command(c) = count(
+            let c = count_command(
                 &t.name.name,
                 keys::orphans(&r.columns, &r.references, &r.ref_columns),
-            ) else {
-                continue;
-            };
+            );
             let n = session.count(&c).await?;
             if n > 0 {
                 broken.push(format!("{}.{} ({n} documents)", t.name, r.name));

@@ -4,9 +4,10 @@
 //! catalog (`listCollections` options, index specs, documents) before and after rollback.
 
 use anyhow::ensure;
-use serde_json::json;
+use serde_json::{json, Value as Json};
 use strata_conformance::scenarios::expect_refused;
 use strata_conformance::{row, Scenario, TestContext};
+use strata_core::{runner, ActionKind};
 
 /// The scenarios, run by the conformance harness after the portable ones.
 pub static SCENARIOS: &[Scenario] = &[
@@ -50,6 +51,18 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("a_collection_has_the_fields_its_schema_declares", |ctx| {
         Box::pin(declared_fields(ctx))
+    }),
+    Scenario::new("a_rename_onto_a_field_documents_hold_is_refused", |ctx| {
+        Box::pin(rename_onto_unlisted_field(ctx))
+    }),
+    Scenario::new("a_default_over_a_field_documents_hold_is_refused", |ctx| {
+        Box::pin(default_over_unlisted_field(ctx))
+    }),
+    Scenario::new("bool_conversion_takes_portable_values_only", |ctx| {
+        Box::pin(bool_conversion(ctx))
+    }),
+    Scenario::new("field_names_mongodb_reads_as_paths_are_refused", |ctx| {
+        Box::pin(path_like_names_refused(ctx))
     }),
 ];
 
@@ -707,6 +720,286 @@ async fn declared_fields(ctx: &TestContext) -> anyhow::Result<()> {
             { "op": "rename_column", "table": "stock", "column": "tags", "to": "labels" },
         ] })
         .to_string(),
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// 101 documents `{_id, <key>}`; the last, past the hundred `inspect` samples, also holds
+/// `hidden` = `value`.
+fn past_the_sample(key: &str, hidden: &str, value: Json) -> Vec<Json> {
+    let mut docs: Vec<Json> = (1..=100)
+        .map(|i| json!({ "_id": i, key: format!("v{i}") }))
+        .collect();
+    docs.push(json!({ "_id": 101, key: "v101", hidden: value }));
+    docs
+}
+
+/// Plans the pending migration, runs `between` (a write made after the plan), and returns
+/// what the plan's check action whose description holds `check` counts then.
+async fn counted_after(ctx: &TestContext, check: &str, between: Json) -> anyhow::Result<i64> {
+    let plans = runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    ensure!(
+        plans.iter().all(|p| p.refusals().is_empty()),
+        "refused: {:?}",
+        plans[0].refusals()
+    );
+    let action = plans
+        .iter()
+        .flat_map(|p| &p.steps)
+        .flat_map(|s| &s.actions)
+        .find(|a| a.kind == ActionKind::Check && a.description.contains(check))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the plan has no check \"{check}\""))?;
+    ctx.run_commands(&[between]).await?;
+    Ok(ctx.driver.query_count(&action.forward).await?)
+}
+
+/// The schema of a collection strata never managed lists the fields of the first hundred
+/// documents: a later one may hold the field a rename names as its new name, and the rename
+/// would replace its value. Refused in plan with the count, and checked again at apply time,
+/// for a document written in between.
+async fn rename_onto_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "people" }),
+        json!({ "insert": "people", "documents": past_the_sample("name", "full_name", json!("Zed Zero")) }),
+    ])
+    .await?;
+    let refused = ctx.capture().await?;
+    let path = ctx.write(
+        1,
+        "rename",
+        "[[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"full_name\"\n",
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "1 documents of \"people\" already hold a field \"full_name\"",
+    )?;
+    ensure!(
+        ctx.capture().await?.catalog == refused.catalog,
+        "a refused rename changed the documents"
+    );
+    let unset = json!({ "update": "people", "updates": [{ "q": { "_id": 101 }, "u": { "$unset": { "full_name": "" } } }] });
+    ctx.run_commands(std::slice::from_ref(&unset)).await?;
+    let before = ctx.capture().await?;
+    let written = counted_after(
+        ctx,
+        "full_name",
+        json!({ "update": "people", "updates": [{ "q": { "_id": 101 }, "u": { "$set": { "full_name": "Zed" } } }] }),
+    )
+    .await?;
+    ensure!(
+        written == 1,
+        "the apply-time check counts {written} documents holding full_name, not 1"
+    );
+    ctx.run_commands(&[unset]).await?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await?;
+    // A field an earlier step of the migration drops from every document is free.
+    std::fs::remove_file(path)?;
+    ctx.run_commands(&[json!({ "update": "people", "updates": [{ "q": {}, "u": { "$set": { "nick": "n" } }, "multi": true }] })])
+        .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "swap",
+        "[[step]]\nop = \"drop_column\"\ntable = \"people\"\ncolumn = \"nick\"\n\n\
+         [[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"nick\"\n",
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// `add_column` with a default writes it where the field is missing, and rollback removes
+/// the field: from a document that held it already (past the sample), its own value. Refused
+/// in plan with the count, and checked again at apply time.
+async fn default_over_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "items" }),
+        json!({ "insert": "items", "documents": past_the_sample("sku", "qty", json!(5)) }),
+    ])
+    .await?;
+    ctx.write(
+        1,
+        "qty",
+        "[[step]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = \"qty\"\ntype = \"int32\"\ndefault = 0\n",
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "1 documents of \"items\" already hold a field \"qty\"",
+    )?;
+    let unset = json!({ "update": "items", "updates": [{ "q": { "_id": 101 }, "u": { "$unset": { "qty": "" } } }] });
+    ctx.run_commands(std::slice::from_ref(&unset)).await?;
+    let before = ctx.capture().await?;
+    let written = counted_after(
+        ctx,
+        "qty",
+        json!({ "update": "items", "updates": [{ "q": { "_id": 101 }, "u": { "$set": { "qty": 7 } } }] }),
+    )
+    .await?;
+    ensure!(
+        written == 1,
+        "the apply-time check counts {written} documents holding qty, not 1"
+    );
+    ctx.run_commands(&[unset]).await?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// `$convert` to bool makes every string true ("false" and "" too), every date true and
+/// every non-zero number true. strata takes what the SQL drivers take: the strings "true",
+/// "false", "1" and "0" (any case, spaces trimmed) and the numbers 0 and 1; anything else
+/// is incompatible, in the plan's count and examples, the conversion and its verification.
+async fn bool_conversion(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "flags" }),
+        json!({ "insert": "flags", "documents": [
+            { "_id": 1, "on": "true" }, { "_id": 2, "on": " FALSE " }, { "_id": 3, "on": "1" },
+            { "_id": 4, "on": "0" }, { "_id": 5, "on": 1 }, { "_id": 6, "on": { "$numberLong": "0" } },
+            { "_id": 7, "on": { "$numberDouble": "1.0" } }, { "_id": 8, "on": true }, { "_id": 9, "on": null },
+            { "_id": 10, "on": "false" },
+            // Incompatible:
+            { "_id": 11, "on": "" }, { "_id": 12, "on": "yes" }, { "_id": 13, "on": 2 },
+            { "_id": 14, "on": { "$date": "2020-01-01T00:00:00Z" } }, { "_id": 15, "on": { "$numberDouble": "0.5" } },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        1,
+        "flags",
+        "[[step]]\nop = \"change_type\"\ntable = \"flags\"\ncolumn = \"on\"\nto = \"bool\"\non_incompatible = \"set_null\"\n",
+    )?;
+    let plans = runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    let finding = &plans[0].steps[0].analysis.findings[0];
+    ensure!(
+        finding.count == 5,
+        "{} incompatible values counted, not 5: {:?}",
+        finding.count,
+        finding.examples
+    );
+    ensure!(
+        finding.examples.len() == 5 && finding.examples.iter().any(|e| e.contains("\"yes\"")),
+        "examples: {:?}",
+        finding.examples
+    );
+    ctx.apply().await?;
+    let count = |query: Json| async move {
+        ctx.driver
+            .query_count(&strata_core::Statement::Command(
+                json!({ "count": "flags", "query": query }),
+            ))
+            .await
+    };
+    let truths = count(json!({ "_id": { "$in": [1, 3, 5, 7, 8] }, "on": true })).await?;
+    let falsehoods = count(json!({ "_id": { "$in": [2, 4, 6, 10] }, "on": false })).await?;
+    let nulls = count(json!({ "_id": { "$in": [9, 11, 12, 13, 14, 15] }, "on": null })).await?;
+    ensure!(
+        (truths, falsehoods, nulls) == (5, 4, 6),
+        "converted (true, false, null): {:?}",
+        (truths, falsehoods, nulls)
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// MongoDB reads a `.` in a field name as a path into an embedded document, and a leading
+/// `$` in an update or an expression as an operator or a field path: strata's filters,
+/// `$set`/`$unset` and `"$field"` expressions would address other fields than the step
+/// names. Every step naming such a field is refused in plan, naming it; steps on the other
+/// fields of the collection run as usual.
+async fn path_like_names_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_commands(&[
+        json!({ "create": "odd" }),
+        json!({ "insert": "odd", "documents": [
+            { "_id": 1, "$comment": "x", "a.b": 1, "plain": 1 },
+            { "_id": 2, "$comment": "y", "a.b": 2, "plain": 2 },
+        ] }),
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let dotted = "field \"a.b\"";
+    let dollar = "field \"$comment\"";
+    let cases = [
+        (
+            json!({ "op": "drop_column", "table": "odd", "column": "$comment" }),
+            dollar,
+        ),
+        (
+            json!({ "op": "rename_column", "table": "odd", "column": "a.b", "to": "ab" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "rename_column", "table": "odd", "column": "plain", "to": "x.y" }),
+            "field \"x.y\"",
+        ),
+        (
+            json!({ "op": "add_column", "table": "odd", "column": "$new", "type": "int32" }),
+            "field \"$new\"",
+        ),
+        (
+            json!({ "op": "change_type", "table": "odd", "column": "a.b", "to": "text" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "set_not_null", "table": "odd", "column": "$comment", "fill": "z" }),
+            dollar,
+        ),
+        (
+            json!({ "op": "drop_not_null", "table": "odd", "column": "a.b" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "set_default", "table": "odd", "column": "a.b", "value": 0 }),
+            dotted,
+        ),
+        (
+            json!({ "op": "add_index", "table": "odd", "columns": ["plain", "a.b"], "name": "odd_ab" }),
+            dotted,
+        ),
+        (
+            json!({ "op": "add_unique", "table": "odd", "columns": ["$comment"], "name": "odd_c" }),
+            dollar,
+        ),
+        (
+            json!({ "op": "backfill", "table": "odd", "set": { "plain": 3 }, "where": { "a.b": 1 } }),
+            dotted,
+        ),
+        (
+            json!({ "op": "backfill", "table": "odd", "set": { "$comment": "z" } }),
+            dollar,
+        ),
+        (
+            json!({ "op": "create_table", "table": "fresh", "columns": [
+            { "name": "id", "type": "int64", "primary_key": true }, { "name": "p.q", "type": "text" },
+        ] }),
+            "field \"p.q\"",
+        ),
+    ];
+    for (i, (step, refusal)) in cases.iter().enumerate() {
+        let path = ctx.write_file(
+            1,
+            &format!("case{i}"),
+            "json",
+            &json!({ "step": [step] }).to_string(),
+        )?;
+        expect_refused(ctx.apply().await, refusal)?;
+        std::fs::remove_file(path)?;
+    }
+    ensure!(
+        ctx.capture().await?.catalog == before.catalog,
+        "a refused migration changed the database"
+    );
+    ctx.write_file(
+        1,
+        "plain",
+        "json",
+        &json!({ "step": [{ "op": "drop_column", "table": "odd", "column": "plain" }] })
+            .to_string(),
     )?;
     ctx.apply().await?;
     ctx.rollback(1).await?;
