@@ -92,6 +92,23 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
     let Some(t) = snapshot.tables.get_mut(&table.to_string()) else {
         return;
     };
+    // An index the server made for a foreign key may be dropped by it once the new index can
+    // serve the key (see `compile::implicit_indexes`): later steps of the migration plan as if
+    // it were gone, so a `drop_index` of the new index is refused in the plan (the key would
+    // have no index left) instead of failing with error 1553 half way.
+    let new_index = match &step.kind {
+        StepKind::AddIndex(s) => Some((s.index_name(), s.columns.clone())),
+        StepKind::AddUnique(s) => Some((s.constraint_name(), s.columns.clone())),
+        _ => None,
+    };
+    if let Some((new, columns)) = new_index {
+        let gone: Vec<String> = crate::compile::superseded(t, &columns)
+            .into_iter()
+            .filter(|(i, fk)| i.name == *fk && i.name != new)
+            .map(|(i, _)| i.name.clone())
+            .collect();
+        t.indexes.retain(|i| !gone.contains(&i.name));
+    }
     match &step.kind {
         StepKind::AddIndex(s) => {
             let name = s.index_name();

@@ -26,6 +26,7 @@ mod drop_foreign_key;
 mod drop_index;
 mod drop_table;
 mod implicit_indexes;
+pub use implicit_indexes::superseded;
 mod nullability;
 mod renames;
 mod sql;

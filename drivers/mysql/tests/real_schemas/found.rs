@@ -178,3 +178,42 @@ pub async fn half_way_failures_are_refused(ctx: &TestContext) -> anyhow::Result<
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
+
+/// A foreign key whose index the server made, then in one migration an index that can serve
+/// the key and its drop: the server drops its own index once the new one exists, so the drop
+/// would leave the key with none (error 1553 half way). The plan refuses it; the index alone
+/// applies, and rollback gives the server's index back under its name.
+pub async fn dropping_an_index_that_took_over_a_key_is_refused(
+    ctx: &TestContext,
+) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE orders (id INT PRIMARY KEY)",
+        "CREATE TABLE items (id INT PRIMARY KEY, orders_ref INT)",
+        "ALTER TABLE items ADD CONSTRAINT items_orders_fk FOREIGN KEY (orders_ref) REFERENCES orders (id)",
+        "INSERT INTO orders VALUES (1)",
+        "INSERT INTO items VALUES (1, 1), (2, NULL)",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let add = "[[step]]\nop = \"add_index\"\ntable = \"items\"\ncolumns = [\"orders_ref\"]\nname = \"items_ref_ux\"\nunique = true\n";
+    let path = ctx.write(
+        1,
+        "swap",
+        &format!(
+            "{add}\n[[step]]\nop = \"drop_index\"\ntable = \"items\"\nname = \"items_ref_ux\"\n"
+        ),
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        "index \"items_ref_ux\" is the one foreign key items_orders_fk needs",
+    )?;
+    ensure!(
+        ctx.capture().await? == before,
+        "a refused plan changed the database"
+    );
+    std::fs::remove_file(path)?;
+    ctx.write(1, "index", add)?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}

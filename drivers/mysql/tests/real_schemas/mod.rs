@@ -32,6 +32,11 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("checked_column_renamed_after_aliased_reads", |ctx| {
         Box::pin(found::checked_column_renamed_after_aliased_reads(ctx))
     }),
+    Scenario::new("dropping_an_index_that_took_over_a_key_is_refused", |ctx| {
+        Box::pin(found::dropping_an_index_that_took_over_a_key_is_refused(
+            ctx,
+        ))
+    }),
     Scenario::new("counters_and_server_indexes_come_back", |ctx| {
         Box::pin(found::counters_and_server_indexes_come_back(ctx))
     }),
