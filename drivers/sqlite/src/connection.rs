@@ -36,7 +36,12 @@ impl Session {
         let options = options.log_statements(tracing::log::LevelFilter::Trace);
         let mut conn = SqliteConnection::connect_with(&options)
             .await
-            .map_err(|e| Error::database(NAME, format!("opening {url}"), e))?;
+            .map_err(|e| {
+                Error::database(NAME, format!("opening {url}{}", hint(path.as_deref())), e)
+            })?;
+        // The lock file sits beside the database's real path: two spellings of one file (a
+        // symbolic link, `./x.db` and `x.db`) must meet on the same lock.
+        let path = path.map(|p| std::fs::canonicalize(&p).unwrap_or(p));
         conn.execute(SESSION_SETUP)
             .await
             .map_err(|e| Error::database(NAME, "setting up the session", e))?;
@@ -214,4 +219,65 @@ pub fn db_error(doing: &str, sql: &str, e: sqlx::Error) -> Error {
         head.push('…');
     }
     Error::database(NAME, format!("{doing} `{head}`"), e)
+}
+
+/// Why a database file may not open, when it can be told from the path: a directory that
+/// does not exist, or a file that does not exist while the URL does not ask to create it.
+fn hint(path: Option<&std::path::Path>) -> String {
+    let Some(path) = path else {
+        return String::new();
+    };
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => {
+            format!(" (the directory {} does not exist)", dir.display())
+        }
+        _ if !path.exists() => format!(
+            " ({} does not exist; add ?mode=rwc to the URL to create it)",
+            path.display()
+        ),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two spellings of one database file, one through a symbolic link, take one lock.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_symbolic_link_meets_the_same_lock() {
+        let dir = std::env::temp_dir().join(format!("strata-sqlite-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let real = dir.join("real.db");
+        let link = dir.join("link.db");
+        let first = Session::connect(&format!("sqlite://{}?mode=rwc", real.display()))
+            .await
+            .unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let second = Session::connect(&format!("sqlite://{}", link.display()))
+            .await
+            .unwrap();
+        assert!(
+            first.try_lock().await.unwrap(),
+            "the first runner takes the lock"
+        );
+        assert!(
+            !second.try_lock().await.unwrap(),
+            "the lock was taken again through the link"
+        );
+        first.unlock().await.unwrap();
+        assert!(second.try_lock().await.unwrap());
+        second.unlock().await.unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_missing_file_or_directory_is_named() {
+        assert!(hint(Some(std::path::Path::new("/no/such/dir/x.db")))
+            .contains("/no/such/dir does not exist"));
+        assert!(hint(Some(std::path::Path::new("no-such-file.db"))).contains("?mode=rwc"));
+        assert_eq!(hint(None), "");
+    }
 }

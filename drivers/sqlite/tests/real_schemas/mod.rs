@@ -122,6 +122,9 @@ pub static SCENARIOS: &[Scenario] = &[
         "failed_rename_table_leaves_later_rebuilds_under_legacy_alter_table",
         |ctx| Box::pin(renames::failed_rename_table_leaves_the_session_legacy(ctx)),
     ),
+    Scenario::new("indexes_added_earlier_survive_later_rebuilds", |ctx| {
+        Box::pin(rebuilds::indexes_added_earlier_survive(ctx))
+    }),
     Scenario::new("user_tables_named_like_sqlite_are_migrated", |ctx| {
         Box::pin(rebuilds::tables_named_like_sqlite(ctx))
     }),

@@ -302,3 +302,43 @@ pub async fn tables_named_like_sqlite(ctx: &TestContext) -> anyhow::Result<()> {
     .await?;
     Ok(())
 }
+
+/// `add_index` then rebuilds of the same table in one migration (`set_not_null`,
+/// `set_default`): each rebuild carries the index the earlier step made, not only those read
+/// before the migration (issue 10: the index was gone and `verify` reported it missing).
+pub async fn indexes_added_earlier_survive(ctx: &TestContext) -> anyhow::Result<()> {
+    let ddl = [
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT, d TEXT, e INT)",
+        "CREATE INDEX t_e ON t (e DESC)",
+        "INSERT INTO t VALUES (1, 'a', NULL, 1), (2, 'b', 'x', NULL)",
+    ];
+    let steps = r#"
+[[step]]
+op = "add_index"
+table = "t"
+columns = ["c"]
+
+[[step]]
+op = "set_not_null"
+table = "t"
+column = "d"
+fill = "z"
+
+[[step]]
+op = "set_default"
+table = "t"
+column = "e"
+value = 3
+"#;
+    round_trip(ctx, &ddl, steps, |before, after| {
+        has(
+            after,
+            "index t_c_idx",
+            &["CREATE INDEX \"t_c_idx\" ON \"t\" (\"c\")"],
+        )?;
+        same(before, after, &["index t_e"])?;
+        has(after, "table t", &["d TEXT NOT NULL", "e INT DEFAULT 3"])
+    })
+    .await?;
+    Ok(())
+}
