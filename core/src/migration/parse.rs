@@ -53,11 +53,92 @@ pub fn parse_file(path: &Path) -> Result<Migration> {
                     .into(),
             )
         })?;
+    let size = std::fs::metadata(path)
+        .map_err(|source| Error::Io {
+            path: file.clone(),
+            source,
+        })?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(file_error(too_big(size as usize)));
+    }
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: file.clone(),
         source,
     })?;
     parse_str(&file, &text, format, version, &name)
+}
+
+/// The largest migration file strata reads: far above any migration written by hand, far
+/// below what would make planning slow.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// The deepest nesting of lists and tables a migration file may have (a step's literal
+/// values included).
+pub const MAX_DEPTH: usize = 64;
+/// The most steps one migration file may have.
+pub const MAX_STEPS: usize = 1000;
+
+fn too_big(size: usize) -> String {
+    format!(
+        "the file is {size} bytes; a migration may have at most {MAX_FILE_BYTES} (split it into several migrations)"
+    )
+}
+
+/// How deeply `text` nests lists and tables, estimated without parsing it (a parser would
+/// take its time to refuse 100 000 levels): brackets outside quoted strings, and for YAML
+/// also block indentation levels and `- ` items that open on one line.
+fn nesting(text: &str, format: Format) -> usize {
+    let mut deepest = 0;
+    let mut depth: usize = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && q == '"' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '\n' if format == Format::Toml => quote = None,
+            _ => {}
+        }
+    }
+    if format == Format::Yaml {
+        let mut indents: Vec<usize> = Vec::new();
+        for line in text.lines() {
+            let body = line.trim_start_matches(' ');
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            let indent = line.len() - body.len();
+            while indents.last().is_some_and(|&i| i >= indent) {
+                indents.pop();
+            }
+            indents.push(indent);
+            let mut items = 0;
+            let mut rest = body;
+            while let Some(r) = rest
+                .strip_prefix("- ")
+                .or_else(|| (rest == "-").then_some(""))
+            {
+                items += 1;
+                rest = r.trim_start_matches(' ');
+            }
+            deepest = deepest.max(indents.len() + items + depth);
+        }
+    }
+    deepest
 }
 
 /// Parses migration text. `file` is used in error messages only.
@@ -72,6 +153,15 @@ pub fn parse_str(
         file: file.to_owned(),
         message,
     };
+    if text.len() > MAX_FILE_BYTES {
+        return Err(file_error(too_big(text.len())));
+    }
+    let depth = nesting(text, format);
+    if depth > MAX_DEPTH {
+        return Err(file_error(format!(
+            "lists and tables nest {depth} levels deep; a migration may nest at most {MAX_DEPTH}"
+        )));
+    }
     let document: serde_json::Value = match format {
         Format::Toml => toml::from_str(text)
             .map_err(|e| file_error(format!("invalid TOML: {}", e.message().trim())))?,
@@ -111,6 +201,12 @@ pub fn parse_str(
     };
     if raw_steps.is_empty() {
         return Err(file_error("no steps (expected [[step]] entries)".into()));
+    }
+    if raw_steps.len() > MAX_STEPS {
+        return Err(file_error(format!(
+            "{} steps; a migration may have at most {MAX_STEPS} (split it into several migrations)",
+            raw_steps.len()
+        )));
     }
     let steps = raw_steps
         .into_iter()
@@ -169,6 +265,42 @@ mod tests {
 
     fn message(text: &str) -> String {
         toml(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn unbounded_input_is_refused_at_once() {
+        let step = "[[step]]\nop = \"drop_table\"\ntable = \"t\"\n";
+        let started = std::time::Instant::now();
+        let many = step.repeat(MAX_STEPS + 1);
+        assert!(message(&many).contains("1001 steps; a migration may have at most 1000"));
+        assert!(toml(&step.repeat(MAX_STEPS)).is_ok());
+        let huge = format!("description = \"{}\"\n{step}", "x".repeat(MAX_FILE_BYTES));
+        assert!(message(&huge).contains("a migration may have at most 1048576"));
+        let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep_yaml: String = (0..200).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        let dashes = format!("{}x\n", "- ".repeat(100_000));
+        for (text, format) in [
+            (deep_json.as_str(), Format::Json),
+            (deep_json.as_str(), Format::Toml),
+            (deep_json.as_str(), Format::Yaml),
+            (deep_yaml.as_str(), Format::Yaml),
+            (dashes.as_str(), Format::Yaml),
+        ] {
+            let e = parse_str("f", text, format, 1, "x")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("nest") && e.contains("at most 64"),
+                "{format:?}: {e}"
+            );
+        }
+        // Strings that hold brackets nest nothing.
+        assert!(toml(&format!("description = \"{}\"\n{step}", "[".repeat(200))).is_ok());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "took {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
