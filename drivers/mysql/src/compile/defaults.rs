@@ -22,6 +22,12 @@ fn restore(ctx: &StepContext<'_>, tbl: &str, c: &strata_core::schema::Column) ->
 /// A column line with its `DEFAULT …` clause replaced by `clause` (` DEFAULT x`), or
 /// removed: where `SHOW CREATE TABLE` puts it, before `ON UPDATE`, `COMMENT` and a CHECK.
 pub fn with_default(definition: &str, clause: Option<&str>) -> String {
+    let (name, rest) = super::nullability::split_name(definition);
+    format!("{name}{}", default_of_rest(rest, clause))
+}
+
+/// [`with_default`] of the part of a column line after its name.
+fn default_of_rest(definition: &str, clause: Option<&str>) -> String {
     const AFTER: [&str; 5] = [
         " ON UPDATE ",
         " COMMENT ",

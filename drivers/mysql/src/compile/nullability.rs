@@ -15,6 +15,34 @@ use crate::sql::{ident, join_on, table as qtable, typed_literal};
 
 /// The column's definition with its nullability set.
 pub fn with_nullability(def: &str, nullable: bool) -> String {
+    let (name, def) = split_name(def);
+    format!("{name}{}", nullability_of_rest(def, nullable))
+}
+
+/// A column line's leading identifier (`` `o'brien` ``, `` `a``b c` ``) and the rest, so that
+/// the clauses are looked for after the name: a quote or ` DEFAULT ` inside a name is no
+/// clause (a `o'brien` column once read as the start of a string literal).
+pub fn split_name(def: &str) -> (&str, &str) {
+    let Some(body) = def.strip_prefix('`') else {
+        return def.split_at(def.find(' ').unwrap_or(def.len()));
+    };
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            if bytes.get(i + 1) == Some(&b'`') {
+                i += 2;
+                continue;
+            }
+            return def.split_at(i + 2);
+        }
+        i += 1;
+    }
+    (def, "")
+}
+
+/// [`with_nullability`] of the part of a column line after its name.
+fn nullability_of_rest(def: &str, nullable: bool) -> String {
     let mut words: Vec<&str> = def.split(' ').collect();
     // Drop `NULL`, `NOT NULL` and `DEFAULT NULL` tokens outside quotes, then add ours.
     let mut out: Vec<&str> = Vec::new();
@@ -260,6 +288,25 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Result<Vec<Action>
 #[cfg(test)]
 mod tests {
     use super::with_nullability;
+
+    #[test]
+    fn names_with_quotes_and_keywords_are_no_clauses() {
+        assert_eq!(
+            with_nullability("`o'brien` longtext DEFAULT NULL", false),
+            "`o'brien` longtext NOT NULL"
+        );
+        assert_eq!(
+            with_nullability("`a`` DEFAULT b` int(11) DEFAULT 3 COMMENT 'it''s'", false),
+            "`a`` DEFAULT b` int(11) NOT NULL DEFAULT 3 COMMENT 'it''s'"
+        );
+        assert_eq!(
+            crate::compile::defaults::with_default(
+                "`x DEFAULT 'y` text DEFAULT 'a b'",
+                Some(" DEFAULT 'c'")
+            ),
+            "`x DEFAULT 'y` text DEFAULT 'c'"
+        );
+    }
 
     #[test]
     fn nullability_goes_before_a_column_check() {

@@ -217,3 +217,28 @@ pub async fn dropping_an_index_that_took_over_a_key_is_refused(
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
+
+/// Columns whose names hold a quote, a space and a keyword: `set_not_null` with a fill and
+/// `set_default` rebuild their definitions right (the quote in `o'brien` was read as the
+/// start of a string literal: `DEFAULT NULL NOT NULL`, error 1067), and rollback restores.
+pub async fn odd_column_names_keep_their_definitions(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE people (id INT PRIMARY KEY, `o'brien` LONGTEXT, `x DEFAULT y` VARCHAR(10) COMMENT 'it''s')",
+        "INSERT INTO people VALUES (1, NULL, NULL), (2, 'kept', 'v')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write_file(
+        1,
+        "odd",
+        "json",
+        r#"{"step": [
+            {"op": "set_not_null", "table": "people", "column": "o'brien", "fill": "none"},
+            {"op": "set_default", "table": "people", "column": "x DEFAULT y", "value": "d"},
+            {"op": "set_not_null", "table": "people", "column": "x DEFAULT y", "fill": "f"}
+        ]}"#,
+    )?;
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}

@@ -37,6 +37,9 @@ pub static SCENARIOS: &[Scenario] = &[
             ctx,
         ))
     }),
+    Scenario::new("odd_column_names_keep_their_definitions", |ctx| {
+        Box::pin(found::odd_column_names_keep_their_definitions(ctx))
+    }),
     Scenario::new("counters_and_server_indexes_come_back", |ctx| {
         Box::pin(found::counters_and_server_indexes_come_back(ctx))
     }),
