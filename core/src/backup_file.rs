@@ -108,27 +108,35 @@ pub async fn export(driver: &dyn Driver, plan: &MigrationPlan, dir: &Path) -> Re
                 .filter(|c| c.kind == ConstraintKind::PrimaryKey)
                 .flat_map(|c| c.columns.clone())
                 .collect();
+            let rows = driver.read_rows(&name).await?;
             let columns = table
                 .columns
                 .iter()
                 .map(|c| {
-                    let ty = c.portable.ok_or_else(|| {
-                        Error::Verification(format!(
-                            "column {}.{} has the type {}, which has no portable equivalent",
-                            object, c.name, c.native_type
-                        ))
-                    })?;
+                    // A column that holds only NULLs (a MongoDB backup of the keys of documents
+                    // whose field was null: the sample gives it no type) is carried as text.
+                    let only_nulls = rows
+                        .iter()
+                        .all(|r| matches!(r.get(&c.name), None | Some(crate::Value::Null)));
+                    let ty = c
+                        .portable
+                        .or(only_nulls.then_some(crate::PortableType::Text))
+                        .ok_or_else(|| {
+                            Error::Verification(format!(
+                                "column {}.{} has the type {}, which has no portable equivalent",
+                                object, c.name, c.native_type
+                            ))
+                        })?;
                     Ok(ColumnSpec {
                         name: c.name.clone(),
                         ty,
-                        nullable: c.nullable,
+                        nullable: c.nullable || only_nulls,
                         default: None,
                         primary_key: primary.contains(&c.name),
                         unique: false,
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let rows = driver.read_rows(&name).await?;
             let fingerprint = portable_fingerprint(&rows);
             let file = format!("{object}.jsonl");
             let path = folder.join(&file);
