@@ -180,6 +180,34 @@ fn bad_input_is_named() -> anyhow::Result<()> {
         text(&out)
     );
 
+    // Defaults and fills that are no values of their column's type, named with their field.
+    std::fs::write(
+        dir.join("m/0003_c.toml"),
+        "[[step]]\nop = \"add_column\"\ntable = \"a\"\ncolumn = \"n\"\ntype = \"int32\"\ndefault = 2147483648\n",
+    )?;
+    let out = run(&["plan"]);
+    ensure!(
+        code(&out) == 1
+            && text(&out).contains(
+                "0003_c.toml: step 1 (add_column): field `default`: 2147483648 does not fit int32"
+            ),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(
+        dir.join("m/0003_c.toml"),
+        "[[step]]\nop = \"add_column\"\ntable = \"a\"\ncolumn = \"s\"\ntype = \"string(3)\"\n\n[[step]]\nop = \"set_default\"\ntable = \"a\"\ncolumn = \"s\"\nvalue = \"toolong\"\n",
+    )?;
+    let out = run(&["plan"]);
+    ensure!(
+        code(&out) == 3
+            && text(&out).contains(
+                "field `value`: \"toolong\" is 7 characters long; string(3) holds at most 3"
+            ),
+        "{}",
+        text(&out)
+    );
+
     // A refused plan exits 3, as apply does.
     std::fs::write(
         dir.join("m/0003_c.toml"),

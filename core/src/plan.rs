@@ -286,6 +286,9 @@ pub async fn plan_migration(
         let (analysis, mut not_analyzed) = analysis.expect("every step is analyzed or explained");
         let spec = ctx.step.kind.spec();
         let mut analysis = analysis;
+        analysis
+            .refusals
+            .extend(crate::preflight::literal_refusals(ctx));
         let actions = if analysis.refusals.is_empty() {
             match driver.compile(*ctx) {
                 Ok(actions) => actions,

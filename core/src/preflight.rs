@@ -491,6 +491,36 @@ pub fn drop_index<'a>(
     ))
 }
 
+/// The literals a step writes into existing columns (`set_default`'s value, `set_not_null`'s
+/// fill, `backfill`'s `set`) that are no values of the column's type
+/// ([`crate::PortableType::check_literal`]): refused in the plan, not by the engine half way.
+pub fn literal_refusals(ctx: &StepContext<'_>) -> Vec<String> {
+    use crate::steps::StepKind as K;
+    let written: Vec<(&QualifiedName, &str, &serde_json::Value, &str)> = match &ctx.step.kind {
+        K::SetDefault(s) => vec![(&s.table, s.column.as_str(), &s.value, "value")],
+        K::SetNotNull(s) => s
+            .fill
+            .iter()
+            .map(|f| (&s.table, s.column.as_str(), f, "fill"))
+            .collect(),
+        K::Backfill(s) => s
+            .set
+            .iter()
+            .map(|(c, v)| (&s.table, c.as_str(), v, "set"))
+            .collect(),
+        _ => Vec::new(),
+    };
+    written
+        .into_iter()
+        .filter_map(|(table, column, value, field)| {
+            let ty = ctx.snapshot.table(table)?.column(column)?.portable?;
+            ty.check_literal(value)
+                .err()
+                .map(|why| format!("field `{field}`: {why} (column \"{column}\" of {table})"))
+        })
+        .collect()
+}
+
 /// `backfill`: the columns exist and the table has a primary key.
 pub fn backfill<'a>(ctx: &StepContext<'a>, s: &Backfill, rules: &Rules) -> Checked<&'a Table> {
     let t = rules.table(ctx, &s.table)?;

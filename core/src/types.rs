@@ -62,6 +62,65 @@ impl PortableType {
     pub fn is_textual(self) -> bool {
         matches!(self, Self::String { .. } | Self::Text)
     }
+
+    /// Why a migration-file literal (a `default`, a `fill`) is no value of this type, where
+    /// that can be told without the engine: an integer out of the type's range or no integer
+    /// at all, a float32 out of range, a string longer than `string(n)` allows. Every engine
+    /// would refuse these when the statement runs (MariaDB after earlier steps had run).
+    pub fn check_literal(self, value: &serde_json::Value) -> Result<(), String> {
+        use serde_json::Value as J;
+        let range = match self {
+            Self::Int16 => Some((i16::MIN as i128, i16::MAX as i128)),
+            Self::Int32 => Some((i32::MIN as i128, i32::MAX as i128)),
+            Self::Int64 => Some((i64::MIN as i128, i64::MAX as i128)),
+            _ => None,
+        };
+        if let Some((lo, hi)) = range {
+            let n: Option<i128> = match value {
+                J::Null => return Ok(()),
+                J::Number(n) => n
+                    .as_i64()
+                    .map(i128::from)
+                    .or_else(|| n.as_u64().map(i128::from))
+                    .or_else(|| {
+                        n.as_f64()
+                            .filter(|f| f.fract() == 0.0 && f.abs() < 1e30)
+                            .map(|f| f as i128)
+                    }),
+                J::String(t) => t.trim().parse::<i128>().ok(),
+                J::Bool(_) => return Err(format!("{value} is no {self} value")),
+                _ => None,
+            };
+            return match n {
+                Some(n) if (lo..=hi).contains(&n) => Ok(()),
+                Some(_) => Err(format!("{value} does not fit {self} ({lo} to {hi})")),
+                None => Err(format!("{value} is no whole number, as {self} needs")),
+            };
+        }
+        match (self, value) {
+            (Self::Float32, J::Number(n))
+                if n.as_f64().is_some_and(|f| f.abs() > f32::MAX as f64) =>
+            {
+                Err(format!("{value} does not fit float32"))
+            }
+            (Self::String { len }, v) => {
+                let text = match v {
+                    J::String(t) => t.clone(),
+                    J::Null => return Ok(()),
+                    other => other.to_string(),
+                };
+                let chars = text.chars().count();
+                if chars > len as usize {
+                    Err(format!(
+                        "{value} is {chars} characters long; {self} holds at most {len}"
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl fmt::Display for PortableType {
@@ -166,6 +225,38 @@ impl<'de> Deserialize<'de> for PortableType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_are_checked_against_their_type() {
+        use serde_json::json;
+        let s3 = PortableType::String { len: 3 };
+        for (ty, ok, bad) in [
+            (
+                PortableType::Int32,
+                json!(2147483647),
+                json!(2147483648_i64),
+            ),
+            (PortableType::Int16, json!("-32768"), json!(-32769)),
+            (
+                PortableType::Int64,
+                json!(9223372036854775807_i64),
+                json!(9223372036854775808_u64),
+            ),
+            (PortableType::Int32, json!(7.0), json!(7.5)),
+            (PortableType::Int32, json!(null), json!("seven")),
+            (s3, json!("héé"), json!("toolong")),
+            (s3, json!(123), json!(1234)),
+            (PortableType::Float32, json!(3.0e38), json!(1.0e39)),
+        ] {
+            assert_eq!(ty.check_literal(&ok), Ok(()), "{ty} {ok}");
+            assert!(ty.check_literal(&bad).is_err(), "{ty} {bad}");
+        }
+        assert!(PortableType::Int32
+            .check_literal(&json!(2147483648_i64))
+            .unwrap_err()
+            .contains("does not fit int32"));
+        assert_eq!(PortableType::Text.check_literal(&json!("anything")), Ok(()));
+    }
 
     #[test]
     fn every_type_round_trips_through_its_spelling() {

@@ -27,7 +27,14 @@ pub struct AddColumn {
 
 impl StepSpec for AddColumn {
     fn validate(&self) -> Result<(), String> {
-        check_column(&self.column).map_err(|e| format!("field `column`: {e}"))
+        check_column(&self.column).map_err(|e| format!("field `column`: {e}"))?;
+        match &self.default {
+            Some(d) => self
+                .ty
+                .check_literal(d)
+                .map_err(|e| format!("field `default`: {e}")),
+            None => Ok(()),
+        }
     }
     fn category(&self) -> ChangeCategory {
         ChangeCategory::ColumnsAdded

@@ -61,6 +61,10 @@ impl StepSpec for CreateTable {
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in self.columns.iter().enumerate() {
             check_column(&c.name).map_err(|e| format!("field `columns[{i}].name`: {e}"))?;
+            if let Some(d) = &c.default {
+                c.ty.check_literal(d)
+                    .map_err(|e| format!("field `columns[{i}].default`: {e}"))?;
+            }
             if !seen.insert(&c.name) {
                 return Err(format!(
                     "field `columns[{i}].name`: column \"{}\" appears twice",
