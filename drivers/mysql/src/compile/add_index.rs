@@ -96,27 +96,48 @@ pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
     if s.unique {
         actions.push(no_duplicates(&ctx, t, &s.columns));
     }
-    actions.push(
-        Action::new(
-            ctx.step.index,
-            ActionKind::Ddl,
-            description,
-            Statement::Sql(format!(
-                "ALTER TABLE {tbl} ADD {unique}INDEX {} ({}){clause}",
-                ident(&name),
-                idents(&s.columns)
-            )),
-        )
-        .outside_transaction()
-        .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
-        .with_inverse(Statement::Sql(format!(
-            "ALTER TABLE {tbl} DROP INDEX {}",
-            ident(&name)
-        )))
-        .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name))),
-    );
-    actions.extend(implicit_indexes::kept(&ctx, t, &s.columns, &name));
+    actions.extend(build(
+        &ctx,
+        t,
+        &name,
+        &s.columns,
+        description,
+        format!(
+            "ALTER TABLE {tbl} ADD {unique}INDEX {} ({}){clause}",
+            ident(&name),
+            idents(&s.columns)
+        ),
+    ));
     Ok(actions)
+}
+
+/// The build of index `name` on `columns` by `sql` (an `ADD INDEX` or `ADD CONSTRAINT …
+/// UNIQUE`), undone by dropping it, and the check that keeps the server's own key index
+/// (see `implicit_indexes`).
+pub fn build(
+    ctx: &StepContext<'_>,
+    t: &Table,
+    name: &str,
+    columns: &[String],
+    description: String,
+    sql: String,
+) -> Vec<Action> {
+    let tbl = qtable(&t.name);
+    let mut actions = vec![Action::new(
+        ctx.step.index,
+        ActionKind::Ddl,
+        description,
+        Statement::Sql(sql),
+    )
+    .outside_transaction()
+    .with_probe(Statement::Sql(index_exists(&t.name.name, name)))
+    .with_inverse(Statement::Sql(format!(
+        "ALTER TABLE {tbl} DROP INDEX {}",
+        ident(name)
+    )))
+    .with_undo_probe(Statement::Sql(index_absent(&t.name.name, name)))];
+    actions.extend(implicit_indexes::kept(ctx, t, columns, name));
+    actions
 }
 
 /// A check, right before a unique index on `columns` is built, that no key repeats: the

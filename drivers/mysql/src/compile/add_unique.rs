@@ -3,12 +3,10 @@
 //! foreign key and dropped because the new one covers it (see `implicit_indexes`).
 
 use strata_core::steps::AddUnique;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::add_index::duplicates;
-use super::{
-    implicit_indexes, index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE,
-};
+use super::{implicit_indexes, online, refused, sized, Checked, Counter, ONLINE};
 use crate::sql::{ident, idents, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddUnique) -> Checked<&'a strata_core::schema::Table> {
@@ -38,30 +36,22 @@ pub fn compile(ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
     let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
     let name = s.constraint_name();
     let tbl = qtable(&t.name);
-    let mut actions = vec![
-        super::add_index::no_duplicates(&ctx, t, &s.columns),
-        Action::new(
-            ctx.step.index,
-            ActionKind::Ddl,
-            online(format!(
-                "add unique constraint {name} on {}({})",
-                t.name,
-                s.columns.join(", ")
-            )),
-            Statement::Sql(format!(
-                "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({}){ONLINE}",
-                ident(&name),
-                idents(&s.columns)
-            )),
-        )
-        .outside_transaction()
-        .with_probe(Statement::Sql(index_exists(&t.name.name, &name)))
-        .with_inverse(Statement::Sql(format!(
-            "ALTER TABLE {tbl} DROP INDEX {}",
-            ident(&name)
-        )))
-        .with_undo_probe(Statement::Sql(index_absent(&t.name.name, &name))),
-    ];
-    actions.extend(implicit_indexes::kept(&ctx, t, &s.columns, &name));
+    let mut actions = vec![super::add_index::no_duplicates(&ctx, t, &s.columns)];
+    actions.extend(super::add_index::build(
+        &ctx,
+        t,
+        &name,
+        &s.columns,
+        online(format!(
+            "add unique constraint {name} on {}({})",
+            t.name,
+            s.columns.join(", ")
+        )),
+        format!(
+            "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({}){ONLINE}",
+            ident(&name),
+            idents(&s.columns)
+        ),
+    ));
     Ok(actions)
 }
