@@ -33,6 +33,59 @@ pub struct Session {
     pub database: String,
     /// The server's version.
     pub version: String,
+    /// The server-side time limit put on every command that reads or writes documents
+    /// (`maxTimeMS`), from the URL's `statement_timeout`; none by default.
+    max_time: Option<std::time::Duration>,
+}
+
+/// Commands that scan documents, and so take `maxTimeMS`.
+const TIMED: &[&str] = &[
+    "aggregate",
+    "count",
+    "find",
+    "distinct",
+    "update",
+    "delete",
+    "insert",
+];
+
+/// How long transient errors are retried in all: past a dead runner's open transaction,
+/// which the server aborts after `transactionLifetimeLimitSeconds` (60 s by default).
+const RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// Whether an error is one MongoDB documents as transient: a write conflict with another
+/// session (a runner killed mid-transaction holds its writes until the server aborts it), or
+/// an error labelled `TransientTransactionError`. The command changed nothing and may run
+/// again.
+fn transient(e: &mongodb::error::Error) -> bool {
+    const WRITE_CONFLICT: i32 = 112;
+    e.contains_label("TransientTransactionError")
+        || matches!(e.kind.as_ref(), mongodb::error::ErrorKind::Command(c) if c.code == WRITE_CONFLICT)
+        || matches!(e.kind.as_ref(), mongodb::error::ErrorKind::Write(mongodb::error::WriteFailure::WriteError(w)) if w.code == WRITE_CONFLICT)
+}
+
+/// The wait before retry `attempt` (0-based): 100 ms doubling to 5 s.
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((100u64 << attempt.min(6)).min(5_000))
+}
+
+/// `url` without the keys strata reads itself (`strata_core::timeouts::KEYS`), which the
+/// MongoDB client refuses as unknown options.
+fn without_strata_keys(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| {
+            !strata_core::timeouts::KEYS.contains(&p.split_once('=').map_or(*p, |(k, _)| k))
+        })
+        .collect();
+    if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
 }
 
 fn err(doing: String) -> impl FnOnce(mongodb::error::Error) -> Error {
@@ -42,7 +95,9 @@ fn err(doing: String) -> impl FnOnce(mongodb::error::Error) -> Error {
 impl Session {
     /// Connects to `url` (`mongodb://host:27017/database`; credentials never appear in errors).
     pub async fn connect(url: &str) -> Result<Session> {
-        let options = mongodb::options::ClientOptions::parse(url)
+        let timeouts = strata_core::timeouts::Timeouts::from_url(url)?;
+        let url = without_strata_keys(url);
+        let options = mongodb::options::ClientOptions::parse(&url)
             .await
             .map_err(|e| Error::Usage(format!("invalid MongoDB URL: {}", e.kind)))?;
         let mut options = options;
@@ -73,6 +128,7 @@ impl Session {
             db,
             database,
             version,
+            max_time: timeouts.statement,
         })
     }
 
@@ -149,12 +205,33 @@ impl Session {
         } else {
             self.db.clone()
         };
-        let mut txn = self.txn.lock().await;
-        let ran = match txn.as_mut() {
-            Some(session) => target.run_command(cmd.clone()).session(session).await,
-            None => target.run_command(cmd.clone()).await,
+        if let Some(limit) = self.max_time {
+            if TIMED.contains(&name.as_str()) && !cmd.contains_key("maxTimeMS") {
+                cmd.insert("maxTimeMS", limit.as_millis() as i64);
+            }
+        }
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        let ran = loop {
+            let mut txn = self.txn.lock().await;
+            let in_transaction = txn.is_some();
+            let ran = match txn.as_mut() {
+                Some(session) => target.run_command(cmd.clone()).session(session).await,
+                None => target.run_command(cmd.clone()).await,
+            };
+            drop(txn);
+            // Outside a transaction a transient error changed nothing: wait and run it again
+            // (inside one, the whole transaction is what would run again: the runner fails
+            // the migration and a rollback or a new apply goes on exactly).
+            match ran {
+                Err(e) if !in_transaction && transient(&e) && started.elapsed() < RETRY_FOR => {
+                    tracing::warn!("transient error, retrying: {e}");
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                other => break other,
+            }
         };
-        drop(txn);
         match ran {
             Ok(d) => Ok(d),
             Err(e) => {
@@ -331,5 +408,37 @@ pub fn number(b: Option<&Bson>) -> Option<i64> {
         Bson::Int64(i) => Some(*i),
         Bson::Double(f) => Some(*f as i64),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strata_keys_are_kept_from_the_client() {
+        assert_eq!(
+            without_strata_keys(
+                "mongodb://h/db?statement_timeout=5&replicaSet=rs0&connect_timeout=2"
+            ),
+            "mongodb://h/db?replicaSet=rs0"
+        );
+        assert_eq!(
+            without_strata_keys("mongodb://h/db?lock_wait_timeout=1"),
+            "mongodb://h/db"
+        );
+        assert_eq!(without_strata_keys("mongodb://h/db"), "mongodb://h/db");
+    }
+
+    #[test]
+    fn retries_back_off_to_five_seconds() {
+        assert_eq!(backoff(0).as_millis(), 100);
+        assert_eq!(backoff(3).as_millis(), 800);
+        assert_eq!(backoff(40).as_millis(), 5_000);
+        let total: u128 = (0..30).map(|a| backoff(a).as_millis()).sum();
+        assert!(
+            total > RETRY_FOR.as_millis(),
+            "30 attempts outlast the retry window"
+        );
     }
 }
