@@ -30,11 +30,22 @@ pub struct Rules {
     /// Whether every row has an identity of its own (MongoDB's `_id`), so that backing rows up
     /// and putting them back needs no primary key.
     pub row_ids: bool,
+    /// Why the engine would reject or change a new name (`what`: "table name", "column
+    /// name", …), beyond its length: refused in the plan instead of by the server half way.
+    pub forbidden: fn(what: &str, name: &str) -> Option<String>,
+}
+
+/// [`Rules::forbidden`] for an engine that takes any name strata quotes.
+pub fn any_name(_what: &str, _name: &str) -> Option<String> {
+    None
 }
 
 impl Rules {
     /// Refuses a new name the engine would truncate or reject.
     pub fn new_name(&self, what: &str, name: &str) -> Checked<()> {
+        if let Some(why) = (self.forbidden)(what, name) {
+            return Err(format!("{what} {name:?}: {why}"));
+        }
         let (len, unit) = if self.name_in_bytes {
             (name.len(), "bytes")
         } else {

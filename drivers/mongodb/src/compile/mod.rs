@@ -24,6 +24,14 @@ use strata_core::{
 use crate::connection::Session;
 use crate::meta::{self, CollectionMeta, ColumnMeta, Relation};
 
+/// What MongoDB does not take in a collection name: `$` (a dot reads as a schema, which
+/// MongoDB has none of, and is refused as such; fields have their own rules, checked with
+/// each step).
+fn forbidden_name(what: &str, name: &str) -> Option<String> {
+    (what == "table name" && name.contains('$'))
+        .then(|| "MongoDB collection names may not contain `$`".into())
+}
+
 /// What MongoDB allows in names (a namespace is at most 255 bytes with its database).
 pub const RULES: Rules = Rules {
     engine: "MongoDB",
@@ -31,6 +39,7 @@ pub const RULES: Rules = Rules {
     name_in_bytes: true,
     schemas: false,
     row_ids: true,
+    forbidden: forbidden_name,
 };
 
 /// Why MongoDB would not read `name` as the one top-level field strata means in the filters,

@@ -64,7 +64,37 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("field_names_mongodb_reads_as_paths_are_refused", |ctx| {
         Box::pin(path_like_names_refused(ctx))
     }),
+    Scenario::new(
+        "collection_names_mongodb_rejects_are_refused_in_plan",
+        |ctx| Box::pin(collection_names_refused(ctx)),
+    ),
 ];
+
+/// A new collection named with `$` (or a dot, read as a schema): refused in the plan, naming
+/// why, instead of the server's raw `InvalidNamespace` once earlier steps ran.
+async fn collection_names_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    let before = ctx.capture().await?;
+    for (name, why) in [
+        ("a$b", "may not contain `$`"),
+        (
+            "system.mine",
+            "schema-qualified names are not supported on MongoDB",
+        ),
+    ] {
+        let path = ctx.write(
+            1,
+            "bad",
+            &format!("[[step]]\nop = \"create_table\"\ntable = \"{name}\"\ncolumns = [{{ name = \"id\", type = \"int64\", primary_key = true }}]\n"),
+        )?;
+        expect_refused(ctx.apply().await, why)?;
+        std::fs::remove_file(path)?;
+    }
+    ensure!(
+        ctx.capture().await? == before,
+        "a refused plan changed the database"
+    );
+    Ok(())
+}
 
 async fn shop(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.run_commands(&[

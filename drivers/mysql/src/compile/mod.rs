@@ -113,7 +113,23 @@ pub const RULES: Rules = Rules {
     name_in_bytes: false,
     schemas: false,
     row_ids: false,
+    forbidden: forbidden_name,
 };
+
+/// What MySQL and MariaDB do not take in a name: a trailing space (the server refuses it:
+/// "Incorrect table name") and characters beyond U+FFFF (identifiers are limited to the Basic
+/// Multilingual Plane).
+fn forbidden_name(_what: &str, name: &str) -> Option<String> {
+    if name.ends_with(' ') {
+        return Some("MySQL does not allow a name to end with a space".into());
+    }
+    name.chars().find(|c| u32::from(*c) > 0xFFFF).map(|c| {
+        format!(
+            "MySQL names hold only characters up to U+FFFF, not {c:?} (U+{:X})",
+            u32::from(c)
+        )
+    })
+}
 
 fn refused(reason: String) -> Analysis {
     Analysis::refused(reason)

@@ -242,3 +242,30 @@ pub async fn odd_column_names_keep_their_definitions(ctx: &TestContext) -> anyho
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
+
+/// A table name with a trailing space and a column name beyond U+FFFF: the server refuses
+/// both ("Incorrect table name", "Invalid utf8mb3 character"); the plan says so first.
+pub async fn names_mysql_rejects_are_refused_in_plan(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&["CREATE TABLE t (id INT PRIMARY KEY)"])
+        .await?;
+    let before = ctx.capture().await?;
+    for (step, why) in [
+        (
+            "[[step]]\nop = \"create_table\"\ntable = \"trailing \"\ncolumns = [{ name = \"id\", type = \"int64\", primary_key = true }]\n",
+            "does not allow a name to end with a space",
+        ),
+        (
+            "[[step]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = \"smile😀\"\ntype = \"text\"\n",
+            "only characters up to U+FFFF",
+        ),
+    ] {
+        let path = ctx.write(1, "bad", step)?;
+        expect_refused(ctx.apply().await, why)?;
+        std::fs::remove_file(path)?;
+    }
+    ensure!(
+        ctx.capture().await? == before,
+        "a refused plan changed the database"
+    );
+    Ok(())
+}

@@ -40,6 +40,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("odd_column_names_keep_their_definitions", |ctx| {
         Box::pin(found::odd_column_names_keep_their_definitions(ctx))
     }),
+    Scenario::new("names_mysql_rejects_are_refused_in_plan", |ctx| {
+        Box::pin(found::names_mysql_rejects_are_refused_in_plan(ctx))
+    }),
     Scenario::new("counters_and_server_indexes_come_back", |ctx| {
         Box::pin(found::counters_and_server_indexes_come_back(ctx))
     }),

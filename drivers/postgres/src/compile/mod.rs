@@ -115,6 +115,7 @@ pub const RULES: Rules = Rules {
     name_in_bytes: true,
     schemas: true,
     row_ids: false,
+    forbidden: strata_core::preflight::any_name,
 };
 
 fn refused(reason: String) -> Analysis {

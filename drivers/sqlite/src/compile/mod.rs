@@ -39,6 +39,7 @@ pub const RULES: Rules = Rules {
     name_in_bytes: true,
     schemas: false,
     row_ids: false,
+    forbidden: strata_core::preflight::any_name,
 };
 
 /// The fused counter over the driver's session.
