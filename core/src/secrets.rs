@@ -9,8 +9,9 @@
 //! [`remember`] notes the secrets of the URL a command runs with (as typed and
 //! percent-decoded), and [`scrub`] replaces each of them, and every URL password, in any text
 //! before it is printed or written: an error a client library builds from the URL, a guide, a
-//! JSON report. Secrets shorter than [`MIN_SCRUBBED`] characters are left to the URL
-//! redaction, or every matching word of the output would be masked.
+//! JSON report. Secrets shorter than [`MIN_SCRUBBED`] characters, and secrets the redacted URL
+//! shows anyway (a password equal to the user name), are left to the URL redaction, or every
+//! matching word of the output would be masked.
 
 use std::borrow::Cow;
 use std::sync::RwLock;
@@ -96,9 +97,16 @@ pub fn secrets_of(url: &str) -> Vec<String> {
     found
 }
 
-/// Notes the secrets of `url` for [`scrub`].
+/// Notes the secrets of `url` for [`scrub`]. A secret that the redacted URL shows anyway (a
+/// password equal to the user name, the database or the scheme, as `postgres:postgres@…`) is
+/// not searched for in free text: masking every `postgres` would hide nothing and garble
+/// every line.
 pub fn remember(url: &str) {
-    let secrets = secrets_of(url);
+    let shown = redact_url(url);
+    let secrets: Vec<String> = secrets_of(url)
+        .into_iter()
+        .filter(|s| !shown.contains(s.as_str()))
+        .collect();
     if secrets.is_empty() {
         return;
     }
@@ -230,6 +238,16 @@ mod tests {
         assert_eq!(
             scrub("see mongodb://a:b-c-d@x/y, then"),
             "see mongodb://a:***@x/y, then"
+        );
+    }
+
+    #[test]
+    fn a_password_the_url_shows_anyway_leaves_free_text_alone() {
+        remember("postgres://postgres:postgres@127.0.0.1/test");
+        assert_eq!(scrub("postgres on sqlite"), "postgres on sqlite");
+        assert_eq!(
+            scrub("cannot open postgres://postgres:postgres@h/x"),
+            "cannot open postgres://postgres:***@h/x"
         );
     }
 
