@@ -54,6 +54,7 @@ const REGRESSIONS: &[(&str, u64)] = &[
     ("mysql", 8245808910383037670),    // a renamed column inside index and CHECK lists
     ("mysql", 15831170613429784476),   // RENAME COLUMN of a CHECKed column after aliased reads
     ("mysql", 16489598111908667233),   // drop of an index that took over a key's server-made one
+    ("mysql", 2647625475536665903),    // a placeholder parent for key 0 of an AUTO_INCREMENT key
     ("sqlite", 1216750802008901446),   // a BLOB that is not UTF-8 converted to text
     ("sqlite", 18212067460544683718),  // a date converted to a float ('2020-01-01' read as 2020)
     ("sqlite", 7288202022568053572),   // change_type's use_default repeating a unique key

@@ -10,12 +10,14 @@ use tokio::sync::{Mutex, MutexGuard};
 use crate::NAME;
 
 /// Strict mode so nothing is silently truncated or zeroed; literal backslashes, so quoting a
-/// string is doubling its quotes; UTC; and bounded waits for metadata and row locks, so a
-/// migration stuck behind a long transaction fails instead of queueing every writer.
+/// string is doubling its quotes; a 0 written into an AUTO_INCREMENT key stays 0, as mysqldump
+/// restores it, not the next counter value (a placeholder parent for key 0, a restored row);
+/// UTC; and bounded waits for metadata and row locks, so a migration stuck behind a long
+/// transaction fails instead of queueing every writer.
 fn session_setup(t: &Timeouts) -> String {
     let lock = t.lock_wait.as_secs().max(1);
     format!(
-        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'; \
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_BACKSLASH_ESCAPES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO'; \
          SET SESSION time_zone = '+00:00'; SET SESSION lock_wait_timeout = {lock}; SET SESSION innodb_lock_wait_timeout = {lock}; \
          SET SESSION group_concat_max_len = 1048576; SET SESSION foreign_key_checks = 1"
     )

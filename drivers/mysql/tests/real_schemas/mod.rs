@@ -43,6 +43,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("names_mysql_rejects_are_refused_in_plan", |ctx| {
         Box::pin(found::names_mysql_rejects_are_refused_in_plan(ctx))
     }),
+    Scenario::new("placeholder_for_key_zero_of_an_auto_increment_key", |ctx| {
+        Box::pin(found::placeholder_for_key_zero(ctx))
+    }),
     Scenario::new("counters_and_server_indexes_come_back", |ctx| {
         Box::pin(found::counters_and_server_indexes_come_back(ctx))
     }),
