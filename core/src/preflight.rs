@@ -386,6 +386,27 @@ pub fn add_foreign_key<'a>(
                         .filter(|i| i.unique)
                         .map(|i| (&i.name, &i.columns)),
                 );
+            // A key on its own table points each placeholder at itself: its key columns take
+            // the missing key, which the orphan rows already hold.
+            let own: Vec<&String> = if child.name == parent.name {
+                s.columns
+                    .iter()
+                    .filter(|c| !s.references.columns.contains(c))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let keys: Vec<(&String, &Vec<String>)> = keys.collect();
+            if let Some((name, _)) = keys
+                .iter()
+                .find(|(_, cols)| !cols.is_empty() && cols.iter().all(|c| own.contains(&c)))
+            {
+                return Err(format!(
+                    "orphans = \"placeholder\" would write each missing key into {} of its placeholder row too (a key on its own table points placeholders at themselves), which the orphan rows already hold: unique key {name} of \"{}\" would repeat",
+                    s.columns.join(", "),
+                    parent.name
+                ));
+            }
             for (name, columns) in keys {
                 if !columns.is_empty() && columns.iter().all(defaulted) {
                     return Err(format!(

@@ -15,7 +15,7 @@
 //! in the plan, naming each object.
 
 use strata_core::schema::{Column, Table};
-use strata_core::steps::ChangeType;
+use strata_core::steps::{ChangeType, StepKind};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
@@ -131,6 +131,18 @@ struct Conversion<'a> {
 
 fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
     let (table, column) = strata_core::preflight::change_type(ctx, s, &super::RULES, "postgres")?;
+    // The undo of the earlier change would run with this one's conversion helpers in the
+    // session and meet types it was not compiled for: split them, as on MySQL.
+    let changed_before = ctx.migration.steps.iter().any(|e| {
+        e.index < ctx.step.index
+            && matches!(&e.kind, StepKind::ChangeType(o) if o.table == s.table && o.column == s.column)
+    });
+    if changed_before {
+        return Err(format!(
+            "an earlier step of this migration already changes the type of {}.{}; change it again in a migration of its own",
+            s.table, s.column
+        ));
+    }
     // A foreign key needs its two sides comparable; among integers they stay so.
     let widening = column.portable.is_some_and(|p| p.is_integer()) && s.to.is_integer();
     if let Some(fk) = table
