@@ -183,6 +183,14 @@ impl TestContext {
         Ok(())
     }
 
+    /// The count a query of the engine's own language returns (its first column).
+    pub async fn count(&self, query: &str) -> anyhow::Result<i64> {
+        self.driver
+            .query_count(&strata_core::Statement::Sql(query.to_owned()))
+            .await
+            .with_context(|| format!("running {query}"))
+    }
+
     /// Runs command documents directly on the driver's session (MongoDB's `runCommand`), not
     /// through a migration: how other tools and people build the collections strata meets.
     pub async fn run_commands(&self, commands: &[serde_json::Value]) -> anyhow::Result<()> {

@@ -39,7 +39,8 @@ pub enum ActionKind {
     Ddl,
     /// Changes rows.
     Dml,
-    /// Changes rows in batches: the runner repeats the statement until it affects no row.
+    /// Changes rows in batches: the runner repeats the statement until it affects no row, or,
+    /// when the action has a [`Action::more`] query, until that query counts 0.
     Backfill,
     /// Like [`ActionKind::Check`], run to verify a backup or a result.
     Verify,
@@ -94,6 +95,12 @@ pub struct Action {
     /// the backup taken before it), so it needs no inverse of its own.
     #[serde(default)]
     pub restored_by_backup: bool,
+    /// For batches that walk a key range (a batch that finds every row of its range done
+    /// already affects none, yet later ranges remain): a query counting non-zero while
+    /// batches remain, asked after each one instead of stopping at the first that changed
+    /// nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<Statement>,
 }
 
 impl Action {
@@ -120,6 +127,7 @@ impl Action {
             undo_probe: None,
             undo_guard: None,
             restored_by_backup: false,
+            more: None,
         }
     }
 
@@ -178,6 +186,12 @@ impl Action {
     /// Marks the action as undone by an earlier action's inverse (restoring its backup).
     pub fn restored_by_backup(mut self) -> Self {
         self.restored_by_backup = true;
+        self
+    }
+
+    /// Sets the query that says whether batches remain (see [`Action::more`]).
+    pub fn with_more(mut self, query: Statement) -> Self {
+        self.more = Some(query);
         self
     }
 

@@ -435,11 +435,17 @@ async fn run_action(
             let mut done = 0u64;
             loop {
                 let n = driver.execute(&action.forward).await.map_err(wrap)?;
-                if n == 0 {
+                let more = match &action.more {
+                    Some(query) => driver.query_count(query).await.map_err(wrap)? != 0,
+                    None => n != 0,
+                };
+                done += n;
+                if n != 0 {
+                    (opts.progress)(&format!("    backfilled {done} rows"));
+                }
+                if !more {
                     break;
                 }
-                done += n;
-                (opts.progress)(&format!("    backfilled {done} rows"));
             }
         }
         _ => {

@@ -27,6 +27,9 @@ pub struct CreateTable {
     /// Apart from `keys`: an index and a constraint may share a name (the index the server
     /// makes for a foreign key is named after it).
     pub constraints: BTreeMap<String, String>,
+    /// The names of the CHECK constraints, in the statement's order (the order the server
+    /// prints, and keeps when one is dropped and added again after the later ones).
+    pub checks: Vec<String>,
 }
 
 /// Reads a backtick-quoted identifier at the start of `s`; returns it and the rest.
@@ -59,7 +62,10 @@ pub fn parse_create(statement: &str) -> CreateTable {
                 out.columns.insert(name, standard_literals(line));
             }
         } else if let Some(rest) = line.strip_prefix("CONSTRAINT ") {
-            if let Some((name, _)) = quoted(rest) {
+            if let Some((name, after)) = quoted(rest) {
+                if after.trim_start().starts_with("CHECK ") {
+                    out.checks.push(name.clone());
+                }
                 out.constraints.insert(name, standard_literals(line));
             }
         } else if let Some(rest) = ["KEY ", "UNIQUE KEY ", "FULLTEXT KEY ", "SPATIAL KEY "]
@@ -270,8 +276,11 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         let Some(t) = tables.get_mut(table) else {
             continue;
         };
-        for (name, line) in &create.constraints {
-            if line.contains(" CHECK ") && t.constraint(name).is_none() {
+        for name in &create.checks {
+            let Some(line) = create.constraints.get(name) else {
+                continue;
+            };
+            if t.constraint(name).is_none() {
                 t.constraints.push(Constraint {
                     name: name.clone(),
                     kind: ConstraintKind::Check,

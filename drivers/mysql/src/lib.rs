@@ -143,7 +143,7 @@ impl Driver for MySqlDriver {
     }
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx)
+        compile::compile(ctx, self.session.flavor)
     }
 
     fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {

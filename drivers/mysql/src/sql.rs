@@ -26,6 +26,45 @@ pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
         .join(", ")
 }
 
+/// `text` with every quoted identifier `` `from` `` (compared as MySQL compares column names,
+/// without case) written `` `to` ``; string literals (`'…'`, quotes doubled, as the session
+/// writes them) are left as they are. For CHECK expressions and column definitions read from
+/// `SHOW CREATE TABLE`, which quotes every identifier.
+pub fn renamed_ident(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['`', '\'']) {
+        out.push_str(&rest[..at]);
+        let quote = rest.as_bytes()[at] as char;
+        // The end of the quoted run: the next lone quote (a doubled one is part of it).
+        let body = &rest[at + 1..];
+        let mut end = None;
+        let mut i = 0;
+        while let Some(off) = body[i..].find(quote) {
+            let q = i + off;
+            if body[q + 1..].starts_with(quote) {
+                i = q + 2;
+            } else {
+                end = Some(q);
+                break;
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let name = &body[..end];
+        if quote == '`' && name.replace("``", "`").to_lowercase() == from.to_lowercase() {
+            out.push_str(&ident(to));
+        } else {
+            out.push_str(&rest[at..at + end + 2]);
+        }
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `'text'`, quotes doubled.
 pub fn string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -96,5 +135,25 @@ mod tests {
         assert_eq!(string("it's \\ ok"), "'it''s \\ ok'");
         assert_eq!(literal(&serde_json::json!(42)), "42");
         assert_eq!(value(&Value::Bytes(vec![0, 255])), "X'00ff'");
+    }
+
+    #[test]
+    fn renames_identifiers_and_leaves_literals() {
+        assert_eq!(
+            renamed_ident(
+                "CONSTRAINT `c` CHECK (`Due` <> '`due`' and `due_x` > `due`)",
+                "due",
+                "d`2"
+            ),
+            "CONSTRAINT `c` CHECK (`d``2` <> '`due`' and `due_x` > `d``2`)"
+        );
+        assert_eq!(
+            renamed_ident("CHECK (`o``b` <> 'it''s `o``b`')", "o`b", "n"),
+            "CHECK (`n` <> 'it''s `o``b`')"
+        );
+        assert_eq!(
+            renamed_ident("CHECK (`a` <> 'open", "a", "b"),
+            "CHECK (`b` <> 'open"
+        );
     }
 }

@@ -6,10 +6,10 @@ use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::{backup, refused, select_keyed, sized, Checked, Counter};
+use super::{keyed_backup, refused, select_keyed, sized, Checked, Counter};
 use strata_core::schema::Table;
 
-use crate::sql::{ident, idents, join_on, table as qtable, typed_literal};
+use crate::sql::{ident, join_on, table as qtable, typed_literal};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
     strata_core::preflight::backfill(ctx, s, &super::RULES)
@@ -87,6 +87,106 @@ pub async fn analyze(
     Ok(a)
 }
 
+/// The session variables of a keyset walk over a backup's key (`k1, k2, …`): `@strata_from_i`
+/// is the last key done (NULL before the first batch), `@strata_to_i` the last key of the
+/// batch running.
+struct Keyset<'a> {
+    key: &'a [String],
+}
+
+impl<'a> Keyset<'a> {
+    fn new(key: &'a [String]) -> Self {
+        Keyset { key }
+    }
+
+    fn vars(&self, which: &str) -> Vec<String> {
+        (1..=self.key.len())
+            .map(|i| format!("@strata_{which}_{i}"))
+            .collect()
+    }
+
+    fn columns(&self, alias: &str) -> Vec<String> {
+        self.key
+            .iter()
+            .map(|k| format!("{alias}.{}", ident(k)))
+            .collect()
+    }
+
+    /// `(columns) <op> (vars)` in key order, spelled out so the server reads it as a range.
+    fn compare(&self, alias: &str, vars: &[String], strict: &str, last: &str) -> String {
+        let cols = self.columns(alias);
+        let mut terms = Vec::new();
+        for j in 0..cols.len() {
+            let mut parts: Vec<String> = (0..j)
+                .map(|i| format!("{} = {}", cols[i], vars[i]))
+                .collect();
+            let op = if j + 1 == cols.len() { last } else { strict };
+            parts.push(format!("{} {op} {}", cols[j], vars[j]));
+            terms.push(parts.join(" AND "));
+        }
+        format!("({})", terms.join(" OR "))
+    }
+
+    /// Keys after the last one done (every key before the first batch).
+    fn after_start(&self, alias: &str) -> String {
+        let from = self.vars("from");
+        format!(
+            "({} IS NULL OR {})",
+            from[0],
+            self.compare(alias, &from, ">", ">")
+        )
+    }
+
+    /// Keys up to the batch's last.
+    fn up_to_end(&self, alias: &str) -> String {
+        self.compare(alias, &self.vars("to"), "<", "<=")
+    }
+
+    /// Sets `@strata_to_*` to the last of the next `n` keys of `bak`; NULL when none remain.
+    fn batch_end(&self, bak: &str, n: u32) -> String {
+        let to = self.vars("to");
+        let names: Vec<String> = self.key.iter().map(|k| ident(k)).collect();
+        let inner: Vec<String> = self.columns("b");
+        let desc: Vec<String> = names.iter().map(|c| format!("x.{c} DESC")).collect();
+        format!(
+            "SET {}; SELECT {} INTO {} FROM (SELECT {} FROM {bak} b WHERE {} ORDER BY {} LIMIT {n}) x ORDER BY {} LIMIT 1",
+            to.iter().map(|v| format!("{v} = NULL")).collect::<Vec<_>>().join(", "),
+            names.iter().map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", "),
+            to.join(", "),
+            inner.join(", "),
+            self.after_start("b"),
+            inner.join(", "),
+            desc.join(", ")
+        )
+    }
+
+    /// The batch is done: the walk goes on after its last key (NULL once none remained).
+    fn advance(&self) -> String {
+        let pairs: Vec<String> = self
+            .vars("from")
+            .iter()
+            .zip(self.vars("to"))
+            .map(|(f, t)| format!("{f} = {t}"))
+            .collect();
+        format!("SET {}", pairs.join(", "))
+    }
+
+    /// Before the first batch.
+    fn reset(&self) -> String {
+        let vars: Vec<String> = self
+            .vars("from")
+            .iter()
+            .map(|v| format!("{v} = NULL"))
+            .collect();
+        format!("SET {}", vars.join(", "))
+    }
+
+    /// Non-zero while keys remain after the last batch.
+    fn more(&self) -> String {
+        format!("SELECT {} IS NOT NULL", self.vars("from")[0])
+    }
+}
+
 pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
     let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
     let tbl = qtable(&t.name);
@@ -98,11 +198,15 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         .collect();
     let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(t, s, "c")));
     let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
-    actions.extend(backup(
+    // The batches walk the backup in key order from where they left off (its primary key
+    // makes each a range read), so none reads again what an earlier batch did.
+    let keys = Keyset::new(&t.primary_key);
+    actions.extend(keyed_backup(
         &ctx,
         &bak,
         &select,
         &columns,
+        &t.primary_key,
         &format!("the rows of {} the backfill changes", t.name),
         format!(
             "UPDATE {tbl} t JOIN {} b ON {} SET {}",
@@ -110,13 +214,26 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
             join_on("t", "b", &t.primary_key),
             restore.join(", ")
         ),
+        &keys.reset(),
     ));
     let assignments: Vec<String> = s
         .set
         .iter()
-        .map(|(c, v)| format!("{} = {}", ident(c), value_for(t, c, v)))
+        .map(|(c, v)| format!("t.{} = {}", ident(c), value_for(t, c, v)))
         .collect();
-    let pk = idents(&t.primary_key);
+    let bak_sql = qtable(&bak);
+    let batch = [
+        keys.batch_end(&bak_sql, s.batch_size),
+        format!(
+            "UPDATE {tbl} t JOIN {bak_sql} b ON {} SET {} WHERE {} AND {} AND {}",
+            join_on("t", "b", &t.primary_key),
+            assignments.join(", "),
+            keys.after_start("b"),
+            keys.up_to_end("b"),
+            predicate(t, s, "t")
+        ),
+        keys.advance(),
+    ];
     actions.push(
         Action::new(
             ctx.step.index,
@@ -127,14 +244,9 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
                 set_cols.join(", "),
                 s.batch_size
             ),
-            Statement::Sql(format!(
-                "UPDATE {tbl} SET {} WHERE {} AND ({pk}) IN (SELECT {pk} FROM {}) LIMIT {}",
-                assignments.join(", "),
-                predicate(t, s, ""),
-                qtable(&bak),
-                s.batch_size
-            )),
+            Statement::Sql(batch.join("; ")),
         )
+        .with_more(Statement::Sql(keys.more()))
         .restored_by_backup(),
     );
     actions.push(Action::check(

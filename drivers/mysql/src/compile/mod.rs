@@ -28,7 +28,7 @@ mod drop_table;
 mod implicit_indexes;
 pub use implicit_indexes::superseded;
 mod nullability;
-mod renames;
+pub(crate) mod renames;
 mod sql;
 
 use strata_core::preflight::{Checked, Rules};
@@ -37,21 +37,21 @@ use strata_core::{
     Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext, StepKind,
 };
 
-use crate::connection::Session;
+use crate::connection::{Flavor, Session};
 use crate::sql::{ident, idents, string, table as qtable};
 
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
 
 /// Compiles one step.
-pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
+pub fn compile(ctx: StepContext<'_>, flavor: Flavor) -> Result<Vec<Action>> {
     match &ctx.step.kind {
         StepKind::CreateTable(s) => create_table::compile(ctx, s),
         StepKind::DropTable(s) => drop_table::compile(ctx, s),
         StepKind::RenameTable(s) => renames::compile_table(ctx, s),
         StepKind::AddColumn(s) => add_column::compile(ctx, s),
         StepKind::DropColumn(s) => drop_column::compile(ctx, s),
-        StepKind::RenameColumn(s) => renames::compile_column(ctx, s),
+        StepKind::RenameColumn(s) => renames::compile_column(ctx, s, flavor),
         StepKind::ChangeType(s) => change_type::compile(ctx, s),
         StepKind::SetNotNull(s) => nullability::compile_set(ctx, s),
         StepKind::DropNotNull(s) => nullability::compile_drop(ctx, s),
@@ -359,6 +359,32 @@ fn backup(
             format!("the backup {backup} does not match {what}"),
         ),
     ]
+}
+
+/// A [`backup`] with a primary key on `key`, for batches that walk it in key order (and
+/// for its restore's join); `then` runs in the fill's statement after the copy.
+#[allow(clippy::too_many_arguments)]
+fn keyed_backup(
+    ctx: &StepContext<'_>,
+    backup_name: &QualifiedName,
+    select: &str,
+    columns: &[String],
+    key: &[String],
+    what: &str,
+    restore: String,
+    then: &str,
+) -> Vec<Action> {
+    let mut actions = backup(ctx, backup_name, select, columns, what, restore);
+    actions[0].forward = Statement::Sql(format!(
+        "CREATE TABLE {} (PRIMARY KEY ({})) AS {select} LIMIT 0",
+        qtable(backup_name),
+        idents(key)
+    ));
+    if let Statement::Sql(fill) = &mut actions[1].forward {
+        fill.push_str("; ");
+        fill.push_str(then);
+    }
+    actions
 }
 
 /// The columns of `SELECT "pk…", extra… FROM t c [WHERE …]`, and the query.

@@ -36,6 +36,17 @@ pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
 
 pub mod catalog;
 
+/// The one `ALTER` that renames a column some CHECK names with those CHECKs carried through
+/// it, and the one that renames it back (MariaDB's fallback, see `compile::renames`): for
+/// tests that run it on a table in the state the fallback is for.
+pub fn checked_rename(
+    table: &strata_core::schema::Table,
+    from: &str,
+    to: &str,
+) -> Option<(String, String)> {
+    crate::compile::renames::carried(table, &crate::sql::table(&table.name), from, to)
+}
+
 /// Everything the engine reports of the database at `url` (see [`catalog`]).
 pub async fn catalog(url: &str) -> Result<catalog::Catalog> {
     catalog::read(url)

@@ -93,6 +93,80 @@ pub async fn checked_column_renamed_after_aliased_reads(ctx: &TestContext) -> an
     ctx.assert_restored(&before).await
 }
 
+/// The one-`ALTER` rename MariaDB falls back to when its cached CHECK refuses the plain
+/// one, run on a table in exactly that state (changed, then first read under an alias): it
+/// renames a column two table CHECKs and a column CHECK name, between CHECKs that do not
+/// name it, keeps the server's order of the CHECKs, and the way back gives back the exact
+/// `SHOW CREATE TABLE`.
+pub async fn checked_rename_fallback_round_trips(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(&[
+        "CREATE TABLE events (id INT PRIMARY KEY, due TEXT, grp DATETIME, doc JSON, \
+         CONSTRAINT a_ck CHECK (id > 0), CONSTRAINT m_ck CHECK (due <> 'it''s `due`'), \
+         CONSTRAINT b_ck CHECK (grp IS NULL OR id < 100))",
+        "ALTER TABLE events ADD CONSTRAINT events_due_ck CHECK (DUE <> '' AND id > 0)",
+        "INSERT INTO events VALUES (1, '-7', NULL, NULL), (2, NULL, NULL, '[]')",
+    ])
+    .await?;
+    let before = ctx.capture().await?;
+    let schema = ctx.schema().await?;
+    let events = schema
+        .tables
+        .values()
+        .find(|t| t.name.name == "events")
+        .ok_or_else(|| anyhow::anyhow!("no table events"))?;
+    for (column, to) in [("due", "due_text"), ("doc", "body")] {
+        let (forward, back) = strata_mysql::testing::checked_rename(events, column, to)
+            .ok_or_else(|| anyhow::anyhow!("no CHECK names {column}"))?;
+        // The state of the bug: changed, then first opened by a read under an alias.
+        ctx.run_sql(&[
+            "ALTER TABLE events COMMENT 'x'",
+            "ALTER TABLE events COMMENT ''",
+        ])
+        .await?;
+        ctx.run_sql(&["SELECT c.id FROM events c"]).await?;
+        ctx.run_sql(&[&forward]).await?;
+        let after = ctx.schema().await?;
+        let renamed = after
+            .tables
+            .values()
+            .find(|t| t.name.name == "events")
+            .ok_or_else(|| anyhow::anyhow!("no table events after the rename"))?;
+        ensure!(
+            renamed.column(to).is_some() && renamed.column(column).is_none(),
+            "{forward} did not rename {column}: {:?}",
+            renamed.columns
+        );
+        let names = |t: &strata_core::schema::Table| -> Vec<String> {
+            t.constraints.iter().map(|c| c.name.clone()).collect()
+        };
+        ensure!(
+            names(renamed) == names(events),
+            "the CHECKs changed order: {:?}, before {:?}",
+            names(renamed),
+            names(events)
+        );
+        let named = |text: &str| text.contains(&format!("`{to}`"));
+        ensure!(
+            match column {
+                "due" => ["m_ck", "events_due_ck"]
+                    .iter()
+                    .all(|n| renamed.constraint(n).is_some_and(|c| named(&c.definition))),
+                _ => renamed
+                    .column(to)
+                    .and_then(|c| c.definition.as_deref())
+                    .is_some_and(|d| d.contains(&format!("json_valid(`{to}`)"))),
+            },
+            "a CHECK does not name {to}: {:?} {:?}",
+            renamed.constraints,
+            renamed.column(to)
+        );
+        ctx.run_sql(&["SELECT c.id FROM events c"]).await?;
+        ctx.run_sql(&[&back]).await?;
+        ctx.assert_restored(&before).await?;
+    }
+    Ok(())
+}
+
 /// Placeholder parents raise the AUTO_INCREMENT counter; an unnamed foreign key dropped and
 /// re-added makes the server rename its index; a column with a unique default comes back:
 /// rollback gives back the exact `SHOW CREATE TABLE` of each.

@@ -3,6 +3,7 @@
 //! the server makes for foreign keys, views, triggers, comments. Each round trip compares the
 //! engine's whole catalog (`SHOW CREATE TABLE` and the rest) before and after the rollback.
 
+mod batches;
 mod found;
 
 use anyhow::ensure;
@@ -31,6 +32,15 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("checked_column_renamed_after_aliased_reads", |ctx| {
         Box::pin(found::checked_column_renamed_after_aliased_reads(ctx))
+    }),
+    Scenario::new("backfill_walks_composite_keys_in_batches", |ctx| {
+        Box::pin(batches::composite_keys_walked_in_batches(ctx))
+    }),
+    Scenario::new("backfill_batches_do_not_rescan", |ctx| {
+        Box::pin(batches::batches_do_not_rescan(ctx))
+    }),
+    Scenario::new("checked_rename_fallback_round_trips", |ctx| {
+        Box::pin(found::checked_rename_fallback_round_trips(ctx))
     }),
     Scenario::new("dropping_an_index_that_took_over_a_key_is_refused", |ctx| {
         Box::pin(found::dropping_an_index_that_took_over_a_key_is_refused(
