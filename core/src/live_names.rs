@@ -64,11 +64,21 @@ pub fn on_live_names(
     let kind = StepKind::from_fields(step.op(), fields).ok()?;
     let mut snapshot = snapshot.clone();
     for (current, l) in &map {
-        if let Some(mut t) = snapshot.tables.remove(&current.to_string()) {
+        if let Some(t) = snapshot.tables.remove(&current.to_string()) {
+            let mut t = std::sync::Arc::unwrap_or_clone(t);
             t.name = l.clone();
-            snapshot.tables.insert(l.to_string(), t);
+            snapshot.insert(t);
         }
-        for t in snapshot.tables.values_mut() {
+        for t in snapshot
+            .tables
+            .values_mut()
+            .filter(|t| {
+                t.constraints
+                    .iter()
+                    .any(|c| c.references.as_ref() == Some(current))
+            })
+            .map(std::sync::Arc::make_mut)
+        {
             for c in &mut t.constraints {
                 if c.references.as_ref() == Some(current) {
                     c.references = Some(l.clone());

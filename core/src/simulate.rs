@@ -47,34 +47,43 @@ fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver)
                 .filter(|c| c.primary_key)
                 .map(|c| c.name.clone())
                 .collect();
-            snapshot.tables.insert(
-                key,
-                Table {
-                    columns,
-                    primary_key,
-                    ..Table::new(table_name)
-                },
-            );
+            snapshot.insert(Table {
+                columns,
+                primary_key,
+                ..Table::new(table_name)
+            });
         }
         StepKind::DropTable(_) => {
             snapshot.tables.remove(&key);
         }
         StepKind::RenameTable(s) => {
-            if let Some(mut t) = snapshot.tables.remove(&key) {
+            if let Some(t) = snapshot.tables.remove(&key) {
+                let mut t = std::sync::Arc::unwrap_or_clone(t);
                 let old = t.name.clone();
                 t.name = t.name.with_name(&s.to);
                 let new = t.name.clone();
-                snapshot.tables.insert(t.name.to_string(), t);
+                snapshot.insert(t);
                 // Foreign keys follow the table; their text is the driver's to bring up to
                 // date (`Driver::simulate`).
-                for other in snapshot.tables.values_mut() {
+                let prefix = format!("{old}.");
+                for other in snapshot
+                    .tables
+                    .values_mut()
+                    .filter(|o| {
+                        o.constraints
+                            .iter()
+                            .any(|c| c.references.as_ref() == Some(&old))
+                            || o.referenced_by.iter().any(|r| r.starts_with(&prefix))
+                    })
+                    .map(std::sync::Arc::make_mut)
+                {
                     for c in &mut other.constraints {
                         if c.references.as_ref() == Some(&old) {
                             c.references = Some(new.clone());
                         }
                     }
                     for r in &mut other.referenced_by {
-                        if let Some(rest) = r.strip_prefix(&format!("{old}.")) {
+                        if let Some(rest) = r.strip_prefix(&prefix) {
                             *r = format!("{new}.{rest}");
                         }
                     }
@@ -82,7 +91,7 @@ fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver)
             }
         }
         _ => {
-            let Some(t) = snapshot.tables.get_mut(&key) else {
+            let Some(t) = snapshot.table_mut(&key) else {
                 return;
             };
             apply_to_table(t, step, &column);

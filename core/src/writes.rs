@@ -258,8 +258,8 @@ mod tests {
             validated: true,
         });
         let mut snapshot = Snapshot::default();
-        snapshot.tables.insert("p".into(), parent);
-        snapshot.tables.insert("t".into(), t.clone());
+        snapshot.tables.insert("p".into(), parent.into());
+        snapshot.tables.insert("t".into(), t.clone().into());
         let q = Quoting {
             ident: |n| format!("\"{n}\""),
             table: |n| format!("\"{}\"", n.name),

@@ -249,7 +249,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
             })
             .to_string(),
         );
-        snapshot.tables.insert(name.to_owned(), t);
+        snapshot.tables.insert(name.to_owned(), t.into());
     }
     snapshot.link_references();
     Ok(snapshot)

@@ -89,6 +89,7 @@ impl MongoDriver {
             .await?
             .tables
             .remove(&name.to_string())
+            .map(std::sync::Arc::unwrap_or_clone)
             .ok_or_else(|| Error::Usage(format!("collection \"{name}\" does not exist")))
     }
 }

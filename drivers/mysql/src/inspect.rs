@@ -333,7 +333,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
     }
 
     let mut snapshot = Snapshot {
-        tables: tables.into_iter().collect(),
+        tables: tables.into_iter().map(|(k, t)| (k, t.into())).collect(),
     };
     snapshot.link_references();
     Ok(snapshot)

@@ -105,6 +105,7 @@ impl MySqlDriver {
             .await?
             .tables
             .remove(&name.to_string())
+            .map(std::sync::Arc::unwrap_or_clone)
             .ok_or_else(|| Error::Usage(format!("table \"{name}\" does not exist")))
     }
 }

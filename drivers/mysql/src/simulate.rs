@@ -63,8 +63,7 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
     };
     if let Some((column, definition)) = edited {
         if let Some(c) = snapshot
-            .tables
-            .get_mut(&table.to_string())
+            .table_mut(&table.to_string())
             .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
         {
             c.definition = Some(definition);
@@ -73,7 +72,13 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
     // Keys of other tables that reference a renamed column name it after `REFERENCES t (`.
     if let StepKind::RenameColumn(s) = &step.kind {
         let (old, new) = (ident(&s.column), ident(&s.to));
-        for other in snapshot.tables.values_mut().filter(|o| &o.name != table) {
+        let refers = |o: &strata_core::schema::Table| {
+            &o.name != table
+                && o.constraints
+                    .iter()
+                    .any(|k| k.references.as_ref() == Some(table))
+        };
+        for other in snapshot.tables_where(refers) {
             for k in other
                 .constraints
                 .iter_mut()
@@ -89,7 +94,7 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
             }
         }
     }
-    let Some(t) = snapshot.tables.get_mut(&table.to_string()) else {
+    let Some(t) = snapshot.table_mut(&table.to_string()) else {
         return;
     };
     // An index the server made for a foreign key may be dropped by it once the new index can

@@ -246,7 +246,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
     let mut snapshot = Snapshot {
         tables: by_oid
             .into_values()
-            .map(|t| (t.name.to_string(), t))
+            .map(|t| (t.name.to_string(), t.into()))
             .collect(),
     };
     snapshot.link_references();

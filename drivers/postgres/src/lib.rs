@@ -88,6 +88,7 @@ impl PostgresDriver {
             .await?
             .tables
             .remove(&name.to_string())
+            .map(std::sync::Arc::unwrap_or_clone)
             .ok_or_else(|| Error::Usage(format!("table \"{name}\" does not exist")))
     }
 }

@@ -142,7 +142,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
     match &step.kind {
         StepKind::RenameTable(s) => {
             let new = table.with_name(&s.to);
-            if let Some(t) = snapshot.tables.get_mut(&new.to_string()) {
+            if let Some(t) = snapshot.table_mut(&new.to_string()) {
                 for i in &mut t.indexes {
                     i.definition = retable(&i.definition, &table.name, &s.to);
                 }
@@ -150,7 +150,12 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
                     g.definition = retable(&g.definition, &table.name, &s.to);
                 }
             }
-            for t in snapshot.tables.values_mut() {
+            let refers = |t: &strata_core::schema::Table| {
+                t.constraints
+                    .iter()
+                    .any(|c| c.references.as_ref() == Some(&new))
+            };
+            for t in snapshot.tables_where(refers) {
                 for c in t
                     .constraints
                     .iter_mut()
@@ -162,7 +167,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
         }
         StepKind::RenameColumn(s) => {
             let (old, new) = (s.column.as_str(), s.to.as_str());
-            if let Some(t) = snapshot.tables.get_mut(&table.to_string()) {
+            if let Some(t) = snapshot.table_mut(&table.to_string()) {
                 for i in &mut t.indexes {
                     i.definition = rename_after(&i.definition, " USING ", old, new);
                 }
@@ -177,7 +182,13 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
                     c.definition = rename_idents(&c.definition, old, new);
                 }
             }
-            for t in snapshot.tables.values_mut() {
+            let involved = |t: &strata_core::schema::Table| {
+                t.name == table
+                    || t.constraints
+                        .iter()
+                        .any(|c| c.references.as_ref() == Some(&table))
+            };
+            for t in snapshot.tables_where(involved) {
                 let own = t.name == table;
                 for c in t
                     .constraints
@@ -194,8 +205,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
         // The default converted as the step converts it.
         StepKind::ChangeType(s) => {
             if let Some(c) = snapshot
-                .tables
-                .get_mut(&table.to_string())
+                .table_mut(&table.to_string())
                 .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column))
             {
                 c.default = c
@@ -207,8 +217,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
         // A default as PostgreSQL holds it (core's portable effect keeps the file's literal).
         StepKind::SetDefault(s) => {
             if let Some(c) = snapshot
-                .tables
-                .get_mut(&table.to_string())
+                .table_mut(&table.to_string())
                 .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column))
             {
                 c.default = Some(crate::sql::literal(&s.value, &c.native_type));
@@ -218,15 +227,14 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
             if let (Some(d), Some(c)) = (
                 &s.default,
                 snapshot
-                    .tables
-                    .get_mut(&table.to_string())
+                    .table_mut(&table.to_string())
                     .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column)),
             ) {
                 c.default = Some(crate::sql::literal(d, &c.native_type));
             }
         }
         StepKind::CreateTable(s) => {
-            if let Some(t) = snapshot.tables.get_mut(&table.to_string()) {
+            if let Some(t) = snapshot.table_mut(&table.to_string()) {
                 for spec in &s.columns {
                     if let (Some(d), Some(c)) = (
                         &spec.default,
@@ -238,7 +246,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
             }
         }
         StepKind::AddForeignKey(s) => {
-            let Some(t) = snapshot.tables.get_mut(&table.to_string()) else {
+            let Some(t) = snapshot.table_mut(&table.to_string()) else {
                 return;
             };
             let name = s.constraint_name();
@@ -259,7 +267,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
             }
         }
         StepKind::AddUnique(s) => {
-            let Some(t) = snapshot.tables.get_mut(&table.to_string()) else {
+            let Some(t) = snapshot.table_mut(&table.to_string()) else {
                 return;
             };
             let name = s.constraint_name();
@@ -268,7 +276,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
             }
         }
         StepKind::AddIndex(s) => {
-            let Some(t) = snapshot.tables.get_mut(&table.to_string()) else {
+            let Some(t) = snapshot.table_mut(&table.to_string()) else {
                 return;
             };
             let name = s.index_name();

@@ -232,7 +232,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
             ))
             .await
             .map_or(0, |n| n.max(0) as u64);
-        snapshot.tables.insert(name, t);
+        snapshot.tables.insert(name, t.into());
     }
     snapshot.link_references();
     Ok(snapshot)

@@ -90,7 +90,7 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
 }
 
 fn table<'a>(snapshot: &'a mut Snapshot, name: &QualifiedName) -> Option<&'a mut Table> {
-    snapshot.tables.get_mut(&name.to_string())
+    snapshot.table_mut(&name.to_string())
 }
 
 /// The text is unchanged by the step.
@@ -120,7 +120,7 @@ fn edit(
 fn rename_column(snapshot: &mut Snapshot, s: &RenameColumn) {
     // SQLite writes the new name as the statement spells it (`sql::name`).
     let (table, bare) = (&s.table.name, is_plain(&s.to));
-    for t in snapshot.tables.values_mut() {
+    for t in snapshot.tables_mut() {
         let own = t.name == s.table;
         let text = t.definition.clone();
         let parsed = text.as_deref().map(parse);
@@ -165,7 +165,7 @@ fn rename_column(snapshot: &mut Snapshot, s: &RenameColumn) {
 fn rename_table(snapshot: &mut Snapshot, s: &RenameTable) {
     let (old, new) = (&s.table.name, &s.to);
     let renamed = s.table.with_name(new);
-    for t in snapshot.tables.values_mut() {
+    for t in snapshot.tables_mut() {
         let own = t.name == renamed;
         let text = t.definition.clone();
         match text.as_deref().map(parse) {

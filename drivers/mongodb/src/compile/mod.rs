@@ -330,7 +330,7 @@ fn referencing<'a>(ctx: &StepContext<'a>, t: &Table) -> Vec<(&'a Table, Collecti
     ctx.snapshot
         .tables
         .values()
-        .map(|o| (o, meta_of(o)))
+        .map(|o| (&**o, meta_of(o)))
         .filter(|(_, m)| m.relations.iter().any(|r| r.references == t.name.name))
         .collect()
 }

@@ -34,7 +34,7 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
         }),
         _ => {}
     }
-    let Some(t) = snapshot.tables.get_mut(&name) else {
+    let Some(t) = snapshot.table_mut(&name) else {
         return;
     };
     // The columns as the step found them; the step's own effect is already in `t`.
@@ -130,7 +130,12 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
 /// Applies `change` to every recorded relation referencing collection `referenced`; each
 /// collection whose relations changed gets its metadata anew.
 fn follow(snapshot: &mut Snapshot, referenced: &str, change: impl Fn(&mut meta::Relation) -> bool) {
-    for t in snapshot.tables.values_mut() {
+    let relates = |t: &Table| {
+        t.constraints
+            .iter()
+            .any(|c| c.kind == ConstraintKind::ForeignKey && c.definition.contains(referenced))
+    };
+    for t in snapshot.tables_where(relates) {
         let mut changed = false;
         for c in t
             .constraints
