@@ -6,10 +6,10 @@ use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::{keyed_backup, refused, select_keyed, sized, Checked, Counter};
+use super::{backup, keyed_backup, refused, select_keyed, sized, Checked, Counter};
 use strata_core::schema::Table;
 
-use crate::sql::{ident, join_on, table as qtable, typed_literal};
+use crate::sql::{ident, idents, join_on, table as qtable, typed_literal};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
     strata_core::preflight::backfill(ctx, s, &super::RULES)
@@ -198,57 +198,83 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         .collect();
     let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(t, s, "c")));
     let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
-    // The batches walk the backup in key order from where they left off (its primary key
-    // makes each a range read), so none reads again what an earlier batch did.
-    let keys = Keyset::new(&t.primary_key);
-    actions.extend(keyed_backup(
-        &ctx,
-        &bak,
-        &select,
-        &columns,
-        &t.primary_key,
-        &format!("the rows of {} the backfill changes", t.name),
-        format!(
-            "UPDATE {tbl} t JOIN {} b ON {} SET {}",
-            qtable(&bak),
-            join_on("t", "b", &t.primary_key),
-            restore.join(", ")
-        ),
-        &keys.reset(),
-    ));
-    let assignments: Vec<String> = s
-        .set
-        .iter()
-        .map(|(c, v)| format!("t.{} = {}", ident(c), value_for(t, c, v)))
-        .collect();
-    let bak_sql = qtable(&bak);
-    let batch = [
-        keys.batch_end(&bak_sql, s.batch_size),
-        format!(
-            "UPDATE {tbl} t JOIN {bak_sql} b ON {} SET {} WHERE {} AND {} AND {}",
-            join_on("t", "b", &t.primary_key),
-            assignments.join(", "),
-            keys.after_start("b"),
-            keys.up_to_end("b"),
-            predicate(t, s, "t")
-        ),
-        keys.advance(),
-    ];
-    actions.push(
-        Action::new(
-            ctx.step.index,
-            ActionKind::Backfill,
-            format!(
-                "backfill {} ({}) in batches of {}",
-                t.name,
-                set_cols.join(", "),
-                s.batch_size
-            ),
-            Statement::Sql(batch.join("; ")),
-        )
-        .with_more(Statement::Sql(keys.more()))
-        .restored_by_backup(),
+    let restore = format!(
+        "UPDATE {tbl} t JOIN {} b ON {} SET {}",
+        qtable(&bak),
+        join_on("t", "b", &t.primary_key),
+        restore.join(", ")
     );
+    let what = format!("the rows of {} the backfill changes", t.name);
+    let bak_sql = qtable(&bak);
+    // A key of TEXT or BLOB columns is a prefix key the backup cannot repeat as its own.
+    let keyable = t.primary_key.iter().all(|k| {
+        t.column(k).is_some_and(|c| {
+            let ty = c.native_type.to_ascii_lowercase();
+            !["text", "blob", "json"].iter().any(|x| ty.contains(x))
+        })
+    });
+    let (batch, more) = if keyable {
+        // The batches walk the backup in key order from where they left off (its primary
+        // key makes each a range read), so none reads again what an earlier batch did.
+        let keys = Keyset::new(&t.primary_key);
+        actions.extend(keyed_backup(
+            &ctx,
+            &bak,
+            &select,
+            &columns,
+            &t.primary_key,
+            &what,
+            restore,
+            &keys.reset(),
+        ));
+        let assignments: Vec<String> = s
+            .set
+            .iter()
+            .map(|(c, v)| format!("t.{} = {}", ident(c), value_for(t, c, v)))
+            .collect();
+        let batch = [
+            keys.batch_end(&bak_sql, s.batch_size),
+            format!(
+                "UPDATE {tbl} t JOIN {bak_sql} b ON {} SET {} WHERE {} AND {} AND {}",
+                join_on("t", "b", &t.primary_key),
+                assignments.join(", "),
+                keys.after_start("b"),
+                keys.up_to_end("b"),
+                predicate(t, s, "t")
+            ),
+            keys.advance(),
+        ];
+        (batch.join("; "), Some(Statement::Sql(keys.more())))
+    } else {
+        actions.extend(backup(&ctx, &bak, &select, &columns, &what, restore));
+        let assignments: Vec<String> = s
+            .set
+            .iter()
+            .map(|(c, v)| format!("{} = {}", ident(c), value_for(t, c, v)))
+            .collect();
+        let pk = idents(&t.primary_key);
+        let batch = format!(
+            "UPDATE {tbl} SET {} WHERE {} AND ({pk}) IN (SELECT {pk} FROM {bak_sql}) LIMIT {}",
+            assignments.join(", "),
+            predicate(t, s, ""),
+            s.batch_size
+        );
+        (batch, None)
+    };
+    let mut action = Action::new(
+        ctx.step.index,
+        ActionKind::Backfill,
+        format!(
+            "backfill {} ({}) in batches of {}",
+            t.name,
+            set_cols.join(", "),
+            s.batch_size
+        ),
+        Statement::Sql(batch),
+    )
+    .restored_by_backup();
+    action.more = more;
+    actions.push(action);
     actions.push(Action::check(
         ctx.step.index,
         ActionKind::Verify,
