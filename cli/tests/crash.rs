@@ -1,5 +1,6 @@
 //! SIGKILL during `strata apply`, on PostgreSQL and on MariaDB: at every action boundary (the
-//! process held there by a failpoint) and at random moments. After each kill, `apply` yields
+//! process held there by a failpoint) and at random moments; on MongoDB, spread over a long
+//! apply whose updates span thousands of documents. After each kill, `apply` yields
 //! exactly the result of an uninterrupted run, and `rollback` instead yields exactly the
 //! original.
 
@@ -283,4 +284,47 @@ async fn postgres_kill_mid_statement_then_plain_apply() -> anyhow::Result<()> {
 #[tokio::test(flavor = "multi_thread")]
 async fn mysql_kill_mid_statement_then_plain_apply() -> anyhow::Result<()> {
     kill_mid_statement_then_plain_apply(Engine::Mysql).await
+}
+
+/// MongoDB, killed while it removes a field from thousands of documents (issue 10, item 5:
+/// the next apply failed with `WriteConflict` within a minute of the kill, and a rollback hung):
+/// kills spread over the reference run's duration, each followed at once by `apply` (then
+/// `rollback`) or by `rollback`, which retry the server's transient errors and end exact.
+#[tokio::test(flavor = "multi_thread")]
+async fn mongodb_sigkill_during_long_updates() -> anyhow::Result<()> {
+    use strata_core::Value::{Int, Text};
+    let p = Project::acceptance_on(Engine::Mongodb).await?;
+    let rows: Vec<_> = (1000..4000)
+        .map(|i| {
+            strata_conformance::row(&[
+                ("id", Int(i)),
+                ("email", Text(format!("u{i}@x"))),
+                ("age", Text("40".into())),
+                ("legacy_flags", Int(1)),
+                ("name", Text("n".into())),
+            ])
+        })
+        .collect();
+    p.ctx.insert("users", &rows).await?;
+    let started = std::time::Instant::now();
+    let (before, after, _) = reference(&p).await?;
+    let took = started.elapsed().as_millis() as u64 / 2;
+    for i in 0..4u64 {
+        let delay = Duration::from_millis(took * (i + 1) / 5 + random_ms(i) % 50);
+        let run = Running::spawn(p.command(&["apply", "--yes", "--lock-timeout", "30"], &[]));
+        std::thread::sleep(delay);
+        let (exited, status) = run.kill();
+        if exited {
+            ensure!(status == Some(0), "apply exited {status:?}");
+        }
+        recover(
+            &p,
+            i % 2 == 0,
+            &before,
+            &after,
+            &format!("SIGKILL after {delay:?}"),
+        )
+        .await?;
+    }
+    p.finish().await
 }

@@ -301,6 +301,9 @@ fn fingerprint(from: &str, columns: &[String]) -> String {
     // QUOTE, not JSON_ARRAY: MariaDB embeds a column with a json_valid CHECK as JSON, and
     // the same text in the backup's plain LONGTEXT column as a string, so equal rows hashed
     // differently. QUOTE gives every value (NULL included) one text, whatever the column.
+    // Each half of the hash is summed as an integer (exact DECIMAL): CONV returns text, which
+    // SUM adds as DOUBLE, and rounding then depends on the order the rows are read in (a
+    // backup keyed on the table's key and a source read through another index differed).
     let row = format!(
         "MD5(CONCAT_WS(',', {}))",
         columns
@@ -310,8 +313,8 @@ fn fingerprint(from: &str, columns: &[String]) -> String {
             .join(", ")
     );
     format!(
-        "(SELECT COUNT(*) AS n, COALESCE(SUM(CONV(SUBSTRING({row}, 1, 15), 16, 10)), 0) AS h1, \
-         COALESCE(SUM(CONV(SUBSTRING({row}, 16, 15), 16, 10)), 0) AS h2 FROM {from} f)"
+        "(SELECT COUNT(*) AS n, COALESCE(SUM(CAST(CONV(SUBSTRING({row}, 1, 15), 16, 10) AS UNSIGNED)), 0) AS h1, \
+         COALESCE(SUM(CAST(CONV(SUBSTRING({row}, 16, 15), 16, 10) AS UNSIGNED)), 0) AS h2 FROM {from} f)"
     )
 }
 
