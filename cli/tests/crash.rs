@@ -43,9 +43,16 @@ async fn recover(
     if complete {
         let out = p.run(&["apply", "--yes", "--lock-timeout", "10"]);
         ensure!(code(&out) == 0, "apply after {what}: {}", text(&out));
+        let now = p.state().await?;
         ensure!(
-            &p.state().await? == after,
-            "apply after {what} differs from an uninterrupted run"
+            &now == after,
+            "apply after {what} differs from an uninterrupted run:\n{}{}",
+            strata_conformance::catalog_differences(&after.catalog, &now.catalog).join("\n"),
+            if now.data != after.data || now.schema != after.schema {
+                format!("\ndata or schema view: {:?}\nvs {:?}", now.data, after.data)
+            } else {
+                String::new()
+            }
         );
         let out = p.run(&["rollback", "--yes", "--lock-timeout", "10"]);
         ensure!(

@@ -23,6 +23,9 @@ const ALREADY: &[(&str, i32)] = &[
 pub struct Session {
     /// The transaction in progress, if any: commands run in it.
     txn: tokio::sync::Mutex<Option<mongodb::ClientSession>>,
+    /// Commands the open transaction has run: while none has, a transient error of its first
+    /// restarts the transaction (it holds nothing yet) and runs the command again.
+    txn_commands: std::sync::atomic::AtomicU32,
     /// Whether the server is a replica set member (multi-document transactions).
     pub replica_set: bool,
     /// The client.
@@ -123,6 +126,7 @@ impl Session {
         let replica_set = hello.get_str("setName").is_ok();
         Ok(Session {
             txn: tokio::sync::Mutex::new(None),
+            txn_commands: std::sync::atomic::AtomicU32::new(0),
             replica_set,
             client,
             db,
@@ -143,6 +147,8 @@ impl Session {
             .await
             .map_err(err("starting a transaction".into()))?;
         *self.txn.lock().await = Some(s);
+        self.txn_commands
+            .store(0, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
@@ -219,17 +225,38 @@ impl Session {
                 Some(session) => target.run_command(cmd.clone()).session(session).await,
                 None => target.run_command(cmd.clone()).await,
             };
-            drop(txn);
-            // Outside a transaction a transient error changed nothing: wait and run it again
-            // (inside one, the whole transaction is what would run again: the runner fails
-            // the migration and a rollback or a new apply goes on exactly).
+            use std::sync::atomic::Ordering::SeqCst;
+            let first_of_transaction = in_transaction && self.txn_commands.load(SeqCst) == 0;
+            // Outside a transaction a transient error changed nothing: wait and run it again.
+            // Inside one, the whole transaction is what runs again (MongoDB's documented
+            // retry): when the command was its first, the transaction is restarted on the
+            // same session and the command run again; later in a transaction, the runner
+            // fails the migration and a rollback or a new apply goes on exactly.
             match ran {
-                Err(e) if !in_transaction && transient(&e) && started.elapsed() < RETRY_FOR => {
+                Err(e)
+                    if (!in_transaction || first_of_transaction)
+                        && transient(&e)
+                        && started.elapsed() < RETRY_FOR =>
+                {
                     tracing::warn!("transient error, retrying: {e}");
+                    if let Some(session) = txn.as_mut() {
+                        // The server aborted it already; the abort ends it client-side.
+                        let _ = session.abort_transaction().await;
+                        session
+                            .start_transaction()
+                            .await
+                            .map_err(err("restarting a transaction".into()))?;
+                    }
+                    drop(txn);
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
                 }
-                other => break other,
+                other => {
+                    if in_transaction && other.is_ok() {
+                        self.txn_commands.fetch_add(1, SeqCst);
+                    }
+                    break other;
+                }
             }
         };
         match ran {
