@@ -58,6 +58,8 @@ const REGRESSIONS: &[(&str, u64)] = &[
     ("mysql", 16489598111908667233),   // drop of an index that took over a key's server-made one
     ("mysql", 2647625475536665903),    // a placeholder parent for key 0 of an AUTO_INCREMENT key
     ("mysql", 7229337618065558867), // a backup hash summed as DOUBLE: row order changed its rounding
+    ("mysql", 16116005961895682711), // a foreign key to a renamed table, dropped and re-added
+    ("mysql", 7722231846371685993), // a self-referencing key replaced after its table was renamed
     ("sqlite", 1216750802008901446), // a BLOB that is not UTF-8 converted to text
     ("sqlite", 18212067460544683718), // a date converted to a float ('2020-01-01' read as 2020)
     ("sqlite", 7288202022568053572), // change_type's use_default repeating a unique key

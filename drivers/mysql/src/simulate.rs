@@ -94,6 +94,31 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
             }
         }
     }
+    // The server writes a renamed table's new name into every foreign key that references it
+    // (`REFERENCES `new``); core has moved their `references` already, their text follows, so
+    // a later `drop_foreign_key` or `replace` re-adds on rollback what the server shows.
+    if let StepKind::RenameTable(s) = &step.kind {
+        let renamed = table.with_name(&s.to);
+        let (old, new) = (
+            format!(" REFERENCES {} (", ident(&table.name)),
+            format!(" REFERENCES {} (", ident(&s.to)),
+        );
+        let refers = |t: &strata_core::schema::Table| {
+            t.constraints
+                .iter()
+                .any(|c| c.references.as_ref() == Some(&renamed))
+        };
+        for t in snapshot.tables_where(refers) {
+            for c in t
+                .constraints
+                .iter_mut()
+                .filter(|c| c.references.as_ref() == Some(&renamed))
+            {
+                c.definition = c.definition.replacen(&old, &new, 1);
+            }
+        }
+        return;
+    }
     let Some(t) = snapshot.table_mut(&table.to_string()) else {
         return;
     };
