@@ -94,9 +94,10 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
             }
         }
     }
-    // The server writes a renamed table's new name into every foreign key that references it
-    // (`REFERENCES `new``); core has moved their `references` already, their text follows, so
-    // a later `drop_foreign_key` or `replace` re-adds on rollback what the server shows.
+    // The server writes a renamed table's new name into its own statement and into every
+    // foreign key that references it (`REFERENCES `new``); core has moved their `references`
+    // already, their text follows, so a later `drop_table`, `drop_foreign_key` or `replace`
+    // re-creates on rollback what the server shows.
     if let StepKind::RenameTable(s) = &step.kind {
         let renamed = table.with_name(&s.to);
         let (old, new) = (
@@ -115,6 +116,19 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
                 .filter(|c| c.references.as_ref() == Some(&renamed))
             {
                 c.definition = c.definition.replacen(&old, &new, 1);
+            }
+        }
+        // Its own statement, which a later `drop_table` re-creates it from on rollback.
+        let (head, renamed_head) = (
+            format!("CREATE TABLE {} (", ident(&table.name)),
+            format!("CREATE TABLE {} (", ident(&s.to)),
+        );
+        if let Some(d) = snapshot
+            .table_mut(&renamed.to_string())
+            .and_then(|t| t.definition.as_mut())
+        {
+            if d.starts_with(&head) {
+                *d = d.replacen(&head, &renamed_head, 1);
             }
         }
         return;
