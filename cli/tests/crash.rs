@@ -161,22 +161,35 @@ async fn sigkill_at_random_moments(engine: Engine) -> anyhow::Result<()> {
     let (before, after, _) = reference(&p).await?;
     for i in 0..8u64 {
         let delay = Duration::from_millis(random_ms(i));
-        let run = Running::spawn(p.command(&["apply", "--yes", "--lock-timeout", "10"], &[]));
-        std::thread::sleep(delay);
-        let (exited, status) = run.kill();
-        if exited {
-            ensure!(status == Some(0), "apply exited {status:?}");
-        }
-        recover(
-            &p,
-            i % 2 == 0,
-            &before,
-            &after,
-            &format!("SIGKILL after {delay:?}"),
-        )
-        .await?;
+        kill_after(&p, delay, "10", i % 2 == 0, &before, &after).await?;
     }
     p.finish().await
+}
+
+/// Kills `strata apply` (waiting up to `lock_timeout` seconds for the lock) after `delay`,
+/// then completes it with `apply` or undoes it with `rollback` (see [`recover`]).
+async fn kill_after(
+    p: &Project,
+    delay: Duration,
+    lock_timeout: &str,
+    complete: bool,
+    before: &State,
+    after: &State,
+) -> anyhow::Result<()> {
+    let run = Running::spawn(p.command(&["apply", "--yes", "--lock-timeout", lock_timeout], &[]));
+    std::thread::sleep(delay);
+    let (exited, status) = run.kill();
+    if exited {
+        ensure!(status == Some(0), "apply exited {status:?}");
+    }
+    recover(
+        p,
+        complete,
+        before,
+        after,
+        &format!("SIGKILL after {delay:?}"),
+    )
+    .await
 }
 
 fn random_ms(i: u64) -> u64 {
@@ -318,20 +331,7 @@ async fn mongodb_sigkill_during_long_updates() -> anyhow::Result<()> {
     let took = started.elapsed().as_millis() as u64 / 2;
     for i in 0..4u64 {
         let delay = Duration::from_millis(took * (i + 1) / 5 + random_ms(i) % 50);
-        let run = Running::spawn(p.command(&["apply", "--yes", "--lock-timeout", "30"], &[]));
-        std::thread::sleep(delay);
-        let (exited, status) = run.kill();
-        if exited {
-            ensure!(status == Some(0), "apply exited {status:?}");
-        }
-        recover(
-            &p,
-            i % 2 == 0,
-            &before,
-            &after,
-            &format!("SIGKILL after {delay:?}"),
-        )
-        .await?;
+        kill_after(&p, delay, "30", i % 2 == 0, &before, &after).await?;
     }
     p.finish().await
 }

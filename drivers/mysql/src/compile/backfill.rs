@@ -273,7 +273,9 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         Statement::Sql(batch),
     )
     .restored_by_backup();
-    action.more = more;
+    if let Some(more) = more {
+        action = action.with_more(more);
+    }
     actions.push(action);
     actions.push(Action::check(
         ctx.step.index,
