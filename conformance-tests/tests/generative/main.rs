@@ -61,6 +61,7 @@ const REGRESSIONS: &[(&str, u64)] = &[
     ("mysql", 16116005961895682711), // a foreign key to a renamed table, dropped and re-added
     ("mysql", 7722231846371685993), // a self-referencing key replaced after its table was renamed
     ("mysql", 10289800671904964766), // a renamed table dropped: re-created under its new name
+    ("mysql", 16222318506077162878), // a foreign key dropped and re-added in one migration: refused
     ("sqlite", 1216750802008901446), // a BLOB that is not UTF-8 converted to text
     ("sqlite", 18212067460544683718), // a date converted to a float ('2020-01-01' read as 2020)
     ("sqlite", 7288202022568053572), // change_type's use_default repeating a unique key

@@ -23,6 +23,21 @@ struct Plan<'a> {
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<Plan<'a>> {
     let (child, parent) = strata_core::preflight::add_foreign_key(ctx, s, &super::RULES)?;
+    // The index the server or strata made for a key dropped earlier in this migration stays
+    // behind, and a key of the same name re-added over it leaves rollback unable to tell
+    // whose it is (generative seed 16222318506077162878: rollback kept the index).
+    let name = s.name.as_deref();
+    let dropped_here = ctx.migration.steps.iter().any(|e| {
+        e.index < ctx.step.index
+            && matches!(&e.kind, strata_core::StepKind::DropForeignKey(d)
+                if d.table == s.table && Some(d.name.as_str()) == name)
+    });
+    if dropped_here {
+        return Err(format!(
+            "foreign key {} is dropped by an earlier step of this migration; on MySQL add it again in a migration of its own, so rollback can give back exactly the index the first one left",
+            name.unwrap_or_default()
+        ));
+    }
     for (c, p) in s.columns.iter().zip(&s.references.columns) {
         let (Some(cc), Some(pc)) = (child.column(c), parent.column(p)) else {
             continue;
