@@ -54,6 +54,15 @@ fn writes(t: &Table, s: &Backfill) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `SET` assignments of what the backfill writes, each column after `prefix` (an alias and
+/// a dot, or nothing).
+fn assignments(t: &Table, s: &Backfill, prefix: &str) -> Vec<String> {
+    writes(t, s)
+        .into_iter()
+        .map(|(c, v)| format!("{prefix}{} = {v}", ident(&c)))
+        .collect()
+}
+
 pub async fn analyze(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
@@ -227,11 +236,7 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
             restore,
             &keys.reset(),
         ));
-        let assignments: Vec<String> = s
-            .set
-            .iter()
-            .map(|(c, v)| format!("t.{} = {}", ident(c), value_for(t, c, v)))
-            .collect();
+        let assignments = assignments(t, s, "t.");
         let batch = [
             keys.batch_end(&bak_sql, s.batch_size),
             format!(
@@ -247,11 +252,7 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         (batch.join("; "), Some(Statement::Sql(keys.more())))
     } else {
         actions.extend(backup(&ctx, &bak, &select, &columns, &what, restore));
-        let assignments: Vec<String> = s
-            .set
-            .iter()
-            .map(|(c, v)| format!("{} = {}", ident(c), value_for(t, c, v)))
-            .collect();
+        let assignments = assignments(t, s, "");
         let pk = idents(&t.primary_key);
         let batch = format!(
             "UPDATE {tbl} SET {} WHERE {} AND ({pk}) IN (SELECT {pk} FROM {bak_sql}) LIMIT {}",
