@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{PortableType, QualifiedName};
 
+mod columns;
+
+pub use columns::Columns;
+
 /// Every table strata can see, by display name (`schema.table` or `table`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -101,7 +105,7 @@ pub struct Table {
     /// Its name.
     pub name: QualifiedName,
     /// Columns in their physical order.
-    pub columns: Vec<Column>,
+    pub columns: Columns,
     /// Primary key columns, in key order; empty when there is none.
     pub primary_key: Vec<String>,
     /// Constraints (primary key, unique, check, foreign key, …).
@@ -135,7 +139,7 @@ impl Table {
     pub fn new(name: QualifiedName) -> Self {
         Table {
             name,
-            columns: Vec::new(),
+            columns: Columns::new(),
             primary_key: Vec::new(),
             constraints: Vec::new(),
             indexes: Vec::new(),

@@ -107,7 +107,7 @@ fn apply_to_table(
     step: &StepKind,
     column: &dyn Fn(&str, crate::PortableType, bool, u32) -> Column,
 ) {
-    let find = |t: &mut Table, name: &str| t.columns.iter_mut().position(|c| c.name == name);
+    let find = |t: &mut Table, name: &str| t.columns.position(name);
     match step {
         StepKind::AddColumn(s) => {
             let position = t.columns.len() as u32 + 1;

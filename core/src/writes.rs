@@ -238,9 +238,9 @@ mod tests {
     fn a_constant_into_a_unique_column_and_a_key_column_is_counted() {
         let mut parent = Table::new(QualifiedName::new("p"));
         parent.primary_key = vec!["id".into()];
-        parent.columns = vec![column("id")];
+        parent.columns = vec![column("id")].into();
         let mut t = Table::new(QualifiedName::new("t"));
-        t.columns = vec![column("id"), column("code"), column("p_id")];
+        t.columns = vec![column("id"), column("code"), column("p_id")].into();
         t.primary_key = vec!["id".into()];
         t.indexes.push(Index {
             name: "t_code".into(),

@@ -10,6 +10,7 @@ mod identifiers;
 mod indexes;
 mod interrupted;
 mod nullability;
+mod planning;
 mod removals;
 mod round_trip;
 mod schema_steps;
@@ -113,6 +114,7 @@ scenarios! {
     hostile_identifiers_are_quoted => identifiers::hostile_identifiers;
     long_generated_names_do_not_collide => identifiers::long_generated_names;
     schema_qualified_names => schemas::schema_qualified_names, if schemas;
+    steps_copy_only_the_column_they_change => planning::steps_copy_only_the_column_they_change;
 }
 
 /// Asserts `result` is a refusal whose message contains `needle`.

@@ -57,7 +57,7 @@ pub struct CollectionMeta {
 /// The columns as strata sees them (name, portable type, nullability), kept in a table's
 /// definition by inspection and by each simulated step: a later step's simulation compares
 /// with it to tell whether its step changed strata's metadata at all.
-pub fn columns_view(columns: &[strata_core::schema::Column]) -> serde_json::Value {
+pub fn columns_view(columns: &strata_core::schema::Columns) -> serde_json::Value {
     columns
         .iter()
         .map(|c| serde_json::json!({ "name": c.name, "type": c.portable, "nullable": c.nullable }))

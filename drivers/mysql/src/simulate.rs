@@ -64,7 +64,7 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
     if let Some((column, definition)) = edited {
         if let Some(c) = snapshot
             .table_mut(&table.to_string())
-            .and_then(|t| t.columns.iter_mut().find(|c| c.name == column))
+            .and_then(|t| t.columns.named_mut(&column))
         {
             c.definition = Some(definition);
         }
@@ -200,7 +200,7 @@ pub fn simulate(step: &Step, before: &Snapshot, snapshot: &mut Snapshot) {
                 }
             }
             // The column's own CHECK (a JSON column's `json_valid`) names it too.
-            if let Some(c) = t.columns.iter_mut().find(|c| c.name == s.to) {
+            if let Some(c) = t.columns.named_mut(&s.to) {
                 c.definition = c.definition.as_ref().map(|d| d.replace(&old, &new));
             }
         }

@@ -206,7 +206,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
         StepKind::ChangeType(s) => {
             if let Some(c) = snapshot
                 .table_mut(&table.to_string())
-                .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column))
+                .and_then(|t| t.columns.named_mut(&s.column))
             {
                 c.default = c
                     .default
@@ -218,7 +218,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
         StepKind::SetDefault(s) => {
             if let Some(c) = snapshot
                 .table_mut(&table.to_string())
-                .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column))
+                .and_then(|t| t.columns.named_mut(&s.column))
             {
                 c.default = Some(crate::sql::literal(&s.value, &c.native_type));
             }
@@ -228,7 +228,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
                 &s.default,
                 snapshot
                     .table_mut(&table.to_string())
-                    .and_then(|t| t.columns.iter_mut().find(|c| c.name == s.column)),
+                    .and_then(|t| t.columns.named_mut(&s.column)),
             ) {
                 c.default = Some(crate::sql::literal(d, &c.native_type));
             }
@@ -236,10 +236,7 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
         StepKind::CreateTable(s) => {
             if let Some(t) = snapshot.table_mut(&table.to_string()) {
                 for spec in &s.columns {
-                    if let (Some(d), Some(c)) = (
-                        &spec.default,
-                        t.columns.iter_mut().find(|c| c.name == spec.name),
-                    ) {
+                    if let (Some(d), Some(c)) = (&spec.default, t.columns.named_mut(&spec.name)) {
                         c.default = Some(crate::sql::literal(d, &c.native_type));
                     }
                 }

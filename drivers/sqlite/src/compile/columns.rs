@@ -11,7 +11,7 @@ use strata_core::{
 use super::backup::{backup, from_backup, no_null_keys, refuse_null_keys, select_keyed};
 use super::table_text::{rebuild, rebuildable_column};
 use super::{uses, Counter, RULES};
-use crate::ddl::{parse, CreateTable};
+use crate::ddl::CreateTable;
 use crate::sql::{ident, literal, table as qtable};
 use crate::types;
 
@@ -31,11 +31,7 @@ pub fn added_column(s: &AddColumn, strict: bool) -> std::result::Result<String, 
 /// The table and the definition its new column gets.
 pub fn check_add<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<(&'a Table, String)> {
     let t = preflight::add_column(ctx, s, &RULES)?;
-    let strict = t
-        .definition
-        .as_deref()
-        .and_then(|d| parse(d).ok())
-        .is_some_and(|p| p.strict);
+    let strict = t.definition.as_deref().is_some_and(crate::ddl::is_strict);
     let def = added_column(s, strict)
         .map_err(|m| format!("column \"{}\" of \"{}\": {m}", s.column, t.name))?;
     Ok((t, def))

@@ -16,4 +16,4 @@ mod table;
 pub mod trigger;
 
 pub use model::{ColumnConstraintKind, CreateTable, TableConstraintKind};
-pub use table::parse;
+pub use table::{is_strict, parse};

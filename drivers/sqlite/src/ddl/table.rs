@@ -106,6 +106,28 @@ pub fn parse(sql: &str) -> Result<CreateTable<'_>, ParseError> {
     })
 }
 
+/// Whether `sql`, a `CREATE TABLE` text, declares the table STRICT: what [`parse`] reports as
+/// `strict`, read from the tokens alone (a step that only needs this, such as `add_column`,
+/// should not pay for reading every column of a wide table).
+pub fn is_strict(sql: &str) -> bool {
+    let Ok(tokens) = super::lexer::significant(sql) else {
+        return false;
+    };
+    let mut depth = 0usize;
+    let mut closed = false;
+    for t in &tokens {
+        if t.is_punct(sql, "(") {
+            depth += 1;
+        } else if t.is_punct(sql, ")") {
+            depth = depth.saturating_sub(1);
+            closed |= depth == 0;
+        } else if closed && depth == 0 && t.is_word(sql, "STRICT") {
+            return true;
+        }
+    }
+    false
+}
+
 fn column(c: &mut Cursor<'_>) -> Result<ColumnDef, ParseError> {
     let name = c.name()?;
     let mut ty: Option<Range<usize>> = None;

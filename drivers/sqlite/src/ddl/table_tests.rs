@@ -185,3 +185,21 @@ fn temp_if_not_exists_and_schema_names() {
     let t = parse("CREATE TEMP TABLE IF NOT EXISTS main.t (a)").unwrap();
     assert_eq!(t.name.value, "t");
 }
+
+/// `is_strict` agrees with the full reading on every placement of the option, and is not
+/// fooled by a column or a default that spells STRICT.
+#[test]
+fn strictness_read_from_the_tokens_agrees_with_the_parse() {
+    for sql in [
+        "CREATE TABLE t (a INTEGER) STRICT",
+        "CREATE TABLE t (a INTEGER) WITHOUT ROWID, strict;",
+        "CREATE TABLE t (a INTEGER PRIMARY KEY) STRICT, WITHOUT ROWID",
+        "CREATE TABLE t (strict INTEGER, b TEXT DEFAULT 'STRICT')",
+        "CREATE TABLE t (a INTEGER CHECK (a IN (1, 2)), \"STRICT\" TEXT) /* STRICT */",
+        "CREATE TABLE \"STRICT\" (a INTEGER) WITHOUT ROWID",
+        ORDERS,
+    ] {
+        let parsed = parse(sql).expect(sql).strict;
+        assert_eq!(is_strict(sql), parsed, "{sql}");
+    }
+}
