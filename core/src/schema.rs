@@ -197,6 +197,24 @@ pub struct Column {
     pub definition: Option<String>,
 }
 
+#[cfg(test)]
+impl Column {
+    /// A nullable column named `name` of native type `native_type`, nothing else set: what
+    /// core's unit tests build tables from.
+    pub(crate) fn plain(name: &str, native_type: &str) -> Column {
+        Column {
+            name: name.to_owned(),
+            position: 1,
+            native_type: native_type.to_owned(),
+            portable: None,
+            nullable: true,
+            default: None,
+            identity: None,
+            definition: None,
+        }
+    }
+}
+
 /// The kind of a constraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -222,16 +222,7 @@ mod tests {
     use crate::schema::{Column, Constraint, Index};
 
     fn column(name: &str) -> Column {
-        Column {
-            name: name.into(),
-            position: 1,
-            native_type: "int".into(),
-            portable: None,
-            nullable: true,
-            default: None,
-            identity: None,
-            definition: None,
-        }
+        Column::plain(name, "int")
     }
 
     #[test]

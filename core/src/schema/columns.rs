@@ -184,16 +184,7 @@ mod tests {
     use crate::schema::Column;
 
     fn column(name: &str) -> Column {
-        Column {
-            name: name.to_owned(),
-            position: 1,
-            native_type: "text".to_owned(),
-            portable: None,
-            nullable: true,
-            default: None,
-            identity: None,
-            definition: None,
-        }
+        Column::plain(name, "text")
     }
 
     #[test]
