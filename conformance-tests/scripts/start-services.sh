@@ -71,6 +71,9 @@ start_mongodb() {
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q SecantusDB==0.7.0b3
   fi
+  # The tests keep nothing on the server between runs, and a storage left by an earlier run
+  # (its oplog included) carries whatever that run wrote: start on an empty one.
+  rm -rf "$data"
   mkdir -p "$data"
   log "starting SecantusDB on 127.0.0.1:27017"
   nohup "$venv/bin/secantusd-py" --port 27017 --storage-path "$data" >"$data/server.log" 2>&1 &

@@ -76,6 +76,8 @@ const REGRESSIONS: &[(&str, u64)] = &[
     ("mongodb", 14754150273232547205), // a dropped field restored at the end of its documents
     ("mongodb", 8200284364433168472), // a renamed field moved to the end of its documents
     ("mongodb", 12649687999121528891), // a string too long for string(n) left as it was
+    ("mongodb", 6847568379793874690), // a long converted to a date past the year 9999
+    ("mongodb", 17722187233720418089), // a long converted to a date past the year 9999 (CI seed 3243957164815883456)
 ];
 
 /// A test database of one engine, through that driver's own test helpers.

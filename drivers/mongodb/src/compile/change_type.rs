@@ -1,6 +1,6 @@
 //! `change_type` on MongoDB: values that will not convert (by `$convert`, or to `bool` by the
 //! SQL drivers' rule) or would change (a number rounded to an integer, a string longer than
-//! `string(n)`) are counted first; the field's values are backed up with their `_id`; the
+//! `string(n)`, a number as a date outside the years 1 to 9999) are counted first; the field's values are backed up with their `_id`; the
 //! validator takes the new type; a pipeline update converts every value; each is verified
 //! against its backed-up original. Rollback puts the old validator back and restores every
 //! original value with its BSON type.
@@ -82,9 +82,25 @@ fn incompatible(input: &str, ty: PortableType) -> Json {
         PortableType::String { len } => {
             json!({ "$gt": [{ "$strLenCP": { "$convert": { "input": input, "to": "string", "onError": "" } } }, len] })
         }
+        _ if target(ty) == Some("date") => out_of_calendar(input),
         _ => json!(false),
     };
     json!({ "$and": [present, { "$or": [fails, changes] }] })
+}
+
+/// The first and last millisecond of the years 1 to 9999, the dates every engine strata
+/// drives can hold (MySQL's `DATETIME` ends at 9999, PostgreSQL's `date` starts before 1).
+const CALENDAR_MS: (i64, i64) = (-62_135_596_800_000, 253_402_300_799_999);
+
+/// True when the number at `input`, read as milliseconds since the epoch (as `$convert`
+/// makes a date of it), falls outside the years 1 to 9999: a `long` converts to a date as
+/// far as year 292 million, which no other engine, and few drivers, can read back.
+fn out_of_calendar(input: &str) -> Json {
+    let (first, last) = CALENDAR_MS;
+    json!({ "$and": [
+        { "$in": [{ "$type": input }, ["int", "long", "double", "decimal"]] },
+        { "$or": [{ "$lt": [input, first] }, { "$gt": [input, last] }] }
+    ] })
 }
 
 /// The value a document must hold afterwards, from its original at `input`.
