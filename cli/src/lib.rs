@@ -57,7 +57,10 @@ where
             return e.exit_code();
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // Two workers, so that the drivers' background tasks (MongoDB's server monitor) run while
+    // the command is busy planning or printing a large plan.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
     {

@@ -202,6 +202,9 @@ pub async fn plan_migration(
     for step in &migration.steps {
         before_step.push(planned.clone());
         apply_step(planned, step, driver);
+        // Planning is CPU work; a long plan must not starve the driver's own tasks (the
+        // MongoDB driver's server monitor times the connection out if it cannot run).
+        tokio::task::yield_now().await;
     }
     let contexts: Vec<StepContext<'_>> = migration
         .steps
@@ -289,6 +292,7 @@ pub async fn plan_migration(
         analysis
             .refusals
             .extend(crate::preflight::literal_refusals(ctx));
+        tokio::task::yield_now().await;
         let actions = if analysis.refusals.is_empty() {
             match driver.compile(*ctx) {
                 Ok(actions) => actions,

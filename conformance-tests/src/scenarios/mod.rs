@@ -115,6 +115,7 @@ scenarios! {
     long_generated_names_do_not_collide => identifiers::long_generated_names;
     schema_qualified_names => schemas::schema_qualified_names, if schemas;
     steps_copy_only_the_column_they_change => planning::steps_copy_only_the_column_they_change;
+    planning_lets_other_tasks_run => planning::planning_lets_other_tasks_run;
 }
 
 /// Asserts `result` is a refusal whose message contains `needle`.

@@ -269,24 +269,65 @@ fn definition(t: &Table) -> Json {
 
 /// Whether strata already manages the collection.
 fn managed(t: &Table) -> bool {
-    !definition(t)["meta"].is_null()
+    parts(t).meta.is_some()
 }
 
-/// The user's own validator: kept in strata's metadata, or the collection's current one.
-fn user_validator(t: &Table) -> Option<Json> {
-    let def = definition(t);
-    if managed(t) {
-        return def["meta"]["user_validator"]
-            .as_object()
-            .map(|o| Json::Object(o.clone()));
+/// What a step reads of a collection's definition besides strata's own validator and
+/// column lists, which hold every field: parsed without building those (a step on a
+/// collection of a thousand fields would otherwise rebuild them several times).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct Parts {
+    meta: Option<MetaParts>,
+    options: OptionParts,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct MetaParts {
+    user_validator: Option<Json>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct OptionParts {
+    validation_level: Option<Json>,
+    validation_action: Option<Json>,
+}
+
+fn parts(t: &Table) -> Parts {
+    t.definition
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default()
+}
+
+/// The user's own validator: kept in strata's metadata, or, before strata manages the
+/// collection, its current one.
+fn user_validator(t: &Table, parts: &Parts) -> Option<Json> {
+    match &parts.meta {
+        Some(m) => m.user_validator.clone().filter(Json::is_object),
+        None => user_validator_in(&definition(t)),
     }
-    def["options"]["validator"]
-        .as_object()
-        .map(|o| Json::Object(o.clone()))
+}
+
+/// [`user_validator`], of a definition already parsed whole.
+fn user_validator_in(def: &Json) -> Option<Json> {
+    let v = if def["meta"].is_null() {
+        &def["options"]["validator"]
+    } else {
+        &def["meta"]["user_validator"]
+    };
+    v.as_object().map(|o| Json::Object(o.clone()))
 }
 
 /// strata's metadata for the table as it stands in the snapshot.
 fn meta_of(t: &Table) -> CollectionMeta {
+    meta_with(t, user_validator(t, &parts(t)))
+}
+
+/// [`meta_of`], with the user's validator already read.
+fn meta_with(t: &Table, user_validator: Option<Json>) -> CollectionMeta {
     CollectionMeta {
         columns: t
             .columns
@@ -320,16 +361,27 @@ fn meta_of(t: &Table) -> CollectionMeta {
                 })
             })
             .collect(),
-        user_validator: user_validator(t),
+        user_validator,
     }
 }
 
 /// The collections whose recorded relations reference `t` (`t` itself among them when one
 /// of its own does), with their metadata.
 fn referencing<'a>(ctx: &StepContext<'a>, t: &Table) -> Vec<(&'a Table, CollectionMeta)> {
+    // The name as the relation's JSON holds it; the text test only spares parsing every
+    // collection's definition (its whole validator), the metadata decides.
+    let quoted = Json::String(t.name.name.clone()).to_string();
+    let relates = |o: &Table| {
+        o.constraints.iter().any(|c| {
+            c.kind == ConstraintKind::ForeignKey
+                && (c.definition.contains(&quoted)
+                    || c.references.as_ref().is_some_and(|r| r.name == t.name.name))
+        })
+    };
     ctx.snapshot
         .tables
         .values()
+        .filter(|o| relates(o))
         .map(|o| (&**o, meta_of(o)))
         .filter(|(_, m)| m.relations.iter().any(|r| r.references == t.name.name))
         .collect()
@@ -343,22 +395,24 @@ fn schema_action(
     description: String,
 ) -> Action {
     let name = &t.name.name;
-    let mut inverse = if managed(t) {
-        meta::set(name, Some(&meta_of(t)), None)
+    let parts = parts(t);
+    let user = user_validator(t, &parts);
+    let mut inverse = if parts.meta.is_some() {
+        meta::set(name, Some(&meta_with(t, user)), None)
     } else {
-        meta::set(name, None, user_validator(t).as_ref())
+        meta::set(name, None, user.as_ref())
     };
     // strata's validator is strict; the collection's own level and action come back with it.
-    let options = &definition(t)["options"];
+    let options = &parts.options;
     for c in inverse.as_array_mut().into_iter().flatten() {
         if c.get("collMod").is_some() {
             c["validationLevel"] = options
-                .get("validationLevel")
-                .cloned()
+                .validation_level
+                .clone()
                 .unwrap_or_else(|| json!("strict"));
             c["validationAction"] = options
-                .get("validationAction")
-                .cloned()
+                .validation_action
+                .clone()
                 .unwrap_or_else(|| json!("error"));
         }
     }

@@ -10,7 +10,7 @@ use strata_core::schema::{ConstraintKind, Index, Snapshot, Table};
 use strata_core::steps::Step;
 use strata_core::StepKind;
 
-use super::{definition, indexes, keys, meta_of, tables};
+use super::{definition, indexes, keys, meta_with, tables, user_validator_in};
 use crate::meta;
 
 /// Brings the MongoDB definitions in `snapshot` up to date after `step`.
@@ -37,8 +37,10 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
     let Some(t) = snapshot.table_mut(&name) else {
         return;
     };
-    // The columns as the step found them; the step's own effect is already in `t`.
-    let before = definition(t)["columns"].clone();
+    // Parsed once: the definition holds the whole validator. The columns as the step found
+    // them; the step's own effect is already in `t`.
+    let mut def = definition(t);
+    let before = def.get_mut("columns").map(Json::take).unwrap_or(Json::Null);
     let found = |column: &str| {
         before
             .as_array()
@@ -118,9 +120,8 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
         _ => meta_changed = false,
     }
     if meta_changed {
-        set_meta(t);
+        set_meta(t, &mut def);
     }
-    let mut def = definition(t);
     if def.is_object() {
         def["columns"] = meta::columns_view(&t.columns);
         t.definition = Some(def.to_string());
@@ -150,7 +151,9 @@ fn follow(snapshot: &mut Snapshot, referenced: &str, change: impl Fn(&mut meta::
             }
         }
         if changed {
-            set_meta(t);
+            let mut def = definition(t);
+            set_meta(t, &mut def);
+            t.definition = Some(def.to_string());
         }
     }
 }
@@ -172,12 +175,11 @@ fn push_index(t: &mut Table, spec: Json) {
 }
 
 /// The collection as strata leaves it once it manages it: its metadata from the table, and
-/// the validator derived from that metadata.
-fn set_meta(t: &mut Table) {
-    let meta = meta_of(t);
-    let mut def = definition(t);
+/// the validator derived from that metadata, in `def`, the table's parsed definition.
+fn set_meta(t: &Table, def: &mut Json) {
+    let meta = meta_with(t, user_validator_in(def));
     if !def.is_object() {
-        def = json!({ "options": {} });
+        *def = json!({ "options": {} });
     }
     if !def["options"].is_object() {
         def["options"] = json!({});
@@ -185,5 +187,4 @@ fn set_meta(t: &mut Table) {
     def["options"]["validator"] = meta::validator(&meta);
     def["options"]["validationLevel"] = json!("strict");
     def["meta"] = serde_json::to_value(&meta).unwrap_or(Json::Null);
-    t.definition = Some(def.to_string());
 }
