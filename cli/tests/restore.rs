@@ -8,7 +8,7 @@ use std::process::Output;
 
 use anyhow::ensure;
 use common::{code, text, Engine, Project};
-use strata_core::{registry, QualifiedName};
+use strata_core::{registry, DriverExt, QualifiedName, RowAccessExt};
 
 fn strata(url: &str, args: &[&str]) -> Output {
     common::strata(&[&["--url", url][..], args].concat(), &[])
@@ -18,7 +18,7 @@ fn strata(url: &str, args: &[&str]) -> Output {
 async fn a_postgres_backup_restores_into_mongodb_and_sqlite() -> anyhow::Result<()> {
     let p = Project::acceptance_on(Engine::Postgres).await?;
     let dropped = QualifiedName::new("sessions_legacy");
-    let source = p.ctx.driver.fingerprint(&dropped).await?;
+    let source = p.ctx.row_access()?.fingerprint(&dropped).await?;
     ensure!(source.rows == 3);
 
     let dir = p.dir.join("backups");
@@ -57,7 +57,10 @@ async fn a_postgres_backup_restores_into_mongodb_and_sqlite() -> anyhow::Result<
         );
         ensure!(code(&out) == 0, "{engine:?}: {}", text(&out));
         let target = registry::connect(Some(engine.name()), &url).await?;
-        let restored = target.fingerprint(&dropped).await?;
+        let restored = target
+            .rows_for("fingerprinting")?
+            .fingerprint(&dropped)
+            .await?;
         ensure!(
             restored == source,
             "{engine:?}: restored {restored:?}, source {source:?}"

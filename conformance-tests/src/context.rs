@@ -10,7 +10,9 @@ use anyhow::{ensure, Context as _};
 use strata_core::migration::{discover, Migration};
 use strata_core::runner::{self, ApplyReport, RollbackTarget, RunOptions};
 use strata_core::schema::Snapshot;
-use strata_core::{registry, Capabilities, Driver, Fingerprint, QualifiedName, Row, Value};
+use strata_core::{
+    registry, Capabilities, Driver, Fingerprint, QualifiedName, Row, RowAccess, RowAccessExt, Value,
+};
 
 use crate::harness::{Catalog, Provision};
 
@@ -203,10 +205,17 @@ impl TestContext {
         Ok(())
     }
 
+    /// The driver's row access (every engine the suite runs has it).
+    pub fn row_access(&self) -> anyhow::Result<&dyn RowAccess> {
+        self.driver
+            .rows()
+            .with_context(|| format!("the {} driver has no row access", self.engine))
+    }
+
     /// Inserts rows.
     pub async fn insert(&self, table: &str, rows: &[Row]) -> anyhow::Result<()> {
         let name: QualifiedName = table.parse().map_err(anyhow::Error::msg)?;
-        let n = self.driver.write_rows(&name, rows).await?;
+        let n = self.row_access()?.write_rows(&name, rows).await?;
         ensure!(
             n == rows.len() as u64,
             "inserted {n} rows into {table}, expected {}",
@@ -218,7 +227,7 @@ impl TestContext {
     /// Every row of a table, sorted by its canonical JSON (so order never matters).
     pub async fn rows(&self, table: &str) -> anyhow::Result<Vec<Row>> {
         let name: QualifiedName = table.parse().map_err(anyhow::Error::msg)?;
-        let mut rows = self.driver.read_rows(&name).await?;
+        let mut rows = self.row_access()?.read_rows(&name).await?;
         rows.sort_by_key(|r| serde_json::to_string(r).unwrap_or_default());
         Ok(rows)
     }
@@ -233,7 +242,10 @@ impl TestContext {
         let snapshot = self.driver.inspect().await?;
         let mut data = BTreeMap::new();
         for t in snapshot.tables.values() {
-            data.insert(t.name.to_string(), self.driver.fingerprint(&t.name).await?);
+            data.insert(
+                t.name.to_string(),
+                self.row_access()?.fingerprint(&t.name).await?,
+            );
         }
         Ok(State {
             schema: snapshot.schema_view(self.capabilities().preserves_column_order),

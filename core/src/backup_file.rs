@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::action::ActionKind;
-use crate::driver::{Driver, StepContext};
+use crate::driver::{Driver, DriverExt, RowAccessExt, StepContext};
 use crate::error::{Error, Result};
 use crate::migration::{parse_str, Format};
 use crate::plan::MigrationPlan;
@@ -108,7 +108,10 @@ pub async fn export(driver: &dyn Driver, plan: &MigrationPlan, dir: &Path) -> Re
                 .filter(|c| c.kind == ConstraintKind::PrimaryKey)
                 .flat_map(|c| c.columns.clone())
                 .collect();
-            let rows = driver.read_rows(&name).await?;
+            let rows = driver
+                .rows_for("writing a file backup")?
+                .read_rows(&name)
+                .await?;
             let columns = table
                 .columns
                 .iter()
@@ -300,8 +303,9 @@ pub async fn restore(
         if created {
             create_table(driver, &target, &entry.columns, &snapshot).await?;
         }
-        driver.write_rows(&target, &rows).await?;
-        let fingerprint = driver.fingerprint(&target).await?;
+        let access = driver.rows_for("restoring a file backup")?;
+        access.write_rows(&target, &rows).await?;
+        let fingerprint = access.fingerprint(&target).await?;
         if fingerprint.rows != entry.rows || fingerprint.digest != entry.fingerprint {
             return Err(Error::Verification(format!(
                 "{target} after the restore: {} rows, fingerprint {} (the backup: {} rows, {})",

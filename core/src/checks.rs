@@ -3,65 +3,14 @@
 //! already holding the tables the migration touches, and which timeouts strata will use.
 //! Drivers report [`ServerFacts`]; core judges them, the same way on every engine.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use crate::action::ActionKind;
 use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::plan::MigrationPlan;
+pub use crate::server_facts::{Feature, OpenTransaction, ServerFacts};
 use crate::QualifiedName;
-
-/// A feature strata uses, and whether the server has it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Feature {
-    /// What it is.
-    pub name: String,
-    /// Whether the server has it.
-    pub present: bool,
-    /// Whether strata needs it (missing: the check fails) or only uses it when present.
-    pub required: bool,
-    /// What strata does with it, or without it.
-    pub detail: String,
-}
-
-/// A transaction of another session open on a table the migration touches.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenTransaction {
-    /// The session.
-    pub session: String,
-    /// The table, when the engine says which.
-    pub table: Option<String>,
-    /// How long the transaction has been open.
-    pub open_for: Duration,
-    /// Its current or last statement.
-    pub statement: String,
-}
-
-/// What a driver reports about its server for the pre-migration checks.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerFacts {
-    /// The server's version.
-    pub version: String,
-    /// The oldest version the driver supports, as it would print it.
-    pub minimum_version: String,
-    /// Whether the version is supported.
-    pub supported: bool,
-    /// Features strata uses.
-    pub features: Vec<Feature>,
-    /// Free space where the backups go, when the engine can tell.
-    pub free_bytes: Option<u64>,
-    /// Where free space was measured, or why it cannot be.
-    pub free_space_note: String,
-    /// Transactions of other sessions open for a second or more on the tables to be touched.
-    pub open_transactions: Vec<OpenTransaction>,
-    /// Whether `open_transactions` names tables, or lists every open transaction because the
-    /// engine cannot tell which tables they hold.
-    pub transactions_per_table: bool,
-    /// The timeouts strata's session uses: `(name, value)`.
-    pub timeouts: Vec<(String, String)>,
-}
 
 /// A check's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -142,17 +91,14 @@ impl Needs {
 
 /// Runs the checks for `needs` on `driver`'s server.
 pub async fn run(driver: &dyn Driver, needs: &Needs) -> Result<Vec<Check>> {
-    let facts = match driver.server_facts(&needs.tables).await {
-        Ok(f) => f,
-        Err(Error::NotSupported { driver, .. }) => {
-            return Ok(vec![Check {
-                check: "server checks".into(),
-                status: Status::Unknown,
-                detail: format!("the {driver} driver reports no server facts"),
-            }])
-        }
-        Err(e) => return Err(e),
+    let Some(server) = driver.server() else {
+        return Ok(vec![Check {
+            check: "server checks".into(),
+            status: Status::Unknown,
+            detail: format!("the {} driver reports no server facts", driver.name()),
+        }]);
     };
+    let facts = server.server_facts(&needs.tables).await?;
     Ok(judge(&facts, needs))
 }
 

@@ -20,8 +20,10 @@
 #![deny(unsafe_code)] // allowed only in `plugin`, the loader of dynamic libraries
 
 pub mod action;
+pub mod activity;
 pub mod backup_file;
 pub mod backups;
+pub mod capabilities;
 pub mod checks;
 pub mod counter;
 pub mod driver;
@@ -31,16 +33,20 @@ pub mod guide;
 pub mod history;
 mod live_names;
 pub mod lock;
+pub mod lock_holder;
 pub mod migration;
 pub mod monitor;
 pub mod plan;
+pub mod planning;
 #[allow(unsafe_code)]
 pub mod plugin;
 pub mod preflight;
+pub mod registration;
 pub mod registry;
 pub mod runner;
 pub mod schema;
 pub mod secrets;
+pub mod server_facts;
 pub mod simulate;
 pub mod steps;
 pub mod testing;
@@ -51,10 +57,15 @@ pub mod verify;
 pub mod writes;
 
 pub use action::{Action, ActionKind, Statement};
-pub use driver::{Analysis, Capabilities, Driver, Finding, FindingKind, StepContext, VerifyCheck};
+pub use capabilities::Capabilities;
+pub use driver::{
+    Driver, DriverExt, Engine, EngineExt, HistoryStore, Inspect, RowAccess, RowAccessExt,
+    RunnerLock, ServerOps, StepCompiler, TypeMapper, VerifyCheck,
+};
 pub use error::{BoxError, Error, Result, StepLocation};
 pub use history::{HistoryRecord, RecordStatus, HISTORY_TABLE};
 pub use migration::Migration;
+pub use planning::{Analysis, Finding, FindingKind, StepContext};
 pub use registry::DriverRegistration;
 pub use steps::{QualifiedName, Step, StepKind};
 pub use types::{PortableType, TYPE_NAMES};

@@ -201,7 +201,7 @@ pub async fn plan_migration(
     let mut before_step = Vec::with_capacity(migration.steps.len());
     for step in &migration.steps {
         before_step.push(planned.clone());
-        apply_step(planned, step, driver);
+        apply_step(planned, step, driver, driver);
         // Planning is CPU work; a long plan must not starve the driver's own tasks (the
         // MongoDB driver's server monitor times the connection out if it cannot run).
         tokio::task::yield_now().await;

@@ -1,4 +1,4 @@
-//! The schema model drivers fill in from the live database (`Driver::inspect`).
+//! The schema model drivers fill in from the live database (`Inspect::inspect`).
 //!
 //! Definitions that only the engine can re-create faithfully (a constraint's or an index's
 //! full definition, a trigger) are kept as the engine's own text, read with the engine's own

@@ -2,20 +2,27 @@
 //! schema with the earlier steps of the plan applied, so that a migration may create a table
 //! and alter it in later steps.
 
-use crate::driver::Driver;
+use crate::driver::{StepCompiler, TypeMapper};
 use crate::schema::{Column, Constraint, ConstraintKind, Index, Snapshot, Table};
 use crate::steps::{Step, StepKind};
 
-/// Applies the schema effect of `step` to `snapshot`: the portable effect here, then the
-/// driver's own text ([`Driver::simulate`]). Steps whose effect strata cannot know (`sql`)
-/// leave it unchanged; data-only steps change nothing.
-pub fn apply_step(snapshot: &mut Snapshot, step: &Step, driver: &dyn Driver) {
+/// Applies the schema effect of `step` to `snapshot`: the portable effect here, with the
+/// engine's types from `types`, then the engine's own text ([`StepCompiler::simulate`]).
+/// Steps whose effect strata cannot know (`sql`) leave it unchanged; data-only steps change
+/// nothing.
+pub fn apply_step(
+    snapshot: &mut Snapshot,
+    step: &Step,
+    types: &dyn TypeMapper,
+    text: &dyn StepCompiler,
+) {
     let before = snapshot.clone();
-    apply_portable(snapshot, &step.kind, driver);
-    driver.simulate(step, &before, snapshot);
+    apply_portable(snapshot, &step.kind, types);
+    text.simulate(step, &before, snapshot);
 }
 
-fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver) {
+/// The portable effect of `step` alone, the engine's text left as it was.
+pub fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, types: &dyn TypeMapper) {
     let Some(table_name) = step.spec().table().cloned() else {
         return;
     };
@@ -23,7 +30,7 @@ fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver)
     let column = |name: &str, ty, nullable, position| Column {
         name: name.to_owned(),
         position,
-        native_type: driver.native_type(ty),
+        native_type: types.native_type(ty),
         portable: Some(ty),
         nullable,
         default: None,
@@ -64,7 +71,7 @@ fn apply_portable(snapshot: &mut Snapshot, step: &StepKind, driver: &dyn Driver)
                 let new = t.name.clone();
                 snapshot.insert(t);
                 // Foreign keys follow the table; their text is the driver's to bring up to
-                // date (`Driver::simulate`).
+                // date (`StepCompiler::simulate`).
                 let prefix = format!("{old}.");
                 for other in snapshot
                     .tables

@@ -3,7 +3,7 @@
 //! NOT NULL free of NULLs, the indexes they created present, and the engine's own integrity
 //! checks (foreign keys, or on MongoDB the relations strata recorded).
 
-use crate::driver::{Driver, VerifyCheck};
+use crate::driver::{Driver, DriverExt, VerifyCheck};
 use crate::error::{Error, Result};
 use crate::history::{self, MigrationState, RecordStatus};
 use crate::migration::Migration;
@@ -63,7 +63,10 @@ pub async fn verify(driver: &dyn Driver, migrations: &[Migration]) -> Result<Vec
                 present += 1;
                 if let Some(then) = entry.backup_rows {
                     let name: QualifiedName = object.parse().map_err(Error::Usage)?;
-                    let now = driver.count_rows(&name).await?;
+                    let now = driver
+                        .rows_for("counting the rows of a backup")?
+                        .count_rows(&name)
+                        .await?;
                     counted += 1;
                     if now != then {
                         changed.push(format!(
@@ -100,10 +103,8 @@ pub async fn verify(driver: &dyn Driver, migrations: &[Migration]) -> Result<Vec
     });
     checks.push(not_null_check(driver, migrations, &records, &snapshot).await?);
     checks.push(index_check(migrations, &records, &snapshot));
-    match driver.verify().await {
-        Ok(engine) => checks.extend(engine),
-        Err(Error::NotSupported { .. }) => {}
-        Err(e) => return Err(e),
+    if let Some(server) = driver.server() {
+        checks.extend(server.verify().await?);
     }
     Ok(checks)
 }
@@ -161,7 +162,10 @@ async fn not_null_check(
             continue;
         }
         checked += 1;
-        let n = driver.count_nulls(table, column).await?;
+        let n = driver
+            .rows_for("counting NULLs")?
+            .count_nulls(table, column)
+            .await?;
         if n > 0 {
             with_nulls.push(format!("{table}.{column} ({n} NULLs)"));
         }

@@ -22,6 +22,7 @@ pub mod model;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use futures_util::FutureExt as _;
 use libtest_mimic::{Arguments, Failed, Trial};
 use strata_core::Statement;
 
@@ -143,7 +144,21 @@ fn run_engine(
         let mut failures = Vec::new();
         let fixed = regressions.iter().filter(|(e, _)| *e == engine.name).map(|(_, s)| *s);
         for s in fixed.chain((0..cases).map(|i| case_seed(seed, i))) {
-            match case::run(engine, s).await {
+            // A panic (a driver's arithmetic overflow, say) is this case's failure, with its
+            // seed, not the end of the engine's run.
+            let run = std::panic::AssertUnwindSafe(case::run(engine, s)).catch_unwind();
+            let result = run.await.unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default();
+                Err(format!(
+                    "generative case panicked on {}: {what}\n  reproduce: STRATA_GEN_SEED={s} STRATA_GEN_CASES=1 STRATA_GEN_ENGINES={} cargo test -p strata-conformance --test generative",
+                    engine.name, engine.name
+                ))
+            });
+            match result {
                 Ok(outcome) => tally.add(outcome),
                 Err(report) => {
                     tally.failed += 1;

@@ -9,6 +9,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::ensure;
 use async_trait::async_trait;
+use strata_core::driver::{
+    DriverExt, Engine, HistoryStore, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler,
+    TypeMapper,
+};
 use strata_core::history::{HistoryRecord, RecordStatus};
 use strata_core::schema::Snapshot;
 use strata_core::{
@@ -41,6 +45,10 @@ impl Interrupted {
         self.budget.load(Ordering::SeqCst) < 0
     }
 
+    fn rows_of_inner(&self) -> Result<&dyn RowAccess> {
+        self.inner.rows_for("reading rows")
+    }
+
     fn alive(&self) -> Result<()> {
         if self.died() {
             return Err(Error::database(
@@ -53,79 +61,147 @@ impl Interrupted {
     }
 }
 
-#[async_trait]
-impl Driver for Interrupted {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    async fn server_version(&self) -> Result<String> {
-        self.inner.server_version().await
-    }
+impl TypeMapper for Interrupted {
     fn native_type(&self, ty: PortableType) -> String {
         self.inner.native_type(ty)
     }
-    async fn inspect(&self) -> Result<Snapshot> {
-        self.alive()?;
-        self.inner.inspect().await
+}
+
+#[async_trait]
+impl Engine for Interrupted {
+    fn name(&self) -> &'static str {
+        self.inner.name()
     }
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        self.alive()?;
-        self.inner.analyze(ctx).await
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
     }
-    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        self.inner.compile(ctx)
+
+    async fn server_version(&self) -> Result<String> {
+        self.inner.server_version().await
     }
-    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
-        self.inner.simulate(step, before, after)
-    }
+
     async fn execute(&self, statement: &Statement) -> Result<u64> {
         self.spend()?;
         self.inner.execute(statement).await
     }
+
     async fn query_count(&self, statement: &Statement) -> Result<i64> {
         self.spend()?;
         self.inner.query_count(statement).await
     }
+
     async fn begin(&self) -> Result<()> {
         self.alive()?;
         self.inner.begin().await
     }
+
     async fn commit(&self) -> Result<()> {
         self.spend()?;
         self.inner.commit().await
     }
+
     async fn rollback_transaction(&self) -> Result<()> {
         self.alive()?;
         self.inner.rollback_transaction().await
     }
+}
+
+#[async_trait]
+impl Inspect for Interrupted {
+    async fn inspect(&self) -> Result<Snapshot> {
+        self.alive()?;
+        self.inner.inspect().await
+    }
+}
+
+#[async_trait]
+impl StepCompiler for Interrupted {
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        self.alive()?;
+        self.inner.analyze(ctx).await
+    }
+
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        strata_core::driver::analyze_each(self, steps).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        self.inner.compile(ctx)
+    }
+
+    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
+        self.inner.simulate(step, before, after)
+    }
+}
+
+#[async_trait]
+impl HistoryStore for Interrupted {
     async fn ensure_history(&self) -> Result<()> {
         self.alive()?;
         self.inner.ensure_history().await
     }
+
     async fn history(&self) -> Result<Vec<HistoryRecord>> {
         self.alive()?;
         self.inner.history().await
     }
+
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
         self.spend()?;
         self.inner.record(record).await
     }
+}
+
+#[async_trait]
+impl RunnerLock for Interrupted {
     fn lock_name(&self) -> String {
         self.inner.lock_name()
     }
+
     async fn try_lock(&self) -> Result<bool> {
         self.alive()?;
         self.inner.try_lock().await
     }
+
     async fn unlock(&self) -> Result<()> {
         self.alive()?;
         self.inner.unlock().await
     }
+
+    async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
+        self.alive()?;
+        self.inner.lock_holder().await
+    }
+}
+
+#[async_trait]
+impl RowAccess for Interrupted {
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
-        self.inner.read_rows(table).await
+        self.rows_of_inner()?.read_rows(table).await
+    }
+
+    async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
+        self.spend()?;
+        self.rows_of_inner()?.write_rows(table, rows).await
+    }
+
+    async fn count_rows(&self, table: &QualifiedName) -> Result<u64> {
+        self.rows_of_inner()?.count_rows(table).await
+    }
+
+    async fn count_nulls(&self, table: &QualifiedName, column: &str) -> Result<u64> {
+        self.rows_of_inner()?.count_nulls(table, column).await
+    }
+}
+
+impl Driver for Interrupted {
+    fn rows(&self) -> Option<&dyn RowAccess> {
+        Some(self)
+    }
+
+    fn server(&self) -> Option<&dyn ServerOps> {
+        None
     }
 }
 

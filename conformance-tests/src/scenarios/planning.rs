@@ -77,7 +77,12 @@ to = "string(40)"
     let mut snapshot: Snapshot = ctx.schema().await?;
     for step in &migration.steps {
         let before = snapshot.clone();
-        apply_step(&mut snapshot, step, ctx.driver.as_ref());
+        apply_step(
+            &mut snapshot,
+            step,
+            ctx.driver.as_ref(),
+            ctx.driver.as_ref(),
+        );
         let (old, new) = (
             &before.tables["wide"].columns,
             &snapshot.tables["wide"].columns,

@@ -30,15 +30,15 @@ pub mod export;
 use std::ffi::{c_char, c_void, CStr};
 use std::path::{Path, PathBuf};
 
-use crate::driver::Capabilities;
+use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
-use crate::registry::{CreateFuture, DriverRegistration};
+use crate::registration::{CreateFuture, DriverRegistration};
 
 /// The version of the plugin interface: [`PluginHeader`], [`PluginApi`] and the [`Driver`]
 /// trait whose objects cross the boundary. Bumped whenever any of them changes.
 ///
 /// [`Driver`]: crate::Driver
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// The name of the symbol every plugin exports.
 pub const ENTRY_POINT: &str = "strata_plugin";

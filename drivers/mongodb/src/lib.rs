@@ -27,6 +27,10 @@ pub mod testing;
 mod views;
 
 use async_trait::async_trait;
+use strata_core::driver::{
+    Engine, EngineExt, HistoryStore, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler,
+    TypeMapper,
+};
 use strata_core::history::HistoryRecord;
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
@@ -94,8 +98,14 @@ impl MongoDriver {
     }
 }
 
+impl TypeMapper for MongoDriver {
+    fn native_type(&self, ty: PortableType) -> String {
+        meta::bson_type(ty).unwrap_or("any").to_owned()
+    }
+}
+
 #[async_trait]
-impl Driver for MongoDriver {
+impl Engine for MongoDriver {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -110,26 +120,6 @@ impl Driver for MongoDriver {
 
     async fn server_version(&self) -> Result<String> {
         Ok(self.session.version.clone())
-    }
-
-    fn native_type(&self, ty: PortableType) -> String {
-        meta::bson_type(ty).unwrap_or("any").to_owned()
-    }
-
-    fn simulate(&self, step: &strata_core::steps::Step, _before: &Snapshot, after: &mut Snapshot) {
-        compile::simulate(step, after)
-    }
-
-    async fn inspect(&self) -> Result<Snapshot> {
-        inspect::inspect(&self.session).await
-    }
-
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        compile::analyze(&self.session, ctx).await
-    }
-
-    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {
@@ -154,7 +144,36 @@ impl Driver for MongoDriver {
     async fn rollback_transaction(&self) -> Result<()> {
         self.session.abort().await
     }
+}
 
+#[async_trait]
+impl Inspect for MongoDriver {
+    async fn inspect(&self) -> Result<Snapshot> {
+        inspect::inspect(&self.session).await
+    }
+}
+
+#[async_trait]
+impl StepCompiler for MongoDriver {
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        compile::analyze(&self.session, ctx).await
+    }
+
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        strata_core::driver::analyze_each(self, steps).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile::compile(ctx)
+    }
+
+    fn simulate(&self, step: &strata_core::steps::Step, _before: &Snapshot, after: &mut Snapshot) {
+        compile::simulate(step, after)
+    }
+}
+
+#[async_trait]
+impl HistoryStore for MongoDriver {
     async fn ensure_history(&self) -> Result<()> {
         history::ensure(&self.session).await
     }
@@ -166,7 +185,10 @@ impl Driver for MongoDriver {
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
         history::write(&self.session, record).await
     }
+}
 
+#[async_trait]
+impl RunnerLock for MongoDriver {
     fn lock_name(&self) -> String {
         self.lease.name(&self.session)
     }
@@ -182,7 +204,10 @@ impl Driver for MongoDriver {
     async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
         self.lease.holder(&self.session).await
     }
+}
 
+#[async_trait]
+impl RowAccess for MongoDriver {
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
         rows::read(&self.session, &self.table(table).await?).await
     }
@@ -207,6 +232,13 @@ impl Driver for MongoDriver {
             .await?;
         Ok(n.max(0) as u64)
     }
+}
+
+#[async_trait]
+impl ServerOps for MongoDriver {
+    async fn verify(&self) -> Result<Vec<VerifyCheck>> {
+        compile::verify_relations(&self.session, &self.inspect().await?).await
+    }
 
     async fn server_facts(
         &self,
@@ -215,11 +247,21 @@ impl Driver for MongoDriver {
         facts::collect(&self.session, tables).await
     }
 
+    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
+        Ok(strata_core::activity::sizes_of(&self.inspect().await?))
+    }
+
     async fn activity(&self) -> Result<strata_core::monitor::Activity> {
         monitor::activity(&self.session).await
     }
+}
 
-    async fn verify(&self) -> Result<Vec<VerifyCheck>> {
-        compile::verify_relations(&self.session, &self.inspect().await?).await
+impl Driver for MongoDriver {
+    fn rows(&self) -> Option<&dyn RowAccess> {
+        Some(self)
+    }
+
+    fn server(&self) -> Option<&dyn ServerOps> {
+        Some(self)
     }
 }

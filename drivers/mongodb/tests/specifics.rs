@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use anyhow::ensure;
+use anyhow::{ensure, Context as _};
 use strata_conformance::TestContext;
 use strata_core::runner;
 use strata_core::Statement;
@@ -109,7 +109,12 @@ async fn replacing_an_unrecorded_relation_is_a_warning() -> anyhow::Result<()> {
         plans[0].refusals()
     );
     ctx.apply().await?;
-    let checks = ctx.driver.verify().await?;
+    let checks = ctx
+        .driver
+        .server()
+        .context("server operations")?
+        .verify()
+        .await?;
     ensure!(checks.iter().all(|c| c.ok), "{checks:?}");
     ctx.rollback(1).await?;
     drop(ctx);

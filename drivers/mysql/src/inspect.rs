@@ -149,7 +149,7 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
         t.rows = num(1).unwrap_or(0);
         t.size_bytes = num(2).unwrap_or(0);
         if let Some(next) = num(3) {
-            t.sequences.push(Sequence { name: "AUTO_INCREMENT".into(), column: String::new(), definition: String::new(), last_value: Some(next as i64 - 1) });
+            t.sequences.push(Sequence { name: "AUTO_INCREMENT".into(), column: String::new(), definition: String::new(), last_value: last_issued(next) });
         }
         tables.insert(name, t);
     }
@@ -369,4 +369,11 @@ mod tests {
         assert_eq!(c.keys["fk"], "KEY `fk` (`id`)", "an index named as a key");
         assert!(c.constraints["fk"].starts_with("CONSTRAINT `fk` FOREIGN KEY"));
     }
+}
+
+/// The last value an `AUTO_INCREMENT` counter issued, from the next one it will (0 before the
+/// first); none past the range of a signed 64-bit value (an unsigned `BIGINT` key, or a
+/// counter moved to 2^63 by an insert of `i64::MAX`).
+fn last_issued(next: u64) -> Option<i64> {
+    next.checked_sub(1).and_then(|v| i64::try_from(v).ok())
 }

@@ -26,6 +26,10 @@ mod types;
 
 use async_trait::async_trait;
 use strata_core::counter::count_where;
+use strata_core::driver::{
+    Engine, EngineExt, HistoryStore, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler,
+    TypeMapper,
+};
 use strata_core::history::HistoryRecord;
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
@@ -110,8 +114,14 @@ impl MySqlDriver {
     }
 }
 
+impl TypeMapper for MySqlDriver {
+    fn native_type(&self, ty: PortableType) -> String {
+        types::native(ty)
+    }
+}
+
 #[async_trait]
-impl Driver for MySqlDriver {
+impl Engine for MySqlDriver {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -122,33 +132,6 @@ impl Driver for MySqlDriver {
 
     async fn server_version(&self) -> Result<String> {
         Ok(self.session.version.clone())
-    }
-
-    fn native_type(&self, ty: PortableType) -> String {
-        types::native(ty)
-    }
-
-    async fn inspect(&self) -> Result<Snapshot> {
-        inspect::inspect(&self.session).await
-    }
-
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        compile::analyze_all(&self.session, &[ctx])
-            .await
-            .pop()
-            .expect("one analysis per step")
-    }
-
-    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-        compile::analyze_all(&self.session, steps).await
-    }
-
-    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx, self.session.flavor)
-    }
-
-    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
-        simulate::simulate(step, before, after)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {
@@ -183,7 +166,39 @@ impl Driver for MySqlDriver {
     async fn rollback_transaction(&self) -> Result<()> {
         self.session.execute("ROLLBACK").await.map(drop)
     }
+}
 
+#[async_trait]
+impl Inspect for MySqlDriver {
+    async fn inspect(&self) -> Result<Snapshot> {
+        inspect::inspect(&self.session).await
+    }
+}
+
+#[async_trait]
+impl StepCompiler for MySqlDriver {
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        compile::analyze_all(&self.session, &[ctx])
+            .await
+            .pop()
+            .expect("one analysis per step")
+    }
+
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        compile::analyze_all(&self.session, steps).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile::compile(ctx, self.session.flavor)
+    }
+
+    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
+        simulate::simulate(step, before, after)
+    }
+}
+
+#[async_trait]
+impl HistoryStore for MySqlDriver {
     async fn ensure_history(&self) -> Result<()> {
         history::ensure(&self.session).await
     }
@@ -195,7 +210,10 @@ impl Driver for MySqlDriver {
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
         history::write(&self.session, record).await
     }
+}
 
+#[async_trait]
+impl RunnerLock for MySqlDriver {
     fn lock_name(&self) -> String {
         lock::name(&self.session)
     }
@@ -211,7 +229,10 @@ impl Driver for MySqlDriver {
     async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
         lock::holder(&self.session).await
     }
+}
 
+#[async_trait]
+impl RowAccess for MySqlDriver {
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
         rows::read(&self.session, &self.table(table).await?).await
     }
@@ -228,22 +249,10 @@ impl Driver for MySqlDriver {
         let filter = format!("c.{} IS NULL", crate::sql::ident(column));
         count_where(&self.session, table, Some(&filter)).await
     }
+}
 
-    async fn server_facts(
-        &self,
-        tables: &[QualifiedName],
-    ) -> Result<strata_core::checks::ServerFacts> {
-        facts::collect(&self.session, tables).await
-    }
-
-    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
-        monitor::table_sizes(&self.session).await
-    }
-
-    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
-        monitor::activity(&self.session).await
-    }
-
+#[async_trait]
+impl ServerOps for MySqlDriver {
     async fn verify(&self) -> Result<Vec<VerifyCheck>> {
         let snapshot = self.inspect().await?;
         let mut orphaned = Vec::new();
@@ -281,5 +290,30 @@ impl Driver for MySqlDriver {
                 format!("orphans: {}", orphaned.join(", "))
             },
         }])
+    }
+
+    async fn server_facts(
+        &self,
+        tables: &[QualifiedName],
+    ) -> Result<strata_core::checks::ServerFacts> {
+        facts::collect(&self.session, tables).await
+    }
+
+    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
+        monitor::table_sizes(&self.session).await
+    }
+
+    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
+        monitor::activity(&self.session).await
+    }
+}
+
+impl Driver for MySqlDriver {
+    fn rows(&self) -> Option<&dyn RowAccess> {
+        Some(self)
+    }
+
+    fn server(&self) -> Option<&dyn ServerOps> {
+        Some(self)
     }
 }

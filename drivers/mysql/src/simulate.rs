@@ -1,5 +1,5 @@
 //! The MySQL text a later step of the same migration compiles from, as this step leaves it
-//! (`Driver::simulate`): the `SHOW CREATE TABLE` line of an index or foreign key a step adds
+//! (`StepCompiler::simulate`): the `SHOW CREATE TABLE` line of an index or foreign key a step adds
 //! (a later `drop_column`, `change_type` or `drop_foreign_key` re-adds them from theirs),
 //! index lines that name a renamed column, and a column's own line once a step changes its
 //! nullability or default — made by the same edits the step's `MODIFY` makes, so a later

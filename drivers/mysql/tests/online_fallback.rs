@@ -1,7 +1,7 @@
 //! An ALTER the server cannot run online (`ALGORITHM=INPLACE, LOCK=NONE`) is run with the
 //! default algorithm instead, as the plan announces; one it can run online stays online.
 
-use strata_core::{Driver, Statement};
+use strata_core::{Engine, Statement};
 use strata_mysql::{compile::ONLINE, testing, MySqlDriver};
 
 #[tokio::test]

@@ -26,6 +26,10 @@ mod types;
 
 use async_trait::async_trait;
 use strata_core::counter::count_where;
+use strata_core::driver::{
+    Engine, EngineExt, HistoryStore, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler,
+    TypeMapper,
+};
 use strata_core::history::HistoryRecord;
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
@@ -93,8 +97,14 @@ impl PostgresDriver {
     }
 }
 
+impl TypeMapper for PostgresDriver {
+    fn native_type(&self, ty: PortableType) -> String {
+        types::native(ty)
+    }
+}
+
 #[async_trait]
-impl Driver for PostgresDriver {
+impl Engine for PostgresDriver {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -112,33 +122,6 @@ impl Driver for PostgresDriver {
             .flatten()
             .next()
             .unwrap_or_default())
-    }
-
-    fn native_type(&self, ty: PortableType) -> String {
-        types::native(ty)
-    }
-
-    async fn inspect(&self) -> Result<Snapshot> {
-        inspect::inspect(&self.session).await
-    }
-
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        compile::analyze_all(&self.session, &[ctx], &self.found)
-            .await
-            .pop()
-            .expect("one analysis per step")
-    }
-
-    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-        compile::analyze_all(&self.session, steps, &self.found).await
-    }
-
-    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx, &self.found)
-    }
-
-    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
-        simulate::simulate(step, before, after)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {
@@ -160,7 +143,39 @@ impl Driver for PostgresDriver {
     async fn rollback_transaction(&self) -> Result<()> {
         self.session.execute("ROLLBACK").await.map(drop)
     }
+}
 
+#[async_trait]
+impl Inspect for PostgresDriver {
+    async fn inspect(&self) -> Result<Snapshot> {
+        inspect::inspect(&self.session).await
+    }
+}
+
+#[async_trait]
+impl StepCompiler for PostgresDriver {
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        compile::analyze_all(&self.session, &[ctx], &self.found)
+            .await
+            .pop()
+            .expect("one analysis per step")
+    }
+
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        compile::analyze_all(&self.session, steps, &self.found).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile::compile(ctx, &self.found)
+    }
+
+    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
+        simulate::simulate(step, before, after)
+    }
+}
+
+#[async_trait]
+impl HistoryStore for PostgresDriver {
     async fn ensure_history(&self) -> Result<()> {
         history::ensure(&self.session).await
     }
@@ -172,7 +187,10 @@ impl Driver for PostgresDriver {
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
         history::write(&self.session, record).await
     }
+}
 
+#[async_trait]
+impl RunnerLock for PostgresDriver {
     fn lock_name(&self) -> String {
         lock::name(&self.session)
     }
@@ -188,7 +206,10 @@ impl Driver for PostgresDriver {
     async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
         lock::holder(&self.session).await
     }
+}
 
+#[async_trait]
+impl RowAccess for PostgresDriver {
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
         rows::read(&self.session, &self.table(table).await?).await
     }
@@ -205,22 +226,10 @@ impl Driver for PostgresDriver {
         let filter = format!("c.{} IS NULL", crate::sql::ident(column));
         count_where(&self.session, table, Some(&filter)).await
     }
+}
 
-    async fn server_facts(
-        &self,
-        tables: &[QualifiedName],
-    ) -> Result<strata_core::checks::ServerFacts> {
-        facts::collect(&self.session, self.server_version().await?, tables).await
-    }
-
-    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
-        monitor::table_sizes(&self.session).await
-    }
-
-    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
-        monitor::activity(&self.session).await
-    }
-
+#[async_trait]
+impl ServerOps for PostgresDriver {
     async fn verify(&self) -> Result<Vec<VerifyCheck>> {
         let snapshot = self.inspect().await?;
         let invalid: Vec<String> = snapshot
@@ -269,5 +278,30 @@ impl Driver for PostgresDriver {
                 },
             },
         ])
+    }
+
+    async fn server_facts(
+        &self,
+        tables: &[QualifiedName],
+    ) -> Result<strata_core::checks::ServerFacts> {
+        facts::collect(&self.session, self.server_version().await?, tables).await
+    }
+
+    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
+        monitor::table_sizes(&self.session).await
+    }
+
+    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
+        monitor::activity(&self.session).await
+    }
+}
+
+impl Driver for PostgresDriver {
+    fn rows(&self) -> Option<&dyn RowAccess> {
+        Some(self)
+    }
+
+    fn server(&self) -> Option<&dyn ServerOps> {
+        Some(self)
     }
 }

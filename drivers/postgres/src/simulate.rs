@@ -1,5 +1,5 @@
 //! The PostgreSQL text a later step of the same migration re-creates objects from, as this
-//! step leaves it (`Driver::simulate`): the definition of a foreign key, unique constraint or
+//! step leaves it (`StepCompiler::simulate`): the definition of a foreign key, unique constraint or
 //! index a step adds (a later `drop_foreign_key`, `drop_index` or `drop_column` re-creates
 //! them on rollback from it), and foreign key definitions that name a renamed table or
 //! column. Definitions read from the catalog are `pg_get_constraintdef` text, which prints a

@@ -26,6 +26,10 @@ mod types;
 
 use async_trait::async_trait;
 use strata_core::counter::count_where;
+use strata_core::driver::{
+    Engine, EngineExt, HistoryStore, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler,
+    TypeMapper,
+};
 use strata_core::history::HistoryRecord;
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
@@ -93,8 +97,14 @@ impl SqliteDriver {
     }
 }
 
+impl TypeMapper for SqliteDriver {
+    fn native_type(&self, ty: PortableType) -> String {
+        types::native(ty)
+    }
+}
+
 #[async_trait]
-impl Driver for SqliteDriver {
+impl Engine for SqliteDriver {
     fn name(&self) -> &'static str {
         NAME
     }
@@ -111,33 +121,6 @@ impl Driver for SqliteDriver {
             .first()
             .and_then(|r| r[0].clone())
             .unwrap_or_default())
-    }
-
-    fn native_type(&self, ty: PortableType) -> String {
-        types::native(ty)
-    }
-
-    async fn inspect(&self) -> Result<Snapshot> {
-        inspect::inspect(&self.session).await
-    }
-
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        compile::analyze_all(&self.session, &[ctx])
-            .await
-            .pop()
-            .expect("one analysis per step")
-    }
-
-    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-        compile::analyze_all(&self.session, steps).await
-    }
-
-    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx)
-    }
-
-    fn simulate(&self, step: &Step, _before: &Snapshot, after: &mut Snapshot) {
-        simulate::simulate(step, after)
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {
@@ -159,7 +142,39 @@ impl Driver for SqliteDriver {
     async fn rollback_transaction(&self) -> Result<()> {
         self.session.execute("ROLLBACK").await.map(drop)
     }
+}
 
+#[async_trait]
+impl Inspect for SqliteDriver {
+    async fn inspect(&self) -> Result<Snapshot> {
+        inspect::inspect(&self.session).await
+    }
+}
+
+#[async_trait]
+impl StepCompiler for SqliteDriver {
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        compile::analyze_all(&self.session, &[ctx])
+            .await
+            .pop()
+            .expect("one analysis per step")
+    }
+
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        compile::analyze_all(&self.session, steps).await
+    }
+
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile::compile(ctx)
+    }
+
+    fn simulate(&self, step: &Step, _before: &Snapshot, after: &mut Snapshot) {
+        simulate::simulate(step, after)
+    }
+}
+
+#[async_trait]
+impl HistoryStore for SqliteDriver {
     async fn ensure_history(&self) -> Result<()> {
         history::ensure(&self.session).await
     }
@@ -171,7 +186,10 @@ impl Driver for SqliteDriver {
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
         history::write(&self.session, record).await
     }
+}
 
+#[async_trait]
+impl RunnerLock for SqliteDriver {
     fn lock_name(&self) -> String {
         self.session.lock_name()
     }
@@ -187,7 +205,10 @@ impl Driver for SqliteDriver {
     async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
         self.session.lock_holder().await
     }
+}
 
+#[async_trait]
+impl RowAccess for SqliteDriver {
     async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
         rows::read(&self.session, &self.table(table).await?).await
     }
@@ -204,26 +225,10 @@ impl Driver for SqliteDriver {
         let filter = format!("c.{} IS NULL", crate::sql::ident(column));
         count_where(&self.session, table, Some(&filter)).await
     }
+}
 
-    async fn server_facts(
-        &self,
-        _tables: &[QualifiedName],
-    ) -> Result<strata_core::checks::ServerFacts> {
-        facts::collect(&self.session, self.server_version().await?).await
-    }
-
-    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
-        Ok(strata_core::monitor::Activity {
-            notes: vec![format!(
-                "SQLite is embedded: no server keeps a list of statements or lock waits; a \
-                 writer holding the database shows as `database is locked`, and a strata \
-                 runner holds {}",
-                self.session.lock_name()
-            )],
-            ..Default::default()
-        })
-    }
-
+#[async_trait]
+impl ServerOps for SqliteDriver {
     async fn verify(&self) -> Result<Vec<VerifyCheck>> {
         let broken = self
             .session
@@ -238,5 +243,38 @@ impl Driver for SqliteDriver {
                 format!("{broken} rows violate a foreign key")
             },
         }])
+    }
+
+    async fn server_facts(
+        &self,
+        _tables: &[QualifiedName],
+    ) -> Result<strata_core::checks::ServerFacts> {
+        facts::collect(&self.session, self.server_version().await?).await
+    }
+
+    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
+        Ok(strata_core::activity::sizes_of(&self.inspect().await?))
+    }
+
+    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
+        Ok(strata_core::monitor::Activity {
+            notes: vec![format!(
+                "SQLite is embedded: no server keeps a list of statements or lock waits; a \
+                 writer holding the database shows as `database is locked`, and a strata \
+                 runner holds {}",
+                self.session.lock_name()
+            )],
+            ..Default::default()
+        })
+    }
+}
+
+impl Driver for SqliteDriver {
+    fn rows(&self) -> Option<&dyn RowAccess> {
+        Some(self)
+    }
+
+    fn server(&self) -> Option<&dyn ServerOps> {
+        Some(self)
     }
 }

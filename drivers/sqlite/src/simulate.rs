@@ -1,4 +1,4 @@
-//! The schema text each step leaves (`Driver::simulate`): a migration's steps are compiled up
+//! The schema text each step leaves (`StepCompiler::simulate`): a migration's steps are compiled up
 //! front, each against the schema the earlier ones will have made, and a rebuild starts from
 //! the table's `CREATE TABLE` text and re-creates its indexes and triggers from theirs. So
 //! after each step the snapshot holds exactly what `sqlite_master` will: the edited text of a

@@ -1,5 +1,5 @@
 //! The MongoDB definitions a later step of the same migration compiles from, as this step
-//! leaves them (`Driver::simulate`, after the planner's portable effect): the specs of the
+//! leaves them (`StepCompiler::simulate`, after the planner's portable effect): the specs of the
 //! indexes a step makes or renames a field of (a later `drop_index` re-creates an index from
 //! its spec on rollback, a later `rename_column` rebuilds it), the relations strata records,
 //! and a collection's metadata and validator in `Table::definition`, from which every later

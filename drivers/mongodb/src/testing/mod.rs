@@ -1,7 +1,7 @@
 //! Fresh databases for tests: a random name (MongoDB creates a database on first write) and
 //! `dropDatabase` afterwards.
 
-use strata_core::{Driver, Result, Statement};
+use strata_core::{Engine, Result, Statement};
 
 use crate::MongoDriver;
 

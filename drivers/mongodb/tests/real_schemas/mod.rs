@@ -3,7 +3,7 @@
 //! mixed types, views and views on views. Each round trip compares the engine's whole
 //! catalog (`listCollections` options, index specs, documents) before and after rollback.
 
-use anyhow::ensure;
+use anyhow::{ensure, Context as _};
 use serde_json::{json, Value as Json};
 use strata_conformance::scenarios::expect_refused;
 use strata_conformance::{row, Scenario, TestContext};
@@ -679,7 +679,12 @@ async fn relations_follow(ctx: &TestContext) -> anyhow::Result<()> {
         relation["references"] == "societies" && relation["ref_columns"] == json!(["club_id"]),
         "the relation must follow: {relation}"
     );
-    let checks = ctx.driver.verify().await?;
+    let checks = ctx
+        .driver
+        .server()
+        .context("server operations")?
+        .verify()
+        .await?;
     ensure!(checks.iter().all(|c| c.ok), "verify: {checks:?}");
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await

@@ -243,15 +243,19 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
             // A placeholder raises the parent's AUTO_INCREMENT counter, which deleting it does
             // not lower: put back as read, after the placeholders are gone (this check's
             // inverse runs after the backup's on rollback).
-            if let Some(next) = parent.sequences.iter().find_map(|q| q.last_value) {
+            let next = parent
+                .sequences
+                .iter()
+                .find_map(|q| q.last_value)
+                .map(|last| i128::from(last) + 1);
+            if let Some(next) = next {
                 actions.push(
                     Action::check(
                         step,
                         ActionKind::Check,
                         format!(
                             "note the AUTO_INCREMENT counter of {} ({}), which rollback puts back",
-                            parent.name,
-                            next + 1
+                            parent.name, next
                         ),
                         Statement::Sql("SELECT 0".into()),
                         0,
@@ -261,7 +265,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
                     .with_inverse(Statement::Sql(format!(
                         "ALTER TABLE {} AUTO_INCREMENT = {}",
                         qtable(&parent.name),
-                        next + 1
+                        next
                     ))),
                 );
             }

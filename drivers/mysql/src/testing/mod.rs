@@ -1,6 +1,6 @@
 //! Fresh databases for tests: a random name, created and dropped through an admin connection.
 
-use strata_core::{Driver, Result, Statement};
+use strata_core::{Engine, Result, Statement};
 
 use crate::MySqlDriver;
 

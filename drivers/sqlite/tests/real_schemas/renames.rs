@@ -82,7 +82,8 @@ async fn compare_predictions(ctx: &TestContext) -> anyhow::Result<usize> {
     let migrations = ctx.migrations()?;
     let mut predicted = ctx.driver.inspect().await?;
     for step in &migrations[0].steps {
-        strata_core::simulate::apply_step(&mut predicted, step, ctx.driver.as_ref());
+        let driver = ctx.driver.as_ref();
+        strata_core::simulate::apply_step(&mut predicted, step, driver, driver);
     }
     ctx.apply().await.context("applying")?;
     let live = ctx.driver.inspect().await?;
