@@ -339,6 +339,13 @@ pub async fn inspect(session: &Session) -> Result<Snapshot> {
     Ok(snapshot)
 }
 
+/// The last value an `AUTO_INCREMENT` counter issued, from the next one it will (0 before the
+/// first); none past the range of a signed 64-bit value (an unsigned `BIGINT` key, or a
+/// counter moved to 2^63 by an insert of `i64::MAX`).
+fn last_issued(next: u64) -> Option<i64> {
+    next.checked_sub(1).and_then(|v| i64::try_from(v).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,11 +376,12 @@ mod tests {
         assert_eq!(c.keys["fk"], "KEY `fk` (`id`)", "an index named as a key");
         assert!(c.constraints["fk"].starts_with("CONSTRAINT `fk` FOREIGN KEY"));
     }
-}
 
-/// The last value an `AUTO_INCREMENT` counter issued, from the next one it will (0 before the
-/// first); none past the range of a signed 64-bit value (an unsigned `BIGINT` key, or a
-/// counter moved to 2^63 by an insert of `i64::MAX`).
-fn last_issued(next: u64) -> Option<i64> {
-    next.checked_sub(1).and_then(|v| i64::try_from(v).ok())
+    #[test]
+    fn a_counter_past_i64_has_no_last_value() {
+        assert_eq!(last_issued(1), Some(0));
+        assert_eq!(last_issued(1 << 63), Some(i64::MAX));
+        assert_eq!(last_issued((1 << 63) + 1), None);
+        assert_eq!(last_issued(u64::MAX), None);
+    }
 }
