@@ -29,18 +29,10 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::Parser;
+use strata::Migrator;
 use strata_core::checks;
-use strata_core::runner::{self, RollbackTarget, RunOptions};
+use strata_core::runner::RollbackTarget;
 use strata_core::{migration, registry, Driver, Error};
-
-#[cfg(feature = "mongodb")]
-use strata_mongodb as _;
-#[cfg(feature = "mysql")]
-use strata_mysql as _;
-#[cfg(feature = "postgres")]
-use strata_postgres as _;
-#[cfg(feature = "sqlite")]
-use strata_sqlite as _;
 
 pub use args::{BackupsCommand, Cli, Command};
 
@@ -90,10 +82,11 @@ where
 /// applied, or some wait above `--to`.
 async fn nothing_to_apply(
     driver: &dyn Driver,
-    migrations: &[migration::Migration],
+    migrator: &Migrator,
     to: Option<u64>,
 ) -> anyhow::Result<String> {
-    let above: Vec<u64> = runner::status(driver, migrations)
+    let above: Vec<u64> = migrator
+        .status_with(driver)
         .await?
         .iter()
         .filter(|s| {
@@ -150,15 +143,16 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
     }
 }
 
-async fn connect(settings: &config::Settings) -> anyhow::Result<Box<dyn Driver>> {
-    registry::connect(settings.engine.as_deref(), &settings.url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open {}",
-                strata_core::secrets::redact_url(&settings.url)
-            )
-        })
+async fn connect(
+    migrator: &Migrator,
+    settings: &config::Settings,
+) -> anyhow::Result<Box<dyn Driver>> {
+    migrator.connect(&settings.url).await.with_context(|| {
+        format!(
+            "cannot open {}",
+            strata_core::secrets::redact_url(&settings.url)
+        )
+    })
 }
 
 /// Loads the plugins named by `STRATA_PLUGIN_PATH`, then by `--plugin`.
@@ -218,29 +212,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return new_migration(&settings.dir, name, format);
     }
     if let Command::Monitor { watch } = cli.command {
-        let driver = connect(&settings).await?;
+        let driver = connect(&migrator_of(Vec::new(), &settings, &cli)?, &settings).await?;
         return monitor(driver.as_ref(), watch, cli.json).await;
     }
     let migrations = match cli.command {
         Command::Restore { .. } | Command::Backups { .. } => Vec::new(),
         _ => load_migrations(&settings.dir)?,
     };
-    let driver = connect(&settings).await?;
+    let migrator = migrator_of(migrations, &settings, &cli)?;
+    let driver = connect(&migrator, &settings).await?;
     let driver = driver.as_ref();
-    let opts = RunOptions {
-        lock_timeout: settings.lock_timeout,
-        progress: &progress::line,
-        allow_data_loss: matches!(
-            cli.command,
-            Command::Apply {
-                allow_data_loss: true,
-                ..
-            }
-        ),
-    };
     match cli.command {
         Command::Status => {
-            let statuses = runner::status(driver, &migrations).await?;
+            let statuses = migrator.status_with(driver).await?;
             let lock = driver.lock_holder().await?;
             if cli.json {
                 return print_json(&serde_json::json!({ "migrations": statuses, "lock": lock }));
@@ -257,12 +241,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Plan { to } => {
-            let plans = runner::plan(driver, &migrations, to).await?;
+            let plans = migrator.plan_with(driver).await?;
             if cli.json {
                 print_json(&plans)?;
             } else {
                 if plans.is_empty() {
-                    outln!("{}", nothing_to_apply(driver, &migrations, to).await?);
+                    outln!("{}", nothing_to_apply(driver, &migrator, to).await?);
                 }
                 for p in &plans {
                     out!("{}", render::plan(p));
@@ -295,7 +279,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ..
         } => {
             if !dry_run {
-                let pending = runner::status(driver, &migrations)
+                let pending = migrator
+                    .status_with(driver)
                     .await?
                     .iter()
                     .filter(|s| s.state.label() != "applied")
@@ -310,14 +295,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     )?;
                 }
             }
-            let report = runner::apply(driver, &migrations, to, dry_run, opts).await?;
+            let report = if dry_run {
+                migrator.dry_run_with(driver).await?
+            } else {
+                migrator.apply_with(driver).await?
+            };
             if dry_run {
                 for p in &report.plans {
                     out!("{}", render::plan(p));
                 }
                 outln!("dry run: nothing was changed");
             } else if report.applied.is_empty() && report.resumed.is_empty() {
-                outln!("{}", nothing_to_apply(driver, &migrations, to).await?);
+                outln!("{}", nothing_to_apply(driver, &migrator, to).await?);
             } else {
                 for v in &report.resumed {
                     outln!("completed migration {v}");
@@ -353,7 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 yes,
             )?;
-            let undone = runner::rollback(driver, target, opts).await?;
+            let undone = migrator.rollback_with(driver, target).await?;
             if undone.is_empty() {
                 outln!("nothing to roll back");
             }
@@ -362,8 +351,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Guide { output } => {
-            let statuses = runner::status(driver, &migrations).await?;
-            let plans = runner::plan(driver, &migrations, None).await?;
+            let statuses = migrator.status_with(driver).await?;
+            let plans = migrator.plan_with(driver).await?;
             let checks = checks::run(driver, &checks::Needs::of(&plans)).await?;
             let server_version = driver.server_version().await?;
             let database = strata_core::secrets::redact_url(&settings.url);
@@ -443,7 +432,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Verify => {
-            let checks = strata_core::verify::verify(driver, &migrations).await?;
+            let checks = strata_core::verify::verify(driver, migrator.migrations()).await?;
             if cli.json {
                 print_json(&checks)?;
             } else {
@@ -463,6 +452,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The library's [`Migrator`] over `migrations`, with what the command line says: `--engine`,
+/// `--lock-timeout`, `--to`, `--allow-data-loss`, and progress on stderr.
+fn migrator_of(
+    migrations: Vec<migration::Migration>,
+    settings: &config::Settings,
+    cli: &Cli,
+) -> anyhow::Result<Migrator> {
+    let (to, allow_data_loss) = match &cli.command {
+        Command::Plan { to } => (*to, false),
+        Command::Apply {
+            to,
+            allow_data_loss,
+            ..
+        } => (*to, *allow_data_loss),
+        _ => (None, false),
+    };
+    let migrator = Migrator::from_migrations(migrations)?
+        .up_to(to)
+        .lock_timeout(settings.lock_timeout)
+        .allow_data_loss(allow_data_loss)
+        .on_progress(progress::line);
+    Ok(match &settings.engine {
+        Some(engine) => migrator.engine(engine.clone()),
+        None => migrator,
+    })
 }
 
 fn new_migration(dir: &Path, name: &str, format: &str) -> anyhow::Result<()> {

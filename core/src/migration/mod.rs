@@ -7,7 +7,7 @@ mod parse;
 
 pub use checksum::checksum;
 pub use discover::{discover, version_of};
-pub use parse::{parse_file, parse_str, Format};
+pub use parse::{parse_file, parse_str, parse_text, Format};
 
 use serde::Serialize;
 

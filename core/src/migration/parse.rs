@@ -33,18 +33,47 @@ impl Format {
 /// Reads and parses the migration file at `path`.
 pub fn parse_file(path: &Path) -> Result<Migration> {
     let file = path.display().to_string();
-    let format = Format::from_path(path).ok_or_else(|| Error::File {
-        file: file.clone(),
-        message: "unknown extension (expected .toml, .yaml, .yml or .json)".into(),
+    let (format, version, name) = identity(&file, path)?;
+    let size = std::fs::metadata(path)
+        .map_err(|source| Error::Io {
+            path: file.clone(),
+            source,
+        })?
+        .len();
+    if size > MAX_FILE_BYTES as u64 {
+        return Err(Error::File {
+            file,
+            message: too_big(size as usize),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: file.clone(),
+        source,
+    })?;
+    parse_str(&file, &text, format, version, &name)
+}
+
+/// Parses the text of a migration file whose name is `file_name` (which gives its version,
+/// name and format, as on disk); `file` names it in messages. What `strata::embed!` parses
+/// at build time and again at run time.
+pub fn parse_text(file: &str, file_name: &Path, text: &str) -> Result<Migration> {
+    let (format, version, name) = identity(file, file_name)?;
+    parse_str(file, text, format, version, &name)
+}
+
+/// The format, version and name a migration file's name gives.
+fn identity(file: &str, path: &Path) -> Result<(Format, u64, String)> {
+    let file_error = |message: String| Error::File {
+        file: file.to_owned(),
+        message,
+    };
+    let format = Format::from_path(path).ok_or_else(|| {
+        file_error("unknown extension (expected .toml, .yaml, .yml or .json)".into())
     })?;
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let file_error = |message: String| Error::File {
-        file: file.clone(),
-        message,
-    };
     let (version, name) = parse_version(file_name)
         .map_err(file_error)?
         .ok_or_else(|| {
@@ -53,20 +82,7 @@ pub fn parse_file(path: &Path) -> Result<Migration> {
                     .into(),
             )
         })?;
-    let size = std::fs::metadata(path)
-        .map_err(|source| Error::Io {
-            path: file.clone(),
-            source,
-        })?
-        .len();
-    if size > MAX_FILE_BYTES as u64 {
-        return Err(file_error(too_big(size as usize)));
-    }
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: file.clone(),
-        source,
-    })?;
-    parse_str(&file, &text, format, version, &name)
+    Ok((format, version, name))
 }
 
 /// The largest migration file strata reads: far above any migration written by hand, far
