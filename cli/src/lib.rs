@@ -470,11 +470,13 @@ fn migrator_of(
         } => (*to, *allow_data_loss),
         _ => (None, false),
     };
-    let migrator = Migrator::from_migrations(migrations)?
-        .up_to(to)
+    let mut migrator = Migrator::from_migrations(migrations)?
         .lock_timeout(settings.lock_timeout)
         .allow_data_loss(allow_data_loss)
         .on_progress(progress::line);
+    if let Some(to) = to {
+        migrator = migrator.up_to(to);
+    }
     Ok(match &settings.engine {
         Some(engine) => migrator.engine(engine.clone()),
         None => migrator,

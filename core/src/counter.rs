@@ -24,8 +24,8 @@ pub trait CountSource: Send + Sync {
 }
 
 /// The exact number of rows of `table` matching `filter` (over rows aliased `c`; `None`:
-/// every row), in one query on `source`. For SQL drivers' `Driver::count_rows` and
-/// `Driver::count_nulls`.
+/// every row), in one query on `source`. For SQL drivers' `RowAccess::count_rows` and
+/// `RowAccess::count_nulls`.
 pub async fn count_where<S: CountSource + ?Sized>(
     source: &S,
     table: &QualifiedName,

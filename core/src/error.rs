@@ -59,7 +59,7 @@ pub enum Error {
         /// How long this runner waited.
         waited_ms: u64,
         /// Who holds it, as far as the engine tells.
-        holder: Option<Box<crate::lock::LockHolder>>,
+        holder: Option<Box<crate::lock_holder::LockHolder>>,
     },
     /// The driver cannot do this operation; its capabilities say so.
     #[error("driver `{driver}` does not support {operation}")]
@@ -112,6 +112,56 @@ pub enum Error {
 }
 
 impl Error {
+    /// This error with every secret [`remember`](crate::secrets::remember)ed masked, in its
+    /// text and in the errors under it (which become their masked text): for an error that
+    /// leaves strata through an API rather than through the CLI's scrubbed output. An error
+    /// that holds no secret comes back as it was.
+    pub fn scrubbed(self) -> Error {
+        use crate::secrets::scrub;
+        let holds = |t: &str| matches!(scrub(t), std::borrow::Cow::Owned(_));
+        if !holds(&format!("{self} {self:?}")) {
+            return self;
+        }
+        let s = |t: String| scrub(&t).into_owned();
+        match self {
+            Error::File { file, message } => Error::File {
+                file: s(file),
+                message: s(message),
+            },
+            Error::Step { location, message } => Error::Step {
+                location: StepLocation {
+                    file: s(location.file),
+                    ..location
+                },
+                message: s(message),
+            },
+            Error::Refused(m) => Error::Refused(s(m)),
+            Error::Drift(m) => Error::Drift(s(m)),
+            Error::Verification(m) => Error::Verification(s(m)),
+            Error::Usage(m) => Error::Usage(s(m)),
+            Error::Registry(m) => Error::Registry(s(m)),
+            Error::Database {
+                driver,
+                context,
+                source,
+            } => Error::Database {
+                driver,
+                context: s(context),
+                source: s(source.to_string()).into(),
+            },
+            Error::Action { at, action, source } => Error::Action {
+                at: s(at),
+                action: s(action),
+                source: Box::new(source.scrubbed()),
+            },
+            Error::Io { path, source } => Error::Io {
+                path: s(path),
+                source: std::io::Error::new(source.kind(), s(source.to_string())),
+            },
+            other @ (Error::LockHeld { .. } | Error::NotSupported { .. }) => other,
+        }
+    }
+
     /// A step error at `location`.
     pub fn step(location: &StepLocation, message: impl Into<String>) -> Self {
         Error::Step {

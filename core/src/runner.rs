@@ -330,7 +330,10 @@ async fn run_journaled_once(
                 driver.record(&next).await?;
                 Ok(next)
             };
-            match driver.in_transaction(done, |_| {}).await {
+            // A failed begin or commit returns at once, as the history was: whether the
+            // action committed is unknown, and the journal entry that says so is the
+            // transaction's own. Only a failed action marks the migration failed.
+            match driver.transaction_scope(done, |_| {}).await? {
                 Ok(next) => {
                     record = next;
                     failpoint("after-action");

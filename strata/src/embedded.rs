@@ -6,10 +6,9 @@ use strata_core::migration::{parse_text, Migration};
 use strata_core::{Error, Result};
 
 /// One embedded migration file: its text as it was at build time, and the checksum the build
-/// computed of it. Made by [`embed!`](crate::embed); not meant to be written by hand.
-#[doc(hidden)]
+/// computed of it. Made by [`embed!`](crate::embed).
 #[derive(Debug, Clone, Copy)]
-pub struct Embedded {
+pub(crate) struct Embedded {
     /// The file as messages name it (`migrations/0001_users.toml`).
     pub file: &'static str,
     /// Its name, which carries its version and format.
@@ -20,9 +19,23 @@ pub struct Embedded {
     pub checksum: &'static str,
 }
 
+/// What `embed!` writes for one file: `(file, file name, text, checksum)`.
+pub type EmbeddedFile = (&'static str, &'static str, &'static str, &'static str);
+
+impl From<&EmbeddedFile> for Embedded {
+    fn from(&(file, file_name, text, checksum): &EmbeddedFile) -> Self {
+        Embedded {
+            file,
+            file_name,
+            text,
+            checksum,
+        }
+    }
+}
+
 impl Embedded {
     /// Parses the text, as at build time, and checks that the checksum is the same.
-    pub fn parse(&self) -> Result<Migration> {
+    pub(crate) fn parse(&self) -> Result<Migration> {
         let migration = parse_text(self.file, Path::new(self.file_name), self.text)?;
         if migration.checksum != self.checksum {
             return Err(Error::File {

@@ -78,16 +78,19 @@
 mod embedded;
 mod migrator;
 
-#[doc(hidden)]
-pub use embedded::Embedded;
 pub use migrator::{Migrator, ProgressFn};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use strata_macros::embed_files;
+}
 
 /// Embeds a migrations directory (relative to the crate's `Cargo.toml`) into the binary and
 /// evaluates to a [`Migrator`] over it.
 ///
 /// Every file is parsed and checksummed when the crate is built: an invalid file, a file name
-/// without a version, or two files with one version fail the build with the message `strata
-/// plan` would print. An embedded file that changes rebuilds the crate; for a file *added* to
+/// without a version, two files with one version, or a directory that is missing or holds no
+/// migration fail the build with the message `strata plan` would print. An embedded file that changes rebuilds the crate; for a file *added* to
 /// the directory to do so too, give the crate a `build.rs` with
 /// `println!("cargo:rerun-if-changed=migrations");`.
 ///
@@ -102,14 +105,20 @@ pub use migrator::{Migrator, ProgressFn};
 /// ```compile_fail
 /// let migrator = strata::embed!("tests/fixtures/invalid");
 /// ```
-pub use strata_macros::embed;
+#[macro_export]
+macro_rules! embed {
+    ($dir:literal) => {
+        $crate::Migrator::embedded($crate::__private::embed_files!($dir))
+    };
+}
 
+pub use strata_core::checks::{Check, Status as CheckStatus};
 pub use strata_core::history::{MigrationState, MigrationStatus};
 pub use strata_core::plan::{MigrationPlan, StepPlan};
 pub use strata_core::runner::{ApplyReport, RollbackTarget};
 pub use strata_core::{
     Analysis, Capabilities, Driver, Error, Finding, FindingKind, HistoryRecord, Migration,
-    PortableType, QualifiedName, RecordStatus, Result, Step, StepKind, VERSION,
+    PortableType, QualifiedName, RecordStatus, Result, Statement, Step, StepKind, VERSION,
 };
 
 /// The engine-neutral core, for driver authors and tools that need more than [`Migrator`]:

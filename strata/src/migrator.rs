@@ -11,7 +11,7 @@ use strata_core::plan::MigrationPlan;
 use strata_core::runner::{self, ApplyReport, RollbackTarget, RunOptions};
 use strata_core::{registry, secrets, Driver, Error, Result};
 
-use crate::embedded::Embedded;
+use crate::embedded::{Embedded, EmbeddedFile};
 
 /// Receives each progress line of a run (`applying migration 2 (users): 5 actions`,
 /// `  step 1: …`), secrets already masked.
@@ -20,6 +20,14 @@ pub type ProgressFn = Arc<dyn Fn(&str) + Send + Sync>;
 /// A set of migrations and how to run them: the same planner, pre-flight checks, backups,
 /// runner lock, history and rollback as the `strata` command line, which is itself a client
 /// of this type.
+///
+/// The methods that take a URL connect for the call and remember the URL's password as a
+/// secret: it is masked in every progress line and every error they return. The `*_with`
+/// methods run on a driver the application holds; connect it with [`connect`](Self::connect)
+/// so that its URL's secrets are known too. A run is not to be cancelled half way (dropped
+/// under a `timeout`, say): a transaction it opened on the driver's session stays open until
+/// that driver is dropped — drop it then, and reconnect; the next `apply` completes or
+/// undoes what the journal recorded.
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -50,6 +58,9 @@ pub type ProgressFn = Arc<dyn Fn(&str) + Send + Sync>;
 #[derive(Clone)]
 pub struct Migrator {
     migrations: Vec<Migration>,
+    /// Why the migrations could not be loaded (an embedded file whose checksum changed):
+    /// every run returns it.
+    unusable: Option<String>,
     to: Option<u64>,
     engine: Option<String>,
     lock_timeout: Duration,
@@ -102,23 +113,30 @@ impl Migrator {
     }
 
     /// The migrations [`embed!`](crate::embed) compiled into the binary. Each file was parsed
-    /// and checksummed at build time; it is parsed again here, and a checksum that differs
-    /// (a file changed without a rebuild reaching it) is a panic, not a silent difference.
+    /// and checksummed at build time; it is parsed again here, and one whose checksum differs
+    /// makes every run of this migrator fail with an error that names it.
     #[doc(hidden)]
-    pub fn embedded(files: &[Embedded]) -> Migrator {
-        let migrations = files
-            .iter()
-            .map(|f| match f.parse() {
-                Ok(m) => m,
-                Err(e) => panic!("strata::embed!: {e}"),
-            })
-            .collect();
-        Migrator::new(migrations)
+    pub fn embedded(files: &[EmbeddedFile]) -> Migrator {
+        let mut migrations = Vec::with_capacity(files.len());
+        let mut unusable = None;
+        for f in files {
+            match Embedded::from(f).parse() {
+                Ok(m) => migrations.push(m),
+                Err(e) => {
+                    unusable.get_or_insert_with(|| e.to_string());
+                }
+            }
+        }
+        Migrator {
+            unusable,
+            ..Migrator::new(migrations)
+        }
     }
 
     fn new(migrations: Vec<Migration>) -> Migrator {
         Migrator {
             migrations,
+            unusable: None,
             to: None,
             engine: None,
             lock_timeout: strata_core::lock::DEFAULT_TIMEOUT,
@@ -132,10 +150,9 @@ impl Migrator {
         &self.migrations
     }
 
-    /// Plans and applies only the migrations up to `version` (`--to`); with `None`, all of
-    /// them.
-    pub fn up_to(mut self, version: Option<u64>) -> Self {
-        self.to = version;
+    /// Plans and applies only the migrations up to `version` (`--to`).
+    pub fn up_to(mut self, version: u64) -> Self {
+        self.to = Some(version);
         self
     }
 
@@ -168,7 +185,17 @@ impl Migrator {
     /// password is remembered as a secret: strata masks it in everything it writes.
     pub async fn connect(&self, url: &str) -> Result<Box<dyn Driver>> {
         secrets::remember(url);
-        registry::connect(self.engine.as_deref(), url).await
+        registry::connect(self.engine.as_deref(), url)
+            .await
+            .map_err(Error::scrubbed)
+    }
+
+    /// The migrations, or why they cannot be used.
+    fn usable(&self) -> Result<&[Migration]> {
+        match &self.unusable {
+            None => Ok(&self.migrations),
+            Some(why) => Err(Error::Usage(why.clone())),
+        }
     }
 
     /// The state of every migration, known or recorded.
@@ -178,7 +205,9 @@ impl Migrator {
 
     /// [`status`](Self::status) on a driver already connected.
     pub async fn status_with(&self, driver: &dyn Driver) -> Result<Vec<MigrationStatus>> {
-        runner::status(driver, &self.migrations).await
+        runner::status(driver, self.usable()?)
+            .await
+            .map_err(Error::scrubbed)
     }
 
     /// The plans of the pending migrations, with their live counts; changes nothing.
@@ -188,7 +217,9 @@ impl Migrator {
 
     /// [`plan`](Self::plan) on a driver already connected.
     pub async fn plan_with(&self, driver: &dyn Driver) -> Result<Vec<MigrationPlan>> {
-        runner::plan(driver, &self.migrations, self.to).await
+        runner::plan(driver, self.usable()?, self.to)
+            .await
+            .map_err(Error::scrubbed)
     }
 
     /// Applies every pending migration (up to [`up_to`](Self::up_to)), completing interrupted
@@ -216,12 +247,13 @@ impl Migrator {
         let progress = self.progress_lines();
         runner::apply(
             driver,
-            &self.migrations,
+            self.usable()?,
             self.to,
             dry_run,
             self.options(&progress),
         )
         .await
+        .map_err(Error::scrubbed)
     }
 
     /// Rolls back the last `n` applied migrations, newest first, from their recorded inverses
@@ -240,7 +272,9 @@ impl Migrator {
         target: RollbackTarget,
     ) -> Result<Vec<u64>> {
         let progress = self.progress_lines();
-        runner::rollback(driver, target, self.options(&progress)).await
+        runner::rollback(driver, target, self.options(&progress))
+            .await
+            .map_err(Error::scrubbed)
     }
 
     /// Where the runner's progress lines go: scrubbed of secrets, to the callback if any.

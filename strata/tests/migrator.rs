@@ -1,5 +1,5 @@
 //! strata as a library: a Migrator from a directory and from `embed!`, against SQLite files
-//! (and PostgreSQL for secrets), with the runner's checks, lock, history and rollback.
+//! (and PostgreSQL, MySQL and MongoDB URLs for secrets), with the runner's checks, lock, history and rollback.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use anyhow::ensure;
 use strata::core_api::{DriverExt, RowAccessExt};
 use strata::{Error, Migrator, RecordStatus};
+use strata_mongodb as _;
+use strata_mysql as _;
 use strata_postgres as _;
 
 fn scratch(name: &str) -> PathBuf {
@@ -46,19 +48,27 @@ fn embedded_migrations_are_the_directorys() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A changed text is caught: the checksum the build computed no longer matches.
-#[test]
-fn an_embedded_file_whose_text_changed_is_refused() {
-    let changed = strata::Embedded {
-        file: "migrations/0001_x.toml",
-        file_name: "0001_x.toml",
-        text: "[[step]]\nop = \"drop_table\"\ntable = \"x\"\n",
-        checksum: "0000",
-    };
-    let err = changed.parse().expect_err("a checksum mismatch");
+/// A changed text is caught: the checksum the build computed no longer matches, and every run
+/// says which file it is, before connecting.
+#[tokio::test]
+async fn an_embedded_file_whose_text_changed_is_refused() {
+    let changed = Migrator::embedded(&[(
+        "migrations/0001_x.toml",
+        "0001_x.toml",
+        "[[step]]\nop = \"drop_table\"\ntable = \"x\"\n",
+        "0000",
+    )]);
+    let dir = scratch("changed");
+    let err = changed
+        .apply(&sqlite_url(&dir))
+        .await
+        .expect_err("a checksum mismatch");
     assert!(
         err.to_string()
-            .contains("not the 0000 computed when it was embedded"),
+            .starts_with("migrations/0001_x.toml: its checksum is")
+            && err
+                .to_string()
+                .contains("not the 0000 computed when it was embedded"),
         "{err}"
     );
 }
@@ -192,6 +202,10 @@ async fn a_password_never_shows() -> anyhow::Result<()> {
         "postgres://postgres:S3cretPw@127.0.0.1:1/test?connect_timeout=2",
         "postgres://postgres:S3cretPw@127.0.0.1:notaport/test",
         "postgres://postgres@127.0.0.1:1/test?password=S3cretPw&connect_timeout=2",
+        "mysql://root:S3cretPw@127.0.0.1:1/test?connect_timeout=2",
+        "mysql://root:S3cretPw@127.0.0.1:70000/test",
+        "mongodb://u:S3cretPw@127.0.0.1:1/db?serverSelectionTimeoutMS=2000",
+        "mongodb://u:S3cretPw@127.0.0.1:1,localhost:1/db?serverSelectionTimeoutMS=2000",
     ] {
         let err = migrator
             .apply(url)

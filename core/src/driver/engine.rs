@@ -60,18 +60,29 @@ pub trait EngineExt: Engine {
         body: impl Future<Output = Result<T>> + Send + 'a,
         warn: impl FnOnce(&Error) + Send + 'a,
     ) -> impl Future<Output = Result<T>> + Send + 'a {
+        async move { self.transaction_scope(body, warn).await? }
+    }
+
+    /// [`in_transaction`](Self::in_transaction), telling the two failures apart: the outer
+    /// error is `begin` or `commit` failing (whether the transaction committed is then
+    /// unknown), the inner one the body failing (the transaction was rolled back).
+    fn transaction_scope<'a, T: Send + 'a>(
+        &'a self,
+        body: impl Future<Output = Result<T>> + Send + 'a,
+        warn: impl FnOnce(&Error) + Send + 'a,
+    ) -> impl Future<Output = Result<Result<T>>> + Send + 'a {
         async move {
             self.begin().await?;
             match body.await {
                 Ok(value) => {
                     self.commit().await?;
-                    Ok(value)
+                    Ok(Ok(value))
                 }
                 Err(e) => {
                     if let Err(rb) = self.rollback_transaction().await {
                         warn(&rb);
                     }
-                    Err(e)
+                    Ok(Err(e))
                 }
             }
         }
