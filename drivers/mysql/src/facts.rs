@@ -22,7 +22,7 @@ ORDER BY t.trx_started";
 /// Collects the facts; `tables` only matter to engines that can tell which tables a
 /// transaction holds.
 pub async fn collect(session: &Session, _tables: &[QualifiedName]) -> Result<ServerFacts> {
-    let minimum = match session.flavor {
+    let minimum = match session.state.flavor {
         Flavor::MariaDb => "10.6 (MariaDB)",
         Flavor::MySql => "8.0 (MySQL)",
     };
@@ -63,8 +63,8 @@ pub async fn collect(session: &Session, _tables: &[QualifiedName]) -> Result<Ser
         }
     }
     Ok(ServerFacts {
-        supported: version_at_least(&session.version, minimum),
-        version: session.version.clone(),
+        supported: version_at_least(&session.state.version, minimum),
+        version: session.state.version.clone(),
         minimum_version: minimum.into(),
         features: vec![Feature {
             name: "InnoDB as the default storage engine".into(),

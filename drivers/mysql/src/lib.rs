@@ -13,8 +13,8 @@
 
 pub mod compile;
 mod connection;
+mod dialect;
 mod facts;
-mod history;
 mod inspect;
 mod lock;
 mod monitor;
@@ -88,13 +88,13 @@ impl MySqlDriver {
     /// Connects to `url` (`mysql://user@host:port/database`).
     pub async fn connect(url: &str) -> Result<Self> {
         Ok(MySqlDriver {
-            session: Session::connect(url).await?,
+            session: connection::connect(url).await?,
         })
     }
 
     /// MariaDB or MySQL.
     pub fn flavor(&self) -> Flavor {
-        self.session.flavor
+        self.session.state.flavor
     }
 
     fn sql<'a>(&self, statement: &'a Statement) -> Result<&'a str> {
@@ -131,7 +131,7 @@ impl Engine for MySqlDriver {
     }
 
     async fn server_version(&self) -> Result<String> {
-        Ok(self.session.version.clone())
+        Ok(self.session.state.version.clone())
     }
 
     async fn execute(&self, statement: &Statement) -> Result<u64> {
@@ -189,7 +189,7 @@ impl StepCompiler for MySqlDriver {
     }
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx, self.session.flavor)
+        compile::compile(ctx, self.session.state.flavor)
     }
 
     fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
@@ -200,15 +200,15 @@ impl StepCompiler for MySqlDriver {
 #[async_trait]
 impl HistoryStore for MySqlDriver {
     async fn ensure_history(&self) -> Result<()> {
-        history::ensure(&self.session).await
+        strata_sql::history::ensure(&self.session).await
     }
 
     async fn history(&self) -> Result<Vec<HistoryRecord>> {
-        history::read(&self.session).await
+        strata_sql::history::read(&self.session).await
     }
 
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
-        history::write(&self.session, record).await
+        strata_sql::history::write(&self.session, record).await
     }
 }
 

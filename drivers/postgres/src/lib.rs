@@ -13,8 +13,8 @@
 pub mod compile;
 mod connection;
 mod dependents;
+mod dialect;
 mod facts;
-mod history;
 mod inspect;
 mod lock;
 mod monitor;
@@ -75,7 +75,7 @@ impl PostgresDriver {
     /// Connects to `url` (`postgres://user@host:port/database`).
     pub async fn connect(url: &str) -> Result<Self> {
         Ok(PostgresDriver {
-            session: Session::connect(url).await?,
+            session: connection::connect(url).await?,
             found: compile::Found::default(),
         })
     }
@@ -177,15 +177,15 @@ impl StepCompiler for PostgresDriver {
 #[async_trait]
 impl HistoryStore for PostgresDriver {
     async fn ensure_history(&self) -> Result<()> {
-        history::ensure(&self.session).await
+        strata_sql::history::ensure(&self.session).await
     }
 
     async fn history(&self) -> Result<Vec<HistoryRecord>> {
-        history::read(&self.session).await
+        strata_sql::history::read(&self.session).await
     }
 
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
-        history::write(&self.session, record).await
+        strata_sql::history::write(&self.session, record).await
     }
 }
 

@@ -14,8 +14,8 @@
 pub mod compile;
 mod connection;
 mod ddl;
+mod dialect;
 mod facts;
-mod history;
 mod inspect;
 mod rebuild;
 mod rows;
@@ -76,7 +76,7 @@ impl SqliteDriver {
     /// Opens `url`.
     pub async fn connect(url: &str) -> Result<Self> {
         Ok(SqliteDriver {
-            session: Session::connect(url).await?,
+            session: connection::connect(url).await?,
         })
     }
 
@@ -176,34 +176,34 @@ impl StepCompiler for SqliteDriver {
 #[async_trait]
 impl HistoryStore for SqliteDriver {
     async fn ensure_history(&self) -> Result<()> {
-        history::ensure(&self.session).await
+        strata_sql::history::ensure(&self.session).await
     }
 
     async fn history(&self) -> Result<Vec<HistoryRecord>> {
-        history::read(&self.session).await
+        strata_sql::history::read(&self.session).await
     }
 
     async fn record(&self, record: &HistoryRecord) -> Result<()> {
-        history::write(&self.session, record).await
+        strata_sql::history::write(&self.session, record).await
     }
 }
 
 #[async_trait]
 impl RunnerLock for SqliteDriver {
     fn lock_name(&self) -> String {
-        self.session.lock_name()
+        self.session.state.lock_name()
     }
 
     async fn try_lock(&self) -> Result<bool> {
-        self.session.try_lock().await
+        self.session.state.try_lock().await
     }
 
     async fn unlock(&self) -> Result<()> {
-        self.session.unlock().await
+        self.session.state.unlock().await
     }
 
     async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
-        self.session.lock_holder().await
+        self.session.state.lock_holder().await
     }
 }
 
@@ -262,7 +262,7 @@ impl ServerOps for SqliteDriver {
                 "SQLite is embedded: no server keeps a list of statements or lock waits; a \
                  writer holding the database shows as `database is locked`, and a strata \
                  runner holds {}",
-                self.session.lock_name()
+                self.session.state.lock_name()
             )],
             ..Default::default()
         })

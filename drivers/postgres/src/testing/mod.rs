@@ -1,6 +1,6 @@
 //! Fresh databases for tests: a random name, created and dropped through an admin connection.
 
-use strata_core::{Engine, Result, Statement};
+use strata_core::Result;
 
 use crate::PostgresDriver;
 
@@ -12,26 +12,14 @@ pub fn admin_url() -> String {
 
 /// Creates an empty database named `strata_test_<random>`; returns its URL.
 pub async fn create_database(admin: &str) -> Result<String> {
-    let name = strata_core::testing::random_database_name();
     let conn = PostgresDriver::connect(admin).await?;
-    conn.execute(&Statement::Sql(format!(
-        "CREATE DATABASE {}",
-        crate::sql::ident(&name)
-    )))
-    .await?;
-    Ok(strata_core::testing::url_with_database(admin, &name))
+    strata_sql::provision::create_database(&conn, admin, crate::sql::ident).await
 }
 
 /// Drops a database made by [`create_database`], closing its sessions.
 pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
-    let name = strata_core::testing::database_of(url);
     let conn = PostgresDriver::connect(admin).await?;
-    conn.execute(&Statement::Sql(format!(
-        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-        crate::sql::ident(name)
-    )))
-    .await?;
-    Ok(())
+    strata_sql::provision::drop_database(&conn, url, crate::sql::ident, " WITH (FORCE)").await
 }
 
 pub mod catalog;

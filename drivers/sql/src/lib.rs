@@ -1,0 +1,16 @@
+//! # strata-sql
+//!
+//! What the PostgreSQL, MySQL and SQLite drivers share, written once over sqlx: the one
+//! [`Session`] a driver runs everything on (statements within the answer timeout, counts, text
+//! rows, errors that quote the statement), the [`history`] table, and test databases
+//! ([`provision`]). Each driver supplies its [`Dialect`] — its SQL text and what its engine
+//! does differently — and keeps the rest of its code for what only its engine needs.
+#![forbid(unsafe_code)]
+
+mod dialect;
+pub mod history;
+pub mod provision;
+mod session;
+
+pub use dialect::{Conn, DbRow, Dialect, HistorySql};
+pub use session::{db_error, doing, Session};
