@@ -58,6 +58,10 @@ pub async fn analyze(
         .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
         .await?;
     let mut a = sized(t);
+    for (i, shrunk) in shrunk_indexes(t, &s.column) {
+        a.warnings
+            .extend(super::implicit_indexes::warnings(t, &shrunk, &i.name));
+    }
     let handling = if s.backup {
         format!(
             "copied with their keys to {} and verified before the drop",
@@ -165,5 +169,30 @@ pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
             .with_undo_probe(Statement::Sql(column_exists(&t.name.name, &c.name)));
     }
     actions.push(drop);
+    // An index that loses the column may come to serve a foreign key whose index the server
+    // made itself, which the server then drops without a word: rollback re-creates that index
+    // before it puts the wider one back (which would fail otherwise, error 1553: the key needs
+    // it). Generative case 7643533957717714795.
+    for (i, shrunk) in shrunk_indexes(t, &c.name) {
+        actions.extend(super::implicit_indexes::kept(&ctx, t, &shrunk, &i.name));
+    }
     Ok(actions)
+}
+
+/// The indexes of `t` on `column` and others, each with the columns it keeps once `column` is
+/// dropped.
+fn shrunk_indexes<'a>(
+    t: &'a strata_core::schema::Table,
+    column: &str,
+) -> Vec<(&'a strata_core::schema::Index, Vec<String>)> {
+    t.indexes
+        .iter()
+        .filter(|i| i.columns.len() > 1 && i.columns.iter().any(|c| c == column))
+        .map(|i| {
+            (
+                i,
+                i.columns.iter().filter(|c| *c != column).cloned().collect(),
+            )
+        })
+        .collect()
 }
