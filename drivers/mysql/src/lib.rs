@@ -25,17 +25,14 @@ pub mod testing;
 mod types;
 
 use async_trait::async_trait;
-use strata_core::counter::count_where;
 use strata_core::driver::{
-    Engine, EngineExt, HistoryStore, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler,
-    TypeMapper,
+    Engine, EngineExt, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler, TypeMapper,
 };
-use strata_core::history::HistoryRecord;
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
 use strata_core::{
-    Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Row,
-    Statement, StepContext, VerifyCheck,
+    Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Statement,
+    StepContext, VerifyCheck,
 };
 
 pub use connection::Flavor;
@@ -102,15 +99,6 @@ impl MySqlDriver {
             Statement::Sql(s) => Ok(s),
             Statement::Command(_) => Err(self.not_supported("command documents")),
         }
-    }
-
-    async fn table(&self, name: &QualifiedName) -> Result<strata_core::schema::Table> {
-        self.inspect()
-            .await?
-            .tables
-            .remove(&name.to_string())
-            .map(std::sync::Arc::unwrap_or_clone)
-            .ok_or_else(|| Error::Usage(format!("table \"{name}\" does not exist")))
     }
 }
 
@@ -197,20 +185,15 @@ impl StepCompiler for MySqlDriver {
     }
 }
 
-#[async_trait]
-impl HistoryStore for MySqlDriver {
-    async fn ensure_history(&self) -> Result<()> {
-        strata_sql::history::ensure(&self.session).await
-    }
+impl strata_sql::SqlDriver for MySqlDriver {
+    type Dialect = dialect::My;
 
-    async fn history(&self) -> Result<Vec<HistoryRecord>> {
-        strata_sql::history::read(&self.session).await
-    }
-
-    async fn record(&self, record: &HistoryRecord) -> Result<()> {
-        strata_sql::history::write(&self.session, record).await
+    fn session(&self) -> &connection::Session {
+        &self.session
     }
 }
+
+strata_sql::sql_driver_traits!(MySqlDriver);
 
 #[async_trait]
 impl RunnerLock for MySqlDriver {
@@ -228,26 +211,6 @@ impl RunnerLock for MySqlDriver {
 
     async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
         lock::holder(&self.session).await
-    }
-}
-
-#[async_trait]
-impl RowAccess for MySqlDriver {
-    async fn read_rows(&self, table: &QualifiedName) -> Result<Vec<Row>> {
-        rows::read(&self.session, &self.table(table).await?).await
-    }
-
-    async fn write_rows(&self, table: &QualifiedName, rows: &[Row]) -> Result<u64> {
-        rows::write(&self.session, &self.table(table).await?, table, rows).await
-    }
-
-    async fn count_rows(&self, table: &QualifiedName) -> Result<u64> {
-        count_where(&self.session, table, None).await
-    }
-
-    async fn count_nulls(&self, table: &QualifiedName, column: &str) -> Result<u64> {
-        let filter = format!("c.{} IS NULL", crate::sql::ident(column));
-        count_where(&self.session, table, Some(&filter)).await
     }
 }
 

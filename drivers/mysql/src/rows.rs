@@ -1,12 +1,13 @@
-//! Reading and writing rows in the portable value model. Temporal values read back in the
+//! How rows read back and are written on MySQL ([`strata_sql::RowCodec`]). Temporal values read back in the
 //! canonical forms of core's `Value` (`2024-02-29`, `13:14:15`, `2024-02-29T13:14:15`,
 //! `2024-02-29T13:14:15Z`, fractions only when non-zero).
 
 use strata_core::schema::{Column, Table};
-use strata_core::{Error, PortableType, QualifiedName, Result, Row, Value};
+use strata_core::{PortableType, Result, Row, Value};
+use strata_sql::RowCodec;
 
-use crate::connection::Session;
-use crate::sql::{ident, idents, string, table as qtable, value};
+use crate::dialect::My;
+use crate::sql::{ident, string, table as qtable, value};
 
 /// `ts` without a zero fraction: `…:15.500000` → `…:15.5`, `…:15.000000` → `…:15`.
 fn trimmed_fraction(expr: &str) -> String {
@@ -49,32 +50,6 @@ fn to_value(c: &Column, text: Option<String>) -> Value {
     }
 }
 
-pub async fn read(session: &Session, t: &Table) -> Result<Vec<Row>> {
-    let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
-    let order = if t.primary_key.is_empty() {
-        String::new()
-    } else {
-        format!(" ORDER BY {}", idents(&t.primary_key))
-    };
-    let rows = session
-        .rows(&format!(
-            "SELECT {} FROM {}{order}",
-            exprs.join(", "),
-            qtable(&t.name)
-        ))
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            t.columns
-                .iter()
-                .zip(r)
-                .map(|(c, v)| (c.name.clone(), to_value(c, v)))
-                .collect()
-        })
-        .collect())
-}
-
 /// A value for a column: temporal text in its canonical form becomes what MySQL accepts.
 fn column_value(c: &Column, v: &Value) -> String {
     match (c.portable, v) {
@@ -85,41 +60,25 @@ fn column_value(c: &Column, v: &Value) -> String {
     }
 }
 
-pub async fn write(
-    session: &Session,
-    t: &Table,
-    name: &QualifiedName,
-    rows: &[Row],
-) -> Result<u64> {
-    let mut written = 0;
-    for chunk in rows.chunks(500) {
-        let Some(first) = chunk.first() else { continue };
-        let columns: Vec<&Column> = first
-            .keys()
-            .map(|c| {
-                t.column(c)
-                    .ok_or_else(|| Error::Usage(format!("table {name} has no column \"{c}\"")))
-            })
-            .collect::<Result<_>>()?;
-        let tuples: Vec<String> = chunk
-            .iter()
-            .map(|r| {
-                let vals: Vec<String> = columns
-                    .iter()
-                    .map(|c| column_value(c, r.get(&c.name).unwrap_or(&Value::Null)))
-                    .collect();
-                format!("({})", vals.join(", "))
-            })
-            .collect();
-        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-        written += session
-            .execute(&format!(
-                "INSERT INTO {} ({}) VALUES {}",
-                qtable(name),
-                idents(&names),
-                tuples.join(", ")
-            ))
-            .await?;
+impl RowCodec for My {
+    fn select_rows(t: &Table, order: &str) -> String {
+        let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
+        format!(
+            "SELECT {} FROM {}{order}",
+            exprs.join(", "),
+            qtable(&t.name)
+        )
     }
-    Ok(written)
+
+    fn decode_row(t: &Table, cells: Vec<Option<String>>) -> Result<Row> {
+        Ok(t.columns
+            .iter()
+            .zip(cells)
+            .map(|(c, v)| (c.name.clone(), to_value(c, v)))
+            .collect())
+    }
+
+    fn literal(c: &Column, v: &Value) -> String {
+        column_value(c, v)
+    }
 }

@@ -1,10 +1,12 @@
-//! Reading and writing rows in the portable value model.
+//! How rows read back and are written on PostgreSQL ([`strata_sql::RowCodec`]): each row as one
+//! `row_to_json`, temporal values in their canonical text forms.
 
 use strata_core::schema::Table;
-use strata_core::{Error, PortableType, QualifiedName, Result, Row, Value};
+use strata_core::{Error, PortableType, Result, Row, Value};
+use strata_sql::RowCodec;
 
-use crate::connection::Session;
-use crate::sql::{ident, idents, table as qtable, value};
+use crate::dialect::Pg;
+use crate::sql::{ident, table as qtable, value};
 
 /// `expr` (a `to_char` with `.US`) without a zero fraction: `….500000` → `….5`.
 fn trimmed_fraction(expr: &str) -> String {
@@ -70,87 +72,42 @@ fn decode_hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-pub async fn read(session: &Session, t: &Table) -> Result<Vec<Row>> {
-    let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
-    let order = if t.primary_key.is_empty() {
-        String::new()
-    } else {
-        format!(" ORDER BY {}", idents(&t.primary_key))
-    };
-    let sql = format!(
-        "SELECT row_to_json(strata_row)::text FROM (SELECT {} FROM {}{order}) strata_row",
-        exprs.join(", "),
-        qtable(&t.name)
-    );
-    session
-        .texts(&sql)
-        .await?
-        .into_iter()
-        .flatten()
-        .map(|text| {
-            let mut obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
-                .map_err(|e| {
+impl RowCodec for Pg {
+    fn select_rows(t: &Table, order: &str) -> String {
+        let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
+        format!(
+            "SELECT row_to_json(strata_row)::text FROM (SELECT {} FROM {}{order}) strata_row",
+            exprs.join(", "),
+            qtable(&t.name)
+        )
+    }
+
+    fn decode_row(t: &Table, cells: Vec<Option<String>>) -> Result<Row> {
+        let text = cells.into_iter().next().flatten().unwrap_or_default();
+        let mut obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+            .map_err(|e| {
                 Error::Verification(format!("reading {}: row is not JSON: {e}", t.name))
             })?;
-            Ok(t.columns
-                .iter()
-                .map(|c| {
-                    (
-                        c.name.clone(),
-                        to_value(c, obj.remove(&c.name).unwrap_or_default()),
-                    )
-                })
-                .collect())
-        })
-        .collect()
-}
-
-pub async fn write(
-    session: &Session,
-    t: &Table,
-    name: &QualifiedName,
-    rows: &[Row],
-) -> Result<u64> {
-    let mut written = 0;
-    for chunk in rows.chunks(500) {
-        let Some(first) = chunk.first() else { continue };
-        let columns: Vec<&String> = first.keys().collect();
-        let natives = columns
+        Ok(t.columns
             .iter()
             .map(|c| {
-                t.column(c)
-                    .map(|col| col.native_type.clone())
-                    .ok_or_else(|| Error::Usage(format!("table {name} has no column \"{c}\"")))
+                (
+                    c.name.clone(),
+                    to_value(c, obj.remove(&c.name).unwrap_or_default()),
+                )
             })
-            .collect::<Result<Vec<_>>>()?;
-        let tuples: Vec<String> = chunk
-            .iter()
-            .map(|r| {
-                let vals: Vec<String> = columns
-                    .iter()
-                    .zip(&natives)
-                    .map(|(c, n)| value(r.get(*c).unwrap_or(&Value::Null), n))
-                    .collect();
-                format!("({})", vals.join(", "))
-            })
-            .collect();
-        let overriding = if t.columns.iter().any(|c| c.identity.is_some()) {
+            .collect())
+    }
+
+    fn literal(c: &strata_core::schema::Column, v: &Value) -> String {
+        value(v, &c.native_type)
+    }
+
+    fn insert_modifier(t: &Table) -> &'static str {
+        if t.columns.iter().any(|c| c.identity.is_some()) {
             " OVERRIDING SYSTEM VALUE"
         } else {
             ""
-        };
-        written += session
-            .execute(&format!(
-                "INSERT INTO {} ({}){overriding} VALUES {}",
-                qtable(name),
-                columns
-                    .iter()
-                    .map(|c| ident(c))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                tuples.join(", ")
-            ))
-            .await?;
+        }
     }
-    Ok(written)
 }

@@ -1,11 +1,12 @@
-//! Reading and writing rows in the portable value model; temporal values in their canonical
-//! text forms.
+//! How rows read back and are written on SQLite ([`strata_sql::RowCodec`]); temporal values in
+//! their canonical text forms.
 
 use strata_core::schema::{Column, Table};
-use strata_core::{Error, PortableType, QualifiedName, Result, Row, Value};
+use strata_core::{PortableType, Result, Row, Value};
+use strata_sql::RowCodec;
 
-use crate::connection::Session;
-use crate::sql::{ident, idents, table as qtable, value};
+use crate::dialect::Lite;
+use crate::sql::{ident, table as qtable, value};
 
 /// The column's storage class, and its value as text (a blob as hex, whatever the column's
 /// declared type: SQLite stores any value in any column, and a blob is not text).
@@ -39,71 +40,30 @@ fn to_value(c: &Column, class: Option<String>, text: Option<String>) -> Value {
     }
 }
 
-pub async fn read(session: &Session, t: &Table) -> Result<Vec<Row>> {
-    let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
-    let order = if t.primary_key.is_empty() {
-        String::new()
-    } else {
-        format!(" ORDER BY {}", idents(&t.primary_key))
-    };
-    let rows = session
-        .rows(&format!(
+impl RowCodec for Lite {
+    const INSERT_BATCH: usize = 200;
+
+    fn select_rows(t: &Table, order: &str) -> String {
+        let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
+        format!(
             "SELECT {} FROM {}{order}",
             exprs.join(", "),
             qtable(&t.name)
-        ))
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let mut values = r.into_iter();
-            t.columns
-                .iter()
-                .map(|c| {
-                    let class = values.next().flatten();
-                    (c.name.clone(), to_value(c, class, values.next().flatten()))
-                })
-                .collect()
-        })
-        .collect())
-}
-
-pub async fn write(
-    session: &Session,
-    t: &Table,
-    name: &QualifiedName,
-    rows: &[Row],
-) -> Result<u64> {
-    let mut written = 0;
-    for chunk in rows.chunks(200) {
-        let Some(first) = chunk.first() else { continue };
-        let columns: Vec<&String> = first.keys().collect();
-        for c in &columns {
-            if t.column(c).is_none() {
-                return Err(Error::Usage(format!("table {name} has no column \"{c}\"")));
-            }
-        }
-        let tuples: Vec<String> = chunk
-            .iter()
-            .map(|r| {
-                format!(
-                    "({})",
-                    columns
-                        .iter()
-                        .map(|c| value(r.get(*c).unwrap_or(&Value::Null)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-            .collect();
-        written += session
-            .execute(&format!(
-                "INSERT INTO {} ({}) VALUES {}",
-                qtable(name),
-                idents(&columns),
-                tuples.join(", ")
-            ))
-            .await?;
+        )
     }
-    Ok(written)
+
+    fn decode_row(t: &Table, cells: Vec<Option<String>>) -> Result<Row> {
+        let mut values = cells.into_iter();
+        Ok(t.columns
+            .iter()
+            .map(|c| {
+                let class = values.next().flatten();
+                (c.name.clone(), to_value(c, class, values.next().flatten()))
+            })
+            .collect())
+    }
+
+    fn literal(_: &Column, v: &Value) -> String {
+        value(v)
+    }
 }
