@@ -28,6 +28,12 @@ async fn main() -> ExitCode {
         Ok(applied) => eprintln!("applied migrations {applied:?}"),
         Err(e) => {
             eprintln!("cannot migrate the database: {e}");
+            // The causes: the server's own message, the statement that failed.
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                eprintln!("    caused by: {c}");
+                cause = c.source();
+            }
             return ExitCode::from(e.exit_code().clamp(1, 255) as u8);
         }
     }
