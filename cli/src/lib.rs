@@ -272,11 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Apply {
-            to,
-            dry_run,
-            yes,
-            backup_dir,
-            ..
+            to, dry_run, yes, ..
         } => {
             if !dry_run {
                 let pending = migrator
@@ -314,19 +310,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 for v in &report.applied {
                     outln!("applied migration {v}");
                 }
-                if let Some(dir) = &backup_dir {
-                    for plan in report
-                        .plans
-                        .iter()
-                        .filter(|p| report.applied.contains(&p.version))
-                    {
-                        let manifest = strata_core::backup_file::export(driver, plan, dir).await?;
-                        outln!(
-                            "wrote the backups of migration {} to {}",
-                            plan.version,
-                            manifest.display()
-                        );
-                    }
+                for (version, manifest) in &report.backup_files {
+                    outln!(
+                        "wrote the backups of migration {version} to {}",
+                        manifest.display()
+                    );
                 }
             }
         }
@@ -470,12 +458,19 @@ fn migrator_of(
         } => (*to, *allow_data_loss),
         _ => (None, false),
     };
+    let backup_dir = match &cli.command {
+        Command::Apply { backup_dir, .. } => backup_dir.clone(),
+        _ => None,
+    };
     let mut migrator = Migrator::from_migrations(migrations)?
         .lock_timeout(settings.lock_timeout)
         .allow_data_loss(allow_data_loss)
         .on_progress(progress::line);
     if let Some(to) = to {
         migrator = migrator.up_to(to);
+    }
+    if let Some(dir) = backup_dir {
+        migrator = migrator.backup_dir(dir);
     }
     Ok(match &settings.engine {
         Some(engine) => migrator.engine(engine.clone()),

@@ -40,6 +40,9 @@ pub struct ApplyReport {
     pub plans: Vec<MigrationPlan>,
     /// The pre-migration checks run before each of them.
     pub checks: Vec<crate::checks::Check>,
+    /// The manifests of the file backups written after the migrations applied, by version
+    /// (when a backup directory was given: `apply --backup-dir`, `Migrator::backup_dir`).
+    pub backup_files: Vec<(u64, std::path::PathBuf)>,
 }
 
 /// Which migrations `rollback` undoes.

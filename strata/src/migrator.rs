@@ -1,7 +1,7 @@
 //! [`Migrator`]: a set of migrations and how to run them, against a database named by URL or
 //! a driver the application already holds.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,6 +63,7 @@ pub struct Migrator {
     unusable: Option<String>,
     to: Option<u64>,
     engine: Option<String>,
+    backup_dir: Option<PathBuf>,
     lock_timeout: Duration,
     allow_data_loss: bool,
     progress: Option<ProgressFn>,
@@ -139,6 +140,7 @@ impl Migrator {
             unusable: None,
             to: None,
             engine: None,
+            backup_dir: None,
             lock_timeout: strata_core::lock::DEFAULT_TIMEOUT,
             allow_data_loss: false,
             progress: None,
@@ -153,6 +155,14 @@ impl Migrator {
     /// Plans and applies only the migrations up to `version` (`--to`).
     pub fn up_to(mut self, version: u64) -> Self {
         self.to = Some(version);
+        self
+    }
+
+    /// After applying, also writes the backups of each migration applied to `dir` as JSON
+    /// Lines with a manifest (`apply --backup-dir`), which `strata restore` puts back into any
+    /// engine; their paths are in [`ApplyReport::backup_files`].
+    pub fn backup_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.backup_dir = Some(dir.into());
         self
     }
 
@@ -245,7 +255,7 @@ impl Migrator {
 
     async fn run_apply(&self, driver: &dyn Driver, dry_run: bool) -> Result<ApplyReport> {
         let progress = self.progress_lines();
-        runner::apply(
+        let mut report = runner::apply(
             driver,
             self.usable()?,
             self.to,
@@ -253,7 +263,20 @@ impl Migrator {
             self.options(&progress),
         )
         .await
-        .map_err(Error::scrubbed)
+        .map_err(Error::scrubbed)?;
+        if let (Some(dir), false) = (&self.backup_dir, dry_run) {
+            for plan in report
+                .plans
+                .iter()
+                .filter(|p| report.applied.contains(&p.version))
+            {
+                let manifest = strata_core::backup_file::export(driver, plan, dir)
+                    .await
+                    .map_err(Error::scrubbed)?;
+                report.backup_files.push((plan.version, manifest));
+            }
+        }
+        Ok(report)
     }
 
     /// Rolls back the last `n` applied migrations, newest first, from their recorded inverses

@@ -221,3 +221,46 @@ async fn a_password_never_shows() -> anyhow::Result<()> {
         .all(|l| !l.contains("S3cretPw")));
     Ok(())
 }
+
+/// `backup_dir`: after applying, the backups of each migration applied are written as files,
+/// as `strata apply --backup-dir` writes them, and the report names their manifests.
+#[tokio::test]
+async fn backups_are_written_to_a_directory() -> anyhow::Result<()> {
+    let dir = scratch("backup-dir");
+    let url = sqlite_url(&dir);
+    std::fs::create_dir_all(dir.join("migrations"))?;
+    std::fs::copy(
+        fixtures().join("0001_accounts.toml"),
+        dir.join("migrations/0001_accounts.toml"),
+    )?;
+    Migrator::from_dir(dir.join("migrations"))?
+        .apply(&url)
+        .await?;
+    let driver = Migrator::from_dir(dir.join("migrations"))?
+        .connect(&url)
+        .await?;
+    driver
+        .execute(&strata::Statement::Sql(
+            "INSERT INTO accounts (id, email) VALUES (1, 'a@x'), (2, 'b@x')".into(),
+        ))
+        .await?;
+    std::fs::write(
+        dir.join("migrations/0002_no_email.toml"),
+        "[[step]]\nop = \"drop_column\"\ntable = \"accounts\"\ncolumn = \"email\"\n",
+    )?;
+    let report = Migrator::from_dir(dir.join("migrations"))?
+        .backup_dir(dir.join("backups"))
+        .apply(&url)
+        .await?;
+    ensure!(report.applied == [2], "applied {:?}", report.applied);
+    let [(version, manifest)] = report.backup_files.as_slice() else {
+        anyhow::bail!("backup files: {:?}", report.backup_files);
+    };
+    ensure!(*version == 2 && manifest.starts_with(dir.join("backups")));
+    let text = std::fs::read_to_string(manifest)?;
+    ensure!(
+        text.contains("\"rows\": 2") || text.contains("\"rows\":2"),
+        "{text}"
+    );
+    Ok(())
+}
