@@ -13,13 +13,13 @@ pub fn admin_url() -> String {
 /// Creates an empty database named `strata_test_<random>`; returns its URL.
 pub async fn create_database(admin: &str) -> Result<String> {
     let conn = MySqlDriver::connect(admin).await?;
-    strata_sql::provision::create_database(&conn, admin, crate::sql::ident).await
+    strata_sql::provision::create_database::<crate::dialect::My>(&conn, admin).await
 }
 
 /// Drops a database made by [`create_database`].
 pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
     let conn = MySqlDriver::connect(admin).await?;
-    strata_sql::provision::drop_database(&conn, url, crate::sql::ident, "").await
+    strata_sql::provision::drop_database::<crate::dialect::My>(&conn, url, "").await
 }
 
 pub mod catalog;

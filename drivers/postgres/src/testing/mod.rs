@@ -13,13 +13,13 @@ pub fn admin_url() -> String {
 /// Creates an empty database named `strata_test_<random>`; returns its URL.
 pub async fn create_database(admin: &str) -> Result<String> {
     let conn = PostgresDriver::connect(admin).await?;
-    strata_sql::provision::create_database(&conn, admin, crate::sql::ident).await
+    strata_sql::provision::create_database::<crate::dialect::Pg>(&conn, admin).await
 }
 
 /// Drops a database made by [`create_database`], closing its sessions.
 pub async fn drop_database(admin: &str, url: &str) -> Result<()> {
     let conn = PostgresDriver::connect(admin).await?;
-    strata_sql::provision::drop_database(&conn, url, crate::sql::ident, " WITH (FORCE)").await
+    strata_sql::provision::drop_database::<crate::dialect::Pg>(&conn, url, " WITH (FORCE)").await
 }
 
 pub mod catalog;
