@@ -26,6 +26,30 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/migrations")
 }
 
+/// A scratch SQLite database with the first fixture migration applied from a directory of its
+/// own and `rows` (`(id, email)` tuples) in `accounts`: the directory, the URL, a driver on it.
+async fn accounts(
+    name: &str,
+    rows: &str,
+) -> anyhow::Result<(PathBuf, String, Box<dyn strata::Driver>)> {
+    let dir = scratch(name);
+    let url = sqlite_url(&dir);
+    std::fs::create_dir_all(dir.join("migrations"))?;
+    std::fs::copy(
+        fixtures().join("0001_accounts.toml"),
+        dir.join("migrations/0001_accounts.toml"),
+    )?;
+    let migrator = Migrator::from_dir(dir.join("migrations"))?;
+    migrator.apply(&url).await?;
+    let driver = migrator.connect(&url).await?;
+    driver
+        .execute(&strata::Statement::Sql(format!(
+            "INSERT INTO accounts (id, email) VALUES {rows}"
+        )))
+        .await?;
+    Ok((dir, url, driver))
+}
+
 /// The embedded migrations are the directory's, parsed to the same checksums: an application
 /// that migrates itself and the `strata` command line agree on what is applied.
 #[test]
@@ -153,24 +177,7 @@ async fn apply_and_rollback_round_trip() -> anyhow::Result<()> {
 /// A migration the pre-flight refuses changes nothing and comes back as a refusal (exit 3).
 #[tokio::test]
 async fn a_refused_migration_runs_nothing() -> anyhow::Result<()> {
-    let dir = scratch("refused");
-    let url = sqlite_url(&dir);
-    std::fs::create_dir_all(dir.join("migrations"))?;
-    std::fs::copy(
-        fixtures().join("0001_accounts.toml"),
-        dir.join("migrations/0001_accounts.toml"),
-    )?;
-    Migrator::from_dir(dir.join("migrations"))?
-        .apply(&url)
-        .await?;
-    let driver = Migrator::from_dir(dir.join("migrations"))?
-        .connect(&url)
-        .await?;
-    driver
-        .execute(&strata::core_api::Statement::Sql(
-            "INSERT INTO accounts (id, email) VALUES (1, NULL)".into(),
-        ))
-        .await?;
+    let (dir, url, driver) = accounts("refused", "(1, NULL)").await?;
     std::fs::write(
         dir.join("migrations/0002_email_required.toml"),
         "[[step]]\nop = \"set_not_null\"\ntable = \"accounts\"\ncolumn = \"email\"\n",
@@ -226,24 +233,7 @@ async fn a_password_never_shows() -> anyhow::Result<()> {
 /// as `strata apply --backup-dir` writes them, and the report names their manifests.
 #[tokio::test]
 async fn backups_are_written_to_a_directory() -> anyhow::Result<()> {
-    let dir = scratch("backup-dir");
-    let url = sqlite_url(&dir);
-    std::fs::create_dir_all(dir.join("migrations"))?;
-    std::fs::copy(
-        fixtures().join("0001_accounts.toml"),
-        dir.join("migrations/0001_accounts.toml"),
-    )?;
-    Migrator::from_dir(dir.join("migrations"))?
-        .apply(&url)
-        .await?;
-    let driver = Migrator::from_dir(dir.join("migrations"))?
-        .connect(&url)
-        .await?;
-    driver
-        .execute(&strata::Statement::Sql(
-            "INSERT INTO accounts (id, email) VALUES (1, 'a@x'), (2, 'b@x')".into(),
-        ))
-        .await?;
+    let (dir, url, _driver) = accounts("backup-dir", "(1, 'a@x'), (2, 'b@x')").await?;
     std::fs::write(
         dir.join("migrations/0002_no_email.toml"),
         "[[step]]\nop = \"drop_column\"\ntable = \"accounts\"\ncolumn = \"email\"\n",
