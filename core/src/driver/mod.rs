@@ -56,17 +56,10 @@ pub trait Driver: Engine + Inspect + StepCompiler + HistoryStore + RunnerLock {
 pub trait DriverExt {
     /// Row access, or an [`Error::NotSupported`](crate::Error::NotSupported) that names `doing`.
     fn rows_for(&self, doing: &str) -> Result<&dyn RowAccess>;
-
-    /// Server operations, or an [`Error::NotSupported`](crate::Error::NotSupported) that names `doing`.
-    fn server_for(&self, doing: &str) -> Result<&dyn ServerOps>;
 }
 
 impl<D: Driver + ?Sized> DriverExt for D {
     fn rows_for(&self, doing: &str) -> Result<&dyn RowAccess> {
         self.rows().ok_or_else(|| self.not_supported(doing))
-    }
-
-    fn server_for(&self, doing: &str) -> Result<&dyn ServerOps> {
-        self.server().ok_or_else(|| self.not_supported(doing))
     }
 }

@@ -7,7 +7,7 @@ use strata_core::{PortableType, Result, Row, Value};
 use strata_sql::RowCodec;
 
 use crate::dialect::My;
-use crate::sql::{ident, string, table as qtable, value};
+use crate::sql::{ident, string, value};
 
 /// `ts` without a zero fraction: `…:15.500000` → `…:15.5`, `…:15.000000` → `…:15`.
 fn trimmed_fraction(expr: &str) -> String {
@@ -61,13 +61,8 @@ fn column_value(c: &Column, v: &Value) -> String {
 }
 
 impl RowCodec for My {
-    fn select_rows(t: &Table, order: &str) -> String {
-        let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
-        format!(
-            "SELECT {} FROM {}{order}",
-            exprs.join(", "),
-            qtable(&t.name)
-        )
+    fn select_expr(c: &Column) -> String {
+        select_expr(c)
     }
 
     fn decode_row(t: &Table, cells: Vec<Option<String>>) -> Result<Row> {

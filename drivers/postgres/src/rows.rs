@@ -73,6 +73,11 @@ fn decode_hex(s: &str) -> Vec<u8> {
 }
 
 impl RowCodec for Pg {
+    fn select_expr(c: &strata_core::schema::Column) -> String {
+        select_expr(c)
+    }
+
+    /// One `row_to_json` text per row, over the columns' expressions.
     fn select_rows(t: &Table, order: &str) -> String {
         let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
         format!(

@@ -17,7 +17,7 @@ mod session;
 
 pub use dialect::{Conn, DbRow, Dialect, HistorySql};
 pub use rows::{RowCodec, SqlDriver};
-pub use session::{db_error, doing, Session};
+pub use session::{db_error, Session};
 
 #[doc(hidden)]
 pub use {async_trait, strata_core};

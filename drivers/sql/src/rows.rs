@@ -18,9 +18,19 @@ pub trait RowCodec: Dialect {
     /// Rows per `INSERT`.
     const INSERT_BATCH: usize = 500;
 
+    /// The select-list expressions that read column `c` back as text cells.
+    fn select_expr(c: &Column) -> String;
+
     /// The query that reads every row of `t`; `order` is its `ORDER BY` clause (empty when
-    /// `t` has no key).
-    fn select_rows(t: &Table, order: &str) -> String;
+    /// `t` has no key). By default the columns' [`select_expr`](Self::select_expr)s.
+    fn select_rows(t: &Table, order: &str) -> String {
+        let exprs: Vec<String> = t.columns.iter().map(Self::select_expr).collect();
+        format!(
+            "SELECT {} FROM {}{order}",
+            exprs.join(", "),
+            Self::table(&t.name)
+        )
+    }
 
     /// A row from the text cells the query returns.
     fn decode_row(t: &Table, cells: Vec<Option<String>>) -> Result<Row>;

@@ -118,7 +118,7 @@ impl<D: Dialect> strata_core::counter::CountSource for Session<D> {
 }
 
 /// What strata was doing, quoting the start of the statement (160 characters).
-pub fn doing(what: &str, sql: &str) -> String {
+pub(crate) fn doing(what: &str, sql: &str) -> String {
     let mut head: String = sql.chars().take(160).collect();
     if head.len() < sql.len() {
         head.push('…');

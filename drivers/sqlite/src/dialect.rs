@@ -26,6 +26,11 @@ impl Dialect for Lite {
         crate::sql::ident(name)
     }
 
+    /// A table by its name alone: one database file, no schemas.
+    fn table(name: &strata_core::QualifiedName) -> String {
+        crate::sql::table(name)
+    }
+
     async fn execute(
         conn: &mut SqliteConnection,
         sql: &str,

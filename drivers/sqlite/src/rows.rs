@@ -6,7 +6,7 @@ use strata_core::{PortableType, Result, Row, Value};
 use strata_sql::RowCodec;
 
 use crate::dialect::Lite;
-use crate::sql::{ident, table as qtable, value};
+use crate::sql::{ident, value};
 
 /// The column's storage class, and its value as text (a blob as hex, whatever the column's
 /// declared type: SQLite stores any value in any column, and a blob is not text).
@@ -43,13 +43,8 @@ fn to_value(c: &Column, class: Option<String>, text: Option<String>) -> Value {
 impl RowCodec for Lite {
     const INSERT_BATCH: usize = 200;
 
-    fn select_rows(t: &Table, order: &str) -> String {
-        let exprs: Vec<String> = t.columns.iter().map(select_expr).collect();
-        format!(
-            "SELECT {} FROM {}{order}",
-            exprs.join(", "),
-            qtable(&t.name)
-        )
+    fn select_expr(c: &Column) -> String {
+        select_expr(c)
     }
 
     fn decode_row(t: &Table, cells: Vec<Option<String>>) -> Result<Row> {
