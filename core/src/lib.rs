@@ -36,6 +36,7 @@ pub mod lock;
 pub mod lock_holder;
 pub mod migration;
 pub mod monitor;
+mod name;
 pub mod plan;
 pub mod planning;
 #[allow(unsafe_code)]
@@ -67,7 +68,8 @@ pub use history::{HistoryRecord, RecordStatus, HISTORY_TABLE};
 pub use migration::Migration;
 pub use planning::{Analysis, Finding, FindingKind, StepContext};
 pub use registry::DriverRegistration;
-pub use steps::{QualifiedName, Step, StepKind};
+pub use name::QualifiedName;
+pub use steps::{Step, StepKind};
 pub use types::{PortableType, TYPE_NAMES};
 pub use value::{portable_fingerprint, Fingerprint, Row, Value};
 

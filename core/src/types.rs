@@ -302,3 +302,10 @@ mod tests {
         );
     }
 }
+
+/// How portable types map to an engine's native types. The planner's simulation needs only
+/// this of a driver.
+pub trait TypeMapper: Send + Sync {
+    /// The native type a portable type maps to (`int64` → `bigint`).
+    fn native_type(&self, ty: PortableType) -> String;
+}

@@ -8,14 +8,7 @@ use async_trait::async_trait;
 use crate::action::Statement;
 use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
-use crate::PortableType;
-
-/// How portable types map to an engine's native types. The planner's simulation needs only
-/// this of a driver.
-pub trait TypeMapper: Send + Sync {
-    /// The native type a portable type maps to (`int64` → `bigint`).
-    fn native_type(&self, ty: PortableType) -> String;
-}
+pub use crate::types::TypeMapper;
 
 /// Identity, capabilities, statements and transactions on the driver's one session.
 #[async_trait]

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Snapshot, Table};
+use crate::types::TypeMapper;
 use crate::PortableType;
 
 /// Fields of `add_column`.
@@ -26,6 +29,16 @@ pub struct AddColumn {
 }
 
 impl StepSpec for AddColumn {
+    fn simulate(&self, schema: &mut Snapshot, types: &dyn TypeMapper) {
+        let Some(t) = super::altered(schema, &self.table) else {
+            return;
+        };
+        let position = t.columns.len() as u32 + 1;
+        let mut c = super::new_column(&self.column, self.ty, self.nullable, position, types);
+        c.default = self.default.as_ref().map(|d| d.to_string());
+        t.columns.push(c);
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))?;
         match &self.default {
@@ -47,5 +60,26 @@ impl StepSpec for AddColumn {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl AddColumn {
+    /// `add_column`: the name is free; a NOT NULL column on a table with rows has a default.
+    pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Table> {
+        rules.new_name("column name", &self.column)?;
+        let t = rules.table(snapshot, &self.table)?;
+        if t.column(&self.column).is_some() {
+            return Err(format!(
+                "column \"{}\" already exists in \"{}\"",
+                self.column, t.name
+            ));
+        }
+        if !self.nullable && self.default.is_none() && t.rows > 0 {
+            return Err(format!(
+                "table \"{}\" has rows, so a NOT NULL column needs a `default`",
+                t.name
+            ));
+        }
+        Ok(t)
     }
 }

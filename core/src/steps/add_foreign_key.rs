@@ -17,12 +17,17 @@
 //! engine allows it, the key is added without checking existing rows and then validated, so
 //! writers are blocked as briefly as possible.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
+use super::rules::{find_column, primary_key, Checked, Rules};
 use super::{
     check_columns, ChangeCategory, OrphanMode, QualifiedName, ReferentialAction, Reversibility,
     StepSpec,
 };
+use crate::schema::{Constraint, ConstraintKind, Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `add_foreign_key`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +80,23 @@ impl AddForeignKey {
 }
 
 impl StepSpec for AddForeignKey {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        let Some(t) = super::altered(schema, &self.table) else {
+            return;
+        };
+        if let Some(old) = &self.replace {
+            t.constraints.retain(|c| &c.name != old);
+        }
+        t.constraints.push(Constraint {
+            name: self.constraint_name(),
+            kind: ConstraintKind::ForeignKey,
+            columns: self.columns.clone(),
+            references: Some(self.references.table.clone()),
+            definition: String::new(),
+            validated: true,
+        });
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_columns("columns", &self.columns)?;
         if self.references.columns.len() != self.columns.len() {
@@ -112,5 +134,210 @@ impl StepSpec for AddForeignKey {
     }
     fn destroys_data(&self) -> bool {
         matches!(self.orphans, OrphanMode::Delete | OrphanMode::SetNull)
+    }
+}
+
+impl AddForeignKey {
+    /// The columns a placeholder parent row gets, each with the column of the missing-keys
+    /// backup it takes its value from: the referenced key, and, for a key that references its
+    /// own table, the key's own columns too, pointing at the placeholder itself (so that it is
+    /// not an orphan in turn, whatever their defaults).
+    pub fn placeholder_columns(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .references
+            .columns
+            .iter()
+            .map(|p| (p.clone(), p.clone()))
+            .collect();
+        if self.table == self.references.table {
+            for (c, p) in self.columns.iter().zip(&self.references.columns) {
+                if !out.iter().any(|(t, _)| t == c) {
+                    out.push((c.clone(), p.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// `add_foreign_key`: both tables and all columns exist, the parent columns are a primary or
+    /// unique key, the replaced key exists, the new name is free, and the orphan mode can work.
+    /// Returns the child and the parent.
+    pub fn preflight<'a>(
+        &self,
+        snapshot: &'a Snapshot,
+        rules: &Rules,
+    ) -> Checked<(&'a Table, &'a Table)> {
+        rules.new_name("constraint name", &self.constraint_name())?;
+        let child = rules.table(snapshot, &self.table)?;
+        let parent = rules.table(snapshot, &self.references.table)?;
+        for c in &self.columns {
+            find_column(child, c)?;
+        }
+        for c in &self.references.columns {
+            find_column(parent, c)?;
+        }
+        let wanted: BTreeSet<&String> = self.references.columns.iter().collect();
+        let same = |cols: &[String]| cols.iter().collect::<BTreeSet<_>>() == wanted;
+        let keyed = same(&parent.primary_key)
+            || parent
+                .constraints
+                .iter()
+                .any(|c| c.kind == ConstraintKind::Unique && same(&c.columns))
+            || parent.indexes.iter().any(|i| i.unique && same(&i.columns));
+        if !keyed {
+            return Err(format!(
+                "({}) of \"{}\" is not a primary key or unique key; a foreign key must reference one",
+                self.references.columns.join(", "),
+                parent.name
+            ));
+        }
+        if let Some(old) = &self.replace {
+            if !child
+                .constraints
+                .iter()
+                .any(|c| &c.name == old && c.kind == ConstraintKind::ForeignKey)
+            {
+                return Err(format!(
+                    "field `replace`: table \"{}\" has no foreign key named \"{old}\"",
+                    child.name
+                ));
+            }
+        }
+        let name = self.constraint_name();
+        if child.constraint(&name).is_some() && self.replace.as_deref() != Some(name.as_str()) {
+            return Err(format!(
+                "table \"{}\" already has a constraint named \"{name}\" (use `replace` to replace it)",
+                child.name
+            ));
+        }
+        // A key that sets its columns to NULL when the parent goes needs columns that can be.
+        for (clause, action) in [("ON DELETE", self.on_delete), ("ON UPDATE", self.on_update)] {
+            if action == ReferentialAction::SetNull {
+                if let Some(c) = self
+                    .columns
+                    .iter()
+                    .find(|c| child.column(c).is_some_and(|col| !col.nullable))
+                {
+                    return Err(format!(
+                        "{clause} SET NULL needs nullable key columns, and \"{c}\" is NOT NULL"
+                    ));
+                }
+            }
+        }
+        match self.orphans {
+            OrphanMode::SetNull => {
+                if let Some(c) = self
+                    .columns
+                    .iter()
+                    .find(|c| child.column(c).is_some_and(|col| !col.nullable))
+                {
+                    return Err(format!(
+                        "orphans = \"set_null\" needs nullable key columns, and \"{c}\" is NOT NULL"
+                    ));
+                }
+                if !rules.row_ids {
+                    primary_key(child, "record which rows it changed, for rollback")?;
+                }
+            }
+            OrphanMode::Placeholder => {
+                let blocked: Vec<&str> = parent
+                    .columns
+                    .iter()
+                    .filter(|c| {
+                        !c.nullable
+                            && c.default.is_none()
+                            && c.identity.is_none()
+                            && !self.references.columns.contains(&c.name)
+                    })
+                    .map(|c| c.name.as_str())
+                    .collect();
+                if !blocked.is_empty() {
+                    return Err(format!(
+                        "orphans = \"placeholder\" cannot insert parent rows: {} of \"{}\" NOT NULL without a default",
+                        blocked.join(", "),
+                        parent.name
+                    ));
+                }
+                // Every placeholder gets the same defaults: a unique key made only of defaulted
+                // columns would repeat.
+                let placed: Vec<String> = self
+                    .placeholder_columns()
+                    .into_iter()
+                    .map(|(c, _)| c)
+                    .collect();
+                let defaulted = |c: &String| {
+                    !placed.contains(c) && parent.column(c).is_some_and(|col| col.default.is_some())
+                };
+                let keys = parent
+                    .constraints
+                    .iter()
+                    .filter(|k| k.kind == ConstraintKind::Unique)
+                    .map(|k| (&k.name, &k.columns))
+                    .chain(
+                        parent
+                            .indexes
+                            .iter()
+                            .filter(|i| i.unique)
+                            .map(|i| (&i.name, &i.columns)),
+                    );
+                // A key on its own table points each placeholder at itself: its key columns take
+                // the missing key, which the orphan rows already hold.
+                let own: Vec<&String> = if child.name == parent.name {
+                    self.columns
+                        .iter()
+                        .filter(|c| !self.references.columns.contains(c))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let keys: Vec<(&String, &Vec<String>)> = keys.collect();
+                if let Some((name, _)) = keys
+                    .iter()
+                    .find(|(_, cols)| !cols.is_empty() && cols.iter().all(|c| own.contains(&c)))
+                {
+                    return Err(format!(
+                        "orphans = \"placeholder\" would write each missing key into {} of its placeholder row too (a key on its own table points placeholders at themselves), which the orphan rows already hold: unique key {name} of \"{}\" would repeat",
+                        self.columns.join(", "),
+                        parent.name
+                    ));
+                }
+                for (name, columns) in keys {
+                    if !columns.is_empty() && columns.iter().all(defaulted) {
+                        return Err(format!(
+                            "orphans = \"placeholder\" would give every parent row the same default {} and repeat unique key {name} of \"{}\"",
+                            columns.join(", "),
+                            parent.name
+                        ));
+                    }
+                }
+            }
+            OrphanMode::Delete => {
+                // Deleting a row can orphan (or, by CASCADE, delete) the rows that point at it:
+                // other tables' and the table's own, and those of the new key itself when it
+                // references its own table.
+                let replaced = self.replace.as_ref().map(|r| format!("{}.{r}", child.name));
+                let incoming: Vec<&str> = child
+                    .referenced_by
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|r| Some(*r) != replaced.as_deref())
+                    .collect();
+                if child.name == parent.name {
+                    return Err(format!(
+                        "orphans = \"delete\" on a key of \"{}\" that references its own table could orphan the rows pointing at the deleted ones; use set_null or placeholder",
+                        child.name
+                    ));
+                }
+                if !incoming.is_empty() {
+                    return Err(format!(
+                        "orphans = \"delete\" on \"{}\" could cascade to rows that reference it ({}); handle those first or use set_null",
+                        child.name,
+                        incoming.join(", ")
+                    ));
+                }
+            }
+            OrphanMode::Fail => {}
+        }
+        Ok((child, parent))
     }
 }

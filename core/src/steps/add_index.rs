@@ -8,7 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{find_column, name_taken, Checked, Rules};
 use super::{check_columns, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Index, Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `add_index`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +46,18 @@ impl AddIndex {
 }
 
 impl StepSpec for AddIndex {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(t) = super::altered(schema, &self.table) {
+            t.indexes.push(Index {
+                name: self.index_name(),
+                columns: self.columns.clone(),
+                unique: self.unique,
+                definition: String::new(),
+                valid: true,
+            });
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_columns("columns", &self.columns)
     }
@@ -63,5 +78,18 @@ impl StepSpec for AddIndex {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl AddIndex {
+    /// `add_index`: the columns exist and the name is free.
+    pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Table> {
+        rules.new_name("index name", &self.index_name())?;
+        let t = rules.table(snapshot, &self.table)?;
+        for c in &self.columns {
+            find_column(t, c)?;
+        }
+        name_taken(t, &self.index_name())?;
+        Ok(t)
     }
 }

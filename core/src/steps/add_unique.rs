@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{find_column, name_taken, Checked, Rules};
 use super::{check_columns, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Constraint, ConstraintKind, Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `add_unique`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +35,19 @@ impl AddUnique {
 }
 
 impl StepSpec for AddUnique {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(t) = super::altered(schema, &self.table) {
+            t.constraints.push(Constraint {
+                name: self.constraint_name(),
+                kind: ConstraintKind::Unique,
+                columns: self.columns.clone(),
+                references: None,
+                definition: String::new(),
+                validated: true,
+            });
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_columns("columns", &self.columns)
     }
@@ -51,5 +67,18 @@ impl StepSpec for AddUnique {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl AddUnique {
+    /// `add_unique`: the columns exist and the name is free.
+    pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Table> {
+        rules.new_name("constraint name", &self.constraint_name())?;
+        let t = rules.table(snapshot, &self.table)?;
+        for c in &self.columns {
+            find_column(t, c)?;
+        }
+        name_taken(t, &self.constraint_name())?;
+        Ok(t)
     }
 }

@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ChangeCategory, EngineTexts, QualifiedName, Reversibility, StepSpec};
+use crate::schema::Snapshot;
+use crate::types::TypeMapper;
 
 /// Fields of `assert`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +48,9 @@ impl Assert {
 }
 
 impl StepSpec for Assert {
+    /// Reads rows only: the schema stays as it is.
+    fn simulate(&self, _: &mut Snapshot, _: &dyn TypeMapper) {}
+
     fn validate(&self) -> Result<(), String> {
         if self.query().is_empty() {
             return Err("no query for any engine (expected one of the fields postgres, mysql, sqlite, mongodb)".into());

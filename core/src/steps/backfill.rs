@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{find_column, primary_key, Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `backfill`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +65,9 @@ impl Backfill {
 }
 
 impl StepSpec for Backfill {
+    /// Changes rows only: the schema stays as it is.
+    fn simulate(&self, _: &mut Snapshot, _: &dyn TypeMapper) {}
+
     fn validate(&self) -> Result<(), String> {
         if self.set.is_empty() {
             return Err("field `set`: at least one column is needed".into());
@@ -92,5 +98,19 @@ impl StepSpec for Backfill {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl Backfill {
+    /// `backfill`: the columns exist and the table has a primary key.
+    pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Table> {
+        let t = rules.table(snapshot, &self.table)?;
+        for c in self.columns() {
+            find_column(t, c)?;
+        }
+        if !rules.row_ids {
+            primary_key(t, "back up the rows it changes and update them in batches")?;
+        }
+        Ok(t)
     }
 }

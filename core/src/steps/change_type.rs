@@ -16,7 +16,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{primary_key, Checked, Rules};
 use super::{check_column, ChangeCategory, OnIncompatible, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Column, Snapshot, Table};
+use crate::types::TypeMapper;
 use crate::PortableType;
 
 /// Fields of `change_type`.
@@ -41,6 +44,14 @@ pub struct ChangeType {
 }
 
 impl StepSpec for ChangeType {
+    fn simulate(&self, schema: &mut Snapshot, types: &dyn TypeMapper) {
+        let Some(c) = super::altered_column(schema, &self.table, &self.column) else {
+            return;
+        };
+        c.native_type = types.native_type(self.to);
+        c.portable = Some(self.to);
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))?;
         match (self.on_incompatible, &self.default) {
@@ -70,5 +81,33 @@ impl StepSpec for ChangeType {
     }
     fn destroys_data(&self) -> bool {
         self.on_incompatible != OnIncompatible::Fail
+    }
+}
+
+impl ChangeType {
+    /// `change_type`: the column exists, the table has a primary key for the backup, the engine's
+    /// `using` expression is given when any is, and NULL can stand for incompatible values.
+    pub fn preflight<'a>(
+        &self,
+        snapshot: &'a Snapshot,
+        rules: &Rules,
+        engine: &str,
+    ) -> Checked<(&'a Table, &'a Column)> {
+        let (t, c) = rules.table_column(snapshot, &self.table, &self.column)?;
+        if !rules.row_ids {
+            primary_key(t, "back up the original values for an exact rollback")?;
+        }
+        if let Some(using) = &self.using {
+            if using.sql_for(engine).is_none() {
+                return Err(format!("field `using`: no `{engine}` expression"));
+            }
+        }
+        if !c.nullable && self.on_incompatible == OnIncompatible::SetNull {
+            return Err(format!(
+                "column \"{}\" is NOT NULL, so incompatible values cannot be set to NULL; use on_incompatible = \"use_default\"",
+                c.name
+            ));
+        }
+        Ok((t, c))
     }
 }

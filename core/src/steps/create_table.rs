@@ -13,7 +13,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Column, Snapshot, Table};
+use crate::types::TypeMapper;
 use crate::PortableType;
 
 /// Fields of `create_table`.
@@ -54,6 +57,35 @@ fn yes() -> bool {
 }
 
 impl StepSpec for CreateTable {
+    fn simulate(&self, schema: &mut Snapshot, types: &dyn TypeMapper) {
+        let columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Column {
+                default: c.default.as_ref().map(|d| d.to_string()),
+                ..super::new_column(
+                    &c.name,
+                    c.ty,
+                    c.nullable && !c.primary_key,
+                    i as u32 + 1,
+                    types,
+                )
+            })
+            .collect();
+        let primary_key: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.clone())
+            .collect();
+        schema.insert(Table {
+            columns,
+            primary_key,
+            ..Table::new(self.table.clone())
+        });
+    }
+
     fn validate(&self) -> Result<(), String> {
         if self.columns.is_empty() {
             return Err("field `columns`: a table needs at least one column".into());
@@ -89,5 +121,25 @@ impl StepSpec for CreateTable {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl CreateTable {
+    /// `create_table`: new names, and no such table yet.
+    pub fn preflight(&self, snapshot: &Snapshot, rules: &Rules) -> Checked<()> {
+        rules.new_name("table name", &self.table.name)?;
+        for c in &self.columns {
+            rules.new_name("column name", &c.name)?;
+        }
+        if self.table.schema.is_some() && !rules.schemas {
+            return Err(format!(
+                "\"{}\": schema-qualified names are not supported on {} (capability `schemas`)",
+                self.table, rules.engine
+            ));
+        }
+        if snapshot.table(&self.table).is_some() {
+            return Err(format!("table \"{}\" already exists", self.table));
+        }
+        Ok(())
     }
 }

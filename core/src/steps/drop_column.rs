@@ -8,7 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{primary_key, Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Column, Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `drop_column`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,15 @@ pub struct DropColumn {
 }
 
 impl StepSpec for DropColumn {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        let Some(t) = super::altered(schema, &self.table) else {
+            return;
+        };
+        t.columns.retain(|c| c.name != self.column);
+        t.indexes.retain(|i| !i.columns.contains(&self.column));
+        t.constraints.retain(|c| !c.columns.contains(&self.column));
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))
     }
@@ -45,5 +57,29 @@ impl StepSpec for DropColumn {
     }
     fn destroys_data(&self) -> bool {
         true
+    }
+}
+
+impl DropColumn {
+    /// `drop_column`: the column exists and is not part of the primary key; backing it up needs one.
+    pub fn preflight<'a>(
+        &self,
+        snapshot: &'a Snapshot,
+        rules: &Rules,
+    ) -> Checked<(&'a Table, &'a Column)> {
+        let (t, c) = rules.table_column(snapshot, &self.table, &self.column)?;
+        if t.primary_key.contains(&self.column) {
+            return Err(format!(
+                "column \"{}\" is part of the primary key of \"{}\"",
+                self.column, t.name
+            ));
+        }
+        if self.backup && !rules.row_ids {
+            primary_key(
+                t,
+                "back up the column's values row by row (or set backup = false)",
+            )?;
+        }
+        Ok((t, c))
     }
 }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::Snapshot;
+use crate::types::TypeMapper;
 
 /// Fields of `drop_default`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +17,12 @@ pub struct DropDefault {
 }
 
 impl StepSpec for DropDefault {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
+            c.default = None;
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))
     }

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Constraint, ConstraintKind, Snapshot};
+use crate::types::TypeMapper;
 
 /// Fields of `drop_foreign_key`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +19,12 @@ pub struct DropForeignKey {
 }
 
 impl StepSpec for DropForeignKey {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(t) = super::altered(schema, &self.table) {
+            t.constraints.retain(|c| c.name != self.name);
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.name).map_err(|e| format!("field `name`: {e}"))
     }
@@ -30,5 +39,23 @@ impl StepSpec for DropForeignKey {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl DropForeignKey {
+    /// `drop_foreign_key`: the foreign key exists.
+    pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Constraint> {
+        let t = rules.table(snapshot, &self.table)?;
+        match t.constraint(&self.name) {
+            Some(c) if c.kind == ConstraintKind::ForeignKey => Ok(c),
+            Some(_) => Err(format!(
+                "\"{}\" on \"{}\" is not a foreign key",
+                self.name, t.name
+            )),
+            None => Err(format!(
+                "table \"{}\" has no foreign key named \"{}\"",
+                t.name, self.name
+            )),
+        }
     }
 }

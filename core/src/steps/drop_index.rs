@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Index, Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `drop_index`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,6 +18,12 @@ pub struct DropIndex {
 }
 
 impl StepSpec for DropIndex {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(t) = super::altered(schema, &self.table) {
+            t.indexes.retain(|i| i.name != self.name);
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.name).map_err(|e| format!("field `name`: {e}"))
     }
@@ -29,5 +38,31 @@ impl StepSpec for DropIndex {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl DropIndex {
+    /// `drop_index`: the index exists and no constraint owns it.
+    pub fn preflight<'a>(
+        &self,
+        snapshot: &'a Snapshot,
+        rules: &Rules,
+    ) -> Checked<(&'a Table, &'a Index)> {
+        let t = rules.table(snapshot, &self.table)?;
+        // Where indexes and constraints have names of their own (MySQL names the index it makes
+        // for a foreign key after the key), the index is what the step means.
+        if let Some(index) = t.indexes.iter().find(|i| i.name == self.name) {
+            return Ok((t, index));
+        }
+        if t.constraint(&self.name).is_some() {
+            return Err(format!(
+                "\"{}\" belongs to a constraint of \"{}\"; drop the constraint instead",
+                self.name, t.name
+            ));
+        }
+        Err(format!(
+            "table \"{}\" has no index named \"{}\"",
+            t.name, self.name
+        ))
     }
 }

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::Snapshot;
+use crate::types::TypeMapper;
 
 /// Fields of `drop_not_null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +18,12 @@ pub struct DropNotNull {
 }
 
 impl StepSpec for DropNotNull {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
+            c.nullable = true;
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))
     }

@@ -13,7 +13,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{Checked, Rules};
 use super::{ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `drop_table`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +30,10 @@ pub struct DropTable {
 }
 
 impl StepSpec for DropTable {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        schema.tables.remove(&self.table.to_string());
+    }
+
     fn category(&self) -> ChangeCategory {
         ChangeCategory::TablesDropped
     }
@@ -45,5 +52,28 @@ impl StepSpec for DropTable {
     }
     fn destroys_data(&self) -> bool {
         true
+    }
+}
+
+impl DropTable {
+    /// `drop_table`: no view depends on it, no other table's foreign key references it.
+    pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Table> {
+        let t = rules.table(snapshot, &self.table)?;
+        if !t.dependents.is_empty() {
+            return Err(format!(
+                "{} depend on table \"{}\"; drop them first (sql step)",
+                t.dependents.join(", "),
+                t.name
+            ));
+        }
+        let incoming = t.referenced_by_others();
+        if !incoming.is_empty() {
+            return Err(format!(
+                "table \"{}\" is referenced by foreign keys {}; drop them first with drop_foreign_key",
+                t.name,
+                incoming.join(", ")
+            ));
+        }
+        Ok(t)
     }
 }

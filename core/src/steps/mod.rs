@@ -15,14 +15,15 @@ mod drop_foreign_key;
 mod drop_index;
 mod drop_not_null;
 mod drop_table;
-mod name;
 mod options;
 mod rename_column;
 mod rename_table;
+pub mod rules;
 mod set_default;
 mod set_not_null;
 mod sql;
 
+pub use crate::name::{check_identifier, fit_identifier, QualifiedName, MAX_GENERATED_NAME};
 pub use add_column::AddColumn;
 pub use add_foreign_key::{AddForeignKey, References};
 pub use add_index::AddIndex;
@@ -37,7 +38,6 @@ pub use drop_foreign_key::DropForeignKey;
 pub use drop_index::DropIndex;
 pub use drop_not_null::DropNotNull;
 pub use drop_table::DropTable;
-pub use name::{check_identifier, fit_identifier, QualifiedName, MAX_GENERATED_NAME};
 pub use options::{
     ChangeCategory, EngineTexts, OnIncompatible, OrphanMode, ReferentialAction, Reversibility,
 };
@@ -48,6 +48,10 @@ pub use set_not_null::SetNotNull;
 pub use sql::Sql;
 
 use serde::Serialize;
+
+use crate::schema::{Column, Snapshot, Table};
+use crate::types::TypeMapper;
+use crate::PortableType;
 
 fn yes() -> bool {
     true
@@ -85,6 +89,52 @@ pub trait StepSpec {
     /// Whether it deletes or overwrites stored values (backed up first unless told not to).
     fn destroys_data(&self) -> bool {
         false
+    }
+    /// Applies the step's portable effect to `schema`, the engine's native types taken from
+    /// `types`: the schema a later step of the plan is compiled against (`simulate.rs`). A
+    /// table it changes has [`Table::definition_stale`] set until the driver brings its own
+    /// text up to date.
+    fn simulate(&self, schema: &mut Snapshot, types: &dyn TypeMapper);
+}
+
+/// The table `name` of `schema`, about to be changed by a step: its engine text is stale.
+fn altered<'a>(schema: &'a mut Snapshot, name: &QualifiedName) -> Option<&'a mut Table> {
+    let t = schema.table_mut(&name.to_string())?;
+    t.definition_stale = true;
+    Some(t)
+}
+
+/// The column `column` of table `table`, about to be changed: its engine text is gone, and
+/// its table's is stale.
+fn altered_column<'a>(
+    schema: &'a mut Snapshot,
+    table: &QualifiedName,
+    column: &str,
+) -> Option<&'a mut Column> {
+    let t = altered(schema, table)?;
+    let i = t.columns.position(column)?;
+    let c = &mut t.columns[i];
+    c.definition = None;
+    Some(c)
+}
+
+/// A column a step adds, as the engine will name its type.
+fn new_column(
+    name: &str,
+    ty: PortableType,
+    nullable: bool,
+    position: u32,
+    types: &dyn TypeMapper,
+) -> Column {
+    Column {
+        name: name.to_owned(),
+        position,
+        native_type: types.native_type(ty),
+        portable: Some(ty),
+        nullable,
+        default: None,
+        identity: None,
+        definition: None,
     }
 }
 

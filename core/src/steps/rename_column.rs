@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::{Snapshot, Table};
+use crate::types::TypeMapper;
 
 /// Fields of `rename_column`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +20,26 @@ pub struct RenameColumn {
 }
 
 impl StepSpec for RenameColumn {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        let Some(t) = super::altered(schema, &self.table) else {
+            return;
+        };
+        if let Some(i) = t.columns.position(&self.column) {
+            t.columns[i].name = self.to.clone();
+        }
+        for names in t
+            .indexes
+            .iter_mut()
+            .map(|i| &mut i.columns)
+            .chain(t.constraints.iter_mut().map(|c| &mut c.columns))
+            .chain(std::iter::once(&mut t.primary_key))
+        {
+            for n in names.iter_mut().filter(|n| **n == self.column) {
+                *n = self.to.clone();
+            }
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))?;
         check_column(&self.to).map_err(|e| format!("field `to`: {e}"))
@@ -35,5 +58,20 @@ impl StepSpec for RenameColumn {
     }
     fn table(&self) -> Option<&QualifiedName> {
         Some(&self.table)
+    }
+}
+
+impl RenameColumn {
+    /// `rename_column`: the column exists and the new name is free.
+    pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Table> {
+        rules.new_name("column name", &self.to)?;
+        let (t, _) = rules.table_column(snapshot, &self.table, &self.column)?;
+        if t.column(&self.to).is_some() {
+            return Err(format!(
+                "column \"{}\" already exists in \"{}\"",
+                self.to, t.name
+            ));
+        }
+        Ok(t)
     }
 }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::Snapshot;
+use crate::types::TypeMapper;
 
 /// Fields of `set_default`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +19,12 @@ pub struct SetDefault {
 }
 
 impl StepSpec for SetDefault {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
+            c.default = Some(self.value.to_string());
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))
     }

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::schema::Snapshot;
+use crate::types::TypeMapper;
 
 /// Fields of `set_not_null`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +24,12 @@ pub struct SetNotNull {
 }
 
 impl StepSpec for SetNotNull {
+    fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
+        if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
+            c.nullable = false;
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         check_column(&self.column).map_err(|e| format!("field `column`: {e}"))?;
         if self.fill == Some(serde_json::Value::Null) {

@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ChangeCategory, EngineTexts, QualifiedName, Reversibility, StepSpec};
+use crate::schema::Snapshot;
+use crate::types::TypeMapper;
 
 /// Fields of `sql`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +49,10 @@ impl Sql {
 }
 
 impl StepSpec for Sql {
+    /// What an escape hatch does to the schema strata cannot know: the next command inspects
+    /// it again.
+    fn simulate(&self, _: &mut Snapshot, _: &dyn TypeMapper) {}
+
     fn validate(&self) -> Result<(), String> {
         if self.up().is_empty() {
             return Err("no statement for any engine (expected one of the fields postgres, mysql, sqlite, mongodb)".into());

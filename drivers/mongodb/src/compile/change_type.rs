@@ -6,7 +6,6 @@
 //! original value with its BSON type.
 
 use serde_json::{json, Value as Json};
-use strata_core::preflight;
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, StepContext,
@@ -155,7 +154,8 @@ fn collisions(
 }
 
 pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
-    let (t, c) = match preflight::change_type(&ctx, s, &RULES, "mongodb")
+    let (t, c) = match s
+        .preflight(ctx.snapshot, &RULES, "mongodb")
         .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
     {
         Err(m) => return Ok(Analysis::refused(m)),
@@ -207,7 +207,8 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) ->
 }
 
 pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-    let (t, c) = preflight::change_type(&ctx, s, &RULES, "mongodb")
+    let (t, c) = s
+        .preflight(ctx.snapshot, &RULES, "mongodb")
         .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
         .map_err(|m| ctx.error(m))?;
     if c.portable == Some(s.to) {

@@ -16,7 +16,9 @@ use crate::bsonx;
 use crate::meta::ColumnMeta;
 
 pub fn compile_add(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
-    let t = preflight::add_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     let mut meta = meta_of(t);
     meta.columns.push(ColumnMeta {
@@ -57,7 +59,7 @@ pub async fn analyze_add(
     ctx: StepContext<'_>,
     s: &AddColumn,
 ) -> Result<Analysis> {
-    let t = match preflight::add_column(&ctx, s, &RULES) {
+    let t = match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };
@@ -102,7 +104,8 @@ pub async fn analyze_drop(
     ctx: StepContext<'_>,
     s: &DropColumn,
 ) -> Result<Analysis> {
-    let t = match preflight::drop_column(&ctx, s, &RULES)
+    let t = match s
+        .preflight(ctx.snapshot, &RULES)
         .and_then(|(t, _)| referenced(&ctx, t, &s.column).map(|()| t))
     {
         Err(m) => return Ok(Analysis::refused(m)),
@@ -138,7 +141,9 @@ pub async fn analyze_drop(
 }
 
 pub fn compile_drop(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-    let (t, _) = preflight::drop_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let (t, _) = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     referenced(&ctx, t, &s.column).map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     let mut actions = Vec::new();
@@ -240,7 +245,7 @@ pub async fn analyze_rename(
     ctx: StepContext<'_>,
     s: &RenameColumn,
 ) -> Result<Analysis> {
-    let t = match preflight::rename_column(&ctx, s, &RULES) {
+    let t = match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };
@@ -256,7 +261,9 @@ pub async fn analyze_rename(
 }
 
 pub fn compile_rename(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
-    let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     // Only documents that lack the new name: rolled back, a document written since with
     // both fields keeps both rather than losing one.
@@ -365,7 +372,7 @@ pub async fn analyze_set_not_null(
     ctx: StepContext<'_>,
     s: &SetNotNull,
 ) -> Result<Analysis> {
-    let (t, c) = match RULES.table_column(&ctx, &s.table, &s.column) {
+    let (t, c) = match RULES.table_column(ctx.snapshot, &s.table, &s.column) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(x) => x,
     };
@@ -446,7 +453,7 @@ fn fill_collisions(
 
 pub fn compile_set_not_null(ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
     let (t, c) = RULES
-        .table_column(&ctx, &s.table, &s.column)
+        .table_column(ctx.snapshot, &s.table, &s.column)
         .map_err(|m| ctx.error(m))?;
     if !c.nullable {
         return Ok(Vec::new());
@@ -521,7 +528,7 @@ pub fn compile_attribute(
     change: impl Fn(&mut ColumnMeta),
 ) -> Result<Vec<Action>> {
     let (t, _): (&Table, _) = RULES
-        .table_column(&ctx, table, column)
+        .table_column(ctx.snapshot, table, column)
         .map_err(|m| ctx.error(m))?;
     let mut meta = meta_of(t);
     for m in meta.columns.iter_mut().filter(|m| m.name == column) {

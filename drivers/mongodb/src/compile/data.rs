@@ -3,9 +3,7 @@
 
 use serde_json::{json, Value as Json};
 use strata_core::steps::{Assert, Backfill, Sql};
-use strata_core::{
-    preflight, Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext};
 
 use super::{backup, batch, cmd, count, count_command, restore, with_markers, writes, RULES};
 use crate::bsonx;
@@ -66,7 +64,7 @@ pub async fn analyze_backfill(
     ctx: StepContext<'_>,
     s: &Backfill,
 ) -> Result<Analysis> {
-    let t = match preflight::backfill(&ctx, s, &RULES) {
+    let t = match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };
@@ -99,7 +97,9 @@ pub async fn analyze_backfill(
 }
 
 pub fn compile_backfill(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-    let t = preflight::backfill(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     let fields: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill")).name;

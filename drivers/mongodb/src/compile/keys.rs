@@ -136,7 +136,7 @@ fn changed_earlier(ctx: &StepContext<'_>, s: &AddForeignKey, child: &Table) -> O
 /// collection made outside strata has none): a warning, so SQL-minded files run unchanged.
 fn recorded<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> (AddForeignKey, Option<String>) {
     let mut step = s.clone();
-    if let (Some(old), Ok(child)) = (&s.replace, RULES.table(ctx, &s.table)) {
+    if let (Some(old), Ok(child)) = (&s.replace, RULES.table(ctx.snapshot, &s.table)) {
         if child.constraint(old).is_none() {
             step.replace = None;
             return (step, Some(format!("`replace`: {} has no relation \"{old}\" recorded by strata; nothing is replaced", child.name)));
@@ -151,7 +151,7 @@ pub async fn analyze_add_foreign_key(
     s: &AddForeignKey,
 ) -> Result<Analysis> {
     let (step, warning) = recorded(&ctx, s);
-    let (child, parent) = match preflight::add_foreign_key(&ctx, &step, &RULES) {
+    let (child, parent) = match step.preflight(ctx.snapshot, &RULES) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(x) => x,
     };
@@ -194,8 +194,9 @@ pub async fn analyze_add_foreign_key(
 
 pub fn compile_add_foreign_key(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
     let (step, _) = recorded(&ctx, s);
-    let (child, parent) =
-        preflight::add_foreign_key(&ctx, &step, &RULES).map_err(|m| ctx.error(m))?;
+    let (child, parent) = step
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     // The planner does not count a step whose parent it creates: refused here the same.
     if let Some(m) = changed_earlier(&ctx, s, child) {
         return Err(ctx.error(m));
@@ -343,8 +344,11 @@ pub fn relation(s: &AddForeignKey) -> Relation {
 }
 
 pub fn compile_drop_foreign_key(ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
-    preflight::drop_foreign_key(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
-    let t = RULES.table(&ctx, &s.table).map_err(|m| ctx.error(m))?;
+    s.preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
+    let t = RULES
+        .table(ctx.snapshot, &s.table)
+        .map_err(|m| ctx.error(m))?;
     let mut meta = meta_of(t);
     meta.relations.retain(|r| r.name != s.name);
     Ok(vec![schema_action(
@@ -363,7 +367,7 @@ fn index_check<'a>(
     unique: bool,
 ) -> std::result::Result<&'a Table, String> {
     RULES.new_name("index name", name)?;
-    let t = RULES.table(ctx, table)?;
+    let t = RULES.table(ctx.snapshot, table)?;
     for c in columns {
         preflight::find_column(t, c)?;
     }
@@ -443,7 +447,9 @@ pub fn compile_add_index(
 }
 
 pub fn compile_drop_index(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
-    let (t, index) = preflight::drop_index(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let (t, index) = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let spec = indexes::spec_of(index).ok_or_else(|| {
         ctx.error(format!(
             "index {} of {} has no spec strata could re-create it from",

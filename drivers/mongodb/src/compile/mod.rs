@@ -181,13 +181,14 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
         return Ok(Analysis::refused(m));
     }
     Ok(match &ctx.step.kind {
-        StepKind::CreateTable(s) => strata_core::preflight::create_table(&ctx, s, &RULES)
+        StepKind::CreateTable(s) => s
+            .preflight(ctx.snapshot, &RULES)
             .err()
             .map(Analysis::refused)
             .unwrap_or_default(),
         StepKind::DropTable(s) => return tables::analyze_drop(ctx, s),
         StepKind::RenameTable(s) => {
-            refused(strata_core::preflight::rename_table(&ctx, s, &RULES).and_then(unbroken_views))
+            refused(s.preflight(ctx.snapshot, &RULES).and_then(unbroken_views))
         }
         StepKind::AddColumn(s) => return columns::analyze_add(session, ctx, s).await,
         StepKind::DropColumn(s) => return columns::analyze_drop(session, ctx, s).await,
@@ -196,23 +197,23 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
         StepKind::SetNotNull(s) => return columns::analyze_set_not_null(session, ctx, s).await,
         StepKind::DropNotNull(s) => refused(
             RULES
-                .table_column(&ctx, &s.table, &s.column)
+                .table_column(ctx.snapshot, &s.table, &s.column)
                 .map(|(t, _)| t),
         ),
         StepKind::SetDefault(s) => defaults_note(refused(
             RULES
-                .table_column(&ctx, &s.table, &s.column)
+                .table_column(ctx.snapshot, &s.table, &s.column)
                 .map(|(t, _)| t),
         )),
         StepKind::DropDefault(s) => defaults_note(refused(
             RULES
-                .table_column(&ctx, &s.table, &s.column)
+                .table_column(ctx.snapshot, &s.table, &s.column)
                 .map(|(t, _)| t),
         )),
         StepKind::AddForeignKey(s) => return keys::analyze_add_foreign_key(session, ctx, s).await,
         StepKind::DropForeignKey(s) => refused(
-            strata_core::preflight::drop_foreign_key(&ctx, s, &RULES)
-                .and_then(|_| RULES.table(&ctx, &s.table)),
+            s.preflight(ctx.snapshot, &RULES)
+                .and_then(|_| RULES.table(ctx.snapshot, &s.table)),
         ),
         StepKind::AddIndex(s) => {
             return keys::analyze_add_index(
@@ -225,9 +226,7 @@ pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis
             )
             .await
         }
-        StepKind::DropIndex(s) => {
-            refused(strata_core::preflight::drop_index(&ctx, s, &RULES).map(|(t, _)| t))
-        }
+        StepKind::DropIndex(s) => refused(s.preflight(ctx.snapshot, &RULES).map(|(t, _)| t)),
         StepKind::AddUnique(s) => {
             return keys::analyze_add_index(
                 session,

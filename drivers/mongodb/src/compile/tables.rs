@@ -1,7 +1,6 @@
 //! `create_table`, `drop_table` and `rename_table` on MongoDB.
 
 use serde_json::{json, Value as Json};
-use strata_core::preflight;
 use strata_core::steps::{CreateTable, DropTable, RenameTable};
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
 
@@ -30,7 +29,8 @@ pub(super) fn key_indexes(name: &str, primary_key: &[String], unique: &[String])
 }
 
 pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-    preflight::create_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    s.preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let name = &s.table.name;
     let meta = CollectionMeta {
         columns: s
@@ -76,7 +76,7 @@ pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Actio
 }
 
 pub fn analyze_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
-    Ok(match preflight::drop_table(&ctx, s, &RULES) {
+    Ok(match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => Analysis::refused(m),
         Ok(t) => {
             let mut a = Analysis::of_table(t);
@@ -92,7 +92,9 @@ pub fn analyze_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
 }
 
 pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
-    let t = preflight::drop_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let name = &t.name.name;
     let mut actions = Vec::new();
     if s.backup {
@@ -145,7 +147,9 @@ pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> 
 }
 
 pub fn compile_rename(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-    let t = preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let (old, new) = (&t.name.name, &s.to);
     // Relations name the collection they reference: those of other collections, and its own
     // to itself, follow it.

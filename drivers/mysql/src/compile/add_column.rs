@@ -9,7 +9,7 @@ use crate::sql::{ident, table as qtable};
 use crate::types;
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::add_column(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub fn analyze(ctx: StepContext<'_>, s: &AddColumn) -> Analysis {

@@ -14,7 +14,7 @@ use super::{
 use crate::sql::{ident, idents, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a Table> {
-    strata_core::preflight::add_index(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 /// Counts the keys of `columns` held by more than one row, with examples.

@@ -10,7 +10,7 @@ use super::{implicit_indexes, online, refused, sized, Checked, Counter, ONLINE};
 use crate::sql::{ident, idents, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddUnique) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::add_unique(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub async fn analyze(

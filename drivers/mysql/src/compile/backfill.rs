@@ -12,7 +12,7 @@ use strata_core::schema::Table;
 use crate::sql::{ident, idents, join_on, table as qtable, typed_literal};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::backfill(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 /// Rows (aliased `alias`, or unqualified when empty) the backfill changes.

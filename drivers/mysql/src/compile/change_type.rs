@@ -266,7 +266,7 @@ struct Conversion<'a> {
 }
 
 fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
-    let (t, c) = strata_core::preflight::change_type(ctx, s, &super::RULES, "mysql")?;
+    let (t, c) = s.preflight(ctx.snapshot, &super::RULES, "mysql")?;
     if t.primary_key.contains(&c.name) {
         return Err(format!("column \"{}\" is part of the primary key; strata does not convert key columns on MySQL", c.name));
     }

@@ -8,7 +8,7 @@ use crate::sql::{ident, idents, literal, table as qtable, typed_literal};
 use crate::types;
 
 fn check(ctx: &StepContext<'_>, s: &CreateTable) -> Checked<()> {
-    strata_core::preflight::create_table(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub fn analyze(ctx: StepContext<'_>, s: &CreateTable) -> Analysis {

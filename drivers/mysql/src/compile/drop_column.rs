@@ -14,7 +14,7 @@ use super::{
 use crate::sql::{ident, join_on, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
-    let (t, _) = strata_core::preflight::drop_column(ctx, s, &super::RULES)?;
+    let (t, _) = s.preflight(ctx.snapshot, &super::RULES)?;
     if let Some(fk) = t
         .constraints
         .iter()

@@ -7,7 +7,7 @@ use super::{index_absent, index_exists, online, refused, sized, Checked, ONLINE}
 use crate::sql::{ident, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::schema::Index> {
-    let (t, index) = strata_core::preflight::drop_index(ctx, s, &super::RULES)?;
+    let (t, index) = s.preflight(ctx.snapshot, &super::RULES)?;
     let needed = t
         .constraints
         .iter()

@@ -9,7 +9,7 @@ use super::{backup, idents_of, refused, sized, table_absent, table_exists, Check
 use crate::sql::table as qtable;
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::schema::Table> {
-    let t = strata_core::preflight::drop_table(ctx, s, &super::RULES)?;
+    let t = s.preflight(ctx.snapshot, &super::RULES)?;
     if !t.triggers.is_empty() {
         let names: Vec<&str> = t.triggers.iter().map(|tr| tr.name.as_str()).collect();
         return Err(format!(

@@ -144,7 +144,7 @@ fn find_table_column<'a>(
     table: &strata_core::QualifiedName,
     column: &str,
 ) -> Checked<(&'a Table, &'a Column)> {
-    RULES.table_column(ctx, table, column)
+    RULES.table_column(ctx.snapshot, table, column)
 }
 
 pub(crate) use create_table::default_clause;

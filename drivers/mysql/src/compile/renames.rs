@@ -15,7 +15,7 @@ fn check_table<'a>(
     ctx: &StepContext<'a>,
     s: &RenameTable,
 ) -> Checked<&'a strata_core::schema::Table> {
-    let t = strata_core::preflight::rename_table(ctx, s, &super::RULES)?;
+    let t = s.preflight(ctx.snapshot, &super::RULES)?;
     // A view keeps the old name in its text and breaks; the server does not rewrite it.
     if !t.dependents.is_empty() {
         return Err(format!(
@@ -70,7 +70,7 @@ fn check_column<'a>(
     ctx: &StepContext<'a>,
     s: &RenameColumn,
 ) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::rename_column(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub async fn analyze_column(

@@ -22,7 +22,7 @@ struct Plan<'a> {
 }
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<Plan<'a>> {
-    let (child, parent) = strata_core::preflight::add_foreign_key(ctx, s, &super::RULES)?;
+    let (child, parent) = s.preflight(ctx.snapshot, &super::RULES)?;
     Ok(Plan { child, parent })
 }
 
@@ -252,7 +252,7 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
 /// The column lists of the placeholder insert: target columns, and the backup's columns
 /// they take (see `strata_core::preflight::placeholder_columns`).
 fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
-    let cols = strata_core::preflight::placeholder_columns(s);
+    let cols = s.placeholder_columns();
     let targets: Vec<String> = cols.iter().map(|(t, _)| t.clone()).collect();
     let sources: Vec<String> = cols.iter().map(|(_, b)| b.clone()).collect();
     (idents(&targets), idents(&sources))

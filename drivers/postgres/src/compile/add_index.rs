@@ -13,7 +13,7 @@ use super::{refused, sized, Checked};
 use crate::sql::{ident, idents, string, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::add_index(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 /// Counts the keys of `columns` held by more than one row, with examples.

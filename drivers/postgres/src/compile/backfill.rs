@@ -12,7 +12,7 @@ use super::{backup, refused, select_keyed, sized, Checked};
 use crate::sql::{ident, join_on, literal, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::backfill(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 /// Rows (aliased `alias`) the backfill changes.

@@ -130,7 +130,7 @@ struct Conversion<'a> {
 }
 
 fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
-    let (table, column) = strata_core::preflight::change_type(ctx, s, &super::RULES, "postgres")?;
+    let (table, column) = s.preflight(ctx.snapshot, &super::RULES, "postgres")?;
     // The undo of the earlier change would run with this one's conversion helpers in the
     // session and meet types it was not compiled for: split them, as on MySQL.
     let changed_before = ctx.migration.steps.iter().any(|e| {

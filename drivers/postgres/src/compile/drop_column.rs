@@ -18,7 +18,7 @@ use super::{backup, foreign_keys_on, recreate, refused, select_keyed, sized, Che
 use crate::sql::{ident, join_on, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::drop_column(ctx, s, &super::RULES).map(|(t, _)| t)
+    s.preflight(ctx.snapshot, &super::RULES).map(|(t, _)| t)
 }
 
 pub async fn analyze(

@@ -11,7 +11,7 @@ fn check<'a>(
     ctx: &StepContext<'a>,
     s: &DropForeignKey,
 ) -> Checked<&'a strata_core::schema::Constraint> {
-    strata_core::preflight::drop_foreign_key(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub fn analyze(ctx: StepContext<'_>, s: &DropForeignKey) -> Analysis {

@@ -7,7 +7,7 @@ use super::{refused, sized, Checked};
 use crate::sql::table as qtable;
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::schema::Index> {
-    strata_core::preflight::drop_index(ctx, s, &super::RULES).map(|(_, i)| i)
+    s.preflight(ctx.snapshot, &super::RULES).map(|(_, i)| i)
 }
 
 pub fn analyze(ctx: StepContext<'_>, s: &DropIndex) -> Analysis {

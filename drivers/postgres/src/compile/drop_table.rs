@@ -15,7 +15,7 @@ use super::{refused, sized, Checked};
 use crate::sql::{ident, string, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::drop_table(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub fn analyze(ctx: StepContext<'_>, s: &DropTable) -> Analysis {

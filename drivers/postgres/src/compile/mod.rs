@@ -131,7 +131,7 @@ fn find_table_column<'a>(
     table: &strata_core::QualifiedName,
     column: &str,
 ) -> Checked<(&'a Table, &'a Column)> {
-    RULES.table_column(ctx, table, column)
+    RULES.table_column(ctx.snapshot, table, column)
 }
 
 /// The count and content hash of the rows of `from` (a table or a parenthesized query),

@@ -15,7 +15,7 @@ fn check_table<'a>(
     ctx: &StepContext<'a>,
     s: &RenameTable,
 ) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::rename_table(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub fn analyze_table(ctx: StepContext<'_>, s: &RenameTable) -> Analysis {
@@ -46,7 +46,7 @@ fn check_column<'a>(
     ctx: &StepContext<'a>,
     s: &RenameColumn,
 ) -> Checked<&'a strata_core::schema::Table> {
-    strata_core::preflight::rename_column(ctx, s, &super::RULES)
+    s.preflight(ctx.snapshot, &super::RULES)
 }
 
 pub async fn analyze_column(

@@ -1,7 +1,6 @@
 //! `backfill`: the rows to change are backed up first, then updated in batches by key; the
 //! inverse puts the old values back from the backup.
 
-use strata_core::preflight;
 use strata_core::steps::Backfill;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
@@ -40,7 +39,7 @@ pub async fn analyze(
     ctx: StepContext<'_>,
     s: &Backfill,
 ) -> Result<Analysis> {
-    let t = match preflight::backfill(&ctx, s, &RULES) {
+    let t = match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };
@@ -69,7 +68,9 @@ pub async fn analyze(
 }
 
 pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-    let t = preflight::backfill(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let tbl = qtable(&t.name);
     let set_cols: Vec<String> = s.set.keys().cloned().collect();
     let bak = ctx.backup_name(&t.name, Some("backfill"));

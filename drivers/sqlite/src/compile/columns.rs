@@ -1,7 +1,7 @@
 //! `add_column` (`ALTER TABLE … ADD COLUMN`, undone by `DROP COLUMN`, which gives the text
 //! back byte for byte) and `drop_column` (a rebuild, refused while anything uses the column).
 
-use strata_core::preflight::{self, Checked};
+use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::{AddColumn, DropColumn};
 use strata_core::{
@@ -30,7 +30,7 @@ pub fn added_column(s: &AddColumn, strict: bool) -> std::result::Result<String, 
 
 /// The table and the definition its new column gets.
 pub fn check_add<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<(&'a Table, String)> {
-    let t = preflight::add_column(ctx, s, &RULES)?;
+    let t = s.preflight(ctx.snapshot, &RULES)?;
     let strict = t.definition.as_deref().is_some_and(crate::ddl::is_strict);
     let def = added_column(s, strict)
         .map_err(|m| format!("column \"{}\" of \"{}\": {m}", s.column, t.name))?;
@@ -59,7 +59,7 @@ fn check_drop<'a>(
     s: &DropColumn,
 ) -> Checked<(&'a Table, CreateTable<'a>, String)> {
     let (t, text) = rebuildable_column(ctx, &s.table, &s.column)?;
-    preflight::drop_column(ctx, s, &RULES)?;
+    s.preflight(ctx.snapshot, &RULES)?;
     let users = uses::column_users(ctx.snapshot, t, &text, &s.column);
     if let Some(refusal) = uses::refusal(t, &s.column, &users) {
         return Err(refusal);

@@ -4,7 +4,7 @@
 //! converted in the copy; rollback rebuilds the original text and reads the original values
 //! back from the backup.
 
-use strata_core::preflight::{self, Checked};
+use strata_core::preflight::Checked;
 use strata_core::schema::{Column, ConstraintKind, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::writes::{self, Conflict};
@@ -69,7 +69,7 @@ type Checks<'a> = (&'a Table, &'a Column, CreateTable<'a>, String);
 
 fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Checks<'a>> {
     let (t, text) = rebuildable_column(ctx, &s.table, &s.column)?;
-    let (_, c) = preflight::change_type(ctx, s, &RULES, "sqlite")?;
+    let (_, c) = s.preflight(ctx.snapshot, &RULES, "sqlite")?;
     let to = changed_type(&text, s)?;
     Ok((t, c, text, to))
 }

@@ -28,7 +28,7 @@ fn index_check<'a>(
     name: &str,
 ) -> preflight::Checked<&'a Table> {
     RULES.new_name("index name", name)?;
-    let t = RULES.table(ctx, table)?;
+    let t = RULES.table(ctx.snapshot, table)?;
     for c in columns {
         preflight::find_column(t, c)?;
     }
@@ -130,7 +130,9 @@ pub fn compile_add(
 }
 
 pub fn compile_drop(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
-    let (_, index) = preflight::drop_index(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let (_, index) = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     Ok(vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,

@@ -1,7 +1,7 @@
 //! Foreign keys: a rebuild each way, with the key written into (or taken out of) the table's
 //! text; orphans are handled first, and `pragma_foreign_key_check` confirms the result.
 
-use strata_core::preflight::{self, Checked};
+use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, DropForeignKey, OrphanMode};
 use strata_core::{
@@ -43,7 +43,7 @@ pub fn with_foreign_key(
 type AddChecks<'a> = (&'a Table, &'a Table, CreateTable<'a>, String);
 
 fn check_add<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<AddChecks<'a>> {
-    let (child, parent) = preflight::add_foreign_key(ctx, s, &RULES)?;
+    let (child, parent) = s.preflight(ctx.snapshot, &RULES)?;
     let text = rebuildable(child)?;
     let to = with_foreign_key(&text, s)?;
     Ok((child, parent, text, to))
@@ -54,8 +54,8 @@ pub fn check_drop<'a>(
     ctx: &StepContext<'a>,
     s: &DropForeignKey,
 ) -> Checked<(&'a Table, CreateTable<'a>, String)> {
-    preflight::drop_foreign_key(ctx, s, &RULES)?;
-    let t = RULES.table(ctx, &s.table)?;
+    s.preflight(ctx.snapshot, &RULES)?;
+    let t = RULES.table(ctx.snapshot, &s.table)?;
     let text = rebuildable(t)?;
     let to = text.replacing_foreign_key(&s.name, None)?;
     Ok((t, text, to))
@@ -212,7 +212,7 @@ pub fn compile_add(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action
             ));
             let refs = idents(&s.references.columns);
             let ptbl = qtable(&parent.name);
-            let placed = strata_core::preflight::placeholder_columns(s);
+            let placed = s.placeholder_columns();
             let targets: Vec<String> = placed.iter().map(|(t, _)| t.clone()).collect();
             let sources: Vec<String> = placed.iter().map(|(_, b)| b.clone()).collect();
             let mut undo = vec![format!(

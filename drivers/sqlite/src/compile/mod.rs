@@ -91,7 +91,8 @@ pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Re
 async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
     let of = |r: Checked<&Table>| r.map_or_else(Analysis::refused, Analysis::of_table);
     Ok(match &ctx.step.kind {
-        StepKind::CreateTable(s) => strata_core::preflight::create_table(&ctx, s, &RULES)
+        StepKind::CreateTable(s) => s
+            .preflight(ctx.snapshot, &RULES)
             .err()
             .map(Analysis::refused)
             .unwrap_or_default(),
@@ -118,9 +119,7 @@ async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis
             )
             .await
         }
-        StepKind::DropIndex(s) => {
-            of(strata_core::preflight::drop_index(&ctx, s, &RULES).map(|(t, _)| t))
-        }
+        StepKind::DropIndex(s) => of(s.preflight(ctx.snapshot, &RULES).map(|(t, _)| t)),
         StepKind::AddUnique(s) => {
             return indexes::analyze_add(
                 counter,

@@ -19,7 +19,6 @@
 //! case, or a name that must be quoted, comes back double-quoted: the plan names each object
 //! whose text the rollback would give back that way.
 
-use strata_core::preflight;
 use strata_core::schema::Table;
 use strata_core::steps::{RenameColumn, RenameTable};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
@@ -33,7 +32,9 @@ use crate::ddl::{parse, rename};
 use crate::sql::{ident, is_plain, name, string, table as qtable};
 
 pub fn compile_column(ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
-    let t = preflight::rename_column(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let tbl = qtable(&t.name);
     let rename = |a: &str, b: &str| {
         Statement::Sql(format!(
@@ -56,7 +57,7 @@ pub async fn analyze_column(
     ctx: StepContext<'_>,
     s: &RenameColumn,
 ) -> Result<Analysis> {
-    let t = match preflight::rename_column(&ctx, s, &RULES) {
+    let t = match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };
@@ -237,7 +238,8 @@ fn requoted_in_schema(ctx: &StepContext<'_>, t: &Table, s: &RenameColumn) -> Vec
 }
 
 pub fn compile_table(ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-    preflight::rename_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    s.preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     // Here, unlike in a rebuild, references from other tables must follow the table.
     let rename = |from: &str, to: &str| {
         Statement::Sql(format!(
@@ -260,7 +262,7 @@ pub async fn analyze_table(
     ctx: StepContext<'_>,
     s: &RenameTable,
 ) -> Result<Analysis> {
-    let t = match preflight::rename_table(&ctx, s, &RULES) {
+    let t = match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => return Ok(Analysis::refused(m)),
         Ok(t) => t,
     };

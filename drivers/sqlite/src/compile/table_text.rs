@@ -223,7 +223,7 @@ pub fn rebuildable_column<'a>(
     table: &strata_core::QualifiedName,
     column: &str,
 ) -> Checked<(&'a Table, CreateTable<'a>)> {
-    let t = super::RULES.table(ctx, table)?;
+    let t = super::RULES.table(ctx.snapshot, table)?;
     let text = rebuildable(t)?;
     if text.column(column).is_some_and(|(_, c)| c.generated()) {
         return Err(format!(

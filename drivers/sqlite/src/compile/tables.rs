@@ -63,7 +63,8 @@ fn restorable(t: &Table) -> Checked<&str> {
 }
 
 pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-    preflight::create_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    s.preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let tbl = qtable(&s.table);
     Ok(vec![Action::new(ctx.step.index, ActionKind::Ddl, format!("create table {}", s.table), Statement::Sql(create_sql(s)))
         .with_inverse(Statement::Sql(format!("DROP TABLE {tbl}")))
@@ -74,7 +75,7 @@ pub fn compile_create(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Actio
 }
 
 pub fn analyze_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
-    Ok(match preflight::drop_table(&ctx, s, &RULES) {
+    Ok(match s.preflight(ctx.snapshot, &RULES) {
         Err(m) => Analysis::refused(m),
         Ok(t) => {
             let mut a = Analysis::of_table(t);
@@ -87,7 +88,9 @@ pub fn analyze_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
 }
 
 pub fn compile_drop(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
-    let t = preflight::drop_table(&ctx, s, &RULES).map_err(|m| ctx.error(m))?;
+    let t = s
+        .preflight(ctx.snapshot, &RULES)
+        .map_err(|m| ctx.error(m))?;
     let tbl = qtable(&t.name);
     let mut actions = Vec::new();
     let mut drop = Action::new(
