@@ -66,9 +66,9 @@ pub use driver::{
 pub use error::{BoxError, Error, Result, StepLocation};
 pub use history::{HistoryRecord, RecordStatus, HISTORY_TABLE};
 pub use migration::Migration;
+pub use name::QualifiedName;
 pub use planning::{Analysis, Finding, FindingKind, StepContext};
 pub use registry::DriverRegistration;
-pub use name::QualifiedName;
 pub use steps::{Step, StepKind};
 pub use types::{PortableType, TYPE_NAMES};
 pub use value::{portable_fingerprint, Fingerprint, Row, Value};

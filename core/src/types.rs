@@ -222,6 +222,13 @@ impl<'de> Deserialize<'de> for PortableType {
     }
 }
 
+/// How portable types map to an engine's native types. The planner's simulation needs only
+/// this of a driver.
+pub trait TypeMapper: Send + Sync {
+    /// The native type a portable type maps to (`int64` → `bigint`).
+    fn native_type(&self, ty: PortableType) -> String;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,11 +308,4 @@ mod tests {
             "decimal(8,2)"
         );
     }
-}
-
-/// How portable types map to an engine's native types. The planner's simulation needs only
-/// this of a driver.
-pub trait TypeMapper: Send + Sync {
-    /// The native type a portable type maps to (`int64` → `bigint`).
-    fn native_type(&self, ty: PortableType) -> String;
 }

@@ -21,6 +21,7 @@ mod compile;
 mod engine;
 mod history;
 mod inspect;
+mod kinds;
 mod lock;
 mod rows;
 mod server;
@@ -29,6 +30,9 @@ pub use compile::{analyze_each, StepCompiler};
 pub use engine::{Engine, EngineExt, TypeMapper};
 pub use history::HistoryStore;
 pub use inspect::Inspect;
+pub use kinds::{
+    analyze_step, compile_step, AnalyzeKind, AnalyzesEveryKind, CompileKind, CompilesEveryKind,
+};
 pub use lock::RunnerLock;
 pub use rows::{RowAccess, RowAccessExt};
 pub use server::{ServerOps, VerifyCheck};

@@ -22,6 +22,7 @@ mod inspect;
 mod lock;
 mod meta;
 mod monitor;
+mod relations;
 mod rows;
 pub mod testing;
 mod views;
@@ -237,7 +238,7 @@ impl RowAccess for MongoDriver {
 #[async_trait]
 impl ServerOps for MongoDriver {
     async fn verify(&self) -> Result<Vec<VerifyCheck>> {
-        compile::verify_relations(&self.session, &self.inspect().await?).await
+        relations::verify_relations(&self.session, &self.inspect().await?).await
     }
 
     async fn server_facts(

@@ -6,6 +6,7 @@
 //! original value with its BSON type.
 
 use serde_json::{json, Value as Json};
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, StepContext,
@@ -13,10 +14,9 @@ use strata_core::{
 
 use super::{
     backup, batch, count, count_command, examples, meta_of, restore, schema_action, with_markers,
-    RULES,
+    Analyzer, Compiler, RULES,
 };
 use crate::bsonx;
-use crate::connection::Session;
 
 /// The `$convert` target for a portable type: its BSON type (`None` for `json`).
 fn target(ty: PortableType) -> Option<&'static str> {
@@ -153,145 +153,150 @@ fn collisions(
     super::writes::collisions(t, &[], &set)
 }
 
-pub async fn analyze(session: &Session, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
-    let (t, c) = match s
-        .preflight(ctx.snapshot, &RULES, "mongodb")
-        .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
-    {
-        Err(m) => return Ok(Analysis::refused(m)),
-        Ok(x) => x,
-    };
-    let mut a = Analysis::of_table(t);
-    if c.portable == Some(s.to) {
-        a.warnings.push(format!(
-            "field \"{}\" is already {}; nothing to do",
-            c.name, s.to
-        ));
-        return Ok(a);
-    }
-    let collisions = collisions(t, &c.name, s);
-    if s.on_incompatible == OnIncompatible::Fail || !collisions.is_empty() {
-        let at_step = super::earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
-        let read = super::writes::with_keys(t, std::slice::from_ref(&c.name));
-        if let Some(m) = super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
+impl AnalyzeKind<ChangeType> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
+        let session = self.session;
+        let (t, c) = match s
+            .preflight(ctx.snapshot, &RULES, "mongodb")
+            .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
         {
+            Err(m) => return Ok(Analysis::refused(m)),
+            Ok(x) => x,
+        };
+        let mut a = Analysis::of_table(t);
+        if c.portable == Some(s.to) {
+            a.warnings.push(format!(
+                "field \"{}\" is already {}; nothing to do",
+                c.name, s.to
+            ));
+            return Ok(a);
+        }
+        let collisions = collisions(t, &c.name, s);
+        if s.on_incompatible == OnIncompatible::Fail || !collisions.is_empty() {
+            let at_step = super::earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
+            let read = super::writes::with_keys(t, std::slice::from_ref(&c.name));
+            if let Some(m) =
+                super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
+            {
+                return Ok(Analysis::refused(m));
+            }
+        }
+        let what = format!("the values of {}.{} converted to {}", t.name, c.name, s.to);
+        if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
             return Ok(Analysis::refused(m));
         }
+        let filter = json!({ "$expr": incompatible(&format!("${}", c.name), s.to) });
+        let q = count_command(&t.name.name, vec![json!({ "$match": filter.clone() })]);
+        let n = session.count(&q).await? as u64;
+        let shown = if n > 0 {
+            examples(session, t, filter, &c.name).await?
+        } else {
+            vec![]
+        };
+        let (handling, blocking) = s.on_incompatible.describe(
+            n,
+            &format!("{}.{}", t.name, c.name),
+            &s.to.to_string(),
+            s.default.as_ref(),
+        );
+        a.findings.push(Finding {
+            kind: FindingKind::Incompatible,
+            count: n,
+            examples: shown,
+            handling,
+            blocking,
+        });
+        Ok(a)
     }
-    let what = format!("the values of {}.{} converted to {}", t.name, c.name, s.to);
-    if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
-        return Ok(Analysis::refused(m));
-    }
-    let filter = json!({ "$expr": incompatible(&format!("${}", c.name), s.to) });
-    let q = count_command(&t.name.name, vec![json!({ "$match": filter.clone() })]);
-    let n = session.count(&q).await? as u64;
-    let shown = if n > 0 {
-        examples(session, t, filter, &c.name).await?
-    } else {
-        vec![]
-    };
-    let (handling, blocking) = s.on_incompatible.describe(
-        n,
-        &format!("{}.{}", t.name, c.name),
-        &s.to.to_string(),
-        s.default.as_ref(),
-    );
-    a.findings.push(Finding {
-        kind: FindingKind::Incompatible,
-        count: n,
-        examples: shown,
-        handling,
-        blocking,
-    });
-    Ok(a)
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-    let (t, c) = s
-        .preflight(ctx.snapshot, &RULES, "mongodb")
-        .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
-        .map_err(|m| ctx.error(m))?;
-    if c.portable == Some(s.to) {
-        return Ok(Vec::new());
-    }
-    let step = ctx.step.index;
-    let name = &t.name.name;
-    let path = format!("${}", c.name);
-    let fields = vec![c.name.clone()];
-    let present = json!({ &c.name: { "$exists": true, "$ne": null } });
-    let bak = ctx.backup_name(&t.name, Some(&c.name)).name;
-    let mut actions = backup(
-        &ctx,
-        name,
-        vec![
-            json!({ "$match": present.clone() }),
-            json!({ "$project": with_markers(&fields) }),
-        ],
-        &bak,
-        &format!("{name}.{} with its _id", c.name),
-        vec![restore(&bak, name, &fields)],
-    );
-    if s.on_incompatible == OnIncompatible::Fail {
-        actions.push(Action::check(
-            step,
-            ActionKind::Check,
-            format!("no value of {name}.{} fails to convert to {}", c.name, s.to),
-            count(
-                name,
-                vec![json!({ "$match": { "$expr": incompatible(&path, s.to) } })],
-            ),
-            0,
-            format!(
-                "values of {name}.{} will not convert to {} (on_incompatible = \"fail\")",
-                c.name, s.to
-            ),
+impl CompileKind<ChangeType> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+        let (t, c) = s
+            .preflight(ctx.snapshot, &RULES, "mongodb")
+            .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
+            .map_err(|m| ctx.error(m))?;
+        if c.portable == Some(s.to) {
+            return Ok(Vec::new());
+        }
+        let step = ctx.step.index;
+        let name = &t.name.name;
+        let path = format!("${}", c.name);
+        let fields = vec![c.name.clone()];
+        let present = json!({ &c.name: { "$exists": true, "$ne": null } });
+        let bak = ctx.backup_name(&t.name, Some(&c.name)).name;
+        let mut actions = backup(
+            &ctx,
+            name,
+            vec![
+                json!({ "$match": present.clone() }),
+                json!({ "$project": with_markers(&fields) }),
+            ],
+            &bak,
+            &format!("{name}.{} with its _id", c.name),
+            vec![restore(&bak, name, &fields)],
+        );
+        if s.on_incompatible == OnIncompatible::Fail {
+            actions.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!("no value of {name}.{} fails to convert to {}", c.name, s.to),
+                count(
+                    name,
+                    vec![json!({ "$match": { "$expr": incompatible(&path, s.to) } })],
+                ),
+                0,
+                format!(
+                    "values of {name}.{} will not convert to {} (on_incompatible = \"fail\")",
+                    c.name, s.to
+                ),
+            ));
+        }
+        let what = format!("the values of {}.{} converted to {}", t.name, c.name, s.to);
+        for collision in collisions(t, &c.name, s) {
+            actions.push(collision.check(&ctx, t, name, &what));
+        }
+        let mut meta = meta_of(t);
+        for m in meta.columns.iter_mut().filter(|m| m.name == c.name) {
+            m.ty = s.to;
+        }
+        actions.push(schema_action(
+            &ctx,
+            t,
+            &meta,
+            format!("give {name}.{} the type {} in the validator", c.name, s.to),
         ));
-    }
-    let what = format!("the values of {}.{} converted to {}", t.name, c.name, s.to);
-    for collision in collisions(t, &c.name, s) {
-        actions.push(collision.check(&ctx, t, name, &what));
-    }
-    let mut meta = meta_of(t);
-    for m in meta.columns.iter_mut().filter(|m| m.name == c.name) {
-        m.ty = s.to;
-    }
-    actions.push(schema_action(
-        &ctx,
-        t,
-        &meta,
-        format!("give {name}.{} the type {} in the validator", c.name, s.to),
-    ));
-    let value = converted(&path, s, &replacement(s));
-    // Documents still to convert: present and not yet as converted — of another BSON type, or
-    // of the same one but another value (a string longer than `string(n)`). A converted value
-    // or a default converts to itself, and a value set to null leaves the batch, so the
-    // batches end.
-    if target(s.to).is_some() {
-        let pending = json!({ &c.name: { "$exists": true, "$ne": null }, "$expr": { "$let": {
+        let value = converted(&path, s, &replacement(s));
+        // Documents still to convert: present and not yet as converted — of another BSON type, or
+        // of the same one but another value (a string longer than `string(n)`). A converted value
+        // or a default converts to itself, and a value set to null leaves the batch, so the
+        // batches end.
+        if target(s.to).is_some() {
+            let pending = json!({ &c.name: { "$exists": true, "$ne": null }, "$expr": { "$let": {
             "vars": { "want": value.clone() },
             "in": { "$or": [
                 { "$ne": [{ "$type": path.clone() }, { "$type": "$$want" }] },
                 { "$ne": [path.clone(), "$$want"] }
             ] }
         } } });
-        let mut update = Action::new(
-            step,
-            ActionKind::Backfill,
-            format!(
-                "convert the values of {name}.{} to {}, in batches of 1000",
-                c.name, s.to
-            ),
-            batch(name, &pending, json!({ &c.name: value }), 1000),
-        )
-        .restored_by_backup()
-        .outside_transaction();
-        if s.on_incompatible != OnIncompatible::Fail {
-            update = update.destructive();
+            let mut update = Action::new(
+                step,
+                ActionKind::Backfill,
+                format!(
+                    "convert the values of {name}.{} to {}, in batches of 1000",
+                    c.name, s.to
+                ),
+                batch(name, &pending, json!({ &c.name: value }), 1000),
+            )
+            .restored_by_backup()
+            .outside_transaction();
+            if s.on_incompatible != OnIncompatible::Fail {
+                update = update.destructive();
+            }
+            actions.push(update);
         }
-        actions.push(update);
-    }
-    let original = format!("$b.{}", c.name);
-    actions.push(Action::check(
+        let original = format!("$b.{}", c.name);
+        actions.push(Action::check(
         step,
         ActionKind::Verify,
         format!("verify every value of {name}.{} against its original", c.name),
@@ -313,5 +318,14 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         0,
         format!("{name}.{} does not hold the converted original values", c.name),
     ));
-    Ok(actions)
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("change_type");
+    }
 }

@@ -2,24 +2,40 @@
 //! dropping what is gone, `$out` and `$merge` copies, updates whose filter excludes what they
 //! already changed — so an interrupted action is simply run again.
 
+mod add_column;
+mod add_foreign_key;
+mod add_index;
+mod add_unique;
+mod assert;
+mod backfill;
 mod change_type;
 mod columns;
-mod data;
+mod create_table;
+mod drop_column;
+mod drop_default;
+mod drop_foreign_key;
+mod drop_index;
+mod drop_not_null;
+mod drop_table;
 mod earlier;
+#[cfg(test)]
+mod golden;
 mod indexes;
 mod keys;
+mod rename_column;
+mod rename_table;
+mod set_default;
+mod set_not_null;
 mod simulate;
-mod tables;
+mod sql;
 mod writes;
 
-pub use simulate::simulate;
-
+pub(crate) use add_foreign_key::orphans;
 use serde_json::{json, Value as Json};
+pub use simulate::simulate;
 use strata_core::preflight::Rules;
-use strata_core::schema::{ConstraintKind, Snapshot, Table};
-use strata_core::{
-    Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind, VerifyCheck,
-};
+use strata_core::schema::{ConstraintKind, Table};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind};
 
 use crate::connection::Session;
 use crate::meta::{self, CollectionMeta, ColumnMeta, Relation};
@@ -98,62 +114,33 @@ fn unaddressable(step: &StepKind) -> Option<String> {
     })
 }
 
+/// What MongoDB's analysis of a step reads: the session.
+pub struct Analyzer<'a> {
+    session: &'a Session,
+}
+
+/// MongoDB's compilation of a step, which reads nothing beyond the step and its schema.
+pub struct Compiler;
+
 /// Compiles one step.
 pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
     if let Some(m) = unaddressable(&ctx.step.kind) {
         return Err(ctx.error(m));
     }
-    match &ctx.step.kind {
-        StepKind::CreateTable(s) => tables::compile_create(ctx, s),
-        StepKind::DropTable(s) => tables::compile_drop(ctx, s),
-        StepKind::RenameTable(s) => tables::compile_rename(ctx, s),
-        StepKind::AddColumn(s) => columns::compile_add(ctx, s),
-        StepKind::DropColumn(s) => columns::compile_drop(ctx, s),
-        StepKind::RenameColumn(s) => columns::compile_rename(ctx, s),
-        StepKind::ChangeType(s) => change_type::compile(ctx, s),
-        StepKind::SetNotNull(s) => columns::compile_set_not_null(ctx, s),
-        StepKind::DropNotNull(s) => {
-            columns::compile_attribute(ctx, &s.table, &s.column, "allow null in", |c| {
-                c.nullable = true
-            })
-        }
-        StepKind::SetDefault(s) => {
-            columns::compile_attribute(ctx, &s.table, &s.column, "record a default for", |c| {
-                c.default = Some(s.value.clone())
-            })
-        }
-        StepKind::DropDefault(s) => columns::compile_attribute(
-            ctx,
-            &s.table,
-            &s.column,
-            "drop the recorded default of",
-            |c| c.default = None,
-        ),
-        StepKind::AddForeignKey(s) => keys::compile_add_foreign_key(ctx, s),
-        StepKind::DropForeignKey(s) => keys::compile_drop_foreign_key(ctx, s),
-        StepKind::AddIndex(s) => {
-            keys::compile_add_index(ctx, &s.table, &s.columns, &s.index_name(), s.unique)
-        }
-        StepKind::DropIndex(s) => keys::compile_drop_index(ctx, s),
-        StepKind::AddUnique(s) => {
-            keys::compile_add_index(ctx, &s.table, &s.columns, &s.constraint_name(), true)
-        }
-        StepKind::Backfill(s) => data::compile_backfill(ctx, s),
-        StepKind::Sql(s) => data::compile_command(ctx, s),
-        StepKind::Assert(s) => data::compile_assert(ctx, s),
-    }
+    strata_core::driver::compile_step(&Compiler, ctx)
 }
 
-/// A collection whose views would break when it is renamed (a view keeps its source's name).
-fn unbroken_views(t: &Table) -> std::result::Result<&Table, String> {
-    if t.dependents.is_empty() {
-        return Ok(t);
+/// Analyzes one step on the live data.
+pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis> {
+    if let Some(m) = unaddressable(&ctx.step.kind) {
+        return Ok(Analysis::refused(m));
     }
-    Err(format!(
-        "{} read collection \"{}\" by name and would break; drop them first (sql step) and re-create them after",
-        t.dependents.join(", "),
-        t.name
-    ))
+    strata_core::driver::analyze_step(&Analyzer { session }, ctx).await
+}
+
+/// The analysis of a step that only checks the schema: refused, or sized by its table.
+fn of(checked: std::result::Result<&Table, String>) -> Analysis {
+    checked.map_or_else(Analysis::refused, Analysis::of_table)
 }
 
 /// Refuses a step that would break the views `users` that name the field `field`.
@@ -170,87 +157,6 @@ fn breaks(
         "{} name {what} \"{field}\" in their pipelines and would break once it is {done}; drop them first (sql step) and re-create them after",
         users.join(", ")
     ))
-}
-
-/// Analyzes one step on the live data.
-pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis> {
-    let refused = |r: std::result::Result<&Table, String>| {
-        r.map_or_else(Analysis::refused, Analysis::of_table)
-    };
-    if let Some(m) = unaddressable(&ctx.step.kind) {
-        return Ok(Analysis::refused(m));
-    }
-    Ok(match &ctx.step.kind {
-        StepKind::CreateTable(s) => s
-            .preflight(ctx.snapshot, &RULES)
-            .err()
-            .map(Analysis::refused)
-            .unwrap_or_default(),
-        StepKind::DropTable(s) => return tables::analyze_drop(ctx, s),
-        StepKind::RenameTable(s) => {
-            refused(s.preflight(ctx.snapshot, &RULES).and_then(unbroken_views))
-        }
-        StepKind::AddColumn(s) => return columns::analyze_add(session, ctx, s).await,
-        StepKind::DropColumn(s) => return columns::analyze_drop(session, ctx, s).await,
-        StepKind::RenameColumn(s) => return columns::analyze_rename(session, ctx, s).await,
-        StepKind::ChangeType(s) => return change_type::analyze(session, ctx, s).await,
-        StepKind::SetNotNull(s) => return columns::analyze_set_not_null(session, ctx, s).await,
-        StepKind::DropNotNull(s) => refused(
-            RULES
-                .table_column(ctx.snapshot, &s.table, &s.column)
-                .map(|(t, _)| t),
-        ),
-        StepKind::SetDefault(s) => defaults_note(refused(
-            RULES
-                .table_column(ctx.snapshot, &s.table, &s.column)
-                .map(|(t, _)| t),
-        )),
-        StepKind::DropDefault(s) => defaults_note(refused(
-            RULES
-                .table_column(ctx.snapshot, &s.table, &s.column)
-                .map(|(t, _)| t),
-        )),
-        StepKind::AddForeignKey(s) => return keys::analyze_add_foreign_key(session, ctx, s).await,
-        StepKind::DropForeignKey(s) => refused(
-            s.preflight(ctx.snapshot, &RULES)
-                .and_then(|_| RULES.table(ctx.snapshot, &s.table)),
-        ),
-        StepKind::AddIndex(s) => {
-            return keys::analyze_add_index(
-                session,
-                ctx,
-                &s.table,
-                &s.columns,
-                &s.index_name(),
-                s.unique,
-            )
-            .await
-        }
-        StepKind::DropIndex(s) => refused(s.preflight(ctx.snapshot, &RULES).map(|(t, _)| t)),
-        StepKind::AddUnique(s) => {
-            return keys::analyze_add_index(
-                session,
-                ctx,
-                &s.table,
-                &s.columns,
-                &s.constraint_name(),
-                true,
-            )
-            .await
-        }
-        StepKind::Backfill(s) => return data::analyze_backfill(session, ctx, s).await,
-        StepKind::Sql(s) => data::analyze_command(s),
-        StepKind::Assert(s) => data::analyze_assert(s),
-    })
-}
-
-fn defaults_note(mut a: Analysis) -> Analysis {
-    if a.refusals.is_empty() {
-        a.warnings.push(
-            "MongoDB applies no defaults: strata records the default in its metadata only".into(),
-        );
-    }
-    a
 }
 
 /// A command statement.
@@ -321,7 +227,7 @@ fn user_validator_in(def: &Json) -> Option<Json> {
 }
 
 /// strata's metadata for the table as it stands in the snapshot.
-fn meta_of(t: &Table) -> CollectionMeta {
+pub(crate) fn meta_of(t: &Table) -> CollectionMeta {
     meta_with(t, user_validator(t, &parts(t)))
 }
 
@@ -610,7 +516,7 @@ fn count(collection: &str, pipeline: Vec<Json>) -> Statement {
 }
 
 /// The command of [`count`], for the analysis to run now.
-fn count_command(collection: &str, mut pipeline: Vec<Json>) -> Json {
+pub(crate) fn count_command(collection: &str, mut pipeline: Vec<Json>) -> Json {
     pipeline.push(json!({ "$count": "n" }));
     json!({ "aggregate": collection, "pipeline": pipeline })
 }
@@ -640,7 +546,7 @@ async fn examples(session: &Session, t: &Table, filter: Json, value: &str) -> Re
 
 /// Whether the `$jsonSchema` validator `definition` (JSON text) lists `field` in a
 /// `required` of its own or of a schema it combines (`allOf`, `$and`, …).
-fn required_by(definition: &str, field: &str) -> bool {
+pub(crate) fn required_by(definition: &str, field: &str) -> bool {
     fn lists(v: &Json, field: &str) -> bool {
         match v {
             Json::Object(o) => o.iter().any(|(k, v)| match (k.as_str(), v) {
@@ -653,71 +559,4 @@ fn required_by(definition: &str, field: &str) -> bool {
         }
     }
     serde_json::from_str::<Json>(definition).is_ok_and(|v| lists(&v, field))
-}
-
-/// `strata verify`: every recorded relation holds for every document.
-pub async fn verify_relations(session: &Session, snapshot: &Snapshot) -> Result<Vec<VerifyCheck>> {
-    let mut broken = Vec::new();
-    let mut checked = 0;
-    for t in snapshot.tables.values() {
-        for r in meta_of(t).relations {
-            checked += 1;
-            let c = count_command(
-                &t.name.name,
-                keys::orphans(&r.columns, &r.references, &r.ref_columns),
-            );
-            let n = session.count(&c).await?;
-            if n > 0 {
-                broken.push(format!("{}.{} ({n} documents)", t.name, r.name));
-            }
-        }
-    }
-    // Collections with NOT NULL fields (created or altered by migrations) carry the
-    // `$jsonSchema` validator strata keeps, requiring those fields.
-    let mut without = Vec::new();
-    let mut validated = 0;
-    for t in snapshot.tables.values().filter(|t| {
-        !t.name.name.starts_with("strata_bak_") && t.columns.iter().any(|c| !c.nullable)
-    }) {
-        let validator = t
-            .constraints
-            .iter()
-            .find(|c| c.name == "$jsonSchema" && c.definition != "{}");
-        let required: Vec<&str> = t
-            .columns
-            .iter()
-            .filter(|c| !c.nullable)
-            .map(|c| c.name.as_str())
-            .collect();
-        match validator {
-            Some(v) if required.iter().all(|r| required_by(&v.definition, r)) => validated += 1,
-            Some(_) => without.push(format!(
-                "{} (its validator misses a required field)",
-                t.name
-            )),
-            None => without.push(format!("{} (no validator)", t.name)),
-        }
-    }
-    let validators = VerifyCheck {
-        check: "validators present".into(),
-        ok: without.is_empty(),
-        detail: if without.is_empty() {
-            format!("{validated} collections validated")
-        } else {
-            without.join(", ")
-        },
-    };
-    Ok(vec![
-        validators,
-        VerifyCheck {
-            check: "recorded relations hold for every document (MongoDB does not enforce them)"
-                .into(),
-            ok: broken.is_empty(),
-            detail: if broken.is_empty() {
-                format!("{checked} relations checked")
-            } else {
-                format!("orphans: {}", broken.join(", "))
-            },
-        },
-    ])
 }

@@ -10,7 +10,7 @@ use strata_core::schema::{ConstraintKind, Index, Snapshot, Table};
 use strata_core::steps::Step;
 use strata_core::StepKind;
 
-use super::{definition, indexes, keys, meta_with, tables, user_validator_in};
+use super::{definition, indexes, meta_with, user_validator_in};
 use crate::meta;
 
 /// Brings the MongoDB definitions in `snapshot` up to date after `step`.
@@ -60,7 +60,7 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
                 .map(|c| c.name.clone())
                 .collect();
             let primary_key = t.primary_key.clone();
-            for spec in tables::key_indexes(&s.table.name, &primary_key, &unique) {
+            for spec in super::create_table::key_indexes(&s.table.name, &primary_key, &unique) {
                 push_index(t, spec);
             }
         }
@@ -80,7 +80,7 @@ pub fn simulate(step: &Step, snapshot: &mut Snapshot) {
             meta_changed = false;
         }
         StepKind::AddForeignKey(s) => {
-            let relation = keys::relation(s);
+            let relation = super::add_foreign_key::relation(s);
             for c in t.constraints.iter_mut().filter(|c| c.name == relation.name) {
                 c.definition = serde_json::to_string(&relation).unwrap_or_default();
             }

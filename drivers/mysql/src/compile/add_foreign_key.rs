@@ -4,6 +4,7 @@
 //! Rollback drops the key (and the index strata made), restores the orphans and re-adds the
 //! replaced key.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::{
@@ -12,7 +13,7 @@ use strata_core::{
 
 use super::{
     backup, constraint_absent, constraint_exists, examples, index_absent, index_exists, online,
-    orphan_filter, refused, select_keyed, sized, Checked, Counter, ONLINE,
+    orphan_filter, refused, select_keyed, sized, Analyzer, Checked, Compiler, ONLINE,
 };
 use crate::sql::{ident, idents, join_on, table as qtable};
 
@@ -90,92 +91,92 @@ fn comparable(a: &str, b: &str) -> bool {
     na == nb && ua == ub
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &AddForeignKey,
-) -> Result<Analysis> {
-    let plan = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(p) => p,
-    };
-    let filter = orphan_filter(plan.parent, &s.columns, &s.references.columns);
-    let n = counter.count(plan.child, &filter).await?;
-    let key = format!(
-        "CONCAT_WS(', ', {})",
-        s.columns
-            .iter()
-            .map(|c| format!("c.{}", ident(c)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let shown = if n > 0 {
-        examples(counter.source, plan.child, &key, &filter).await?
-    } else {
-        vec![]
-    };
-    let (handling, blocking) = s.orphans.describe(
-        n,
-        &plan.child.name.to_string(),
-        &plan.parent.name.to_string(),
-    );
-    let mut a = sized(plan.child);
-    a.warnings.extend(super::implicit_indexes::key_warnings(
-        plan.child,
-        &s.columns,
-        &s.constraint_name(),
-    ));
-    a.findings.push(Finding {
-        kind: FindingKind::Orphans,
-        count: n,
-        examples: shown,
-        handling,
-        blocking,
-    });
-    Ok(a)
+impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Analysis> {
+        let counter = self.counter;
+        let plan = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(p) => p,
+        };
+        let filter = orphan_filter(plan.parent, &s.columns, &s.references.columns);
+        let n = counter.count(plan.child, &filter).await?;
+        let key = format!(
+            "CONCAT_WS(', ', {})",
+            s.columns
+                .iter()
+                .map(|c| format!("c.{}", ident(c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let shown = if n > 0 {
+            examples(counter.source, plan.child, &key, &filter).await?
+        } else {
+            vec![]
+        };
+        let (handling, blocking) = s.orphans.describe(
+            n,
+            &plan.child.name.to_string(),
+            &plan.parent.name.to_string(),
+        );
+        let mut a = sized(plan.child);
+        a.warnings.extend(super::implicit_indexes::key_warnings(
+            plan.child,
+            &s.columns,
+            &s.constraint_name(),
+        ));
+        a.findings.push(Finding {
+            kind: FindingKind::Orphans,
+            count: n,
+            examples: shown,
+            handling,
+            blocking,
+        });
+        Ok(a)
+    }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
-    let Plan { child, parent } = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let step = ctx.step.index;
-    let (ctbl, cname) = (qtable(&child.name), child.name.name.as_str());
-    let name = s.constraint_name();
-    let mut actions = Vec::new();
-    if let Some(old) = &s.replace {
-        let def = &child.constraint(old).expect("checked").definition;
-        actions.push(
-            Action::new(
+impl CompileKind<AddForeignKey> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
+        let Plan { child, parent } = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let step = ctx.step.index;
+        let (ctbl, cname) = (qtable(&child.name), child.name.name.as_str());
+        let name = s.constraint_name();
+        let mut actions = Vec::new();
+        if let Some(old) = &s.replace {
+            let def = &child.constraint(old).expect("checked").definition;
+            actions.push(
+                Action::new(
+                    step,
+                    ActionKind::Ddl,
+                    format!("drop foreign key {old} (replaced)"),
+                    Statement::Sql(format!(
+                        "ALTER TABLE {ctbl} DROP FOREIGN KEY {}",
+                        ident(old)
+                    )),
+                )
+                .outside_transaction()
+                .with_probe(Statement::Sql(constraint_absent(cname, old)))
+                .with_inverse(Statement::Sql(format!("ALTER TABLE {ctbl} ADD {def}")))
+                .with_undo_probe(Statement::Sql(constraint_exists(cname, old))),
+            );
+        }
+        let filter = orphan_filter(parent, &s.columns, &s.references.columns);
+        let bak = ctx.backup_name(&child.name, Some("orphans"));
+        match s.orphans {
+            OrphanMode::Fail => actions.push(Action::check(
                 step,
-                ActionKind::Ddl,
-                format!("drop foreign key {old} (replaced)"),
-                Statement::Sql(format!(
-                    "ALTER TABLE {ctbl} DROP FOREIGN KEY {}",
-                    ident(old)
-                )),
-            )
-            .outside_transaction()
-            .with_probe(Statement::Sql(constraint_absent(cname, old)))
-            .with_inverse(Statement::Sql(format!("ALTER TABLE {ctbl} ADD {def}")))
-            .with_undo_probe(Statement::Sql(constraint_exists(cname, old))),
-        );
-    }
-    let filter = orphan_filter(parent, &s.columns, &s.references.columns);
-    let bak = ctx.backup_name(&child.name, Some("orphans"));
-    match s.orphans {
-        OrphanMode::Fail => actions.push(Action::check(
-            step,
-            ActionKind::Check,
-            format!("no orphan rows in {}", child.name),
-            Statement::Sql(format!("SELECT COUNT(*) FROM {ctbl} c WHERE {filter}")),
-            0,
-            format!(
-                "rows of {} reference no row of {} (orphans = \"fail\")",
-                child.name, parent.name
-            ),
-        )),
-        OrphanMode::Delete => {
-            let cols: Vec<String> = child.columns.iter().map(|c| c.name.clone()).collect();
-            actions.extend(backup(
+                ActionKind::Check,
+                format!("no orphan rows in {}", child.name),
+                Statement::Sql(format!("SELECT COUNT(*) FROM {ctbl} c WHERE {filter}")),
+                0,
+                format!(
+                    "rows of {} reference no row of {} (orphans = \"fail\")",
+                    child.name, parent.name
+                ),
+            )),
+            OrphanMode::Delete => {
+                let cols: Vec<String> = child.columns.iter().map(|c| c.name.clone()).collect();
+                actions.extend(backup(
                 &ctx,
                 &bak,
                 &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
@@ -189,156 +190,156 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
                     c = idents(&cols)
                 ),
             ));
-            actions.push(
-                Action::new(
-                    step,
-                    ActionKind::Dml,
-                    format!("delete the orphan rows of {}", child.name),
-                    Statement::Sql(format!("DELETE c FROM {ctbl} c WHERE {filter}")),
-                )
-                .destructive()
-                .restored_by_backup(),
-            );
-        }
-        OrphanMode::SetNull => {
-            let (select, columns) = select_keyed(child, &s.columns, Some(&filter));
-            let restore: Vec<String> = s
-                .columns
-                .iter()
-                .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
-                .collect();
-            actions.extend(backup(
-                &ctx,
-                &bak,
-                &select,
-                &columns,
-                &format!("the keys of the orphan rows of {}", child.name),
-                format!(
-                    "UPDATE {ctbl} t JOIN {} b ON {} SET {}",
-                    qtable(&bak),
-                    join_on("t", "b", &child.primary_key),
-                    restore.join(", ")
-                ),
-            ));
-            let nulls: Vec<String> = s
-                .columns
-                .iter()
-                .map(|c| format!("c.{} = NULL", ident(c)))
-                .collect();
-            actions.push(
-                Action::new(
-                    step,
-                    ActionKind::Dml,
-                    format!("set the keys of the orphan rows of {} to NULL", child.name),
-                    Statement::Sql(format!(
-                        "UPDATE {ctbl} c SET {} WHERE {filter}",
-                        nulls.join(", ")
-                    )),
-                )
-                .destructive()
-                .restored_by_backup(),
-            );
-        }
-        OrphanMode::Placeholder => {
-            // A placeholder raises the parent's AUTO_INCREMENT counter, which deleting it does
-            // not lower: put back as read, after the placeholders are gone (this check's
-            // inverse runs after the backup's on rollback).
-            let next = parent
-                .sequences
-                .iter()
-                .find_map(|q| q.last_value)
-                .map(|last| i128::from(last) + 1);
-            if let Some(next) = next {
                 actions.push(
-                    Action::check(
+                    Action::new(
                         step,
-                        ActionKind::Check,
-                        format!(
+                        ActionKind::Dml,
+                        format!("delete the orphan rows of {}", child.name),
+                        Statement::Sql(format!("DELETE c FROM {ctbl} c WHERE {filter}")),
+                    )
+                    .destructive()
+                    .restored_by_backup(),
+                );
+            }
+            OrphanMode::SetNull => {
+                let (select, columns) = select_keyed(child, &s.columns, Some(&filter));
+                let restore: Vec<String> = s
+                    .columns
+                    .iter()
+                    .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
+                    .collect();
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &select,
+                    &columns,
+                    &format!("the keys of the orphan rows of {}", child.name),
+                    format!(
+                        "UPDATE {ctbl} t JOIN {} b ON {} SET {}",
+                        qtable(&bak),
+                        join_on("t", "b", &child.primary_key),
+                        restore.join(", ")
+                    ),
+                ));
+                let nulls: Vec<String> = s
+                    .columns
+                    .iter()
+                    .map(|c| format!("c.{} = NULL", ident(c)))
+                    .collect();
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("set the keys of the orphan rows of {} to NULL", child.name),
+                        Statement::Sql(format!(
+                            "UPDATE {ctbl} c SET {} WHERE {filter}",
+                            nulls.join(", ")
+                        )),
+                    )
+                    .destructive()
+                    .restored_by_backup(),
+                );
+            }
+            OrphanMode::Placeholder => {
+                // A placeholder raises the parent's AUTO_INCREMENT counter, which deleting it does
+                // not lower: put back as read, after the placeholders are gone (this check's
+                // inverse runs after the backup's on rollback).
+                let next = parent
+                    .sequences
+                    .iter()
+                    .find_map(|q| q.last_value)
+                    .map(|last| i128::from(last) + 1);
+                if let Some(next) = next {
+                    actions.push(
+                        Action::check(
+                            step,
+                            ActionKind::Check,
+                            format!(
                             "note the AUTO_INCREMENT counter of {} ({}), which rollback puts back",
                             parent.name, next
                         ),
-                        Statement::Sql("SELECT 0".into()),
-                        0,
-                        "never fails".to_owned(),
-                    )
-                    .outside_transaction()
-                    .with_inverse(Statement::Sql(format!(
-                        "ALTER TABLE {} AUTO_INCREMENT = {}",
+                            Statement::Sql("SELECT 0".into()),
+                            0,
+                            "never fails".to_owned(),
+                        )
+                        .outside_transaction()
+                        .with_inverse(Statement::Sql(format!(
+                            "ALTER TABLE {} AUTO_INCREMENT = {}",
+                            qtable(&parent.name),
+                            next
+                        ))),
+                    );
+                }
+                let aliased: Vec<String> = s
+                    .columns
+                    .iter()
+                    .zip(&s.references.columns)
+                    .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
+                    .collect();
+                let (targets, sources) = placeholder_lists(s);
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &format!(
+                        "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
+                        aliased.join(", ")
+                    ),
+                    &s.references.columns,
+                    &format!("the missing keys of {}", parent.name),
+                    format!(
+                        "DELETE p FROM {} p JOIN {} b ON {}",
                         qtable(&parent.name),
-                        next
-                    ))),
+                        qtable(&bak),
+                        join_on("p", "b", &s.references.columns)
+                    ),
+                ));
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("insert placeholder rows into {}", parent.name),
+                        Statement::Sql(format!(
+                            "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
+                            qtable(&parent.name),
+                            qtable(&bak)
+                        )),
+                    )
+                    .restored_by_backup(),
                 );
             }
-            let aliased: Vec<String> = s
-                .columns
+        }
+        let indexed = child.primary_key.starts_with(&s.columns)
+            || child
+                .indexes
                 .iter()
-                .zip(&s.references.columns)
-                .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
-                .collect();
-            let (targets, sources) = placeholder_lists(s);
-            actions.extend(backup(
-                &ctx,
-                &bak,
-                &format!(
-                    "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
-                    aliased.join(", ")
-                ),
-                &s.references.columns,
-                &format!("the missing keys of {}", parent.name),
-                format!(
-                    "DELETE p FROM {} p JOIN {} b ON {}",
-                    qtable(&parent.name),
-                    qtable(&bak),
-                    join_on("p", "b", &s.references.columns)
-                ),
-            ));
+                .any(|i| i.columns.starts_with(&s.columns));
+        if !indexed {
+            let index = strata_core::steps::fit_identifier(&format!("{name}_idx"));
             actions.push(
                 Action::new(
                     step,
-                    ActionKind::Dml,
-                    format!("insert placeholder rows into {}", parent.name),
+                    ActionKind::Ddl,
+                    online(format!(
+                        "create index {index} on {}({}), which the foreign key needs",
+                        child.name,
+                        s.columns.join(", ")
+                    )),
                     Statement::Sql(format!(
-                        "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
-                        qtable(&parent.name),
-                        qtable(&bak)
+                        "ALTER TABLE {ctbl} ADD INDEX {} ({}){ONLINE}",
+                        ident(&index),
+                        idents(&s.columns)
                     )),
                 )
-                .restored_by_backup(),
+                .outside_transaction()
+                .with_probe(Statement::Sql(index_exists(cname, &index)))
+                .with_inverse(Statement::Sql(format!(
+                    "ALTER TABLE {ctbl} DROP INDEX {}",
+                    ident(&index)
+                )))
+                .with_undo_probe(Statement::Sql(index_absent(cname, &index))),
             );
         }
-    }
-    let indexed = child.primary_key.starts_with(&s.columns)
-        || child
-            .indexes
-            .iter()
-            .any(|i| i.columns.starts_with(&s.columns));
-    if !indexed {
-        let index = strata_core::steps::fit_identifier(&format!("{name}_idx"));
         actions.push(
-            Action::new(
-                step,
-                ActionKind::Ddl,
-                online(format!(
-                    "create index {index} on {}({}), which the foreign key needs",
-                    child.name,
-                    s.columns.join(", ")
-                )),
-                Statement::Sql(format!(
-                    "ALTER TABLE {ctbl} ADD INDEX {} ({}){ONLINE}",
-                    ident(&index),
-                    idents(&s.columns)
-                )),
-            )
-            .outside_transaction()
-            .with_probe(Statement::Sql(index_exists(cname, &index)))
-            .with_inverse(Statement::Sql(format!(
-                "ALTER TABLE {ctbl} DROP INDEX {}",
-                ident(&index)
-            )))
-            .with_undo_probe(Statement::Sql(index_absent(cname, &index))),
-        );
-    }
-    actions.push(
         Action::new(
             step,
             ActionKind::Ddl,
@@ -358,10 +359,11 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
         .with_inverse(Statement::Sql(format!("ALTER TABLE {ctbl} DROP FOREIGN KEY {}", ident(&name))))
         .with_undo_probe(Statement::Sql(constraint_absent(cname, &name))),
     );
-    actions.extend(super::implicit_indexes::renamed(
-        &ctx, child, &s.columns, &name,
-    ));
-    Ok(actions)
+        actions.extend(super::implicit_indexes::renamed(
+            &ctx, child, &s.columns, &name,
+        ));
+        Ok(actions)
+    }
 }
 
 /// The column lists of the placeholder insert: target columns, and the backup's columns
@@ -371,4 +373,12 @@ fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
     let targets: Vec<String> = cols.iter().map(|(t, _)| t.clone()).collect();
     let sources: Vec<String> = cols.iter().map(|(_, b)| b.clone()).collect();
     (idents(&targets), idents(&sources))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_foreign_key");
+    }
 }

@@ -4,12 +4,14 @@
 //! the server made for a foreign key and dropped because the new one covers it (see
 //! `implicit_indexes`).
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::AddIndex;
 use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
 
 use super::{
-    implicit_indexes, index_absent, index_exists, online, refused, sized, Checked, Counter, ONLINE,
+    implicit_indexes, index_absent, index_exists, online, refused, sized, Analyzer, Checked,
+    Compiler, Counter, ONLINE,
 };
 use crate::sql::{ident, idents, table as qtable};
 
@@ -59,56 +61,57 @@ pub(super) async fn duplicates(
     ))
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &AddIndex,
-) -> Result<Analysis> {
-    let t = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(t) => t,
-    };
-    let mut a = sized(t);
-    a.warnings
-        .extend(implicit_indexes::warnings(t, &s.columns, &s.index_name()));
-    if s.unique {
-        a.findings.push(duplicates(counter, t, &s.columns).await?);
+impl AnalyzeKind<AddIndex> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
+        let counter = self.counter;
+        let t = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(t) => t,
+        };
+        let mut a = sized(t);
+        a.warnings
+            .extend(implicit_indexes::warnings(t, &s.columns, &s.index_name()));
+        if s.unique {
+            a.findings.push(duplicates(counter, t, &s.columns).await?);
+        }
+        Ok(a)
     }
-    Ok(a)
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let name = s.index_name();
-    let unique = if s.unique { "UNIQUE " } else { "" };
-    let tbl = qtable(&t.name);
-    let description = format!(
-        "create {unique}index {name} on {}({})",
-        t.name,
-        s.columns.join(", ")
-    );
-    let (description, clause) = if s.online {
-        (online(description), ONLINE)
-    } else {
-        (description, "")
-    };
-    let mut actions = Vec::new();
-    if s.unique {
-        actions.push(no_duplicates(&ctx, t, &s.columns));
+impl CompileKind<AddIndex> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let name = s.index_name();
+        let unique = if s.unique { "UNIQUE " } else { "" };
+        let tbl = qtable(&t.name);
+        let description = format!(
+            "create {unique}index {name} on {}({})",
+            t.name,
+            s.columns.join(", ")
+        );
+        let (description, clause) = if s.online {
+            (online(description), ONLINE)
+        } else {
+            (description, "")
+        };
+        let mut actions = Vec::new();
+        if s.unique {
+            actions.push(no_duplicates(&ctx, t, &s.columns));
+        }
+        actions.extend(build(
+            &ctx,
+            t,
+            &name,
+            &s.columns,
+            description,
+            format!(
+                "ALTER TABLE {tbl} ADD {unique}INDEX {} ({}){clause}",
+                ident(&name),
+                idents(&s.columns)
+            ),
+        ));
+        Ok(actions)
     }
-    actions.extend(build(
-        &ctx,
-        t,
-        &name,
-        &s.columns,
-        description,
-        format!(
-            "ALTER TABLE {tbl} ADD {unique}INDEX {} ({}){clause}",
-            ident(&name),
-            idents(&s.columns)
-        ),
-    ));
-    Ok(actions)
 }
 
 /// The build of index `name` on `columns` by `sql` (an `ADD INDEX` or `ADD CONSTRAINT …
@@ -162,4 +165,12 @@ pub(super) fn no_duplicates(ctx: &StepContext<'_>, t: &Table, columns: &[String]
             columns.join(", ")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_index");
+    }
 }

@@ -2,56 +2,66 @@
 //! index, built online). Rollback drops it, after re-creating any index the server made for a
 //! foreign key and dropped because the new one covers it (see `implicit_indexes`).
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddUnique;
 use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::add_index::duplicates;
-use super::{implicit_indexes, online, refused, sized, Checked, Counter, ONLINE};
+use super::{implicit_indexes, online, refused, sized, Analyzer, Checked, Compiler, ONLINE};
 use crate::sql::{ident, idents, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddUnique) -> Checked<&'a strata_core::schema::Table> {
     s.preflight(ctx.snapshot, &super::RULES)
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &AddUnique,
-) -> Result<Analysis> {
-    let t = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(t) => t,
-    };
-    let mut a = sized(t);
-    a.warnings.extend(implicit_indexes::warnings(
-        t,
-        &s.columns,
-        &s.constraint_name(),
-    ));
-    a.findings.push(duplicates(counter, t, &s.columns).await?);
-    Ok(a)
+impl AnalyzeKind<AddUnique> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Analysis> {
+        let counter = self.counter;
+        let t = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(t) => t,
+        };
+        let mut a = sized(t);
+        a.warnings.extend(implicit_indexes::warnings(
+            t,
+            &s.columns,
+            &s.constraint_name(),
+        ));
+        a.findings.push(duplicates(counter, t, &s.columns).await?);
+        Ok(a)
+    }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let name = s.constraint_name();
-    let tbl = qtable(&t.name);
-    let mut actions = vec![super::add_index::no_duplicates(&ctx, t, &s.columns)];
-    actions.extend(super::add_index::build(
-        &ctx,
-        t,
-        &name,
-        &s.columns,
-        online(format!(
-            "add unique constraint {name} on {}({})",
-            t.name,
-            s.columns.join(", ")
-        )),
-        format!(
-            "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({}){ONLINE}",
-            ident(&name),
-            idents(&s.columns)
-        ),
-    ));
-    Ok(actions)
+impl CompileKind<AddUnique> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let name = s.constraint_name();
+        let tbl = qtable(&t.name);
+        let mut actions = vec![super::add_index::no_duplicates(&ctx, t, &s.columns)];
+        actions.extend(super::add_index::build(
+            &ctx,
+            t,
+            &name,
+            &s.columns,
+            online(format!(
+                "add unique constraint {name} on {}({})",
+                t.name,
+                s.columns.join(", ")
+            )),
+            format!(
+                "ALTER TABLE {tbl} ADD CONSTRAINT {} UNIQUE ({}){ONLINE}",
+                ident(&name),
+                idents(&s.columns)
+            ),
+        ));
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_unique");
+    }
 }

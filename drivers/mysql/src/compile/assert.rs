@@ -1,13 +1,32 @@
 //! `assert` on MySQL: the `mysql` query's row count must equal `expect_rows`.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::escape_hatch;
 use strata_core::steps::Assert;
 use strata_core::{Action, Analysis, Result, StepContext};
+
+use super::{Analyzer, Compiler};
 
 pub fn analyze(_ctx: StepContext<'_>, s: &Assert) -> Analysis {
     escape_hatch::analyze_assert(s, "mysql")
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &Assert) -> Result<Vec<Action>> {
-    escape_hatch::compile_assert(ctx, s, "mysql")
+impl AnalyzeKind<Assert> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &Assert) -> Result<Analysis> {
+        Ok(analyze(ctx, s))
+    }
+}
+
+impl CompileKind<Assert> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &Assert) -> Result<Vec<Action>> {
+        escape_hatch::compile_assert(ctx, s, "mysql")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("assert");
+    }
 }

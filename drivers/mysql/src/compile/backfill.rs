@@ -1,14 +1,14 @@
 //! `backfill` on MySQL: the rows to change are backed up with their old values (the backup's
 //! inverse restores them); the runner updates them in batches, touching only backed-up rows.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::schema::Table;
 use strata_core::steps::Backfill;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::{backup, keyed_backup, refused, select_keyed, sized, Checked, Counter};
-use strata_core::schema::Table;
-
+use super::{backup, keyed_backup, refused, select_keyed, sized, Analyzer, Checked, Compiler};
 use crate::sql::{ident, idents, join_on, table as qtable, typed_literal};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
@@ -63,37 +63,36 @@ fn assignments(t: &Table, s: &Backfill, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &Backfill,
-) -> Result<Analysis> {
-    let t = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(t) => t,
-    };
-    let n = counter.count(t, &predicate(t, s, "c")).await?;
-    let mut a = sized(t);
-    super::refuse_conflicts(
-        counter,
-        &ctx,
-        t,
-        &writes(t, s),
-        Some(&predicate(t, s, "c")),
-        &mut a,
-    )
-    .await?;
-    a.findings.push(Finding {
-        kind: FindingKind::RowsChanged,
-        count: n,
-        examples: vec![],
-        handling: format!(
-            "updated in batches of {}; the old values are backed up and restored by rollback",
-            s.batch_size
-        ),
-        blocking: None,
-    });
-    Ok(a)
+impl AnalyzeKind<Backfill> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
+        let counter = self.counter;
+        let t = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(t) => t,
+        };
+        let n = counter.count(t, &predicate(t, s, "c")).await?;
+        let mut a = sized(t);
+        super::refuse_conflicts(
+            counter,
+            &ctx,
+            t,
+            &writes(t, s),
+            Some(&predicate(t, s, "c")),
+            &mut a,
+        )
+        .await?;
+        a.findings.push(Finding {
+            kind: FindingKind::RowsChanged,
+            count: n,
+            examples: vec![],
+            handling: format!(
+                "updated in batches of {}; the old values are backed up and restored by rollback",
+                s.batch_size
+            ),
+            blocking: None,
+        });
+        Ok(a)
+    }
 }
 
 /// The session variables of a keyset walk over a backup's key (`k1, k2, …`): `@strata_from_i`
@@ -196,100 +195,111 @@ impl<'a> Keyset<'a> {
     }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let tbl = qtable(&t.name);
-    let set_cols: Vec<String> = s.set.keys().cloned().collect();
-    let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let restore: Vec<String> = set_cols
-        .iter()
-        .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
-        .collect();
-    let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(t, s, "c")));
-    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
-    let restore = format!(
-        "UPDATE {tbl} t JOIN {} b ON {} SET {}",
-        qtable(&bak),
-        join_on("t", "b", &t.primary_key),
-        restore.join(", ")
-    );
-    let what = format!("the rows of {} the backfill changes", t.name);
-    let bak_sql = qtable(&bak);
-    // A key of TEXT or BLOB columns is a prefix key the backup cannot repeat as its own.
-    let keyable = t.primary_key.iter().all(|k| {
-        t.column(k).is_some_and(|c| {
-            let ty = c.native_type.to_ascii_lowercase();
-            !["text", "blob", "json"].iter().any(|x| ty.contains(x))
-        })
-    });
-    let (batch, more) = if keyable {
-        // The batches walk the backup in key order from where they left off (its primary
-        // key makes each a range read), so none reads again what an earlier batch did.
-        let keys = Keyset::new(&t.primary_key);
-        actions.extend(keyed_backup(
-            &ctx,
-            &bak,
-            &select,
-            &columns,
-            &t.primary_key,
-            &what,
-            restore,
-            &keys.reset(),
-        ));
-        let assignments = assignments(t, s, "t.");
-        let batch = [
-            keys.batch_end(&bak_sql, s.batch_size),
-            format!(
-                "UPDATE {tbl} t JOIN {bak_sql} b ON {} SET {} WHERE {} AND {} AND {}",
-                join_on("t", "b", &t.primary_key),
-                assignments.join(", "),
-                keys.after_start("b"),
-                keys.up_to_end("b"),
-                predicate(t, s, "t")
-            ),
-            keys.advance(),
-        ];
-        (batch.join("; "), Some(Statement::Sql(keys.more())))
-    } else {
-        actions.extend(backup(&ctx, &bak, &select, &columns, &what, restore));
-        let assignments = assignments(t, s, "");
-        let pk = idents(&t.primary_key);
-        let batch = format!(
-            "UPDATE {tbl} SET {} WHERE {} AND ({pk}) IN (SELECT {pk} FROM {bak_sql}) LIMIT {}",
-            assignments.join(", "),
-            predicate(t, s, ""),
-            s.batch_size
-        );
-        (batch, None)
-    };
-    let mut action = Action::new(
-        ctx.step.index,
-        ActionKind::Backfill,
-        format!(
-            "backfill {} ({}) in batches of {}",
-            t.name,
-            set_cols.join(", "),
-            s.batch_size
-        ),
-        Statement::Sql(batch),
-    )
-    .restored_by_backup();
-    if let Some(more) = more {
-        action = action.with_more(more);
-    }
-    actions.push(action);
-    actions.push(Action::check(
-        ctx.step.index,
-        ActionKind::Verify,
-        format!("verify every backed-up row of {} was backfilled", t.name),
-        Statement::Sql(format!(
-            "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE {}",
+impl CompileKind<Backfill> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let tbl = qtable(&t.name);
+        let set_cols: Vec<String> = s.set.keys().cloned().collect();
+        let bak = ctx.backup_name(&t.name, Some("backfill"));
+        let restore: Vec<String> = set_cols
+            .iter()
+            .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
+            .collect();
+        let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(t, s, "c")));
+        let mut actions =
+            super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
+        let restore = format!(
+            "UPDATE {tbl} t JOIN {} b ON {} SET {}",
             qtable(&bak),
-            join_on("c", "b", &t.primary_key),
-            predicate(t, s, "c")
-        )),
-        0,
-        format!("rows of {} still match the backfill's filter", t.name),
-    ));
-    Ok(actions)
+            join_on("t", "b", &t.primary_key),
+            restore.join(", ")
+        );
+        let what = format!("the rows of {} the backfill changes", t.name);
+        let bak_sql = qtable(&bak);
+        // A key of TEXT or BLOB columns is a prefix key the backup cannot repeat as its own.
+        let keyable = t.primary_key.iter().all(|k| {
+            t.column(k).is_some_and(|c| {
+                let ty = c.native_type.to_ascii_lowercase();
+                !["text", "blob", "json"].iter().any(|x| ty.contains(x))
+            })
+        });
+        let (batch, more) = if keyable {
+            // The batches walk the backup in key order from where they left off (its primary
+            // key makes each a range read), so none reads again what an earlier batch did.
+            let keys = Keyset::new(&t.primary_key);
+            actions.extend(keyed_backup(
+                &ctx,
+                &bak,
+                &select,
+                &columns,
+                &t.primary_key,
+                &what,
+                restore,
+                &keys.reset(),
+            ));
+            let assignments = assignments(t, s, "t.");
+            let batch = [
+                keys.batch_end(&bak_sql, s.batch_size),
+                format!(
+                    "UPDATE {tbl} t JOIN {bak_sql} b ON {} SET {} WHERE {} AND {} AND {}",
+                    join_on("t", "b", &t.primary_key),
+                    assignments.join(", "),
+                    keys.after_start("b"),
+                    keys.up_to_end("b"),
+                    predicate(t, s, "t")
+                ),
+                keys.advance(),
+            ];
+            (batch.join("; "), Some(Statement::Sql(keys.more())))
+        } else {
+            actions.extend(backup(&ctx, &bak, &select, &columns, &what, restore));
+            let assignments = assignments(t, s, "");
+            let pk = idents(&t.primary_key);
+            let batch = format!(
+                "UPDATE {tbl} SET {} WHERE {} AND ({pk}) IN (SELECT {pk} FROM {bak_sql}) LIMIT {}",
+                assignments.join(", "),
+                predicate(t, s, ""),
+                s.batch_size
+            );
+            (batch, None)
+        };
+        let mut action = Action::new(
+            ctx.step.index,
+            ActionKind::Backfill,
+            format!(
+                "backfill {} ({}) in batches of {}",
+                t.name,
+                set_cols.join(", "),
+                s.batch_size
+            ),
+            Statement::Sql(batch),
+        )
+        .restored_by_backup();
+        if let Some(more) = more {
+            action = action.with_more(more);
+        }
+        actions.push(action);
+        actions.push(Action::check(
+            ctx.step.index,
+            ActionKind::Verify,
+            format!("verify every backed-up row of {} was backfilled", t.name),
+            Statement::Sql(format!(
+                "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE {}",
+                qtable(&bak),
+                join_on("c", "b", &t.primary_key),
+                predicate(t, s, "c")
+            )),
+            0,
+            format!("rows of {} still match the backfill's filter", t.name),
+        ));
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("backfill");
+    }
 }

@@ -8,6 +8,7 @@
 //! MySQL has no "try cast": a value is *incompatible* when a predicate per source and target
 //! type says the conversion would fail or change it (see [`incompatible`]).
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::{Column, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::{
@@ -17,7 +18,7 @@ use strata_core::{
 
 use super::{
     backup, column_absent, column_exists, examples, online, referencing_keys, refused,
-    select_keyed, sized, Checked, Counter, ONLINE,
+    select_keyed, sized, Analyzer, Checked, Compiler, ONLINE,
 };
 use crate::sql::{ident, join_on, string, table as qtable};
 use crate::types;
@@ -385,111 +386,111 @@ fn key_bytes(ty: Option<PortableType>) -> Option<u32> {
     })
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &ChangeType,
-) -> Result<Analysis> {
-    let conv = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(c) => c,
-    };
-    let (t, c) = (conv.table, conv.column);
-    let mut a = sized(t);
-    if c.portable == Some(s.to) {
-        a.warnings.push(format!(
-            "column \"{}\" is already {}; nothing to do",
-            c.name, s.to
-        ));
-        return Ok(a);
-    }
-    // Views and triggers are resolved when used, so a new type leaves them valid; a foreign
-    // key of another table would no longer match its column.
-    let keys = referencing_keys(counter.source, t, &c.name).await?;
-    if !keys.is_empty() {
-        return Ok(refused(format!(
-            "{} depend on column \"{}\"; drop them first",
-            keys.join(", "),
-            c.name
-        )));
-    }
-    if s.using.is_some() {
-        a.warnings.push("a custom `using` expression is checked by the server while copying; a value it cannot convert stops the migration".into());
-        return Ok(a);
-    }
-    // The column keeps its default through the swap, as a value of the new type.
-    if let Some(d) = default_of(c).filter(|_| !counter.is_recording()) {
-        let unfit = counter
-            .source
-            .count(&format!(
-                "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
-                incompatible(&d, c, s.to)
-            ))
-            .await?;
-        if unfit != 0 {
+impl AnalyzeKind<ChangeType> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
+        let counter = self.counter;
+        let conv = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(c) => c,
+        };
+        let (t, c) = (conv.table, conv.column);
+        let mut a = sized(t);
+        if c.portable == Some(s.to) {
+            a.warnings.push(format!(
+                "column \"{}\" is already {}; nothing to do",
+                c.name, s.to
+            ));
+            return Ok(a);
+        }
+        // Views and triggers are resolved when used, so a new type leaves them valid; a foreign
+        // key of another table would no longer match its column.
+        let keys = referencing_keys(counter.source, t, &c.name).await?;
+        if !keys.is_empty() {
             return Ok(refused(format!(
+                "{} depend on column \"{}\"; drop them first",
+                keys.join(", "),
+                c.name
+            )));
+        }
+        if s.using.is_some() {
+            a.warnings.push("a custom `using` expression is checked by the server while copying; a value it cannot convert stops the migration".into());
+            return Ok(a);
+        }
+        // The column keeps its default through the swap, as a value of the new type.
+        if let Some(d) = default_of(c).filter(|_| !counter.is_recording()) {
+            let unfit = counter
+                .source
+                .count(&format!(
+                    "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
+                    incompatible(&d, c, s.to)
+                ))
+                .await?;
+            if unfit != 0 {
+                return Ok(refused(format!(
                 "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
                 c.name, s.to
             )));
+            }
         }
+        // A unique key over the column must still hold once its values are converted (two
+        // values can become one; a default written into several rows repeats).
+        let converted = [(
+            c.name.clone(),
+            expected(&format!("c.{}", ident(&c.name)), c, s),
+        )];
+        super::refuse_conflicts(counter, &ctx, t, &converted, None, &mut a).await?;
+        let predicate = incompatible(&format!("c.{}", ident(&c.name)), c, s.to);
+        let n = counter.count(t, &predicate).await?;
+        let shown = if n > 0 {
+            examples(
+                counter.source,
+                t,
+                &format!("c.{}", ident(&c.name)),
+                &predicate,
+            )
+            .await?
+        } else {
+            vec![]
+        };
+        let (handling, blocking) = s.on_incompatible.describe(
+            n,
+            &format!("{}.{}", t.name, c.name),
+            &s.to.to_string(),
+            s.default.as_ref(),
+        );
+        a.findings.push(Finding {
+            kind: FindingKind::Incompatible,
+            count: n,
+            examples: shown,
+            handling,
+            blocking,
+        });
+        Ok(a)
     }
-    // A unique key over the column must still hold once its values are converted (two
-    // values can become one; a default written into several rows repeats).
-    let converted = [(
-        c.name.clone(),
-        expected(&format!("c.{}", ident(&c.name)), c, s),
-    )];
-    super::refuse_conflicts(counter, &ctx, t, &converted, None, &mut a).await?;
-    let predicate = incompatible(&format!("c.{}", ident(&c.name)), c, s.to);
-    let n = counter.count(t, &predicate).await?;
-    let shown = if n > 0 {
-        examples(
-            counter.source,
-            t,
-            &format!("c.{}", ident(&c.name)),
-            &predicate,
-        )
-        .await?
-    } else {
-        vec![]
-    };
-    let (handling, blocking) = s.on_incompatible.describe(
-        n,
-        &format!("{}.{}", t.name, c.name),
-        &s.to.to_string(),
-        s.default.as_ref(),
-    );
-    a.findings.push(Finding {
-        kind: FindingKind::Incompatible,
-        count: n,
-        examples: shown,
-        handling,
-        blocking,
-    });
-    Ok(a)
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-    let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let (t, c) = (conv.table, conv.column);
-    if c.portable == Some(s.to) {
-        return Ok(Vec::new());
-    }
-    let original = super::exact_definition(c).map_err(|m| ctx.error(m))?;
-    let step = ctx.step.index;
-    let (tbl, col, name) = (qtable(&t.name), ident(&c.name), t.name.name.as_str());
-    let target = types::native(s.to);
-    let shadow_name = strata_core::steps::fit_identifier(&format!(
-        "strata_tmp_{}_{}",
-        ctx.migration.version, step
-    ));
-    let shadow = ident(&shadow_name);
-    let bak = ctx.backup_name(&t.name, Some(&c.name));
-    let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
-    let mut actions = Vec::new();
-    if let Some(d) = default_of(c) {
-        // Also at apply time: the plan cannot count a table an earlier step changed.
-        actions.push(Action::check(
+impl CompileKind<ChangeType> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+        let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (t, c) = (conv.table, conv.column);
+        if c.portable == Some(s.to) {
+            return Ok(Vec::new());
+        }
+        let original = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+        let step = ctx.step.index;
+        let (tbl, col, name) = (qtable(&t.name), ident(&c.name), t.name.name.as_str());
+        let target = types::native(s.to);
+        let shadow_name = strata_core::steps::fit_identifier(&format!(
+            "strata_tmp_{}_{}",
+            ctx.migration.version, step
+        ));
+        let shadow = ident(&shadow_name);
+        let bak = ctx.backup_name(&t.name, Some(&c.name));
+        let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
+        let mut actions = Vec::new();
+        if let Some(d) = default_of(c) {
+            // Also at apply time: the plan cannot count a table an earlier step changed.
+            actions.push(Action::check(
             step,
             ActionKind::Check,
             format!("the default of {}.{} converts to {}", t.name, c.name, s.to),
@@ -503,118 +504,118 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
                 c.name, s.to
             ),
         ));
-    }
-    actions.extend(backup(
-        &ctx,
-        &bak,
-        &select,
-        &columns,
-        &format!("{}.{} with its keys", t.name, c.name),
-        format!(
-            "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = b.{col}",
-            qtable(&bak),
-            join_on("t", "b", &t.primary_key)
-        ),
-    ));
-    let live = |alias: &str| format!("{alias}{col}");
-    if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
+        }
+        actions.extend(backup(
+            &ctx,
+            &bak,
+            &select,
+            &columns,
+            &format!("{}.{} with its keys", t.name, c.name),
+            format!(
+                "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = b.{col}",
+                qtable(&bak),
+                join_on("t", "b", &t.primary_key)
+            ),
+        ));
+        let live = |alias: &str| format!("{alias}{col}");
+        if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
+            actions.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!(
+                    "no value of {}.{} fails to convert to {}",
+                    t.name, c.name, s.to
+                ),
+                Statement::Sql(format!(
+                    "SELECT COUNT(*) FROM {tbl} c WHERE {}",
+                    incompatible(&live("c."), c, s.to)
+                )),
+                0,
+                format!(
+                    "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
+                    t.name, c.name, s.to
+                ),
+            ));
+        }
+        actions.push(
+            Action::new(
+                step,
+                ActionKind::Ddl,
+                online(format!(
+                    "add the shadow column {shadow_name} ({target}) to {}",
+                    t.name
+                )),
+                Statement::Sql(format!(
+                    "ALTER TABLE {tbl} ADD COLUMN {shadow} {target} NULL AFTER {col}{ONLINE}"
+                )),
+            )
+            .outside_transaction()
+            .with_probe(Statement::Sql(column_exists(name, &shadow_name)))
+            .with_inverse(Statement::Sql(format!(
+                "ALTER TABLE {tbl} DROP COLUMN {shadow}"
+            )))
+            .with_undo_probe(Statement::Sql(column_absent(name, &shadow_name))),
+        );
+        let value = expected(&live(""), c, s);
+        let pending = match s.on_incompatible {
+            OnIncompatible::UseDefault => format!("{shadow} IS NULL AND {col} IS NOT NULL"),
+            _ => format!(
+                "{shadow} IS NULL AND {col} IS NOT NULL AND NOT {}",
+                incompatible(&live(""), c, s.to)
+            ),
+        };
+        let copy = format!("UPDATE {tbl} SET {shadow} = {value} WHERE {pending}");
+        actions.push(
+            Action::new(
+                step,
+                ActionKind::Backfill,
+                format!(
+                    "copy the converted values of {}.{} into {shadow_name}, in batches of 1000",
+                    t.name, c.name
+                ),
+                Statement::Sql(format!("{copy} LIMIT 1000")),
+            )
+            .restored_by_backup(),
+        );
         actions.push(Action::check(
             step,
-            ActionKind::Check,
+            ActionKind::Verify,
             format!(
-                "no value of {}.{} fails to convert to {}",
-                t.name, c.name, s.to
+                "verify every converted value of {}.{} against its original",
+                t.name, c.name
             ),
             Statement::Sql(format!(
-                "SELECT COUNT(*) FROM {tbl} c WHERE {}",
-                incompatible(&live("c."), c, s.to)
+                "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE NOT {}",
+                qtable(&bak),
+                join_on("c", "b", &t.primary_key),
+                same(
+                    &format!("c.{shadow}"),
+                    &expected(&format!("b.{col}"), c, s),
+                    s.to
+                )
             )),
             0,
             format!(
-                "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
-                t.name, c.name, s.to
-            ),
-        ));
-    }
-    actions.push(
-        Action::new(
-            step,
-            ActionKind::Ddl,
-            online(format!(
-                "add the shadow column {shadow_name} ({target}) to {}",
-                t.name
-            )),
-            Statement::Sql(format!(
-                "ALTER TABLE {tbl} ADD COLUMN {shadow} {target} NULL AFTER {col}{ONLINE}"
-            )),
-        )
-        .outside_transaction()
-        .with_probe(Statement::Sql(column_exists(name, &shadow_name)))
-        .with_inverse(Statement::Sql(format!(
-            "ALTER TABLE {tbl} DROP COLUMN {shadow}"
-        )))
-        .with_undo_probe(Statement::Sql(column_absent(name, &shadow_name))),
-    );
-    let value = expected(&live(""), c, s);
-    let pending = match s.on_incompatible {
-        OnIncompatible::UseDefault => format!("{shadow} IS NULL AND {col} IS NOT NULL"),
-        _ => format!(
-            "{shadow} IS NULL AND {col} IS NOT NULL AND NOT {}",
-            incompatible(&live(""), c, s.to)
-        ),
-    };
-    let copy = format!("UPDATE {tbl} SET {shadow} = {value} WHERE {pending}");
-    actions.push(
-        Action::new(
-            step,
-            ActionKind::Backfill,
-            format!(
-                "copy the converted values of {}.{} into {shadow_name}, in batches of 1000",
+                "{shadow_name} does not hold the converted values of {}.{}",
                 t.name, c.name
             ),
-            Statement::Sql(format!("{copy} LIMIT 1000")),
-        )
-        .restored_by_backup(),
-    );
-    actions.push(Action::check(
-        step,
-        ActionKind::Verify,
-        format!(
-            "verify every converted value of {}.{} against its original",
-            t.name, c.name
-        ),
-        Statement::Sql(format!(
-            "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE NOT {}",
-            qtable(&bak),
-            join_on("c", "b", &t.primary_key),
-            same(
-                &format!("c.{shadow}"),
-                &expected(&format!("b.{col}"), c, s),
-                s.to
-            )
-        )),
-        0,
-        format!(
-            "{shadow_name} does not hold the converted values of {}.{}",
-            t.name, c.name
-        ),
-    ));
-    let mut definition = format!(
-        "{shadow} {col} {target}{}",
-        if c.nullable { " NULL" } else { " NOT NULL" }
-    );
-    if let Some(d) = default_of(c) {
-        definition.push_str(&format!(" DEFAULT {d}"));
-    }
-    let mut swap = vec![
-        format!("DROP COLUMN {col}"),
-        format!("CHANGE COLUMN {definition}"),
-    ];
-    swap.extend(super::drop_column::restore_indexes(t, &c.name));
-    // The server drops the CHECKs that name a dropped column: the same ALTER adds them back,
-    // on the column that takes its place.
-    swap.extend(checks_naming(t, &c.name).map(|k| format!("ADD {}", k.definition)));
-    actions.push(
+        ));
+        let mut definition = format!(
+            "{shadow} {col} {target}{}",
+            if c.nullable { " NULL" } else { " NOT NULL" }
+        );
+        if let Some(d) = default_of(c) {
+            definition.push_str(&format!(" DEFAULT {d}"));
+        }
+        let mut swap = vec![
+            format!("DROP COLUMN {col}"),
+            format!("CHANGE COLUMN {definition}"),
+        ];
+        swap.extend(super::drop_column::restore_indexes(t, &c.name));
+        // The server drops the CHECKs that name a dropped column: the same ALTER adds them back,
+        // on the column that takes its place.
+        swap.extend(checks_naming(t, &c.name).map(|k| format!("ADD {}", k.definition)));
+        actions.push(
         Action::new(
             step,
             ActionKind::Ddl,
@@ -629,7 +630,8 @@ pub fn compile(ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         .with_probe(Statement::Sql(column_absent(name, &shadow_name)))
         .with_inverse(Statement::Sql(convert_back(t, c, s.to, &original, &tbl, &bak))),
     );
-    Ok(actions)
+        Ok(actions)
+    }
 }
 
 /// The statements converting the column, now `to`, back to `original`, its exact definition before
@@ -670,4 +672,12 @@ fn convert_back(
         sql.push(format!("ALTER TABLE {tbl} MODIFY COLUMN {original}"));
     }
     sql.join(";\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("change_type");
+    }
 }

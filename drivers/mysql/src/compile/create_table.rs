@@ -1,9 +1,10 @@
 //! `create_table` on MySQL. Rollback drops the table, and refuses while it holds rows.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::CreateTable;
 use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
 
-use super::{refused, table_absent, table_exists, Checked};
+use super::{refused, table_absent, table_exists, Analyzer, Checked, Compiler};
 use crate::sql::{ident, idents, literal, table as qtable, typed_literal};
 use crate::types;
 
@@ -13,6 +14,12 @@ fn check(ctx: &StepContext<'_>, s: &CreateTable) -> Checked<()> {
 
 pub fn analyze(ctx: StepContext<'_>, s: &CreateTable) -> Analysis {
     check(&ctx, s).err().map(refused).unwrap_or_default()
+}
+
+impl AnalyzeKind<CreateTable> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Analysis> {
+        Ok(analyze(ctx, s))
+    }
 }
 
 /// `DEFAULT x`, or `DEFAULT (x)` for the types MySQL gives only expression defaults.
@@ -25,39 +32,41 @@ pub fn default_clause(ty: PortableType, value: &serde_json::Value) -> String {
     }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-    check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let mut defs: Vec<String> = s
-        .columns
-        .iter()
-        .map(|c| {
-            let mut d = format!("{} {}", ident(&c.name), types::native(c.ty));
-            d.push_str(if !c.nullable || c.primary_key {
-                " NOT NULL"
-            } else {
-                " NULL"
-            });
-            if let Some(v) = &c.default {
-                d.push_str(&default_clause(c.ty, v));
-            }
-            d
-        })
-        .collect();
-    let pk: Vec<&str> = s
-        .columns
-        .iter()
-        .filter(|c| c.primary_key)
-        .map(|c| c.name.as_str())
-        .collect();
-    if !pk.is_empty() {
-        defs.push(format!("PRIMARY KEY ({})", idents(&pk)));
-    }
-    for c in s.columns.iter().filter(|c| c.unique) {
-        let name = strata_core::steps::fit_identifier(&format!("{}_{}_key", s.table.name, c.name));
-        defs.push(format!("UNIQUE KEY {} ({})", ident(&name), ident(&c.name)));
-    }
-    let tbl = qtable(&s.table);
-    Ok(vec![Action::new(
+impl CompileKind<CreateTable> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
+        check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let mut defs: Vec<String> = s
+            .columns
+            .iter()
+            .map(|c| {
+                let mut d = format!("{} {}", ident(&c.name), types::native(c.ty));
+                d.push_str(if !c.nullable || c.primary_key {
+                    " NOT NULL"
+                } else {
+                    " NULL"
+                });
+                if let Some(v) = &c.default {
+                    d.push_str(&default_clause(c.ty, v));
+                }
+                d
+            })
+            .collect();
+        let pk: Vec<&str> = s
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.as_str())
+            .collect();
+        if !pk.is_empty() {
+            defs.push(format!("PRIMARY KEY ({})", idents(&pk)));
+        }
+        for c in s.columns.iter().filter(|c| c.unique) {
+            let name =
+                strata_core::steps::fit_identifier(&format!("{}_{}_key", s.table.name, c.name));
+            defs.push(format!("UNIQUE KEY {} ({})", ident(&name), ident(&c.name)));
+        }
+        let tbl = qtable(&s.table);
+        Ok(vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         format!("create table {}", s.table),
@@ -71,4 +80,13 @@ pub fn compile(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
         Statement::Sql(format!("SELECT COUNT(*) FROM (SELECT 1 FROM {tbl} LIMIT 1) x")),
         format!("table {} holds rows written since the migration; rollback refuses to drop them (empty or drop the table by hand first)", s.table),
     )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("create_table");
+    }
 }

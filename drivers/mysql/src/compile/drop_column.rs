@@ -2,6 +2,7 @@
 //! adds the column back at its position with its exact definition and the indexes that
 //! covered it, then the backup's inverse restores every value.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::DropColumn;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
@@ -9,7 +10,7 @@ use strata_core::{
 
 use super::{
     backup, column_absent, column_exists, dependents, online, position, referencing_keys, refused,
-    select_keyed, sized, Checked, Counter, ONLINE,
+    select_keyed, sized, Analyzer, Checked, Compiler, ONLINE,
 };
 use crate::sql::{ident, join_on, table as qtable};
 
@@ -36,48 +37,47 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::
     Ok(t)
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &DropColumn,
-) -> Result<Analysis> {
-    let t = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(t) => t,
-    };
-    let mut dependents = referencing_keys(counter.source, t, &s.column).await?;
-    dependents.extend(dependents::naming_column(counter.source, t, &s.column).await?);
-    if !dependents.is_empty() {
-        return Ok(refused(format!(
-            "{} depend on column \"{}\"; drop them first",
-            dependents.join(", "),
-            s.column
-        )));
+impl AnalyzeKind<DropColumn> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Analysis> {
+        let counter = self.counter;
+        let t = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(t) => t,
+        };
+        let mut dependents = referencing_keys(counter.source, t, &s.column).await?;
+        dependents.extend(dependents::naming_column(counter.source, t, &s.column).await?);
+        if !dependents.is_empty() {
+            return Ok(refused(format!(
+                "{} depend on column \"{}\"; drop them first",
+                dependents.join(", "),
+                s.column
+            )));
+        }
+        let values = counter
+            .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
+            .await?;
+        let mut a = sized(t);
+        for (i, shrunk) in shrunk_indexes(t, &s.column) {
+            a.warnings
+                .extend(super::implicit_indexes::warnings(t, &shrunk, &i.name));
+        }
+        let handling = if s.backup {
+            format!(
+                "copied with their keys to {} and verified before the drop",
+                ctx.backup_name(&t.name, Some(&s.column))
+            )
+        } else {
+            "NOT backed up (backup = false): the values are lost".to_owned()
+        };
+        a.findings.push(Finding {
+            kind: FindingKind::RowsDestroyed,
+            count: values,
+            examples: vec![],
+            handling,
+            blocking: None,
+        });
+        Ok(a)
     }
-    let values = counter
-        .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
-        .await?;
-    let mut a = sized(t);
-    for (i, shrunk) in shrunk_indexes(t, &s.column) {
-        a.warnings
-            .extend(super::implicit_indexes::warnings(t, &shrunk, &i.name));
-    }
-    let handling = if s.backup {
-        format!(
-            "copied with their keys to {} and verified before the drop",
-            ctx.backup_name(&t.name, Some(&s.column))
-        )
-    } else {
-        "NOT backed up (backup = false): the values are lost".to_owned()
-    };
-    a.findings.push(Finding {
-        kind: FindingKind::RowsDestroyed,
-        count: values,
-        examples: vec![],
-        handling,
-        blocking: None,
-    });
-    Ok(a)
 }
 
 /// `DROP INDEX i, ADD <definition>` (or just `ADD`) for each index covering `column`: MySQL
@@ -96,87 +96,90 @@ pub fn restore_indexes(t: &strata_core::schema::Table, column: &str) -> Vec<Stri
         .collect()
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let c = t.column(&s.column).expect("checked");
-    let (tbl, col) = (qtable(&t.name), ident(&c.name));
-    let mut actions = Vec::new();
-    // The column comes back NULL-able and without its default, so that re-adding it fills
-    // every row with NULL: neither a value strict mode refuses (a zero date) nor one that
-    // repeats in its unique keys (its default). It gets its exact definition again once the
-    // backup's values are back: this check's inverse runs after the restore on rollback.
-    let plain = c.nullable
-        && !c
-            .definition
-            .as_deref()
-            .is_some_and(|d| d.contains(" DEFAULT ") && !d.contains(" DEFAULT NULL"));
-    if s.backup && !plain {
-        let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
-        actions.push(
-            Action::check(
-                ctx.step.index,
-                ActionKind::Check,
-                format!("column {}.{} is there to drop", t.name, c.name),
-                Statement::Sql(column_exists(&t.name.name, &c.name)),
-                1,
-                format!("{}.{} is gone", t.name, c.name),
-            )
-            .outside_transaction()
-            .with_inverse(Statement::Sql(format!(
-                "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
-            ))),
-        );
+impl CompileKind<DropColumn> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let c = t.column(&s.column).expect("checked");
+        let (tbl, col) = (qtable(&t.name), ident(&c.name));
+        let mut actions = Vec::new();
+        // The column comes back NULL-able and without its default, so that re-adding it fills
+        // every row with NULL: neither a value strict mode refuses (a zero date) nor one that
+        // repeats in its unique keys (its default). It gets its exact definition again once the
+        // backup's values are back: this check's inverse runs after the restore on rollback.
+        let plain = c.nullable
+            && !c
+                .definition
+                .as_deref()
+                .is_some_and(|d| d.contains(" DEFAULT ") && !d.contains(" DEFAULT NULL"));
+        if s.backup && !plain {
+            let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+            actions.push(
+                Action::check(
+                    ctx.step.index,
+                    ActionKind::Check,
+                    format!("column {}.{} is there to drop", t.name, c.name),
+                    Statement::Sql(column_exists(&t.name.name, &c.name)),
+                    1,
+                    format!("{}.{} is gone", t.name, c.name),
+                )
+                .outside_transaction()
+                .with_inverse(Statement::Sql(format!(
+                    "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
+                ))),
+            );
+        }
+        if s.backup {
+            let bak = ctx.backup_name(&t.name, Some(&c.name));
+            let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
+            actions.extend(backup(
+                &ctx,
+                &bak,
+                &select,
+                &columns,
+                &format!("{}.{} with its keys", t.name, c.name),
+                format!(
+                    "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = b.{col}",
+                    qtable(&bak),
+                    join_on("t", "b", &t.primary_key)
+                ),
+            ));
+        }
+        let mut drop = Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            online(format!("drop column {}.{}", t.name, c.name)),
+            Statement::Sql(format!("ALTER TABLE {tbl} DROP COLUMN {col}{ONLINE}")),
+        )
+        .destructive()
+        .outside_transaction()
+        .with_probe(Statement::Sql(column_absent(&t.name.name, &c.name)));
+        if s.backup {
+            let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+            let definition = super::with_default(&super::with_nullability(&definition, true), None);
+            let mut clauses = vec![format!("ADD COLUMN {definition} {}", position(t, &c.name))];
+            clauses.extend(restore_indexes(t, &c.name));
+            // The server drops the CHECKs that name the column with it.
+            clauses.extend(
+                super::change_type::checks_naming(t, &c.name)
+                    .map(|k| format!("ADD {}", k.definition)),
+            );
+            drop = drop
+                .with_inverse(Statement::Sql(format!(
+                    "ALTER TABLE {tbl} {}",
+                    clauses.join(", ")
+                )))
+                .with_undo_probe(Statement::Sql(column_exists(&t.name.name, &c.name)));
+        }
+        actions.push(drop);
+        // An index that loses the column may come to serve a foreign key whose index the server
+        // made itself, which the server then drops without a word: rollback re-creates that index
+        // before it puts the wider one back (which would fail otherwise, error 1553: the key needs
+        // it). Generative case 7643533957717714795.
+        for (i, shrunk) in shrunk_indexes(t, &c.name) {
+            actions.extend(super::implicit_indexes::kept(&ctx, t, &shrunk, &i.name));
+        }
+        Ok(actions)
     }
-    if s.backup {
-        let bak = ctx.backup_name(&t.name, Some(&c.name));
-        let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
-        actions.extend(backup(
-            &ctx,
-            &bak,
-            &select,
-            &columns,
-            &format!("{}.{} with its keys", t.name, c.name),
-            format!(
-                "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = b.{col}",
-                qtable(&bak),
-                join_on("t", "b", &t.primary_key)
-            ),
-        ));
-    }
-    let mut drop = Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        online(format!("drop column {}.{}", t.name, c.name)),
-        Statement::Sql(format!("ALTER TABLE {tbl} DROP COLUMN {col}{ONLINE}")),
-    )
-    .destructive()
-    .outside_transaction()
-    .with_probe(Statement::Sql(column_absent(&t.name.name, &c.name)));
-    if s.backup {
-        let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
-        let definition = super::with_default(&super::with_nullability(&definition, true), None);
-        let mut clauses = vec![format!("ADD COLUMN {definition} {}", position(t, &c.name))];
-        clauses.extend(restore_indexes(t, &c.name));
-        // The server drops the CHECKs that name the column with it.
-        clauses.extend(
-            super::change_type::checks_naming(t, &c.name).map(|k| format!("ADD {}", k.definition)),
-        );
-        drop = drop
-            .with_inverse(Statement::Sql(format!(
-                "ALTER TABLE {tbl} {}",
-                clauses.join(", ")
-            )))
-            .with_undo_probe(Statement::Sql(column_exists(&t.name.name, &c.name)));
-    }
-    actions.push(drop);
-    // An index that loses the column may come to serve a foreign key whose index the server
-    // made itself, which the server then drops without a word: rollback re-creates that index
-    // before it puts the wider one back (which would fail otherwise, error 1553: the key needs
-    // it). Generative case 7643533957717714795.
-    for (i, shrunk) in shrunk_indexes(t, &c.name) {
-        actions.extend(super::implicit_indexes::kept(&ctx, t, &shrunk, &i.name));
-    }
-    Ok(actions)
 }
 
 /// The indexes of `t` on `column` and others, each with the columns it keeps once `column` is
@@ -195,4 +198,12 @@ fn shrunk_indexes<'a>(
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_column");
+    }
 }

@@ -1,9 +1,12 @@
 //! `drop_index` on MySQL; rollback re-adds it from its `SHOW CREATE TABLE` line.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::DropIndex;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{index_absent, index_exists, online, refused, sized, Checked, ONLINE};
+use super::{
+    index_absent, index_exists, online, refused, sized, Analyzer, Checked, Compiler, ONLINE,
+};
 use crate::sql::{ident, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::schema::Index> {
@@ -36,26 +39,42 @@ pub fn analyze(ctx: StepContext<'_>, s: &DropIndex) -> Analysis {
     }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
-    let index = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let tbl = qtable(&s.table);
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        online(format!("drop index {}", s.name)),
-        Statement::Sql(format!(
-            "ALTER TABLE {tbl} DROP INDEX {}{ONLINE}",
-            ident(&s.name)
-        )),
-    )
-    .outside_transaction()
-    .with_probe(Statement::Sql(index_absent(&s.table.name, &s.name)))
-    .with_inverse(Statement::Sql(format!(
-        "ALTER TABLE {tbl} ADD {}",
-        index.definition
-    )))
-    .with_undo_probe(Statement::Sql(index_exists(
-        &s.table.name,
-        &s.name,
-    )))])
+impl AnalyzeKind<DropIndex> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropIndex) -> Result<Analysis> {
+        Ok(analyze(ctx, s))
+    }
+}
+
+impl CompileKind<DropIndex> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
+        let index = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let tbl = qtable(&s.table);
+        Ok(vec![Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            online(format!("drop index {}", s.name)),
+            Statement::Sql(format!(
+                "ALTER TABLE {tbl} DROP INDEX {}{ONLINE}",
+                ident(&s.name)
+            )),
+        )
+        .outside_transaction()
+        .with_probe(Statement::Sql(index_absent(&s.table.name, &s.name)))
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} ADD {}",
+            index.definition
+        )))
+        .with_undo_probe(Statement::Sql(index_exists(
+            &s.table.name,
+            &s.name,
+        )))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_index");
+    }
 }

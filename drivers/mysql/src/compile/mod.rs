@@ -21,21 +21,28 @@ mod defaults;
 mod dependents;
 
 pub(crate) use dependents::names;
+
 mod drop_column;
 mod drop_foreign_key;
 mod drop_index;
 mod drop_table;
+#[cfg(test)]
+mod golden;
 mod implicit_indexes;
 pub use implicit_indexes::superseded;
+pub(crate) use rename_column::carried;
+mod drop_default;
+mod drop_not_null;
 mod nullability;
-pub(crate) mod renames;
+mod rename_column;
+mod rename_table;
+mod set_default;
+mod set_not_null;
 mod sql;
 
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::{Column, Table};
-use strata_core::{
-    Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext, StepKind,
-};
+use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
 
 use crate::connection::{Flavor, Session};
 use crate::sql::{ident, idents, string, table as qtable};
@@ -43,29 +50,19 @@ use crate::sql::{ident, idents, string, table as qtable};
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
 
+/// What MySQL's analysis of a step reads: the counter, recording and then fused.
+pub struct Analyzer<'a> {
+    counter: &'a Counter<'a>,
+}
+
+/// What MySQL's compilation of a step reads: the server's flavor (MySQL or MariaDB).
+pub struct Compiler {
+    flavor: Flavor,
+}
+
 /// Compiles one step.
 pub fn compile(ctx: StepContext<'_>, flavor: Flavor) -> Result<Vec<Action>> {
-    match &ctx.step.kind {
-        StepKind::CreateTable(s) => create_table::compile(ctx, s),
-        StepKind::DropTable(s) => drop_table::compile(ctx, s),
-        StepKind::RenameTable(s) => renames::compile_table(ctx, s),
-        StepKind::AddColumn(s) => add_column::compile(ctx, s),
-        StepKind::DropColumn(s) => drop_column::compile(ctx, s),
-        StepKind::RenameColumn(s) => renames::compile_column(ctx, s, flavor),
-        StepKind::ChangeType(s) => change_type::compile(ctx, s),
-        StepKind::SetNotNull(s) => nullability::compile_set(ctx, s),
-        StepKind::DropNotNull(s) => nullability::compile_drop(ctx, s),
-        StepKind::SetDefault(s) => defaults::compile_set(ctx, s),
-        StepKind::DropDefault(s) => defaults::compile_drop(ctx, s),
-        StepKind::AddForeignKey(s) => add_foreign_key::compile(ctx, s),
-        StepKind::DropForeignKey(s) => drop_foreign_key::compile(ctx, s),
-        StepKind::AddIndex(s) => add_index::compile(ctx, s),
-        StepKind::DropIndex(s) => drop_index::compile(ctx, s),
-        StepKind::AddUnique(s) => add_unique::compile(ctx, s),
-        StepKind::Backfill(s) => backfill::compile(ctx, s),
-        StepKind::Sql(s) => sql::compile(ctx, s),
-        StepKind::Assert(s) => assert::compile(ctx, s),
-    }
+    strata_core::driver::compile_step(&Compiler { flavor }, ctx)
 }
 
 /// Analyzes steps on the live data, the counts on each table fused into one scan.
@@ -83,27 +80,7 @@ pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Re
 }
 
 async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
-    match &ctx.step.kind {
-        StepKind::CreateTable(s) => Ok(create_table::analyze(ctx, s)),
-        StepKind::DropTable(s) => Ok(drop_table::analyze(ctx, s)),
-        StepKind::RenameTable(s) => Ok(renames::analyze_table(ctx, s)),
-        StepKind::AddColumn(s) => Ok(add_column::analyze(ctx, s)),
-        StepKind::DropColumn(s) => drop_column::analyze(counter, ctx, s).await,
-        StepKind::RenameColumn(s) => renames::analyze_column(counter, ctx, s).await,
-        StepKind::ChangeType(s) => change_type::analyze(counter, ctx, s).await,
-        StepKind::SetNotNull(s) => nullability::analyze_set(counter, ctx, s).await,
-        StepKind::DropNotNull(s) => Ok(nullability::analyze_drop(ctx, s)),
-        StepKind::SetDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
-        StepKind::DropDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
-        StepKind::AddForeignKey(s) => add_foreign_key::analyze(counter, ctx, s).await,
-        StepKind::DropForeignKey(s) => Ok(drop_foreign_key::analyze(ctx, s)),
-        StepKind::AddIndex(s) => add_index::analyze(counter, ctx, s).await,
-        StepKind::DropIndex(s) => Ok(drop_index::analyze(ctx, s)),
-        StepKind::AddUnique(s) => add_unique::analyze(counter, ctx, s).await,
-        StepKind::Backfill(s) => backfill::analyze(counter, ctx, s).await,
-        StepKind::Sql(s) => Ok(sql::analyze(ctx, s)),
-        StepKind::Assert(s) => Ok(assert::analyze(ctx, s)),
-    }
+    strata_core::driver::analyze_step(&Analyzer { counter }, ctx).await
 }
 
 /// What MySQL allows in names.

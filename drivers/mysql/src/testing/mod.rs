@@ -32,7 +32,7 @@ pub fn checked_rename(
     from: &str,
     to: &str,
 ) -> Option<(String, String)> {
-    crate::compile::renames::carried(table, &crate::sql::table(&table.name), from, to)
+    crate::compile::carried(table, &crate::sql::table(&table.name), from, to)
 }
 
 /// Everything the engine reports of the database at `url` (see [`catalog`]).

@@ -1,9 +1,10 @@
 //! `add_column` on PostgreSQL. Rollback drops the column.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{refused, sized, Checked};
+use super::{refused, sized, Analyzer, Checked, Compiler};
 use crate::sql::{ident, literal, table as qtable};
 use crate::types;
 
@@ -18,25 +19,41 @@ pub fn analyze(ctx: StepContext<'_>, s: &AddColumn) -> Analysis {
     }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let native = types::native(s.ty);
-    let mut def = format!("{} {native}", ident(&s.column));
-    if let Some(v) = &s.default {
-        def.push_str(&format!(" DEFAULT {}", literal(v, &native)));
+impl AnalyzeKind<AddColumn> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Analysis> {
+        Ok(analyze(ctx, s))
     }
-    if !s.nullable {
-        def.push_str(" NOT NULL");
+}
+
+impl CompileKind<AddColumn> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let native = types::native(s.ty);
+        let mut def = format!("{} {native}", ident(&s.column));
+        if let Some(v) = &s.default {
+            def.push_str(&format!(" DEFAULT {}", literal(v, &native)));
+        }
+        if !s.nullable {
+            def.push_str(" NOT NULL");
+        }
+        let tbl = qtable(&t.name);
+        Ok(vec![Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            format!("add column {}.{}", t.name, s.column),
+            Statement::Sql(format!("ALTER TABLE {tbl} ADD COLUMN {def}")),
+        )
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {tbl} DROP COLUMN IF EXISTS {}",
+            ident(&s.column)
+        )))])
     }
-    let tbl = qtable(&t.name);
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("add column {}.{}", t.name, s.column),
-        Statement::Sql(format!("ALTER TABLE {tbl} ADD COLUMN {def}")),
-    )
-    .with_inverse(Statement::Sql(format!(
-        "ALTER TABLE {tbl} DROP COLUMN IF EXISTS {}",
-        ident(&s.column)
-    )))])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_column");
+    }
 }

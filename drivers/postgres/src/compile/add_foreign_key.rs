@@ -6,14 +6,14 @@
 //! `VALIDATE CONSTRAINT`, which checks existing rows without blocking writes. Rollback drops
 //! the new key, restores the orphans and re-creates the replaced key.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::Counter;
-use super::{backup, examples, refused, select_keyed, sized, Checked};
+use super::{backup, examples, refused, select_keyed, sized, Analyzer, Checked, Compiler};
 use crate::sql::{ident, idents, join_on, table as qtable};
 
 struct Plan<'a> {
@@ -47,185 +47,185 @@ fn orphan_filter(s: &AddForeignKey, parent: &Table) -> String {
     )
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &AddForeignKey,
-) -> Result<Analysis> {
-    let plan = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(p) => p,
-    };
-    let filter = orphan_filter(s, plan.parent);
-    let n = counter.count(plan.child, &filter).await?;
-    let key = format!(
-        "concat_ws(', ', {})",
-        s.columns
-            .iter()
-            .map(|c| format!("c.{}::text", ident(c)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let shown = if n > 0 {
-        examples(counter.source, plan.child, &key, &filter).await?
-    } else {
-        vec![]
-    };
-    let (handling, blocking) = s.orphans.describe(
-        n,
-        &plan.child.name.to_string(),
-        &plan.parent.name.to_string(),
-    );
-    let mut a = sized(plan.child);
-    a.findings.push(Finding {
-        kind: FindingKind::Orphans,
-        count: n,
-        examples: shown,
-        handling,
-        blocking,
-    });
-    Ok(a)
+impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Analysis> {
+        let counter = self.counter;
+        let plan = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(p) => p,
+        };
+        let filter = orphan_filter(s, plan.parent);
+        let n = counter.count(plan.child, &filter).await?;
+        let key = format!(
+            "concat_ws(', ', {})",
+            s.columns
+                .iter()
+                .map(|c| format!("c.{}::text", ident(c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let shown = if n > 0 {
+            examples(counter.source, plan.child, &key, &filter).await?
+        } else {
+            vec![]
+        };
+        let (handling, blocking) = s.orphans.describe(
+            n,
+            &plan.child.name.to_string(),
+            &plan.parent.name.to_string(),
+        );
+        let mut a = sized(plan.child);
+        a.findings.push(Finding {
+            kind: FindingKind::Orphans,
+            count: n,
+            examples: shown,
+            handling,
+            blocking,
+        });
+        Ok(a)
+    }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
-    let Plan { child, parent } = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let step = ctx.step.index;
-    let ctbl = qtable(&child.name);
-    let name = s.constraint_name();
-    let mut actions = Vec::new();
-    if let Some(old) = &s.replace {
-        let def = &child.constraint(old).expect("checked").definition;
-        actions.push(
-            Action::new(
-                step,
-                ActionKind::Ddl,
-                format!("drop foreign key {old} (replaced)"),
-                Statement::Sql(format!("ALTER TABLE {ctbl} DROP CONSTRAINT {}", ident(old))),
-            )
-            .with_inverse(Statement::Sql(format!(
-                "ALTER TABLE {ctbl} ADD CONSTRAINT {} {def}",
-                ident(old)
-            ))),
-        );
-    }
-    let filter = orphan_filter(s, parent);
-    let bak = ctx.backup_name(&child.name, Some("orphans"));
-    match s.orphans {
-        OrphanMode::Fail => actions.push(Action::check(
-            step,
-            ActionKind::Check,
-            format!("no orphan rows in {}", child.name),
-            Statement::Sql(format!(
-                "SELECT count(*)::bigint FROM {ctbl} c WHERE {filter}"
-            )),
-            0,
-            format!(
-                "rows of {} reference no row of {} (orphans = \"fail\")",
-                child.name, parent.name
-            ),
-        )),
-        OrphanMode::Delete => {
-            let cols: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
-            let overriding = if child.columns.iter().any(|c| c.identity.is_some()) {
-                " OVERRIDING SYSTEM VALUE"
-            } else {
-                ""
-            };
-            actions.extend(backup(
-                &ctx,
-                &bak,
-                &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
-                &format!("the orphan rows of {}", child.name),
-            ));
+impl CompileKind<AddForeignKey> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
+        let Plan { child, parent } = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let step = ctx.step.index;
+        let ctbl = qtable(&child.name);
+        let name = s.constraint_name();
+        let mut actions = Vec::new();
+        if let Some(old) = &s.replace {
+            let def = &child.constraint(old).expect("checked").definition;
             actions.push(
                 Action::new(
                     step,
-                    ActionKind::Dml,
-                    format!("delete the orphan rows of {}", child.name),
-                    Statement::Sql(format!("DELETE FROM {ctbl} c WHERE {filter}")),
+                    ActionKind::Ddl,
+                    format!("drop foreign key {old} (replaced)"),
+                    Statement::Sql(format!("ALTER TABLE {ctbl} DROP CONSTRAINT {}", ident(old))),
                 )
                 .with_inverse(Statement::Sql(format!(
-                    "INSERT INTO {ctbl} ({cols}){overriding} SELECT {cols} FROM {}",
-                    qtable(&bak),
-                    cols = idents(&cols)
-                )))
-                .destructive(),
-            );
-        }
-        OrphanMode::SetNull => {
-            actions.extend(backup(
-                &ctx,
-                &bak,
-                &select_keyed(child, &s.columns, Some(&filter)),
-                &format!("the keys of the orphan rows of {}", child.name),
-            ));
-            let nulls: Vec<String> = s
-                .columns
-                .iter()
-                .map(|c| format!("{} = NULL", ident(c)))
-                .collect();
-            let restore: Vec<String> = s
-                .columns
-                .iter()
-                .map(|c| format!("{q} = b.{q}", q = ident(c)))
-                .collect();
-            actions.push(
-                Action::new(
-                    step,
-                    ActionKind::Dml,
-                    format!("set the keys of the orphan rows of {} to NULL", child.name),
-                    Statement::Sql(format!(
-                        "UPDATE {ctbl} c SET {} WHERE {filter}",
-                        nulls.join(", ")
-                    )),
-                )
-                .with_inverse(Statement::Sql(format!(
-                    "UPDATE {ctbl} t SET {} FROM {} b WHERE {}",
-                    restore.join(", "),
-                    qtable(&bak),
-                    join_on("t", "b", &child.primary_key)
-                )))
-                .destructive(),
-            );
-        }
-        OrphanMode::Placeholder => {
-            let aliased: Vec<String> = s
-                .columns
-                .iter()
-                .zip(&s.references.columns)
-                .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
-                .collect();
-            actions.extend(backup(
-                &ctx,
-                &bak,
-                &format!(
-                    "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
-                    aliased.join(", ")
-                ),
-                &format!("the missing keys of {}", parent.name),
-            ));
-            let (targets, sources) = placeholder_lists(s);
-            actions.push(
-                Action::new(
-                    step,
-                    ActionKind::Dml,
-                    format!("insert placeholder rows into {}", parent.name),
-                    Statement::Sql(format!(
-                        "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
-                        qtable(&parent.name),
-                        qtable(&bak)
-                    )),
-                )
-                .with_inverse(Statement::Sql(format!(
-                    "DELETE FROM {} p USING {} b WHERE {}",
-                    qtable(&parent.name),
-                    qtable(&bak),
-                    join_on("p", "b", &s.references.columns)
+                    "ALTER TABLE {ctbl} ADD CONSTRAINT {} {def}",
+                    ident(old)
                 ))),
             );
         }
-    }
-    let add = format!(
+        let filter = orphan_filter(s, parent);
+        let bak = ctx.backup_name(&child.name, Some("orphans"));
+        match s.orphans {
+            OrphanMode::Fail => actions.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!("no orphan rows in {}", child.name),
+                Statement::Sql(format!(
+                    "SELECT count(*)::bigint FROM {ctbl} c WHERE {filter}"
+                )),
+                0,
+                format!(
+                    "rows of {} reference no row of {} (orphans = \"fail\")",
+                    child.name, parent.name
+                ),
+            )),
+            OrphanMode::Delete => {
+                let cols: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
+                let overriding = if child.columns.iter().any(|c| c.identity.is_some()) {
+                    " OVERRIDING SYSTEM VALUE"
+                } else {
+                    ""
+                };
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
+                    &format!("the orphan rows of {}", child.name),
+                ));
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("delete the orphan rows of {}", child.name),
+                        Statement::Sql(format!("DELETE FROM {ctbl} c WHERE {filter}")),
+                    )
+                    .with_inverse(Statement::Sql(format!(
+                        "INSERT INTO {ctbl} ({cols}){overriding} SELECT {cols} FROM {}",
+                        qtable(&bak),
+                        cols = idents(&cols)
+                    )))
+                    .destructive(),
+                );
+            }
+            OrphanMode::SetNull => {
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &select_keyed(child, &s.columns, Some(&filter)),
+                    &format!("the keys of the orphan rows of {}", child.name),
+                ));
+                let nulls: Vec<String> = s
+                    .columns
+                    .iter()
+                    .map(|c| format!("{} = NULL", ident(c)))
+                    .collect();
+                let restore: Vec<String> = s
+                    .columns
+                    .iter()
+                    .map(|c| format!("{q} = b.{q}", q = ident(c)))
+                    .collect();
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("set the keys of the orphan rows of {} to NULL", child.name),
+                        Statement::Sql(format!(
+                            "UPDATE {ctbl} c SET {} WHERE {filter}",
+                            nulls.join(", ")
+                        )),
+                    )
+                    .with_inverse(Statement::Sql(format!(
+                        "UPDATE {ctbl} t SET {} FROM {} b WHERE {}",
+                        restore.join(", "),
+                        qtable(&bak),
+                        join_on("t", "b", &child.primary_key)
+                    )))
+                    .destructive(),
+                );
+            }
+            OrphanMode::Placeholder => {
+                let aliased: Vec<String> = s
+                    .columns
+                    .iter()
+                    .zip(&s.references.columns)
+                    .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
+                    .collect();
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &format!(
+                        "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
+                        aliased.join(", ")
+                    ),
+                    &format!("the missing keys of {}", parent.name),
+                ));
+                let (targets, sources) = placeholder_lists(s);
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("insert placeholder rows into {}", parent.name),
+                        Statement::Sql(format!(
+                            "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
+                            qtable(&parent.name),
+                            qtable(&bak)
+                        )),
+                    )
+                    .with_inverse(Statement::Sql(format!(
+                        "DELETE FROM {} p USING {} b WHERE {}",
+                        qtable(&parent.name),
+                        qtable(&bak),
+                        join_on("p", "b", &s.references.columns)
+                    ))),
+                );
+            }
+        }
+        let add = format!(
         "ALTER TABLE {ctbl} ADD CONSTRAINT {n} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {} NOT VALID;\nALTER TABLE {ctbl} VALIDATE CONSTRAINT {n}",
         idents(&s.columns),
         qtable(&parent.name),
@@ -234,19 +234,20 @@ pub fn compile(ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
         s.on_update.sql(),
         n = ident(&name)
     );
-    actions.push(
-        Action::new(
-            step,
-            ActionKind::Ddl,
-            format!("add foreign key {name} (NOT VALID, then VALIDATE)"),
-            Statement::Sql(add),
-        )
-        .with_inverse(Statement::Sql(format!(
-            "ALTER TABLE {ctbl} DROP CONSTRAINT IF EXISTS {}",
-            ident(&name)
-        ))),
-    );
-    Ok(actions)
+        actions.push(
+            Action::new(
+                step,
+                ActionKind::Ddl,
+                format!("add foreign key {name} (NOT VALID, then VALIDATE)"),
+                Statement::Sql(add),
+            )
+            .with_inverse(Statement::Sql(format!(
+                "ALTER TABLE {ctbl} DROP CONSTRAINT IF EXISTS {}",
+                ident(&name)
+            ))),
+        );
+        Ok(actions)
+    }
 }
 
 /// The column lists of the placeholder insert: target columns, and the backup's columns
@@ -256,4 +257,12 @@ fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
     let targets: Vec<String> = cols.iter().map(|(t, _)| t.clone()).collect();
     let sources: Vec<String> = cols.iter().map(|(_, b)| b.clone()).collect();
     (idents(&targets), idents(&sources))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_foreign_key");
+    }
 }

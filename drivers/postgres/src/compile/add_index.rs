@@ -5,11 +5,11 @@
 //! or interrupted build leaves an invalid index; the cleanup drops exactly that invalid index
 //! (never a valid one, never one on another table) before the build is retried.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddIndex;
 use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
 
-use super::Counter;
-use super::{refused, sized, Checked};
+use super::{refused, sized, Analyzer, Checked, Compiler, Counter};
 use crate::sql::{ident, idents, string, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a strata_core::schema::Table> {
@@ -64,112 +64,113 @@ pub(super) async fn duplicates(
     ))
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &AddIndex,
-) -> Result<Analysis> {
-    let session = counter.source;
-    let t = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(t) => t,
-    };
-    let schema = t
-        .name
-        .schema
-        .as_deref()
-        .map_or("current_schema()".to_owned(), string);
-    let taken = session
+impl AnalyzeKind<AddIndex> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
+        let counter = self.counter;
+        let session = counter.source;
+        let t = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(t) => t,
+        };
+        let schema = t
+            .name
+            .schema
+            .as_deref()
+            .map_or("current_schema()".to_owned(), string);
+        let taken = session
         .count(&format!(
             "SELECT count(*)::bigint FROM pg_class WHERE relname = {} AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {schema})",
             string(&s.index_name())
         ))
         .await?;
-    if taken > 0 {
-        return Ok(refused(format!(
-            "a relation named \"{}\" already exists in the schema of \"{}\"",
-            s.index_name(),
-            t.name
-        )));
+        if taken > 0 {
+            return Ok(refused(format!(
+                "a relation named \"{}\" already exists in the schema of \"{}\"",
+                s.index_name(),
+                t.name
+            )));
+        }
+        let mut a = sized(t);
+        if s.unique {
+            a.findings.push(duplicates(counter, t, &s.columns).await?);
+        }
+        Ok(a)
     }
-    let mut a = sized(t);
-    if s.unique {
-        a.findings.push(duplicates(counter, t, &s.columns).await?);
-    }
-    Ok(a)
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let name = s.index_name();
-    let unique = if s.unique { "UNIQUE " } else { "" };
-    let index = t.name.with_name(&name);
-    let drop = Statement::Sql(format!("DROP INDEX IF EXISTS {}", qtable(&index)));
-    let description = format!(
-        "create {unique}index {name} on {}({})",
-        t.name,
-        s.columns.join(", ")
-    );
-    let mut actions = Vec::new();
-    if s.unique {
-        actions.push(no_duplicates(&ctx, t, &s.columns));
-    }
-    // Built after the commit, an online index would meet the table as later steps leave it.
-    let later = ctx.later_step_on(&t.name);
-    if !s.online || later.is_some() {
-        let description = match later {
+impl CompileKind<AddIndex> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let name = s.index_name();
+        let unique = if s.unique { "UNIQUE " } else { "" };
+        let index = t.name.with_name(&name);
+        let drop = Statement::Sql(format!("DROP INDEX IF EXISTS {}", qtable(&index)));
+        let description = format!(
+            "create {unique}index {name} on {}({})",
+            t.name,
+            s.columns.join(", ")
+        );
+        let mut actions = Vec::new();
+        if s.unique {
+            actions.push(no_duplicates(&ctx, t, &s.columns));
+        }
+        // Built after the commit, an online index would meet the table as later steps leave it.
+        let later = ctx.later_step_on(&t.name);
+        if !s.online || later.is_some() {
+            let description = match later {
             Some(l) if s.online => format!(
                 "{description} (inside the migration's transaction: step {} changes the table later)",
                 l.index
             ),
             _ => description,
         };
+            let create = format!(
+                "CREATE {unique}INDEX {} ON {} ({})",
+                ident(&name),
+                qtable(&t.name),
+                idents(&s.columns)
+            );
+            actions.push(
+                Action::new(
+                    ctx.step.index,
+                    ActionKind::Ddl,
+                    description,
+                    Statement::Sql(create),
+                )
+                .with_inverse(drop),
+            );
+            return Ok(actions);
+        }
         let create = format!(
-            "CREATE {unique}INDEX {} ON {} ({})",
+            "CREATE {unique}INDEX CONCURRENTLY {} ON {} ({})",
             ident(&name),
             qtable(&t.name),
             idents(&s.columns)
         );
-        actions.push(
-            Action::new(
-                ctx.step.index,
-                ActionKind::Ddl,
-                description,
-                Statement::Sql(create),
-            )
-            .with_inverse(drop),
-        );
-        return Ok(actions);
-    }
-    let create = format!(
-        "CREATE {unique}INDEX CONCURRENTLY {} ON {} ({})",
-        ident(&name),
-        qtable(&t.name),
-        idents(&s.columns)
-    );
-    let on_table = format!(
+        let on_table = format!(
         "FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid WHERE i.indrelid = to_regclass({}) AND x.relname = {}",
         string(&qtable(&t.name)),
         string(&name)
     );
-    let probe = format!("SELECT count(*)::bigint {on_table} AND i.indisvalid");
-    let cleanup = format!(
+        let probe = format!("SELECT count(*)::bigint {on_table} AND i.indisvalid");
+        let cleanup = format!(
         "DO $strata$ BEGIN IF EXISTS (SELECT 1 {on_table} AND NOT i.indisvalid) THEN EXECUTE {}; END IF; END $strata$",
         string(&format!("DROP INDEX {}", qtable(&index)))
     );
-    actions.push(
-        Action::new(
-            ctx.step.index,
-            ActionKind::Ddl,
-            format!("{description} (online)"),
-            Statement::Sql(create),
-        )
-        .with_inverse(drop)
-        .with_probe(Statement::Sql(probe))
-        .with_cleanup(Statement::Sql(cleanup))
-        .outside_transaction(),
-    );
-    Ok(actions)
+        actions.push(
+            Action::new(
+                ctx.step.index,
+                ActionKind::Ddl,
+                format!("{description} (online)"),
+                Statement::Sql(create),
+            )
+            .with_inverse(drop)
+            .with_probe(Statement::Sql(probe))
+            .with_cleanup(Statement::Sql(cleanup))
+            .outside_transaction(),
+        );
+        Ok(actions)
+    }
 }
 
 /// A check, right before a unique index or constraint on `columns` is built, that no key
@@ -198,4 +199,12 @@ pub(super) fn no_duplicates(
             columns.join(", ")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_index");
+    }
 }

@@ -2,13 +2,13 @@
 //! `set` values) are backed up with their old values; the runner then updates them in batches
 //! of `batch_size`, touching only backed-up rows. Rollback restores the old values.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::Backfill;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::Counter;
-use super::{backup, refused, select_keyed, sized, Checked};
+use super::{backup, refused, select_keyed, sized, Analyzer, Checked, Compiler};
 use crate::sql::{ident, join_on, literal, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
@@ -52,67 +52,68 @@ fn writes(t: &strata_core::schema::Table, s: &Backfill) -> Vec<(String, String)>
         .collect()
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &Backfill,
-) -> Result<Analysis> {
-    let t = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(t) => t,
-    };
-    let n = counter.count(t, &predicate(t, s, "c")).await?;
-    let mut a = sized(t);
-    super::refuse_conflicts(
-        counter,
-        &ctx,
-        t,
-        &writes(t, s),
-        Some(&predicate(t, s, "c")),
-        &mut a,
-    )
-    .await?;
-    a.findings.push(Finding {
-        kind: FindingKind::RowsChanged,
-        count: n as u64,
-        examples: vec![],
-        handling: format!(
-            "updated in batches of {}; the old values are backed up and restored by rollback",
-            s.batch_size
-        ),
-        blocking: None,
-    });
-    Ok(a)
+impl AnalyzeKind<Backfill> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
+        let counter = self.counter;
+        let t = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(t) => t,
+        };
+        let n = counter.count(t, &predicate(t, s, "c")).await?;
+        let mut a = sized(t);
+        super::refuse_conflicts(
+            counter,
+            &ctx,
+            t,
+            &writes(t, s),
+            Some(&predicate(t, s, "c")),
+            &mut a,
+        )
+        .await?;
+        a.findings.push(Finding {
+            kind: FindingKind::RowsChanged,
+            count: n as u64,
+            examples: vec![],
+            handling: format!(
+                "updated in batches of {}; the old values are backed up and restored by rollback",
+                s.batch_size
+            ),
+            blocking: None,
+        });
+        Ok(a)
+    }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let tbl = qtable(&t.name);
-    let set_cols: Vec<String> = s.set.keys().cloned().collect();
-    let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
-    actions.extend(backup(
-        &ctx,
-        &bak,
-        &select_keyed(t, &set_cols, Some(&predicate(t, s, "c"))),
-        &format!("the rows of {} the backfill changes", t.name),
-    ));
-    let assignments: Vec<String> = s
-        .set
-        .iter()
-        .map(|(c, v)| {
-            format!(
-                "{} = {}",
-                ident(c),
-                literal(v, &t.column(c).expect("checked").native_type)
-            )
-        })
-        .collect();
-    let restore: Vec<String> = set_cols
-        .iter()
-        .map(|c| format!("{q} = b.{q}", q = ident(c)))
-        .collect();
-    let batch = format!(
+impl CompileKind<Backfill> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let tbl = qtable(&t.name);
+        let set_cols: Vec<String> = s.set.keys().cloned().collect();
+        let bak = ctx.backup_name(&t.name, Some("backfill"));
+        let mut actions =
+            super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
+        actions.extend(backup(
+            &ctx,
+            &bak,
+            &select_keyed(t, &set_cols, Some(&predicate(t, s, "c"))),
+            &format!("the rows of {} the backfill changes", t.name),
+        ));
+        let assignments: Vec<String> = s
+            .set
+            .iter()
+            .map(|(c, v)| {
+                format!(
+                    "{} = {}",
+                    ident(c),
+                    literal(v, &t.column(c).expect("checked").native_type)
+                )
+            })
+            .collect();
+        let restore: Vec<String> = set_cols
+            .iter()
+            .map(|c| format!("{q} = b.{q}", q = ident(c)))
+            .collect();
+        let batch = format!(
         "UPDATE {tbl} t SET {} FROM (SELECT {} FROM {tbl} c JOIN {} b ON {} WHERE {} LIMIT {}) s WHERE {}",
         assignments.join(", "),
         t.primary_key.iter().map(|k| format!("c.{}", ident(k))).collect::<Vec<_>>().join(", "),
@@ -122,37 +123,46 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         s.batch_size,
         join_on("t", "s", &t.primary_key)
     );
-    actions.push(
-        Action::new(
+        actions.push(
+            Action::new(
+                ctx.step.index,
+                ActionKind::Backfill,
+                format!(
+                    "backfill {} ({}) in batches of {}",
+                    t.name,
+                    set_cols.join(", "),
+                    s.batch_size
+                ),
+                Statement::Sql(batch),
+            )
+            .with_inverse(Statement::Sql(format!(
+                "UPDATE {tbl} t SET {} FROM {} b WHERE {}",
+                restore.join(", "),
+                qtable(&bak),
+                join_on("t", "b", &t.primary_key)
+            ))),
+        );
+        actions.push(Action::check(
             ctx.step.index,
-            ActionKind::Backfill,
-            format!(
-                "backfill {} ({}) in batches of {}",
-                t.name,
-                set_cols.join(", "),
-                s.batch_size
-            ),
-            Statement::Sql(batch),
-        )
-        .with_inverse(Statement::Sql(format!(
-            "UPDATE {tbl} t SET {} FROM {} b WHERE {}",
-            restore.join(", "),
-            qtable(&bak),
-            join_on("t", "b", &t.primary_key)
-        ))),
-    );
-    actions.push(Action::check(
-        ctx.step.index,
-        ActionKind::Verify,
-        format!("verify every backed-up row of {} was backfilled", t.name),
-        Statement::Sql(format!(
-            "SELECT count(*)::bigint FROM {tbl} c JOIN {} b ON {} WHERE {}",
-            qtable(&bak),
-            join_on("c", "b", &t.primary_key),
-            predicate(t, s, "c")
-        )),
-        0,
-        format!("rows of {} still match the backfill's filter", t.name),
-    ));
-    Ok(actions)
+            ActionKind::Verify,
+            format!("verify every backed-up row of {} was backfilled", t.name),
+            Statement::Sql(format!(
+                "SELECT count(*)::bigint FROM {tbl} c JOIN {} b ON {} WHERE {}",
+                qtable(&bak),
+                join_on("c", "b", &t.primary_key),
+                predicate(t, s, "c")
+            )),
+            0,
+            format!("rows of {} still match the backfill's filter", t.name),
+        ));
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("backfill");
+    }
 }

@@ -14,15 +14,15 @@
 //! (a function's SQL-standard body, an extension's view, a generated column) refuses the step
 //! in the plan, naming each object.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::{Column, Table};
 use strata_core::steps::{ChangeType, StepKind};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::dependents::{bracket, changed_earlier, Found};
-use super::Counter;
-use super::{backup, examples, refused, select_keyed, sized, Checked};
+use super::dependents::{bracket, changed_earlier};
+use super::{backup, examples, refused, select_keyed, sized, Analyzer, Checked, Compiler};
 use crate::dependents::Dependents;
 use crate::sql::{ident, join_on, literal, string, table as qtable};
 use crate::types;
@@ -174,145 +174,145 @@ fn fails(column_ref: &str, from: &str, to: &str) -> String {
     )
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &ChangeType,
-    found: &Found,
-) -> Result<Analysis> {
-    let session = counter.source;
-    let conv = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(c) => c,
-    };
-    let (t, c) = (conv.table, conv.column);
-    let mut a = sized(t);
-    if c.native_type == conv.target {
-        a.warnings.push(format!(
-            "column \"{}\" is already {}; nothing to do",
-            c.name, s.to
-        ));
-        return Ok(a);
-    }
-    // Catalog reads are not counts: the recording pass needs none of them.
-    if !counter.is_recording() {
-        let dependents = crate::dependents::of_column(session, t, &c.name).await?;
-        if let Some(why) = carry_refusal(&ctx, &c.name, &dependents) {
-            return Ok(refused(why));
-        }
-        if !dependents.objects.is_empty() {
+impl AnalyzeKind<ChangeType> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
+        let counter = self.counter;
+        let found = self.found;
+        let session = counter.source;
+        let conv = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(c) => c,
+        };
+        let (t, c) = (conv.table, conv.column);
+        let mut a = sized(t);
+        if c.native_type == conv.target {
             a.warnings.push(format!(
+                "column \"{}\" is already {}; nothing to do",
+                c.name, s.to
+            ));
+            return Ok(a);
+        }
+        // Catalog reads are not counts: the recording pass needs none of them.
+        if !counter.is_recording() {
+            let dependents = crate::dependents::of_column(session, t, &c.name).await?;
+            if let Some(why) = carry_refusal(&ctx, &c.name, &dependents) {
+                return Ok(refused(why));
+            }
+            if !dependents.objects.is_empty() {
+                a.warnings.push(format!(
                 "{} depend on column \"{}\": dropped before the type change and re-created after it in the same transaction, exactly as read now (definition, options, owner, grants, comments); a definition the new type no longer satisfies fails the migration, which then changes nothing",
                 dependents.names.join(", "),
                 c.name
             ));
+            }
+            found.keep(&ctx, dependents);
         }
-        found.keep(&ctx, dependents);
-    }
-    if s.using.is_some() {
-        a.warnings.push("a custom `using` expression is checked by the server while converting: a value it cannot convert fails the migration, which then changes nothing".into());
-        return Ok(a);
-    }
-    // Without a cast between the two types no value converts, and the `ALTER` would fail.
-    if !counter.is_recording()
-        && session
-            .count(&no_cast(&c.native_type, &conv.target))
-            .await?
-            != 0
-    {
-        return Ok(refused(no_cast_refusal(c, &conv.target)));
-    }
-    let widening = c.portable.is_some_and(|p| p.is_integer()) && s.to.is_integer();
-    if !counter.is_recording() && !widening {
-        let keys = super::foreign_keys_on(session, t, &c.name).await?;
-        if !keys.is_empty() {
-            return Ok(refused(format!(
+        if s.using.is_some() {
+            a.warnings.push("a custom `using` expression is checked by the server while converting: a value it cannot convert fails the migration, which then changes nothing".into());
+            return Ok(a);
+        }
+        // Without a cast between the two types no value converts, and the `ALTER` would fail.
+        if !counter.is_recording()
+            && session
+                .count(&no_cast(&c.native_type, &conv.target))
+                .await?
+                != 0
+        {
+            return Ok(refused(no_cast_refusal(c, &conv.target)));
+        }
+        let widening = c.portable.is_some_and(|p| p.is_integer()) && s.to.is_integer();
+        if !counter.is_recording() && !widening {
+            let keys = super::foreign_keys_on(session, t, &c.name).await?;
+            if !keys.is_empty() {
+                return Ok(refused(format!(
                 "{} reference column \"{}\" and keep their type; drop them first (drop_foreign_key) and add them again after",
                 keys.join(", "),
                 c.name
             )));
+            }
         }
-    }
-    // A CHECK over the column is checked again against the new type: it must still make
-    // sense there (`starts >= '-1000'::integer` does not for a varchar).
-    if !counter.is_recording() {
-        for k in t
-            .constraints
-            .iter()
-            .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
-        {
-            let Some(body) = k.definition.strip_prefix("CHECK ") else {
-                continue;
-            };
-            let probe = crate::sql::replace_column(
-                body.trim_end_matches(" NOT VALID"),
-                &c.name,
-                &format!("NULL::{}", conv.target),
-            );
-            if probe != body && session.execute(&format!("SELECT {probe}")).await.is_err() {
-                return Ok(refused(format!(
+        // A CHECK over the column is checked again against the new type: it must still make
+        // sense there (`starts >= '-1000'::integer` does not for a varchar).
+        if !counter.is_recording() {
+            for k in t
+                .constraints
+                .iter()
+                .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
+            {
+                let Some(body) = k.definition.strip_prefix("CHECK ") else {
+                    continue;
+                };
+                let probe = crate::sql::replace_column(
+                    body.trim_end_matches(" NOT VALID"),
+                    &c.name,
+                    &format!("NULL::{}", conv.target),
+                );
+                if probe != body && session.execute(&format!("SELECT {probe}")).await.is_err() {
+                    return Ok(refused(format!(
                     "CHECK constraint {} of \"{}\" ({body}) does not apply to a column of type {}; drop it first (sql step) and re-create it for the new type after",
                     k.name, t.name, conv.target
                 )));
+                }
             }
         }
-    }
-    if let Some(literal) = c.default.as_deref().and_then(constant) {
-        if !counter.is_recording()
-            && session
-                .execute(&format!("SELECT {literal}::{}", conv.target))
-                .await
-                .is_err()
-        {
-            return Ok(refused(format!(
+        if let Some(literal) = c.default.as_deref().and_then(constant) {
+            if !counter.is_recording()
+                && session
+                    .execute(&format!("SELECT {literal}::{}", conv.target))
+                    .await
+                    .is_err()
+            {
+                return Ok(refused(format!(
                 "the default of column \"{}\", {literal}, does not convert to {}; drop it first (drop_default), and set a new one after",
                 c.name, conv.target
             )));
+            }
         }
-    }
-    session.execute(CAST_PROBE).await?;
-    let predicate = fails(
-        &format!("c.{}", ident(&c.name)),
-        &c.native_type,
-        &conv.target,
-    );
-    let n = counter.count(t, &predicate).await?;
-    // A unique key over the column must still hold once its values are converted (two
-    // values can become one; a default written into several rows repeats).
-    if n == 0 || s.on_incompatible != strata_core::steps::OnIncompatible::Fail {
-        let value = converted_value(
-            s,
+        session.execute(CAST_PROBE).await?;
+        let predicate = fails(
             &format!("c.{}", ident(&c.name)),
             &c.native_type,
             &conv.target,
         );
-        super::refuse_conflicts(counter, &ctx, t, &[(c.name.clone(), value)], None, &mut a).await?;
+        let n = counter.count(t, &predicate).await?;
+        // A unique key over the column must still hold once its values are converted (two
+        // values can become one; a default written into several rows repeats).
+        if n == 0 || s.on_incompatible != strata_core::steps::OnIncompatible::Fail {
+            let value = converted_value(
+                s,
+                &format!("c.{}", ident(&c.name)),
+                &c.native_type,
+                &conv.target,
+            );
+            super::refuse_conflicts(counter, &ctx, t, &[(c.name.clone(), value)], None, &mut a)
+                .await?;
+        }
+        let shown = if n > 0 {
+            examples(
+                session,
+                t,
+                &format!("c.{}::text", ident(&c.name)),
+                &predicate,
+            )
+            .await?
+        } else {
+            vec![]
+        };
+        let (handling, blocking) = s.on_incompatible.describe(
+            n,
+            &format!("{}.{}", t.name, c.name),
+            &s.to.to_string(),
+            s.default.as_ref(),
+        );
+        a.findings.push(Finding {
+            kind: FindingKind::Incompatible,
+            count: n,
+            examples: shown,
+            handling,
+            blocking,
+        });
+        Ok(a)
     }
-    let shown = if n > 0 {
-        examples(
-            session,
-            t,
-            &format!("c.{}::text", ident(&c.name)),
-            &predicate,
-        )
-        .await?
-    } else {
-        vec![]
-    };
-    let (handling, blocking) = s.on_incompatible.describe(
-        n,
-        &format!("{}.{}", t.name, c.name),
-        &s.to.to_string(),
-        s.default.as_ref(),
-    );
-    a.findings.push(Finding {
-        kind: FindingKind::Incompatible,
-        count: n,
-        examples: shown,
-        handling,
-        blocking,
-    });
-    Ok(a)
 }
 
 /// The value a row's `column` (an expression) holds once converted to `target`, as the
@@ -375,25 +375,24 @@ fn carry_refusal(ctx: &StepContext<'_>, column: &str, d: &Dependents) -> Option<
     ))
 }
 
-pub fn compile(
-    ctx: StepContext<'_>,
-    s: &ChangeType,
-    dependents: Option<&Dependents>,
-) -> Result<Vec<Action>> {
-    let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let (t, c, target) = (conv.table, conv.column, conv.target.as_str());
-    if c.native_type == target {
-        return Ok(Vec::new());
-    }
-    let step = ctx.step.index;
-    let col = ident(&c.name);
-    let tbl = qtable(&t.name);
-    let bak = ctx.backup_name(&t.name, Some(&c.name));
-    let mut actions = Vec::new();
-    if dependents.is_none() || changed_earlier(&ctx).is_some() {
-        // The plan could not read what depends on the column (an earlier step renamed it):
-        // the server refuses the change while a view or rule uses it; say so first.
-        actions.push(Action::check(
+impl CompileKind<ChangeType> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+        let found = self.found.of(&ctx);
+        let dependents = found.as_deref();
+        let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (t, c, target) = (conv.table, conv.column, conv.target.as_str());
+        if c.native_type == target {
+            return Ok(Vec::new());
+        }
+        let step = ctx.step.index;
+        let col = ident(&c.name);
+        let tbl = qtable(&t.name);
+        let bak = ctx.backup_name(&t.name, Some(&c.name));
+        let mut actions = Vec::new();
+        if dependents.is_none() || changed_earlier(&ctx).is_some() {
+            // The plan could not read what depends on the column (an earlier step renamed it):
+            // the server refuses the change while a view or rule uses it; say so first.
+            actions.push(Action::check(
             step,
             ActionKind::Check,
             format!("no view or rule uses {}.{}", t.name, c.name),
@@ -408,138 +407,138 @@ pub fn compile(
                 t.name, c.name
             ),
         ));
-    }
-    if s.using.is_none() {
-        // Also at apply time: the plan cannot look at a table an earlier step renames.
-        actions.push(Action::check(
-            step,
-            ActionKind::Check,
-            format!("PostgreSQL can convert {} to {target}", c.native_type),
-            Statement::Sql(no_cast(&c.native_type, target)),
-            0,
-            no_cast_refusal(c, target),
-        ));
-    }
-    // The plan counted the keys the converted values would repeat on the live rows; an
-    // earlier step of the migration changes them (or their names) first: count again here.
-    if ctx.earlier_step_on(&t.name).is_some() || changed_earlier(&ctx).is_some() {
-        let value = converted_value(s, &format!("c.{col}"), &c.native_type, target);
-        for mut check in super::conflict_checks(&ctx, t, &[(c.name.clone(), value)], None) {
-            if let Statement::Sql(sql) = &mut check.forward {
-                *sql = format!("{CAST_PROBE};\n{sql}");
-            }
-            actions.push(check);
         }
-    }
-    actions.extend(backup(
-        &ctx,
-        &bak,
-        &select_keyed(t, std::slice::from_ref(&c.name), None),
-        &format!("{}.{} with its keys", t.name, c.name),
-    ));
-
-    let converted = match s.using.as_ref().and_then(|u| u.postgres.as_deref()) {
-        Some(expr) => format!("({expr})::{target}"),
-        None => format!("{col}::{target}"),
-    };
-    let probe = fails(&col, &c.native_type, target);
-    use strata_core::steps::OnIncompatible::*;
-    // What each row must hold afterwards, computed from its backed-up original.
-    let original = format!("b.{col}");
-    let expected = match s.on_incompatible {
-        Fail => format!("{original}::{target}"),
-        SetNull => format!(
-            "CASE WHEN {} THEN NULL ELSE {original}::{target} END",
-            fails(&original, &c.native_type, target)
-        ),
-        UseDefault => format!(
-            "CASE WHEN {} THEN {} ELSE {original}::{target} END",
-            fails(&original, &c.native_type, target),
-            literal(s.default.as_ref().expect("validated"), target)
-        ),
-    };
-    let (prelude, using) = match s.on_incompatible {
-        Fail if s.using.is_none() => {
+        if s.using.is_none() {
+            // Also at apply time: the plan cannot look at a table an earlier step renames.
             actions.push(Action::check(
                 step,
                 ActionKind::Check,
-                format!(
-                    "no value of {}.{} fails to convert to {}",
-                    t.name, c.name, s.to
-                ),
-                Statement::Sql(format!(
-                    "{CAST_PROBE};\nSELECT count(*)::bigint FROM {tbl} c WHERE {}",
-                    fails(&format!("c.{col}"), &c.native_type, target)
-                )),
+                format!("PostgreSQL can convert {} to {target}", c.native_type),
+                Statement::Sql(no_cast(&c.native_type, target)),
                 0,
-                format!(
-                    "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
-                    t.name, c.name, s.to
-                ),
+                no_cast_refusal(c, target),
             ));
-            (String::new(), converted)
         }
-        Fail => (String::new(), converted),
-        SetNull => (
-            format!("{CAST_PROBE};\n"),
-            format!("CASE WHEN {probe} THEN NULL ELSE {converted} END"),
-        ),
-        UseDefault => {
-            let default = literal(s.default.as_ref().expect("validated"), target);
-            (
+        // The plan counted the keys the converted values would repeat on the live rows; an
+        // earlier step of the migration changes them (or their names) first: count again here.
+        if ctx.earlier_step_on(&t.name).is_some() || changed_earlier(&ctx).is_some() {
+            let value = converted_value(s, &format!("c.{col}"), &c.native_type, target);
+            for mut check in super::conflict_checks(&ctx, t, &[(c.name.clone(), value)], None) {
+                if let Statement::Sql(sql) = &mut check.forward {
+                    *sql = format!("{CAST_PROBE};\n{sql}");
+                }
+                actions.push(check);
+            }
+        }
+        actions.extend(backup(
+            &ctx,
+            &bak,
+            &select_keyed(t, std::slice::from_ref(&c.name), None),
+            &format!("{}.{} with its keys", t.name, c.name),
+        ));
+
+        let converted = match s.using.as_ref().and_then(|u| u.postgres.as_deref()) {
+            Some(expr) => format!("({expr})::{target}"),
+            None => format!("{col}::{target}"),
+        };
+        let probe = fails(&col, &c.native_type, target);
+        use strata_core::steps::OnIncompatible::*;
+        // What each row must hold afterwards, computed from its backed-up original.
+        let original = format!("b.{col}");
+        let expected = match s.on_incompatible {
+            Fail => format!("{original}::{target}"),
+            SetNull => format!(
+                "CASE WHEN {} THEN NULL ELSE {original}::{target} END",
+                fails(&original, &c.native_type, target)
+            ),
+            UseDefault => format!(
+                "CASE WHEN {} THEN {} ELSE {original}::{target} END",
+                fails(&original, &c.native_type, target),
+                literal(s.default.as_ref().expect("validated"), target)
+            ),
+        };
+        let (prelude, using) = match s.on_incompatible {
+            Fail if s.using.is_none() => {
+                actions.push(Action::check(
+                    step,
+                    ActionKind::Check,
+                    format!(
+                        "no value of {}.{} fails to convert to {}",
+                        t.name, c.name, s.to
+                    ),
+                    Statement::Sql(format!(
+                        "{CAST_PROBE};\nSELECT count(*)::bigint FROM {tbl} c WHERE {}",
+                        fails(&format!("c.{col}"), &c.native_type, target)
+                    )),
+                    0,
+                    format!(
+                        "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
+                        t.name, c.name, s.to
+                    ),
+                ));
+                (String::new(), converted)
+            }
+            Fail => (String::new(), converted),
+            SetNull => (
                 format!("{CAST_PROBE};\n"),
-                format!("CASE WHEN {probe} THEN {default} ELSE {converted} END"),
-            )
-        }
-    };
-    // PostgreSQL converts the column's default only by an implicit or assignment cast (text
-    // to a date is neither): the default is dropped and set again, converted, around the
-    // change, and back again around the reverse one.
-    let (drop_default, set_default, set_back) = match &c.default {
-        Some(d) => (
-            format!("ALTER COLUMN {col} DROP DEFAULT, "),
-            format!(", ALTER COLUMN {col} SET DEFAULT {}", retyped(d, target)),
-            format!(", ALTER COLUMN {col} SET DEFAULT {d}"),
-        ),
-        None => Default::default(),
-    };
-    let forward = format!(
+                format!("CASE WHEN {probe} THEN NULL ELSE {converted} END"),
+            ),
+            UseDefault => {
+                let default = literal(s.default.as_ref().expect("validated"), target);
+                (
+                    format!("{CAST_PROBE};\n"),
+                    format!("CASE WHEN {probe} THEN {default} ELSE {converted} END"),
+                )
+            }
+        };
+        // PostgreSQL converts the column's default only by an implicit or assignment cast (text
+        // to a date is neither): the default is dropped and set again, converted, around the
+        // change, and back again around the reverse one.
+        let (drop_default, set_default, set_back) = match &c.default {
+            Some(d) => (
+                format!("ALTER COLUMN {col} DROP DEFAULT, "),
+                format!(", ALTER COLUMN {col} SET DEFAULT {}", retyped(d, target)),
+                format!(", ALTER COLUMN {col} SET DEFAULT {d}"),
+            ),
+            None => Default::default(),
+        };
+        let forward = format!(
         "{prelude}ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {target} USING {using}{set_default}"
     );
 
-    let mut inverse = vec![CAST_PROBE.to_owned()];
-    if !c.nullable {
+        let mut inverse = vec![CAST_PROBE.to_owned()];
+        if !c.nullable {
+            inverse.push(format!(
+                "ALTER TABLE {tbl} ALTER COLUMN {col} DROP NOT NULL"
+            ));
+        }
+        // Converted back by cast where PostgreSQL has one; where it has none (a boolean back to
+        // jsonb) the expression must still parse: every row is emptied, then refilled from the
+        // backup — and a rollback that would lose a value written since is refused by a guard.
+        let reversible = types::cast_exists(target, &c.native_type);
+        let back_value = if reversible {
+            format!(
+                "CASE WHEN {} THEN NULL ELSE {col}::{orig} END",
+                fails(&col, target, &c.native_type),
+                orig = c.native_type
+            )
+        } else {
+            format!("NULL::{}", c.native_type)
+        };
         inverse.push(format!(
-            "ALTER TABLE {tbl} ALTER COLUMN {col} DROP NOT NULL"
-        ));
-    }
-    // Converted back by cast where PostgreSQL has one; where it has none (a boolean back to
-    // jsonb) the expression must still parse: every row is emptied, then refilled from the
-    // backup — and a rollback that would lose a value written since is refused by a guard.
-    let reversible = types::cast_exists(target, &c.native_type);
-    let back_value = if reversible {
-        format!(
-            "CASE WHEN {} THEN NULL ELSE {col}::{orig} END",
-            fails(&col, target, &c.native_type),
-            orig = c.native_type
-        )
-    } else {
-        format!("NULL::{}", c.native_type)
-    };
-    inverse.push(format!(
         "ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {orig} USING {back_value}{set_back}",
         orig = c.native_type
     ));
-    inverse.push(format!(
-        "UPDATE {tbl} t SET {col} = b.{col} FROM {} b WHERE {}",
-        qtable(&bak),
-        join_on("t", "b", &t.primary_key)
-    ));
-    if !c.nullable {
-        inverse.push(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET NOT NULL"));
-    }
-    inverse.extend(checks_as_written(t, &c.name));
-    let verify = Action::check(
+        inverse.push(format!(
+            "UPDATE {tbl} t SET {col} = b.{col} FROM {} b WHERE {}",
+            qtable(&bak),
+            join_on("t", "b", &t.primary_key)
+        ));
+        if !c.nullable {
+            inverse.push(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET NOT NULL"));
+        }
+        inverse.extend(checks_as_written(t, &c.name));
+        let verify = Action::check(
         step,
         ActionKind::Verify,
         format!("verify every value of {}.{} against its original", t.name, c.name),
@@ -551,18 +550,18 @@ pub fn compile(
         0,
         format!("{}.{} does not hold the converted original values", t.name, c.name),
     );
-    let mut alter = Action::new(
-        step,
-        ActionKind::Ddl,
-        format!(
-            "convert {}.{} from {} to {}",
-            t.name, c.name, c.native_type, target
-        ),
-        Statement::Sql(forward),
-    )
-    .with_inverse(Statement::Sql(inverse.join(";\n")));
-    if !reversible {
-        alter = alter.with_undo_guard(
+        let mut alter = Action::new(
+            step,
+            ActionKind::Ddl,
+            format!(
+                "convert {}.{} from {} to {}",
+                t.name, c.name, c.native_type, target
+            ),
+            Statement::Sql(forward),
+        )
+        .with_inverse(Statement::Sql(inverse.join(";\n")));
+        if !reversible {
+            alter = alter.with_undo_guard(
             Statement::Sql(format!(
                 "SELECT count(*)::bigint FROM {tbl} c WHERE c.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} b WHERE {})",
                 qtable(&bak),
@@ -573,21 +572,22 @@ pub fn compile(
                 t.name, c.name, c.native_type
             ),
         );
-    }
-    if s.on_incompatible != Fail {
-        alter = alter.destructive();
-    }
-    match dependents.filter(|d| !d.objects.is_empty()) {
-        Some(d) => {
-            let (drop, create) = bracket(&ctx, &format!("{}.{}", t.name, c.name), d);
-            actions.extend([drop, alter, create]);
         }
-        None => actions.push(alter),
+        if s.on_incompatible != Fail {
+            alter = alter.destructive();
+        }
+        match dependents.filter(|d| !d.objects.is_empty()) {
+            Some(d) => {
+                let (drop, create) = bracket(&ctx, &format!("{}.{}", t.name, c.name), d);
+                actions.extend([drop, alter, create]);
+            }
+            None => actions.push(alter),
+        }
+        if s.using.is_none() {
+            actions.push(verify);
+        }
+        Ok(actions)
     }
-    if s.using.is_none() {
-        actions.push(verify);
-    }
-    Ok(actions)
 }
 
 #[cfg(test)]
@@ -604,5 +604,13 @@ mod default_tests {
         assert_eq!(constant("now()"), None);
         assert_eq!(retyped("'2024-02-29'::text", "date"), "'2024-02-29'::date");
         assert_eq!(retyped("now()", "date"), "(now())::date");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("change_type");
     }
 }

@@ -1,10 +1,11 @@
 //! `create_table` on PostgreSQL. Rollback drops the table, and refuses (changing nothing)
 //! while it holds rows, so that a rollback never silently destroys data written since.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::CreateTable;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{refused, Checked};
+use super::{refused, Analyzer, Checked, Compiler};
 use crate::sql::{ident, idents, literal, table as qtable};
 use crate::types;
 
@@ -16,37 +17,44 @@ pub fn analyze(ctx: StepContext<'_>, s: &CreateTable) -> Analysis {
     check(&ctx, s).err().map(refused).unwrap_or_default()
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-    check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let mut defs: Vec<String> = s
-        .columns
-        .iter()
-        .map(|c| {
-            let native = types::native(c.ty);
-            let mut d = format!("{} {native}", ident(&c.name));
-            if let Some(v) = &c.default {
-                d.push_str(&format!(" DEFAULT {}", literal(v, &native)));
-            }
-            if !c.nullable || c.primary_key {
-                d.push_str(" NOT NULL");
-            }
-            d
-        })
-        .collect();
-    let pk: Vec<&str> = s
-        .columns
-        .iter()
-        .filter(|c| c.primary_key)
-        .map(|c| c.name.as_str())
-        .collect();
-    if !pk.is_empty() {
-        defs.push(format!("PRIMARY KEY ({})", idents(&pk)));
+impl AnalyzeKind<CreateTable> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Analysis> {
+        Ok(analyze(ctx, s))
     }
-    for c in s.columns.iter().filter(|c| c.unique) {
-        defs.push(format!("UNIQUE ({})", ident(&c.name)));
-    }
-    let tbl = qtable(&s.table);
-    Ok(vec![Action::new(
+}
+
+impl CompileKind<CreateTable> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
+        check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let mut defs: Vec<String> = s
+            .columns
+            .iter()
+            .map(|c| {
+                let native = types::native(c.ty);
+                let mut d = format!("{} {native}", ident(&c.name));
+                if let Some(v) = &c.default {
+                    d.push_str(&format!(" DEFAULT {}", literal(v, &native)));
+                }
+                if !c.nullable || c.primary_key {
+                    d.push_str(" NOT NULL");
+                }
+                d
+            })
+            .collect();
+        let pk: Vec<&str> = s
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.as_str())
+            .collect();
+        if !pk.is_empty() {
+            defs.push(format!("PRIMARY KEY ({})", idents(&pk)));
+        }
+        for c in s.columns.iter().filter(|c| c.unique) {
+            defs.push(format!("UNIQUE ({})", ident(&c.name)));
+        }
+        let tbl = qtable(&s.table);
+        Ok(vec![Action::new(
         ctx.step.index,
         ActionKind::Ddl,
         format!("create table {}", s.table),
@@ -57,4 +65,13 @@ pub fn compile(ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
         Statement::Sql(format!("SELECT count(*)::bigint FROM (SELECT 1 FROM {tbl} LIMIT 1) x")),
         format!("table {} holds rows written since the migration; rollback refuses to drop them (empty or drop the table by hand first)", s.table),
     )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("create_table");
+    }
 }

@@ -8,77 +8,79 @@
 //! depends on them in turn (`view public.v2 (through view public.v1)`). Indexes and
 //! constraints on the column go with it and come back with the rollback.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::DropColumn;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
-use super::Counter;
-use super::{backup, foreign_keys_on, recreate, refused, select_keyed, sized, Checked};
+use super::{
+    backup, foreign_keys_on, recreate, refused, select_keyed, sized, Analyzer, Checked, Compiler,
+};
 use crate::sql::{ident, join_on, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
     s.preflight(ctx.snapshot, &super::RULES).map(|(t, _)| t)
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &DropColumn,
-) -> Result<Analysis> {
-    let session = counter.source;
-    let t = match check(&ctx, s) {
-        Err(m) => return Ok(refused(m)),
-        Ok(t) => t,
-    };
-    let mut dependents = crate::dependents::names_of_column(session, t, &s.column).await?;
-    dependents.extend(foreign_keys_on(session, t, &s.column).await?);
-    if !dependents.is_empty() {
-        return Ok(refused(format!(
-            "{} depend on column \"{}\"; drop them first",
-            dependents.join(", "),
-            s.column
-        )));
+impl AnalyzeKind<DropColumn> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Analysis> {
+        let counter = self.counter;
+        let session = counter.source;
+        let t = match check(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(t) => t,
+        };
+        let mut dependents = crate::dependents::names_of_column(session, t, &s.column).await?;
+        dependents.extend(foreign_keys_on(session, t, &s.column).await?);
+        if !dependents.is_empty() {
+            return Ok(refused(format!(
+                "{} depend on column \"{}\"; drop them first",
+                dependents.join(", "),
+                s.column
+            )));
+        }
+        let values = counter
+            .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
+            .await?;
+        let mut a = sized(t);
+        let handling = if s.backup {
+            format!(
+                "copied with their keys to {} and verified before the drop",
+                ctx.backup_name(&t.name, Some(&s.column))
+            )
+        } else {
+            "NOT backed up (backup = false): the values are lost".to_owned()
+        };
+        a.findings.push(Finding {
+            kind: FindingKind::RowsDestroyed,
+            count: values as u64,
+            examples: vec![],
+            handling,
+            blocking: None,
+        });
+        Ok(a)
     }
-    let values = counter
-        .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
-        .await?;
-    let mut a = sized(t);
-    let handling = if s.backup {
-        format!(
-            "copied with their keys to {} and verified before the drop",
-            ctx.backup_name(&t.name, Some(&s.column))
-        )
-    } else {
-        "NOT backed up (backup = false): the values are lost".to_owned()
-    };
-    a.findings.push(Finding {
-        kind: FindingKind::RowsDestroyed,
-        count: values as u64,
-        examples: vec![],
-        handling,
-        blocking: None,
-    });
-    Ok(a)
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let c = t.column(&s.column).expect("checked");
-    let step = ctx.step.index;
-    let drop = Action::new(
-        step,
-        ActionKind::Ddl,
-        format!("drop column {}.{}", t.name, c.name),
-        Statement::Sql(format!(
-            "ALTER TABLE {} DROP COLUMN {}",
-            qtable(&t.name),
-            ident(&c.name)
-        )),
-    )
-    .destructive();
-    // Again at apply time: the plan cannot look at a column an earlier step renamed.
-    let unused = Action::check(
+impl CompileKind<DropColumn> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let c = t.column(&s.column).expect("checked");
+        let step = ctx.step.index;
+        let drop = Action::new(
+            step,
+            ActionKind::Ddl,
+            format!("drop column {}.{}", t.name, c.name),
+            Statement::Sql(format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                qtable(&t.name),
+                ident(&c.name)
+            )),
+        )
+        .destructive();
+        // Again at apply time: the plan cannot look at a column an earlier step renamed.
+        let unused = Action::check(
         step,
         ActionKind::Check,
         format!("nothing else uses {}.{}", t.name, c.name),
@@ -100,48 +102,57 @@ pub fn compile(ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
             c.name, t.name
         ),
     );
-    if !s.backup {
-        return Ok(vec![unused, drop]);
-    }
-    let bak = ctx.backup_name(&t.name, Some(&c.name));
-    let mut actions = vec![unused];
-    actions.extend(backup(
-        &ctx,
-        &bak,
-        &select_keyed(t, std::slice::from_ref(&c.name), None),
-        &format!("{}.{} with its keys", t.name, c.name),
-    ));
-    let mut restore = vec![format!(
-        "ALTER TABLE {} ADD COLUMN {}",
-        qtable(&t.name),
-        recreate::column_definition(
-            t,
-            &strata_core::schema::Column {
-                nullable: true,
-                ..c.clone()
-            }
-        )
-    )];
-    restore.push(format!(
-        "UPDATE {tbl} t SET {col} = b.{col} FROM {bak} b WHERE {on}",
-        tbl = qtable(&t.name),
-        col = ident(&c.name),
-        bak = qtable(&bak),
-        on = join_on("t", "b", &t.primary_key)
-    ));
-    if !c.nullable {
-        restore.push(format!(
-            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
-            qtable(&t.name),
-            ident(&c.name)
+        if !s.backup {
+            return Ok(vec![unused, drop]);
+        }
+        let bak = ctx.backup_name(&t.name, Some(&c.name));
+        let mut actions = vec![unused];
+        actions.extend(backup(
+            &ctx,
+            &bak,
+            &select_keyed(t, std::slice::from_ref(&c.name), None),
+            &format!("{}.{} with its keys", t.name, c.name),
         ));
+        let mut restore = vec![format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            qtable(&t.name),
+            recreate::column_definition(
+                t,
+                &strata_core::schema::Column {
+                    nullable: true,
+                    ..c.clone()
+                }
+            )
+        )];
+        restore.push(format!(
+            "UPDATE {tbl} t SET {col} = b.{col} FROM {bak} b WHERE {on}",
+            tbl = qtable(&t.name),
+            col = ident(&c.name),
+            bak = qtable(&bak),
+            on = join_on("t", "b", &t.primary_key)
+        ));
+        if !c.nullable {
+            restore.push(format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+                qtable(&t.name),
+                ident(&c.name)
+            ));
+        }
+        restore.extend(recreate::restore_sequences(t, Some(&c.name)));
+        restore.extend(recreate::dependent_objects(
+            t,
+            &|cols| cols.contains(&c.name),
+            false,
+        ));
+        actions.push(drop.with_inverse(Statement::Sql(restore.join(";\n"))));
+        Ok(actions)
     }
-    restore.extend(recreate::restore_sequences(t, Some(&c.name)));
-    restore.extend(recreate::dependent_objects(
-        t,
-        &|cols| cols.contains(&c.name),
-        false,
-    ));
-    actions.push(drop.with_inverse(Statement::Sql(restore.join(";\n"))));
-    Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_column");
+    }
 }

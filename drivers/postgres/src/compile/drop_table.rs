@@ -7,11 +7,12 @@
 //! and re-adds the keys: exact, and as fast as a rename, whatever the size. Without a backup,
 //! `DROP TABLE`.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::{ConstraintKind, Table};
 use strata_core::steps::DropTable;
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
 
-use super::{refused, sized, Checked};
+use super::{refused, sized, Analyzer, Checked, Compiler};
 use crate::sql::{ident, string, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::schema::Table> {
@@ -34,44 +35,52 @@ pub fn analyze(ctx: StepContext<'_>, s: &DropTable) -> Analysis {
     }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
-    let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
-    let step = ctx.step.index;
-    if !s.backup {
-        return Ok(vec![Action::new(
-            step,
-            ActionKind::Ddl,
-            format!("drop table {}", t.name),
-            Statement::Sql(format!("DROP TABLE {}", qtable(&t.name))),
-        )
-        .destructive()]);
+impl AnalyzeKind<DropTable> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
+        Ok(analyze(ctx, s))
     }
-    let bak = ctx.backup_name(&t.name, None);
-    let (aside, back) = set_aside(t, &bak);
-    Ok(vec![
-        Action::new(
-            step,
-            ActionKind::Backup,
-            format!(
+}
+
+impl CompileKind<DropTable> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
+        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let step = ctx.step.index;
+        if !s.backup {
+            return Ok(vec![Action::new(
+                step,
+                ActionKind::Ddl,
+                format!("drop table {}", t.name),
+                Statement::Sql(format!("DROP TABLE {}", qtable(&t.name))),
+            )
+            .destructive()]);
+        }
+        let bak = ctx.backup_name(&t.name, None);
+        let (aside, back) = set_aside(t, &bak);
+        Ok(vec![
+            Action::new(
+                step,
+                ActionKind::Backup,
+                format!(
                 "set table {} aside as {bak} (renamed with its indexes; its foreign keys dropped)",
                 t.name
             ),
-            Statement::Sql(aside),
-        )
-        .with_inverse(Statement::Sql(back))
-        .creates_backup(bak.to_string()),
-        Action::check(
-            step,
-            ActionKind::Verify,
-            format!("verify backup {bak} is the table, set aside"),
-            Statement::Sql(format!(
-                "SELECT count(*)::bigint FROM pg_class WHERE oid = to_regclass({})",
-                string(&qtable(&bak))
-            )),
-            1,
-            format!("{} was not set aside as {bak}", t.name),
-        ),
-    ])
+                Statement::Sql(aside),
+            )
+            .with_inverse(Statement::Sql(back))
+            .creates_backup(bak.to_string()),
+            Action::check(
+                step,
+                ActionKind::Verify,
+                format!("verify backup {bak} is the table, set aside"),
+                Statement::Sql(format!(
+                    "SELECT count(*)::bigint FROM pg_class WHERE oid = to_regclass({})",
+                    string(&qtable(&bak))
+                )),
+                1,
+                format!("{} was not set aside as {bak}", t.name),
+            ),
+        ])
+    }
 }
 
 /// The name an index of the table takes while it is set aside.
@@ -141,4 +150,12 @@ fn set_aside(t: &Table, bak: &QualifiedName) -> (String, String) {
         )
     }));
     (aside.join(";\n"), back.join(";\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_table");
+    }
 }

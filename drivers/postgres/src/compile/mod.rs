@@ -13,50 +13,47 @@ mod create_table;
 mod defaults;
 mod dependents;
 mod drop_column;
+mod drop_default;
 mod drop_foreign_key;
 mod drop_index;
+mod drop_not_null;
 mod drop_table;
-mod nullability;
+#[cfg(test)]
+mod golden;
 mod recreate;
-mod renames;
+mod rename_column;
+mod rename_table;
+mod set_default;
+mod set_not_null;
 mod sql;
 
-use strata_core::preflight::{Checked, Rules};
-use strata_core::schema::{Column, Table};
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind};
-
-use crate::connection::Session;
-
-use crate::sql::{ident, idents, table as qtable};
 pub(crate) use change_type::retyped;
 pub use dependents::Found;
+use strata_core::preflight::{Checked, Rules};
+use strata_core::schema::{Column, Table};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use crate::connection::Session;
+use crate::sql::{ident, idents, table as qtable};
 
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
 
+/// What PostgreSQL's analysis of a step reads: the counter (recording, then fused), and where
+/// it keeps the dependent objects it finds for the compilation.
+pub struct Analyzer<'a> {
+    counter: &'a Counter<'a>,
+    found: &'a Found,
+}
+
+/// What PostgreSQL's compilation of a step reads: the dependent objects its analysis found.
+pub struct Compiler<'a> {
+    found: &'a Found,
+}
+
 /// Compiles one step, with the dependent objects its analysis found.
 pub fn compile(ctx: StepContext<'_>, found: &Found) -> Result<Vec<Action>> {
-    match &ctx.step.kind {
-        StepKind::CreateTable(s) => create_table::compile(ctx, s),
-        StepKind::DropTable(s) => drop_table::compile(ctx, s),
-        StepKind::RenameTable(s) => renames::compile_table(ctx, s),
-        StepKind::AddColumn(s) => add_column::compile(ctx, s),
-        StepKind::DropColumn(s) => drop_column::compile(ctx, s),
-        StepKind::RenameColumn(s) => renames::compile_column(ctx, s),
-        StepKind::ChangeType(s) => change_type::compile(ctx, s, found.of(&ctx).as_deref()),
-        StepKind::SetNotNull(s) => nullability::compile_set(ctx, s),
-        StepKind::DropNotNull(s) => nullability::compile_drop(ctx, s),
-        StepKind::SetDefault(s) => defaults::compile_set(ctx, s),
-        StepKind::DropDefault(s) => defaults::compile_drop(ctx, s),
-        StepKind::AddForeignKey(s) => add_foreign_key::compile(ctx, s),
-        StepKind::DropForeignKey(s) => drop_foreign_key::compile(ctx, s),
-        StepKind::AddIndex(s) => add_index::compile(ctx, s),
-        StepKind::DropIndex(s) => drop_index::compile(ctx, s),
-        StepKind::AddUnique(s) => add_unique::compile(ctx, s),
-        StepKind::Backfill(s) => backfill::compile(ctx, s),
-        StepKind::Sql(s) => sql::compile(ctx, s),
-        StepKind::Assert(s) => assert::compile(ctx, s),
-    }
+    strata_core::driver::compile_step(&Compiler { found }, ctx)
 }
 
 /// Analyzes steps on the live data, the counts on each table fused into one scan; keeps the
@@ -84,28 +81,7 @@ pub async fn analyze(
     ctx: StepContext<'_>,
     found: &Found,
 ) -> Result<Analysis> {
-    let session = counter;
-    match &ctx.step.kind {
-        StepKind::CreateTable(s) => Ok(create_table::analyze(ctx, s)),
-        StepKind::DropTable(s) => Ok(drop_table::analyze(ctx, s)),
-        StepKind::RenameTable(s) => Ok(renames::analyze_table(ctx, s)),
-        StepKind::AddColumn(s) => Ok(add_column::analyze(ctx, s)),
-        StepKind::DropColumn(s) => drop_column::analyze(session, ctx, s).await,
-        StepKind::RenameColumn(s) => renames::analyze_column(counter.source, ctx, s).await,
-        StepKind::ChangeType(s) => change_type::analyze(session, ctx, s, found).await,
-        StepKind::SetNotNull(s) => nullability::analyze_set(session, ctx, s).await,
-        StepKind::DropNotNull(s) => Ok(nullability::analyze_drop(ctx, s)),
-        StepKind::SetDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
-        StepKind::DropDefault(s) => Ok(defaults::analyze(ctx, &s.table, &s.column)),
-        StepKind::AddForeignKey(s) => add_foreign_key::analyze(session, ctx, s).await,
-        StepKind::DropForeignKey(s) => Ok(drop_foreign_key::analyze(ctx, s)),
-        StepKind::AddIndex(s) => add_index::analyze(session, ctx, s).await,
-        StepKind::DropIndex(s) => Ok(drop_index::analyze(ctx, s)),
-        StepKind::AddUnique(s) => add_unique::analyze(session, ctx, s).await,
-        StepKind::Backfill(s) => backfill::analyze(session, ctx, s).await,
-        StepKind::Sql(s) => Ok(sql::analyze(ctx, s)),
-        StepKind::Assert(s) => Ok(assert::analyze(ctx, s)),
-    }
+    strata_core::driver::analyze_step(&Analyzer { counter, found }, ctx).await
 }
 
 /// What PostgreSQL allows in names.

@@ -1,13 +1,14 @@
 //! `backfill`: the rows to change are backed up first, then updated in batches by key; the
 //! inverse puts the old values back from the backup.
 
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::Backfill;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
 
 use super::backup::{backup, keys_of, pk_join, select_keyed};
-use super::{Counter, RULES};
+use super::{Analyzer, Compiler, RULES};
 use crate::sql::{ident, join_on, literal, table as qtable};
 
 /// Rows (aliased `alias`) the backfill changes.
@@ -34,65 +35,65 @@ fn writes(s: &Backfill) -> Vec<(String, String)> {
     s.set.iter().map(|(c, v)| (c.clone(), literal(v))).collect()
 }
 
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    s: &Backfill,
-) -> Result<Analysis> {
-    let t = match s.preflight(ctx.snapshot, &RULES) {
-        Err(m) => return Ok(Analysis::refused(m)),
-        Ok(t) => t,
-    };
-    let n = counter.count(t, &predicate(s, "c")).await?;
-    let mut a = Analysis::of_table(t);
-    super::refuse_conflicts(
-        counter,
-        &ctx,
-        t,
-        &writes(s),
-        Some(&predicate(s, "c")),
-        &mut a,
-    )
-    .await?;
-    a.findings.push(Finding {
-        kind: FindingKind::RowsChanged,
-        count: n,
-        examples: vec![],
-        handling: format!(
-            "updated in batches of {}; the old values are backed up and restored by rollback",
-            s.batch_size
-        ),
-        blocking: None,
-    });
-    Ok(a)
+impl AnalyzeKind<Backfill> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
+        let counter = self.counter;
+        let t = match s.preflight(ctx.snapshot, &RULES) {
+            Err(m) => return Ok(Analysis::refused(m)),
+            Ok(t) => t,
+        };
+        let n = counter.count(t, &predicate(s, "c")).await?;
+        let mut a = Analysis::of_table(t);
+        super::refuse_conflicts(
+            counter,
+            &ctx,
+            t,
+            &writes(s),
+            Some(&predicate(s, "c")),
+            &mut a,
+        )
+        .await?;
+        a.findings.push(Finding {
+            kind: FindingKind::RowsChanged,
+            count: n,
+            examples: vec![],
+            handling: format!(
+                "updated in batches of {}; the old values are backed up and restored by rollback",
+                s.batch_size
+            ),
+            blocking: None,
+        });
+        Ok(a)
+    }
 }
 
-pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-    let t = s
-        .preflight(ctx.snapshot, &RULES)
-        .map_err(|m| ctx.error(m))?;
-    let tbl = qtable(&t.name);
-    let set_cols: Vec<String> = s.set.keys().cloned().collect();
-    let bak = ctx.backup_name(&t.name, Some("backfill"));
-    let mut actions = super::conflict_checks(&ctx, t, &writes(s), Some(&predicate(s, "c")));
-    actions.extend(backup(
-        &ctx,
-        &bak,
-        &select_keyed(t, &set_cols, Some(&predicate(s, "c"))),
-        &format!("the rows of {} the backfill changes", t.name),
-        &t.primary_key,
-    ));
-    let assignments: Vec<String> = s
-        .set
-        .iter()
-        .map(|(c, v)| format!("{} = {}", ident(c), literal(v)))
-        .collect();
-    let restore: Vec<String> = set_cols
-        .iter()
-        .map(|c| format!("{q} = b.{q}", q = ident(c)))
-        .collect();
-    let keys = keys_of(t);
-    actions.push(
+impl CompileKind<Backfill> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
+        let t = s
+            .preflight(ctx.snapshot, &RULES)
+            .map_err(|m| ctx.error(m))?;
+        let tbl = qtable(&t.name);
+        let set_cols: Vec<String> = s.set.keys().cloned().collect();
+        let bak = ctx.backup_name(&t.name, Some("backfill"));
+        let mut actions = super::conflict_checks(&ctx, t, &writes(s), Some(&predicate(s, "c")));
+        actions.extend(backup(
+            &ctx,
+            &bak,
+            &select_keyed(t, &set_cols, Some(&predicate(s, "c"))),
+            &format!("the rows of {} the backfill changes", t.name),
+            &t.primary_key,
+        ));
+        let assignments: Vec<String> = s
+            .set
+            .iter()
+            .map(|(c, v)| format!("{} = {}", ident(c), literal(v)))
+            .collect();
+        let restore: Vec<String> = set_cols
+            .iter()
+            .map(|c| format!("{q} = b.{q}", q = ident(c)))
+            .collect();
+        let keys = keys_of(t);
+        actions.push(
         Action::new(
             ctx.step.index,
             ActionKind::Backfill,
@@ -109,5 +110,14 @@ pub fn compile(ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
         )
         .with_inverse(Statement::Sql(format!("UPDATE {tbl} SET {} FROM {} b WHERE {}", restore.join(", "), qtable(&bak), pk_join(t)))),
     );
-    Ok(actions)
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("backfill");
+    }
 }

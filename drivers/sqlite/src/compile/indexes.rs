@@ -1,9 +1,8 @@
-//! `add_index`, `add_unique` (a unique index on SQLite, which cannot add a constraint to a
-//! table without a rebuild) and `drop_index`.
+//! What `add_index` and `add_unique` share on SQLite (a unique index there, since SQLite cannot
+//! add a constraint to a table without a rebuild): the duplicate count and the `CREATE INDEX`.
 
 use strata_core::preflight;
 use strata_core::schema::Table;
-use strata_core::steps::DropIndex;
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
 
 use super::{Counter, RULES};
@@ -127,17 +126,4 @@ pub fn compile_add(
         ))),
     );
     Ok(actions)
-}
-
-pub fn compile_drop(ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
-    let (_, index) = s
-        .preflight(ctx.snapshot, &RULES)
-        .map_err(|m| ctx.error(m))?;
-    Ok(vec![Action::new(
-        ctx.step.index,
-        ActionKind::Ddl,
-        format!("drop index {}", s.name),
-        Statement::Sql(format!("DROP INDEX {}", ident(&s.name))),
-    )
-    .with_inverse(Statement::Sql(index.definition.clone()))])
 }

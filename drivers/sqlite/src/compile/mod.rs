@@ -3,32 +3,45 @@
 //! `crate::rebuild` and `table_text`), whose inverse rebuilds the table from the exact text it
 //! had, reading restored values from the backup.
 
+mod add_column;
+mod add_foreign_key;
+mod add_index;
+mod add_unique;
+mod assert;
+mod autoincrement;
 mod backfill;
 mod backup;
-mod columns;
-mod convert;
+mod change_type;
+mod create_table;
+mod drop_column;
+mod drop_default;
+mod drop_foreign_key;
+mod drop_index;
+mod drop_not_null;
+mod drop_table;
+#[cfg(test)]
+mod golden;
 mod indexes;
-mod keys;
-mod nullability;
-mod renames;
+mod rename_column;
+mod rename_table;
+mod reshape;
+mod set_default;
+mod set_not_null;
+mod sql;
 mod table_text;
-mod tables;
 mod uses;
 mod writes;
 
-pub(crate) use columns::added_column;
-pub(crate) use convert::changed_type;
+pub(crate) use add_column::added_column;
+pub(crate) use add_foreign_key::{foreign_key_sql, with_foreign_key};
+pub(crate) use change_type::changed_type;
+pub(crate) use create_table::create_sql;
 pub(crate) use indexes::index_sql;
-pub(crate) use keys::{foreign_key_sql, with_foreign_key};
-pub(crate) use nullability::reshaped;
-pub(crate) use tables::create_sql;
-
+pub(crate) use reshape::reshaped;
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::Table;
 use strata_core::writes::Conflict;
-use strata_core::{
-    escape_hatch, Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use crate::connection::Session;
 
@@ -45,33 +58,17 @@ pub const RULES: Rules = Rules {
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
 
+/// What SQLite's analysis of a step reads: the counter, recording and then fused.
+pub struct Analyzer<'a> {
+    counter: &'a Counter<'a>,
+}
+
+/// SQLite's compilation of a step, which reads nothing beyond the step and its schema.
+pub struct Compiler;
+
 /// Compiles one step.
 pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
-    match &ctx.step.kind {
-        StepKind::CreateTable(s) => tables::compile_create(ctx, s),
-        StepKind::DropTable(s) => tables::compile_drop(ctx, s),
-        StepKind::RenameTable(s) => renames::compile_table(ctx, s),
-        StepKind::AddColumn(s) => columns::compile_add(ctx, s),
-        StepKind::DropColumn(s) => columns::compile_drop(ctx, s),
-        StepKind::RenameColumn(s) => renames::compile_column(ctx, s),
-        StepKind::ChangeType(s) => convert::compile(ctx, s),
-        StepKind::SetNotNull(s) => nullability::compile_set_not_null(ctx, s),
-        StepKind::DropNotNull(_) | StepKind::SetDefault(_) | StepKind::DropDefault(_) => {
-            nullability::compile_reshape(ctx)
-        }
-        StepKind::AddForeignKey(s) => keys::compile_add(ctx, s),
-        StepKind::DropForeignKey(s) => keys::compile_drop(ctx, s),
-        StepKind::AddIndex(s) => {
-            indexes::compile_add(ctx, &s.table, &s.columns, &s.index_name(), s.unique)
-        }
-        StepKind::DropIndex(s) => indexes::compile_drop(ctx, s),
-        StepKind::AddUnique(s) => {
-            indexes::compile_add(ctx, &s.table, &s.columns, &s.constraint_name(), true)
-        }
-        StepKind::Backfill(s) => backfill::compile(ctx, s),
-        StepKind::Sql(s) => escape_hatch::compile_sql(ctx, s, "sqlite", true),
-        StepKind::Assert(s) => escape_hatch::compile_assert(ctx, s, "sqlite"),
-    }
+    strata_core::driver::compile_step(&Compiler, ctx)
 }
 
 /// Analyzes steps on the live data, the counts on each table fused into one scan.
@@ -89,52 +86,12 @@ pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Re
 }
 
 async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
-    let of = |r: Checked<&Table>| r.map_or_else(Analysis::refused, Analysis::of_table);
-    Ok(match &ctx.step.kind {
-        StepKind::CreateTable(s) => s
-            .preflight(ctx.snapshot, &RULES)
-            .err()
-            .map(Analysis::refused)
-            .unwrap_or_default(),
-        StepKind::DropTable(s) => return tables::analyze_drop(ctx, s),
-        StepKind::RenameTable(s) => return renames::analyze_table(counter.source, ctx, s).await,
-        StepKind::AddColumn(s) => of(columns::check_add(&ctx, s).map(|(t, _)| t)),
-        StepKind::DropColumn(s) => return columns::analyze_drop(counter, ctx, s).await,
-        StepKind::RenameColumn(s) => return renames::analyze_column(counter.source, ctx, s).await,
-        StepKind::ChangeType(s) => return convert::analyze(counter, ctx, s).await,
-        StepKind::SetNotNull(s) => return nullability::analyze_set_not_null(counter, ctx, s).await,
-        StepKind::DropNotNull(_) | StepKind::SetDefault(_) | StepKind::DropDefault(_) => {
-            of(nullability::check_reshape(&ctx).map(|(t, _, _)| t))
-        }
-        StepKind::AddForeignKey(s) => return keys::analyze_add(counter, ctx, s).await,
-        StepKind::DropForeignKey(s) => of(keys::check_drop(&ctx, s).map(|(t, _, _)| t)),
-        StepKind::AddIndex(s) => {
-            return indexes::analyze_add(
-                counter,
-                ctx,
-                &s.table,
-                &s.columns,
-                &s.index_name(),
-                s.unique,
-            )
-            .await
-        }
-        StepKind::DropIndex(s) => of(s.preflight(ctx.snapshot, &RULES).map(|(t, _)| t)),
-        StepKind::AddUnique(s) => {
-            return indexes::analyze_add(
-                counter,
-                ctx,
-                &s.table,
-                &s.columns,
-                &s.constraint_name(),
-                true,
-            )
-            .await
-        }
-        StepKind::Backfill(s) => return backfill::analyze(counter, ctx, s).await,
-        StepKind::Sql(s) => escape_hatch::analyze_sql(s, "sqlite"),
-        StepKind::Assert(s) => escape_hatch::analyze_assert(s, "sqlite"),
-    })
+    strata_core::driver::analyze_step(&Analyzer { counter }, ctx).await
+}
+
+/// The analysis of a step that only checks the schema: refused, or sized by its table.
+fn of(checked: Checked<&Table>) -> Analysis {
+    checked.map_or_else(Analysis::refused, Analysis::of_table)
 }
 
 /// A check that no foreign key is violated (SQLite checks them only on demand here).

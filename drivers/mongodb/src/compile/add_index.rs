@@ -1,0 +1,37 @@
+//! `add_index` on MongoDB (`createIndexes`), refused while duplicates exist for a unique one.
+//! Rollback drops the index.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::steps::AddIndex;
+use strata_core::{Action, Analysis, Result, StepContext};
+
+use super::keys::{analyze_add_index, compile_add_index};
+use super::{Analyzer, Compiler};
+
+impl AnalyzeKind<AddIndex> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
+        analyze_add_index(
+            self.session,
+            ctx,
+            &s.table,
+            &s.columns,
+            &s.index_name(),
+            s.unique,
+        )
+        .await
+    }
+}
+
+impl CompileKind<AddIndex> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
+        compile_add_index(ctx, &s.table, &s.columns, &s.index_name(), s.unique)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_index");
+    }
+}

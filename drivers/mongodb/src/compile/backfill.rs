@@ -1,0 +1,164 @@
+//! `backfill` on MongoDB: the documents to change are backed up with their `_id` first, then
+//! updated in batches; the inverse puts the old values back from the backup.
+
+use serde_json::{json, Value as Json};
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::steps::Backfill;
+use strata_core::{Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext};
+
+use super::{
+    backup, batch, count_command, restore, with_markers, writes, Analyzer, Compiler, RULES,
+};
+use crate::bsonx;
+
+/// Documents the backfill changes: matching `where`, not already holding the `set` values.
+fn predicate(t: &strata_core::schema::Table, s: &Backfill) -> Json {
+    let value = |c: &str, v: &Json| bsonx::value(v, t.column(c).and_then(|c| c.portable));
+    let mut all: Vec<Json> = s
+        .conditions()
+        .iter()
+        .map(|(c, v)| json!({ c: value(c, v) }))
+        .collect();
+    let differs: Vec<Json> = s
+        .set
+        .iter()
+        .map(|(c, v)| json!({ c: { "$ne": value(c, v) } }))
+        .collect();
+    all.push(json!({ "$or": differs }));
+    json!({ "$and": all })
+}
+
+/// [`predicate`] as an expression over a document, with the values it writes: what the
+/// backfill leaves in each field it sets.
+fn written(t: &strata_core::schema::Table, s: &Backfill) -> serde_json::Map<String, Json> {
+    let value = |c: &str, v: &Json| bsonx::value(v, t.column(c).and_then(|c| c.portable));
+    let mut all: Vec<Json> = s
+        .conditions()
+        .iter()
+        .map(|(c, v)| match v {
+            Json::Null => writes::absent(c),
+            v => json!({ "$eq": [format!("${c}"), { "$literal": value(c, v) }] }),
+        })
+        .collect();
+    let differs: Vec<Json> = s
+        .set
+        .iter()
+        .map(|(c, v)| match v {
+            Json::Null => writes::present(c),
+            v => json!({ "$ne": [format!("${c}"), { "$literal": value(c, v) }] }),
+        })
+        .collect();
+    all.push(json!({ "$or": differs }));
+    let selected = json!({ "$and": all });
+    s.set
+        .iter()
+        .map(|(c, v)| {
+            (
+                c.clone(),
+                writes::written(c, selected.clone(), json!({ "$literal": value(c, v) })),
+            )
+        })
+        .collect()
+}
+
+impl AnalyzeKind<Backfill> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
+        let session = self.session;
+        let t = match s.preflight(ctx.snapshot, &RULES) {
+            Err(m) => return Ok(Analysis::refused(m)),
+            Ok(t) => t,
+        };
+        let collisions = writes::collisions(t, &[], &written(t, s));
+        if !collisions.is_empty() {
+            let set: Vec<String> = s.set.keys().cloned().collect();
+            let mut read = writes::with_keys(t, &set);
+            read.extend(s.conditions().into_keys());
+            let at_step = super::earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
+            if let Some(m) =
+                super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
+            {
+                return Ok(Analysis::refused(m));
+            }
+        }
+        let what = format!("the values the backfill of {} writes", t.name);
+        if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
+            return Ok(Analysis::refused(m));
+        }
+        let q = count_command(&t.name.name, vec![json!({ "$match": predicate(t, s) })]);
+        let n = session.count(&q).await? as u64;
+        let mut a = Analysis::of_table(t);
+        a.findings.push(Finding {
+            kind: FindingKind::RowsChanged,
+            count: n,
+            examples: vec![],
+            handling: "updated; the old values are backed up and restored by rollback".into(),
+            blocking: None,
+        });
+        Ok(a)
+    }
+}
+
+impl CompileKind<Backfill> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
+        let t = s
+            .preflight(ctx.snapshot, &RULES)
+            .map_err(|m| ctx.error(m))?;
+        let name = &t.name.name;
+        let fields: Vec<String> = s.set.keys().cloned().collect();
+        let bak = ctx.backup_name(&t.name, Some("backfill")).name;
+        let selection = vec![
+            json!({ "$match": predicate(t, s) }),
+            json!({ "$project": with_markers(&fields) }),
+        ];
+        let what = format!("the values the backfill of {} writes", t.name);
+        let mut actions: Vec<Action> = writes::collisions(t, &[], &written(t, s))
+            .iter()
+            .map(|c| c.check(&ctx, t, name, &what))
+            .collect();
+        actions.extend(backup(
+            &ctx,
+            name,
+            selection,
+            &bak,
+            &format!("the documents of {name} the backfill changes"),
+            vec![restore(&bak, name, &fields)],
+        ));
+        let set: serde_json::Map<String, Json> = s
+            .set
+            .iter()
+            .map(|(c, v)| {
+                (
+                    c.clone(),
+                    bsonx::value(v, t.column(c).and_then(|c| c.portable)),
+                )
+            })
+            .collect();
+        let literal: serde_json::Map<String, Json> = set
+            .into_iter()
+            .map(|(k, v)| (k, json!({ "$literal": v })))
+            .collect();
+        actions.push(
+            Action::new(
+                ctx.step.index,
+                ActionKind::Backfill,
+                format!(
+                    "backfill {name} ({}) in batches of {}",
+                    fields.join(", "),
+                    s.batch_size
+                ),
+                batch(name, &predicate(t, s), Json::Object(literal), s.batch_size),
+            )
+            .restored_by_backup()
+            .outside_transaction(),
+        );
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("backfill");
+    }
+}

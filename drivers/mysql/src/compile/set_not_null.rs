@@ -1,0 +1,169 @@
+//! `set_not_null` on MySQL: count the NULLs; back up the keys of the rows holding one (the
+//! backup's inverse puts the NULLs back); fill them; `MODIFY COLUMN … NOT NULL`. Rollback
+//! restores the column's definition and then the NULLs.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::steps::SetNotNull;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::nullability::with_nullability;
+use super::{
+    backup, column_nullable_is, exact_definition, examples, find_table_column, online, refused,
+    select_keyed, sized, Analyzer, Compiler, ONLINE,
+};
+use crate::sql::{ident, join_on, table as qtable, typed_literal};
+
+/// The table and column of a `set_not_null`: not a column a foreign key sets to NULL
+/// (`ON DELETE SET NULL`), which MySQL refuses to make NOT NULL (error 1830).
+fn check_set<'a>(
+    ctx: &StepContext<'a>,
+    s: &SetNotNull,
+) -> super::Checked<(
+    &'a strata_core::schema::Table,
+    &'a strata_core::schema::Column,
+)> {
+    let (t, c) = find_table_column(ctx, &s.table, &s.column)?;
+    if let Some(fk) = t.constraints.iter().find(|k| {
+        k.references.is_some()
+            && k.columns.contains(&c.name)
+            && (k.definition.contains(" ON DELETE SET NULL")
+                || k.definition.contains(" ON UPDATE SET NULL"))
+    }) {
+        return Err(format!(
+            "foreign key {} sets \"{}\" to NULL when its parent goes; MySQL cannot make the column NOT NULL under it: replace the key first",
+            fk.name, c.name
+        ));
+    }
+    Ok((t, c))
+}
+
+impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
+        let counter = self.counter;
+        let (t, c) = match check_set(&ctx, s) {
+            Err(m) => return Ok(refused(m)),
+            Ok(x) => x,
+        };
+        let mut a = sized(t);
+        if !c.nullable {
+            a.warnings.push(format!(
+                "{}.{} is already NOT NULL; nothing to do",
+                t.name, c.name
+            ));
+            return Ok(a);
+        }
+        let filter = format!("c.{} IS NULL", ident(&c.name));
+        let nulls = counter.count(t, &filter).await?;
+        let shown = if nulls > 0 {
+            examples(counter.source, t, &format!("c.{}", ident(&c.name)), &filter).await?
+        } else {
+            vec![]
+        };
+        a.findings.push(strata_core::preflight::nulls_finding(
+            t,
+            &c.name,
+            nulls,
+            s.fill.as_ref(),
+            shown,
+        ));
+        if let Some(fill) = &s.fill {
+            let writes = [(c.name.clone(), typed_literal(fill, c.portable))];
+            super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
+        }
+        Ok(a)
+    }
+}
+
+impl CompileKind<SetNotNull> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
+        let (t, c) = check_set(&ctx, s).map_err(|m| ctx.error(m))?;
+        if !c.nullable {
+            return Ok(Vec::new());
+        }
+        let definition = exact_definition(c).map_err(|m| ctx.error(m))?;
+        let step = ctx.step.index;
+        let (tbl, col) = (qtable(&t.name), ident(&c.name));
+        let mut actions = Vec::new();
+        match &s.fill {
+            Some(fill) if !t.primary_key.is_empty() => {
+                actions.extend(super::conflict_checks(
+                    &ctx,
+                    t,
+                    &[(c.name.clone(), typed_literal(fill, c.portable))],
+                    Some(&format!("c.{col} IS NULL")),
+                ));
+                let bak = ctx.backup_name(&t.name, Some(&c.name));
+                let (select, columns) = select_keyed(t, &[], Some(&format!("c.{col} IS NULL")));
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &select,
+                    &columns,
+                    &format!("the keys of the rows where {}.{} is NULL", t.name, c.name),
+                    format!(
+                        "UPDATE {tbl} t JOIN {} b ON {} SET t.{col} = NULL",
+                        qtable(&bak),
+                        join_on("t", "b", &t.primary_key)
+                    ),
+                ));
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("fill the NULLs of {}.{} with {fill}", t.name, c.name),
+                        Statement::Sql(format!(
+                            "UPDATE {tbl} SET {col} = {} WHERE {col} IS NULL",
+                            typed_literal(fill, c.portable)
+                        )),
+                    )
+                    .restored_by_backup(),
+                );
+            }
+            _ => actions.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!("{}.{} holds no NULL", t.name, c.name),
+                Statement::Sql(format!("SELECT COUNT(*) FROM {tbl} WHERE {col} IS NULL")),
+                0,
+                format!(
+                    "rows of {} hold NULL in \"{}\" and the step has no usable `fill`",
+                    t.name, c.name
+                ),
+            )),
+        }
+        actions.push(
+            Action::new(
+                step,
+                ActionKind::Ddl,
+                online(format!("set {}.{} NOT NULL", t.name, c.name)),
+                Statement::Sql(format!(
+                    "ALTER TABLE {tbl} MODIFY COLUMN {}{ONLINE}",
+                    with_nullability(&definition, false)
+                )),
+            )
+            .outside_transaction()
+            .with_probe(Statement::Sql(column_nullable_is(
+                &t.name.name,
+                &c.name,
+                false,
+            )))
+            .with_inverse(Statement::Sql(format!(
+                "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
+            )))
+            .with_undo_probe(Statement::Sql(column_nullable_is(
+                &t.name.name,
+                &c.name,
+                true,
+            ))),
+        );
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("set_not_null");
+    }
+}

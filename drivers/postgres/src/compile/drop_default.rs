@@ -1,0 +1,38 @@
+//! `drop_default` on PostgreSQL. Rollback restores the previous default expression exactly
+//! as the catalog held it.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::steps::DropDefault;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::defaults::restore;
+use super::{find_table_column, Analyzer, Compiler};
+use crate::sql::{ident, table as qtable};
+
+impl AnalyzeKind<DropDefault> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropDefault) -> Result<Analysis> {
+        Ok(super::defaults::analyze(ctx, &s.table, &s.column))
+    }
+}
+
+impl CompileKind<DropDefault> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &DropDefault) -> Result<Vec<Action>> {
+        let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+        let (tbl, col) = (qtable(&t.name), ident(&c.name));
+        Ok(vec![Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            format!("drop default of {}.{}", t.name, c.name),
+            Statement::Sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} DROP DEFAULT")),
+        )
+        .with_inverse(restore(&tbl, &col, c.default.as_ref()))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_default");
+    }
+}

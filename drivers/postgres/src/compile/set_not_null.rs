@@ -1,0 +1,133 @@
+//! `set_not_null` on PostgreSQL: count the NULLs; back up the keys of the rows holding one;
+//! fill them; `SET NOT NULL`. Rollback drops the constraint and puts back exactly the NULLs it
+//! filled.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::steps::SetNotNull;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::{
+    backup, examples, find_table_column, refused, select_keyed, sized, Analyzer, Compiler,
+};
+use crate::sql::{ident, join_on, literal, table as qtable};
+
+impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
+        let counter = self.counter;
+        let (t, c) = match find_table_column(&ctx, &s.table, &s.column) {
+            Err(m) => return Ok(refused(m)),
+            Ok(x) => x,
+        };
+        let mut a = sized(t);
+        if !c.nullable {
+            a.warnings.push(format!(
+                "{}.{} is already NOT NULL; nothing to do",
+                t.name, c.name
+            ));
+            return Ok(a);
+        }
+        let filter = format!("c.{} IS NULL", ident(&c.name));
+        let nulls = counter.count(t, &filter).await?;
+        let shown = if nulls > 0 {
+            examples(
+                counter.source,
+                t,
+                &format!("c.{}::text", ident(&c.name)),
+                &filter,
+            )
+            .await?
+        } else {
+            vec![]
+        };
+        a.findings.push(strata_core::preflight::nulls_finding(
+            t,
+            &c.name,
+            nulls,
+            s.fill.as_ref(),
+            shown,
+        ));
+        if let Some(fill) = &s.fill {
+            let writes = [(c.name.clone(), literal(fill, &c.native_type))];
+            super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
+        }
+        Ok(a)
+    }
+}
+
+impl CompileKind<SetNotNull> for Compiler<'_> {
+    fn compile(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
+        let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+        if !c.nullable {
+            return Ok(Vec::new());
+        }
+        let step = ctx.step.index;
+        let (tbl, col) = (qtable(&t.name), ident(&c.name));
+        let mut actions = Vec::new();
+        match &s.fill {
+            Some(fill) if !t.primary_key.is_empty() => {
+                actions.extend(super::conflict_checks(
+                    &ctx,
+                    t,
+                    &[(c.name.clone(), literal(fill, &c.native_type))],
+                    Some(&format!("c.{col} IS NULL")),
+                ));
+                let bak = ctx.backup_name(&t.name, Some(&c.name));
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &select_keyed(t, &[], Some(&format!("c.{col} IS NULL"))),
+                    &format!("the keys of the rows where {}.{} is NULL", t.name, c.name),
+                ));
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("fill the NULLs of {}.{} with {fill}", t.name, c.name),
+                        Statement::Sql(format!(
+                            "UPDATE {tbl} SET {col} = {} WHERE {col} IS NULL",
+                            literal(fill, &c.native_type)
+                        )),
+                    )
+                    .with_inverse(Statement::Sql(format!(
+                        "UPDATE {tbl} t SET {col} = NULL FROM {} b WHERE {}",
+                        qtable(&bak),
+                        join_on("t", "b", &t.primary_key)
+                    ))),
+                );
+            }
+            _ => actions.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!("{}.{} holds no NULL", t.name, c.name),
+                Statement::Sql(format!(
+                    "SELECT count(*)::bigint FROM {tbl} WHERE {col} IS NULL"
+                )),
+                0,
+                format!(
+                    "rows of {} hold NULL in \"{}\" and the step has no usable `fill`",
+                    t.name, c.name
+                ),
+            )),
+        }
+        actions.push(
+            Action::new(
+                step,
+                ActionKind::Ddl,
+                format!("set {}.{} NOT NULL", t.name, c.name),
+                Statement::Sql(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET NOT NULL")),
+            )
+            .with_inverse(Statement::Sql(format!(
+                "ALTER TABLE {tbl} ALTER COLUMN {col} DROP NOT NULL"
+            ))),
+        );
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("set_not_null");
+    }
+}

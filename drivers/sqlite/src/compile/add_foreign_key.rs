@@ -1,0 +1,273 @@
+//! `add_foreign_key` on SQLite: a rebuild with the key written into the table's text; orphans
+//! are handled first, and `pragma_foreign_key_check` confirms the result. Rollback rebuilds
+//! the table from its previous text.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight::Checked;
+use strata_core::schema::Table;
+use strata_core::steps::{AddForeignKey, OrphanMode};
+use strata_core::{
+    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
+};
+
+use super::backup::{backup, examples, select_keyed};
+use super::table_text::{rebuild, rebuildable};
+use super::{foreign_key_check, Analyzer, Compiler, RULES};
+use crate::ddl::CreateTable;
+use crate::inspect;
+use crate::sql::{ident, idents, join_on, table as qtable};
+
+type AddChecks<'a> = (&'a Table, &'a Table, CreateTable<'a>, String);
+
+/// The table constraint strata writes for the step's foreign key.
+pub fn foreign_key_sql(s: &AddForeignKey) -> String {
+    inspect::foreign_key(
+        &s.constraint_name(),
+        &s.columns,
+        &s.references.table.name,
+        &s.references.columns,
+        s.on_delete.sql(),
+        s.on_update.sql(),
+    )
+}
+
+/// The child's text with the foreign key added, in place of the one it replaces (the same
+/// text `crate::simulate` predicts).
+pub fn with_foreign_key(
+    text: &CreateTable<'_>,
+    s: &AddForeignKey,
+) -> std::result::Result<String, String> {
+    let fk = foreign_key_sql(s);
+    match &s.replace {
+        Some(old) => text.replacing_foreign_key(old, Some(&fk)),
+        None => Ok(text.with_constraint(&fk)),
+    }
+}
+
+fn check_add<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<AddChecks<'a>> {
+    let (child, parent) = s.preflight(ctx.snapshot, &RULES)?;
+    let text = rebuildable(child)?;
+    let to = with_foreign_key(&text, s)?;
+    Ok((child, parent, text, to))
+}
+
+/// Child rows (aliased `c`) whose complete key has no parent.
+fn orphan_filter(s: &AddForeignKey, parent: &Table) -> String {
+    let present: Vec<String> = s
+        .columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", ident(c)))
+        .collect();
+    let matches: Vec<String> = s
+        .columns
+        .iter()
+        .zip(&s.references.columns)
+        .map(|(c, p)| format!("p.{} = c.{}", ident(p), ident(c)))
+        .collect();
+    format!(
+        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+        present.join(" AND "),
+        qtable(&parent.name),
+        matches.join(" AND ")
+    )
+}
+
+impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Analysis> {
+        let counter = self.counter;
+        let (child, parent) = match check_add(&ctx, s) {
+            Err(m) => return Ok(Analysis::refused(m)),
+            Ok((child, parent, _, _)) => (child, parent),
+        };
+        let filter = orphan_filter(s, parent);
+        let n = counter.count(child, &filter).await?;
+        let key = s
+            .columns
+            .iter()
+            .map(|c| format!("c.{}", ident(c)))
+            .collect::<Vec<_>>()
+            .join(" || ', ' || ");
+        let shown = if n > 0 {
+            examples(counter.source, child, &key, &filter).await?
+        } else {
+            vec![]
+        };
+        let (handling, blocking) =
+            s.orphans
+                .describe(n, &child.name.to_string(), &parent.name.to_string());
+        let mut a = Analysis::of_table(child);
+        a.findings.push(Finding {
+            kind: FindingKind::Orphans,
+            count: n,
+            examples: shown,
+            handling,
+            blocking,
+        });
+        Ok(a)
+    }
+}
+
+impl CompileKind<AddForeignKey> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
+        let (child, parent, text, to) = check_add(&ctx, s).map_err(|m| ctx.error(m))?;
+        let step = ctx.step.index;
+        let ctbl = qtable(&child.name);
+        let filter = orphan_filter(s, parent);
+        let bak = ctx.backup_name(&child.name, Some("orphans"));
+        let description = format!("add foreign key {} (table rebuild)", s.constraint_name());
+        let (guard, alter) = rebuild(&ctx, child, &text, &to, &[], &[], description)?;
+        let mut actions = vec![guard];
+        match s.orphans {
+            OrphanMode::Fail => {}
+            OrphanMode::Delete => {
+                let cols: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
+                    &format!("the orphan rows of {}", child.name),
+                    &[],
+                ));
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("delete the orphan rows of {}", child.name),
+                        Statement::Sql(format!("DELETE FROM {ctbl} AS c WHERE {filter}")),
+                    )
+                    .with_inverse(Statement::Sql(super::autoincrement::keeping_counter(
+                        child,
+                        format!(
+                            "INSERT INTO {ctbl} ({c}) SELECT {c} FROM {}",
+                            qtable(&bak),
+                            c = idents(&cols)
+                        ),
+                    )))
+                    .destructive(),
+                );
+            }
+            OrphanMode::SetNull => {
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &select_keyed(child, &s.columns, Some(&filter)),
+                    &format!("the keys of the orphan rows of {}", child.name),
+                    &child.primary_key,
+                ));
+                let nulls: Vec<String> = s
+                    .columns
+                    .iter()
+                    .map(|c| format!("{} = NULL", ident(c)))
+                    .collect();
+                let restore: Vec<String> = s
+                    .columns
+                    .iter()
+                    .map(|c| format!("{q} = b.{q}", q = ident(c)))
+                    .collect();
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("set the keys of the orphan rows of {} to NULL", child.name),
+                        Statement::Sql(format!(
+                            "UPDATE {ctbl} AS c SET {} WHERE {filter}",
+                            nulls.join(", ")
+                        )),
+                    )
+                    .with_inverse(Statement::Sql(format!(
+                        "UPDATE {ctbl} SET {} FROM {} b WHERE {}",
+                        restore.join(", "),
+                        qtable(&bak),
+                        join_on(&ctbl, "b", &child.primary_key)
+                    )))
+                    .destructive(),
+                );
+            }
+            OrphanMode::Placeholder => {
+                let aliased: Vec<String> = s
+                    .columns
+                    .iter()
+                    .zip(&s.references.columns)
+                    .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
+                    .collect();
+                actions.extend(backup(
+                    &ctx,
+                    &bak,
+                    &format!(
+                        "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
+                        aliased.join(", ")
+                    ),
+                    &format!("the missing keys of {}", parent.name),
+                    &[],
+                ));
+                let refs = idents(&s.references.columns);
+                let ptbl = qtable(&parent.name);
+                let placed = s.placeholder_columns();
+                let targets: Vec<String> = placed.iter().map(|(t, _)| t.clone()).collect();
+                let sources: Vec<String> = placed.iter().map(|(_, b)| b.clone()).collect();
+                let mut undo = vec![format!(
+                    "DELETE FROM {ptbl} WHERE ({refs}) IN (SELECT {refs} FROM {})",
+                    qtable(&bak)
+                )];
+                undo.extend(super::autoincrement::counter_as_read(parent));
+                // A placeholder takes the defaults of the parent's other columns, which a UNIQUE
+                // key, a NOT NULL or a CHECK of the parent may refuse (two placeholders repeat a
+                // default under a unique key): such rows are skipped rather than failing the
+                // statement, and the check after it refuses the migration, inside its
+                // transaction, when any key is still missing.
+                actions.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("insert placeholder rows into {}", parent.name),
+                        Statement::Sql(format!(
+                            "INSERT OR IGNORE INTO {ptbl} ({}) SELECT {} FROM {}",
+                            idents(&targets),
+                            idents(&sources),
+                            qtable(&bak)
+                        )),
+                    )
+                    .with_inverse(Statement::Sql(undo.join(";\n"))),
+                );
+                let found: Vec<String> = s
+                    .references
+                    .columns
+                    .iter()
+                    .map(|p| format!("p.{q} = b.{q}", q = ident(p)))
+                    .collect();
+                actions.push(Action::check(
+                    step,
+                    ActionKind::Check,
+                    format!(
+                        "every missing key of {} has its placeholder row",
+                        parent.name
+                    ),
+                    Statement::Sql(format!(
+                    "SELECT COUNT(*) FROM {} b WHERE NOT EXISTS (SELECT 1 FROM {ptbl} p WHERE {})",
+                    qtable(&bak),
+                    found.join(" AND ")
+                )),
+                    0,
+                    format!(
+                    "orphans = \"placeholder\": {} refuses rows made of the missing keys and its \
+                     other columns' defaults (a UNIQUE key, NOT NULL or CHECK of its own; two \
+                     placeholders would repeat a default under a unique key); handle the orphans \
+                     of {} another way",
+                    parent.name, child.name
+                ),
+                ));
+            }
+        }
+        actions.push(alter);
+        actions.push(foreign_key_check(&ctx, child));
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_foreign_key");
+    }
+}

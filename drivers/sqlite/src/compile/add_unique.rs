@@ -1,0 +1,37 @@
+//! `add_unique` on SQLite: a unique index (SQLite cannot add a constraint to a table without
+//! a rebuild), refused while duplicates exist. Rollback drops the index.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::steps::AddUnique;
+use strata_core::{Action, Analysis, Result, StepContext};
+
+use super::indexes::{analyze_add, compile_add};
+use super::{Analyzer, Compiler};
+
+impl AnalyzeKind<AddUnique> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Analysis> {
+        analyze_add(
+            self.counter,
+            ctx,
+            &s.table,
+            &s.columns,
+            &s.constraint_name(),
+            true,
+        )
+        .await
+    }
+}
+
+impl CompileKind<AddUnique> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
+        compile_add(ctx, &s.table, &s.columns, &s.constraint_name(), true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("add_unique");
+    }
+}

@@ -1,0 +1,109 @@
+//! `drop_column` on SQLite: a rebuild without the column, refused while anything uses it; the
+//! values are backed up first and rollback rebuilds the table with them.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight::Checked;
+use strata_core::schema::Table;
+use strata_core::steps::DropColumn;
+use strata_core::{Action, Analysis, Finding, FindingKind, Result, StepContext};
+
+use super::backup::{backup, from_backup, no_null_keys, refuse_null_keys, select_keyed};
+use super::table_text::{rebuild, rebuildable_column};
+use super::{uses, Analyzer, Compiler, RULES};
+use crate::ddl::CreateTable;
+use crate::sql::ident;
+
+/// The table, its text, and its text without the column; refused while a CHECK, generated
+/// column, index, foreign key or trigger uses the column (views are checked live, in the plan).
+fn check_drop<'a>(
+    ctx: &StepContext<'a>,
+    s: &DropColumn,
+) -> Checked<(&'a Table, CreateTable<'a>, String)> {
+    let (t, text) = rebuildable_column(ctx, &s.table, &s.column)?;
+    s.preflight(ctx.snapshot, &RULES)?;
+    let users = uses::column_users(ctx.snapshot, t, &text, &s.column);
+    if let Some(refusal) = uses::refusal(t, &s.column, &users) {
+        return Err(refusal);
+    }
+    let to = text.without_column(&s.column)?;
+    Ok((t, text, to))
+}
+
+impl AnalyzeKind<DropColumn> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Analysis> {
+        let counter = self.counter;
+        let (t, text) = match check_drop(&ctx, s) {
+            Err(m) => return Ok(Analysis::refused(m)),
+            Ok((t, text, _)) => (t, text),
+        };
+        let views = match uses::live_column(&ctx, &s.column) {
+            Some(live) => uses::views_using(counter.source, &t.name.name, &live).await?,
+            None => Vec::new(),
+        };
+        if let Some(refusal) = uses::refusal(t, &s.column, &views) {
+            return Ok(Analysis::refused(refusal));
+        }
+        let values = counter
+            .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
+            .await?;
+        let mut a = Analysis::of_table(t);
+        if s.backup {
+            refuse_null_keys(counter, t, &text, &mut a).await?;
+        }
+        let handling = if s.backup {
+            format!(
+                "copied with their keys to {} and verified before the drop",
+                ctx.backup_name(&t.name, Some(&s.column))
+            )
+        } else {
+            "NOT backed up (backup = false): the values are lost".to_owned()
+        };
+        a.findings.push(Finding {
+            kind: FindingKind::RowsDestroyed,
+            count: values,
+            examples: vec![],
+            handling,
+            blocking: None,
+        });
+        Ok(a)
+    }
+}
+
+impl CompileKind<DropColumn> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
+        let (t, text, to) = check_drop(&ctx, s).map_err(|m| ctx.error(m))?;
+        let column = text.declared_name(&s.column);
+        let mut back = Vec::new();
+        let mut backups = Vec::new();
+        if s.backup {
+            let bak = ctx.backup_name(&t.name, Some(&s.column));
+            backups.extend(no_null_keys(&ctx, t, &text));
+            backups.extend(backup(
+                &ctx,
+                &bak,
+                &select_keyed(t, std::slice::from_ref(&s.column), None),
+                &format!("{}.{} with its keys", t.name, s.column),
+                &t.primary_key,
+            ));
+            back.push((column.clone(), from_backup(t, &bak, &s.column)));
+        }
+        let description = format!("drop column {}.{} (table rebuild)", t.name, s.column);
+        let (guard, drop) = rebuild(&ctx, t, &text, &to, &[], &back, description)?;
+        let mut drop = drop.destructive();
+        if !s.backup {
+            drop.inverse = None;
+        }
+        let mut actions = vec![guard];
+        actions.extend(backups);
+        actions.push(drop);
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_column");
+    }
+}

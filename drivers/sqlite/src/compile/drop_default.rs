@@ -1,0 +1,29 @@
+//! `drop_default` on SQLite: a rebuild without the `DEFAULT` clause in the column's
+//! definition. Rollback rebuilds the table from its previous text.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::steps::DropDefault;
+use strata_core::{Action, Analysis, Result, StepContext};
+
+use super::reshape::{check_reshape, compile_reshape};
+use super::{Analyzer, Compiler};
+
+impl AnalyzeKind<DropDefault> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, _: &DropDefault) -> Result<Analysis> {
+        Ok(super::of(check_reshape(&ctx).map(|(t, _, _)| t)))
+    }
+}
+
+impl CompileKind<DropDefault> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, _: &DropDefault) -> Result<Vec<Action>> {
+        compile_reshape(ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_default");
+    }
+}

@@ -1,0 +1,97 @@
+//! `drop_table` on SQLite: the table is copied to a verified backup first; rollback re-creates
+//! it from its own `CREATE TABLE` text, with its indexes and triggers, and copies the rows back.
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight::{self, Checked};
+use strata_core::schema::Table;
+use strata_core::steps::DropTable;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::autoincrement::counter_as_read;
+use super::backup::backup;
+use super::{Analyzer, Compiler, RULES};
+use crate::sql::{idents, table as qtable};
+
+/// The text `t` is re-created from when a rollback restores it, with its indexes' and
+/// triggers' texts: all must be known.
+fn restorable(t: &Table) -> Checked<&str> {
+    let known = t.indexes.iter().all(|i| !i.definition.is_empty())
+        && t.triggers.iter().all(|tr| !tr.definition.is_empty());
+    match t.definition.as_deref() {
+        Some(sql) if !t.definition_stale && known => Ok(sql),
+        _ => Err(format!(
+            "the CREATE TABLE text of \"{}\" (or of its indexes and triggers) after the earlier \
+             steps of this migration is not known, and rollback re-creates the table from it; \
+             run this step in a migration of its own",
+            t.name
+        )),
+    }
+}
+
+impl AnalyzeKind<DropTable> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
+        Ok(match s.preflight(ctx.snapshot, &RULES) {
+            Err(m) => Analysis::refused(m),
+            Ok(t) => {
+                let mut a = Analysis::of_table(t);
+                let backup = s.backup.then(|| ctx.backup_name(&s.table, None));
+                a.findings
+                    .push(preflight::dropped_rows_finding(t.rows, backup.as_ref()));
+                a
+            }
+        })
+    }
+}
+
+impl CompileKind<DropTable> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
+        let t = s
+            .preflight(ctx.snapshot, &RULES)
+            .map_err(|m| ctx.error(m))?;
+        let tbl = qtable(&t.name);
+        let mut actions = Vec::new();
+        let mut drop = Action::new(
+            ctx.step.index,
+            ActionKind::Ddl,
+            format!("drop table {}", t.name),
+            Statement::Sql(format!("DROP TABLE {tbl}")),
+        )
+        .destructive();
+        if s.backup {
+            let bak = ctx.backup_name(&t.name, None);
+            actions.extend(backup(
+                &ctx,
+                &bak,
+                &format!("SELECT * FROM {tbl}"),
+                &format!("every row of {}", t.name),
+                &[],
+            ));
+            let original = restorable(t).map_err(|m| ctx.error(m))?.to_owned();
+            let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let mut restore = vec![
+                original,
+                format!(
+                    "INSERT INTO {tbl} ({c}) SELECT {c} FROM {}",
+                    qtable(&bak),
+                    c = idents(&cols)
+                ),
+            ];
+            restore.extend(t.indexes.iter().map(|i| i.definition.clone()));
+            restore.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
+            // The copy back made a counter (the highest key); the table's own, which may be
+            // higher, or none, replaces it.
+            restore.extend(counter_as_read(t));
+            drop = drop.with_inverse(Statement::Sql(restore.join(";\n")));
+        }
+        actions.push(drop);
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("drop_table");
+    }
+}

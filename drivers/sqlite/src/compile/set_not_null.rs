@@ -1,0 +1,133 @@
+//! `set_not_null` on SQLite: a rebuild with `NOT NULL` in the column's definition, NULLs
+//! filled first where the step says (their keys backed up, and put back by rollback).
+
+use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight::{self};
+use strata_core::steps::SetNotNull;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+
+use super::backup::{backup, examples, in_backup, select_keyed};
+use super::reshape::{check_reshape, describe};
+use super::table_text::rebuild;
+use super::{Analyzer, Compiler};
+use crate::sql::{ident, literal, table as qtable};
+
+impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
+        let counter = self.counter;
+        let (t, text, to) = match check_reshape(&ctx) {
+            Err(m) => return Ok(Analysis::refused(m)),
+            Ok(x) => x,
+        };
+        let mut a = Analysis::of_table(t);
+        if to == text.sql {
+            a.warnings.push(format!(
+                "{}.{} is already NOT NULL; nothing to do",
+                t.name, s.column
+            ));
+            return Ok(a);
+        }
+        let filter = format!("c.{} IS NULL", ident(&s.column));
+        let nulls = counter.count(t, &filter).await?;
+        let shown = if nulls > 0 {
+            examples(
+                counter.source,
+                t,
+                &format!("c.{}", ident(&s.column)),
+                &filter,
+            )
+            .await?
+        } else {
+            vec![]
+        };
+        a.findings.push(preflight::nulls_finding(
+            t,
+            &s.column,
+            nulls,
+            s.fill.as_ref(),
+            shown,
+        ));
+        if let Some(fill) = &s.fill {
+            super::backup::refuse_null_keys(counter, t, &text, &mut a).await?;
+            let writes = [(s.column.clone(), literal(fill))];
+            super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
+        }
+        Ok(a)
+    }
+}
+
+impl CompileKind<SetNotNull> for Compiler {
+    fn compile(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
+        let (t, text, to) = check_reshape(&ctx).map_err(|m| ctx.error(m))?;
+        if to == text.sql {
+            return Ok(Vec::new());
+        }
+        let step = ctx.step.index;
+        let column = text.declared_name(&s.column);
+        let (tbl, col) = (qtable(&t.name), ident(&s.column));
+        let mut back = Vec::new();
+        let mut before = Vec::new();
+        match &s.fill {
+            Some(fill) if !t.primary_key.is_empty() => {
+                before.extend(super::conflict_checks(
+                    &ctx,
+                    t,
+                    &[(s.column.clone(), literal(fill))],
+                    Some(&format!("c.{col} IS NULL")),
+                ));
+                let bak = ctx.backup_name(&t.name, Some(&s.column));
+                before.extend(super::backup::no_null_keys(&ctx, t, &text));
+                before.extend(backup(
+                    &ctx,
+                    &bak,
+                    &select_keyed(t, &[], Some(&format!("c.{col} IS NULL"))),
+                    &format!("the keys of the rows where {}.{} is NULL", t.name, s.column),
+                    &t.primary_key,
+                ));
+                before.push(
+                    Action::new(
+                        step,
+                        ActionKind::Dml,
+                        format!("fill the NULLs of {}.{} with {fill}", t.name, s.column),
+                        Statement::Sql(format!(
+                            "UPDATE {tbl} SET {col} = {} WHERE {col} IS NULL",
+                            literal(fill)
+                        )),
+                    )
+                    .restored_by_backup(),
+                );
+                back.push((
+                    column,
+                    format!(
+                        "CASE WHEN {} THEN NULL ELSE strata_row.{col} END",
+                        in_backup(t, &bak)
+                    ),
+                ));
+            }
+            _ => before.push(Action::check(
+                step,
+                ActionKind::Check,
+                format!("{}.{} holds no NULL", t.name, s.column),
+                Statement::Sql(format!("SELECT COUNT(*) FROM {tbl} WHERE {col} IS NULL")),
+                0,
+                format!(
+                    "rows of {} hold NULL in \"{}\" and the step has no usable `fill`",
+                    t.name, s.column
+                ),
+            )),
+        }
+        let (guard, alter) = rebuild(&ctx, t, &text, &to, &[], &back, describe(&ctx.step.kind, t))?;
+        let mut actions = vec![guard];
+        actions.extend(before);
+        actions.push(alter);
+        Ok(actions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements() {
+        super::super::golden::check("set_not_null");
+    }
+}
