@@ -139,7 +139,11 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<()> {
     if matches!(answer.trim(), "y" | "Y" | "yes") {
         Ok(())
     } else {
-        Err(Error::Refused("not confirmed".into()).into())
+        Err(Error::refused(strata_core::Refusal::new(
+            strata_core::RefusalKind::Unconfirmed,
+            "not confirmed",
+        ))
+        .into())
     }
 }
 
@@ -263,11 +267,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map(|p| p.version)
                 .collect();
             if !refused.is_empty() {
-                return Err(Error::Refused(format!(
-                    "the plan refuses migration{} {}; `strata apply` would stop before running anything",
-                    if refused.len() > 1 { "s" } else { "" },
-                    refused.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
-                ))
+                return Err(Error::refused_all(
+                    format!(
+                        "the plan refuses migration{} {}; `strata apply` would stop before running anything",
+                        if refused.len() > 1 { "s" } else { "" },
+                        refused.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                    plans.iter().flat_map(|p| p.refusals()).collect(),
+                )
                 .into());
             }
         }

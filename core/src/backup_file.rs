@@ -287,9 +287,12 @@ pub async fn restore(
         let target = QualifiedName::new(entry.restore_as());
         let exists = match snapshot.tables.get(&target.to_string()) {
             Some(t) if t.rows > 0 => {
-                return Err(Error::Refused(format!(
-                    "table {target} exists and holds {} rows: strata restores only into a new or empty table",
-                    t.rows
+                return Err(Error::refused(crate::Refusal::exists(
+                    &target,
+                    format!(
+                        "table {target} exists and holds {} rows: strata restores only into a new or empty table",
+                        t.rows
+                    ),
                 )))
             }
             Some(_) => true,

@@ -239,9 +239,12 @@ pub fn ensure_passed(checks: &[Check]) -> Result<()> {
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Error::Refused(format!(
-            "pre-migration checks failed; nothing was executed:\n  {}",
-            failed.join("\n  ")
+        Err(Error::refused(crate::Refusal::new(
+            crate::RefusalKind::Precondition,
+            format!(
+                "pre-migration checks failed; nothing was executed:\n  {}",
+                failed.join("\n  ")
+            ),
         )))
     }
 }

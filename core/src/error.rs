@@ -1,5 +1,6 @@
 //! The one error type of strata-core and of the drivers built on it.
 
+use crate::refusal::{Refusal, RefusalKind};
 use std::fmt;
 
 /// Where in a migration something went wrong: the file, the step (1-based) and its op.
@@ -45,9 +46,15 @@ pub enum Error {
         /// What.
         message: String,
     },
-    /// A safety check refused to go on; nothing was executed.
-    #[error("refused: {0}")]
-    Refused(String),
+    /// A safety check refused to go on; nothing was executed. `reasons` are the typed
+    /// [`Refusal`]s behind `message` (one, or one per refused step of a plan).
+    #[error("refused: {message}")]
+    Refused {
+        /// What the user reads.
+        message: String,
+        /// Why, by kind.
+        reasons: Vec<Refusal>,
+    },
     /// An applied migration's file changed or disappeared.
     #[error("drift: {0}")]
     Drift(String),
@@ -135,7 +142,16 @@ impl Error {
                 },
                 message: s(message),
             },
-            Error::Refused(m) => Error::Refused(s(m)),
+            Error::Refused { message, reasons } => Error::Refused {
+                message: s(message),
+                reasons: reasons
+                    .into_iter()
+                    .map(|r| Refusal {
+                        detail: s(r.detail),
+                        ..r
+                    })
+                    .collect(),
+            },
             Error::Drift(m) => Error::Drift(s(m)),
             Error::Verification(m) => Error::Verification(s(m)),
             Error::Usage(m) => Error::Usage(s(m)),
@@ -162,6 +178,33 @@ impl Error {
         }
     }
 
+    /// A refusal for one reason, its message the reason's.
+    pub fn refused(reason: Refusal) -> Self {
+        Error::Refused {
+            message: reason.detail.clone(),
+            reasons: vec![reason],
+        }
+    }
+
+    /// A refusal whose `message` sums up several reasons.
+    pub fn refused_all(message: impl Into<String>, reasons: Vec<Refusal>) -> Self {
+        Error::Refused {
+            message: message.into(),
+            reasons,
+        }
+    }
+
+    /// The kinds of reason behind a refusal (through an action that failed), or none for any
+    /// other error.
+    pub fn refusal_kinds(&self) -> Vec<RefusalKind> {
+        match self {
+            Error::Refused { reasons, .. } => reasons.iter().map(|r| r.kind).collect(),
+            Error::Drift(_) => vec![RefusalKind::Drift],
+            Error::Action { source, .. } => source.refusal_kinds(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A step error at `location`.
     pub fn step(location: &StepLocation, message: impl Into<String>) -> Self {
         Error::Step {
@@ -182,7 +225,7 @@ impl Error {
     /// The process exit code documented for this error (DESIGN §4).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Refused(_) | Error::Drift(_) => 3,
+            Error::Refused { .. } | Error::Drift(_) => 3,
             Error::LockHeld { .. } => 4,
             Error::Usage(_) => 2,
             Error::Action { source, .. } => source.exit_code(),

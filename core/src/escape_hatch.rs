@@ -13,7 +13,7 @@ fn missing(what: &str, engine: &str) -> String {
 /// The analysis of an `sql` step on `engine`.
 pub fn analyze_sql(s: &Sql, engine: &str) -> Analysis {
     if s.up().sql_for(engine).is_none() {
-        return Analysis::refused(missing("statement", engine));
+        return Analysis::refused(crate::Refusal::unsupported(missing("statement", engine)));
     }
     let mut a = Analysis::default();
     if s.down.as_ref().and_then(|d| d.sql_for(engine)).is_none() {
@@ -55,7 +55,7 @@ pub fn compile_sql(
 pub fn analyze_assert(s: &Assert, engine: &str) -> Analysis {
     match s.query().sql_for(engine) {
         Some(_) => Analysis::default(),
-        None => Analysis::refused(missing("query", engine)),
+        None => Analysis::refused(crate::Refusal::unsupported(missing("query", engine))),
     }
 }
 

@@ -198,7 +198,7 @@ fn checklist(out: &mut String, g: &GuideInput<'_>, all: &Pending) {
         let _ = writeln!(out, "- {} **{}** — {}", mark(c.status), c.check, c.detail);
     }
     let steps = &all.steps;
-    let refusals: Vec<String> = g.plans.iter().flat_map(MigrationPlan::refusals).collect();
+    let refusals: Vec<crate::Refusal> = g.plans.iter().flat_map(MigrationPlan::refusals).collect();
     if refusals.is_empty() {
         let counted = steps.iter().filter(|s| s.not_analyzed.is_none()).count();
         let _ = writeln!(

@@ -42,6 +42,7 @@ pub mod planning;
 #[allow(unsafe_code)]
 pub mod plugin;
 pub mod preflight;
+mod refusal;
 pub mod registration;
 pub mod registry;
 pub mod runner;
@@ -68,6 +69,7 @@ pub use history::{HistoryRecord, RecordStatus, HISTORY_TABLE};
 pub use migration::Migration;
 pub use name::QualifiedName;
 pub use planning::{Analysis, Finding, FindingKind, StepContext};
+pub use refusal::{Refusal, RefusalKind};
 pub use registry::DriverRegistration;
 pub use steps::{Step, StepKind};
 pub use types::{PortableType, TYPE_NAMES};

@@ -10,6 +10,7 @@ use crate::action::{Action, ActionKind};
 use crate::driver::{Analysis, Driver, FindingKind, StepContext};
 use crate::error::{Error, Result};
 use crate::migration::Migration;
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::Snapshot;
 use crate::simulate::apply_step;
 use crate::steps::{ChangeCategory, Reversibility};
@@ -125,14 +126,14 @@ impl MigrationPlan {
     }
 
     /// Every reason the migration is refused, each naming its step.
-    pub fn refusals(&self) -> Vec<String> {
+    pub fn refusals(&self) -> Vec<Refusal> {
         self.steps
             .iter()
             .flat_map(|s| {
-                s.analysis
-                    .blocking()
-                    .into_iter()
-                    .map(move |b| format!("{}: step {} ({}): {b}", self.file, s.index, s.op))
+                s.analysis.blocking().into_iter().map(move |b| Refusal {
+                    detail: format!("{}: step {} ({}): {}", self.file, s.index, s.op, b.detail),
+                    ..b
+                })
             })
             .collect()
     }
@@ -180,11 +181,16 @@ pub fn ensure_no_unbacked_loss(plan: &MigrationPlan, allowed: bool) -> Result<()
     if allowed || losses.is_empty() {
         return Ok(());
     }
-    Err(Error::Refused(format!(
+    let message = format!(
         "migration {} would destroy data that no backup keeps; nothing was executed:\n  {}\npass --allow-data-loss to accept the loss",
         plan.version,
         losses.join("\n  ")
-    )))
+    );
+    let reasons = losses
+        .into_iter()
+        .map(|l| Refusal::new(RefusalKind::Irreversible, l))
+        .collect();
+    Err(Error::refused_all(message, reasons))
 }
 
 /// Plans `migration` with `driver`: counts are taken on `live` (the current schema and data),
@@ -310,7 +316,7 @@ pub async fn plan_migration(
                 // (a table they made or renamed, whose counts were skipped) is refused like
                 // any other, before anything runs.
                 Err(Error::Step { message, .. }) => {
-                    analysis.refusals.push(message);
+                    analysis.refusals.push(Refusal::unsupported(message));
                     Vec::new()
                 }
                 Err(e) => return Err(e),
@@ -361,8 +367,11 @@ fn refuse_shared_backups(steps: &mut [StepPlan]) {
         for object in objects {
             match seen.iter().find(|(o, _)| *o == object) {
                 Some((_, earlier)) if *earlier != step.index => {
-                    step.analysis.refusals.push(format!(
-                        "its backup {object} has the name of step {earlier}'s backup; rename the table or split the migration"
+                    step.analysis.refusals.push(Refusal::exists(
+                        &object,
+                        format!(
+                            "its backup {object} has the name of step {earlier}'s backup; rename the table or split the migration"
+                        ),
                     ));
                     step.actions.clear();
                     break;
@@ -494,10 +503,14 @@ pub fn ensure_allowed(plan: &MigrationPlan) -> Result<()> {
     if refusals.is_empty() {
         Ok(())
     } else {
-        Err(Error::Refused(format!(
-            "migration {} cannot run; nothing was executed:\n  {}",
-            plan.version,
-            refusals.join("\n  ")
-        )))
+        let lines: Vec<&str> = refusals.iter().map(|r| r.detail.as_str()).collect();
+        Err(Error::refused_all(
+            format!(
+                "migration {} cannot run; nothing was executed:\n  {}",
+                plan.version,
+                lines.join("\n  ")
+            ),
+            refusals,
+        ))
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::error::{Error, StepLocation};
 use crate::migration::Migration;
+use crate::refusal::Refusal;
 use crate::schema::Snapshot;
 use crate::steps::Step;
 use crate::QualifiedName;
@@ -54,7 +55,7 @@ pub struct Finding {
     /// How the step handles them (`set to NULL`, `deleted`, …).
     pub handling: String,
     /// Why this finding refuses the step, when it does.
-    pub blocking: Option<String>,
+    pub blocking: Option<Refusal>,
 }
 
 /// The pre-flight analysis of one step against the live data.
@@ -69,12 +70,12 @@ pub struct Analysis {
     /// Things the user should know that do not refuse the step.
     pub warnings: Vec<String>,
     /// Reasons the step cannot run at all (missing table, dependent views, …).
-    pub refusals: Vec<String>,
+    pub refusals: Vec<Refusal>,
 }
 
 impl Analysis {
     /// The analysis of a step that cannot run, for `reason`.
-    pub fn refused(reason: String) -> Self {
+    pub fn refused(reason: Refusal) -> Self {
         Analysis {
             refusals: vec![reason],
             ..Analysis::default()
@@ -91,7 +92,7 @@ impl Analysis {
     }
 
     /// Every reason the step is refused, from findings and refusals.
-    pub fn blocking(&self) -> Vec<String> {
+    pub fn blocking(&self) -> Vec<Refusal> {
         self.refusals
             .iter()
             .cloned()

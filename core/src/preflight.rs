@@ -3,6 +3,7 @@
 //! (`AddColumn::preflight`, …), over the name rules of [`Rules`].
 
 use crate::planning::StepContext;
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::Table;
 use crate::QualifiedName;
 
@@ -11,7 +12,7 @@ pub use crate::steps::rules::{any_name, find_column, primary_key, Checked, Rules
 /// The literals a step writes into existing columns (`set_default`'s value, `set_not_null`'s
 /// fill, `backfill`'s `set`) that are no values of the column's type
 /// ([`crate::PortableType::check_literal`]): refused in the plan, not by the engine half way.
-pub fn literal_refusals(ctx: &StepContext<'_>) -> Vec<String> {
+pub fn literal_refusals(ctx: &StepContext<'_>) -> Vec<Refusal> {
     use crate::steps::StepKind as K;
     let written: Vec<(&QualifiedName, &str, &serde_json::Value, &str)> = match &ctx.step.kind {
         K::SetDefault(s) => vec![(&s.table, s.column.as_str(), &s.value, "value")],
@@ -31,9 +32,13 @@ pub fn literal_refusals(ctx: &StepContext<'_>) -> Vec<String> {
         .into_iter()
         .filter_map(|(table, column, value, field)| {
             let ty = ctx.snapshot.table(table)?.column(column)?.portable?;
-            ty.check_literal(value)
-                .err()
-                .map(|why| format!("field `{field}`: {why} (column \"{column}\" of {table})"))
+            ty.check_literal(value).err().map(|why| {
+                Refusal::new(
+                    RefusalKind::Incompatible,
+                    format!("field `{field}`: {why} (column \"{column}\" of {table})"),
+                )
+                .on(format!("{table}.{column}"))
+            })
         })
         .collect()
 }
@@ -60,10 +65,14 @@ pub fn nulls_finding(
         None => (
             "the step is refused while any exist (no `fill`)".to_owned(),
             (nulls > 0).then(|| {
-                format!(
-                    "{nulls} rows of {} hold NULL in \"{column}\"; give `fill` a value for them",
-                    t.name
+                Refusal::new(
+                    RefusalKind::Nulls,
+                    format!(
+                        "{nulls} rows of {} hold NULL in \"{column}\"; give `fill` a value for them",
+                        t.name
+                    ),
                 )
+                .on(format!("{}.{column}", t.name))
             }),
         ),
     };
@@ -106,7 +115,11 @@ pub fn duplicates_finding(
         examples,
         handling: "the step is refused while any exist".into(),
         blocking: (count > 0).then(|| {
-            format!("{count} keys ({}) of {} are held by more than one row; remove the duplicates first", columns.join(", "), t.name)
+            Refusal::new(
+                RefusalKind::Duplicates,
+                format!("{count} keys ({}) of {} are held by more than one row; remove the duplicates first", columns.join(", "), t.name),
+            )
+            .on(&t.name)
         }),
     }
 }

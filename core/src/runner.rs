@@ -14,6 +14,7 @@ use crate::history::{
 use crate::lock::with_lock;
 use crate::migration::Migration;
 use crate::plan::{ensure_allowed, ensure_no_unbacked_loss, plan_migration, MigrationPlan};
+use crate::refusal::{Refusal, RefusalKind};
 
 /// A sink for progress lines (the CLI prints them to stderr).
 pub type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
@@ -155,9 +156,12 @@ pub async fn apply(
         let newest_applied = statuses.iter().filter(|s| s.state != MigrationState::Pending).map(|s| s.version).max();
         if let (Some(first), Some(newest)) = (todo.first(), newest_applied) {
             if first.version < newest {
-                return Err(Error::Refused(format!(
-                    "{} (version {}) is pending but version {newest} is already applied; strata applies migrations in order",
-                    first.file, first.version
+                return Err(Error::refused(Refusal::new(
+                    RefusalKind::Precondition,
+                    format!(
+                        "{} (version {}) is pending but version {newest} is already applied; strata applies migrations in order",
+                        first.file, first.version
+                    ),
                 )));
             }
         }
@@ -252,29 +256,36 @@ async fn run_journaled(
 ) -> Result<()> {
     let version = record.version;
     match run_journaled_once(driver, migration, record, opts).await {
-        Err(Error::Refused(why)) => {
+        Err(Error::Refused {
+            message: why,
+            reasons,
+        }) => {
             let Some(ran) = driver
                 .history()
                 .await?
                 .into_iter()
                 .find(|r| r.version == version)
             else {
-                return Err(Error::Refused(why));
+                return Err(Error::refused_all(why, reasons));
             };
             if !ran.journal.iter().any(|e| is_done(e.state)) {
-                return Err(Error::Refused(why));
+                return Err(Error::refused_all(why, reasons));
             }
             (opts.progress)(&format!(
                 "migration {version} was refused half way; undoing what it ran"
             ));
-            undo(driver, ran, opts).await.map_err(|e| {
-                Error::Refused(format!(
-                    "{why}; undoing what ran before the refusal failed too ({e}): run `strata rollback`"
-                ))
-            })?;
-            Err(Error::Refused(format!(
-                "{why}; the actions that ran before it were undone"
-            )))
+            if let Err(e) = undo(driver, ran, opts).await {
+                return Err(Error::refused_all(
+                    format!(
+                        "{why}; undoing what ran before the refusal failed too ({e}): run `strata rollback`"
+                    ),
+                    reasons,
+                ));
+            }
+            Err(Error::refused_all(
+                format!("{why}; the actions that ran before it were undone"),
+                reasons,
+            ))
         }
         other => other,
     }
@@ -424,7 +435,7 @@ async fn run_action(
                 let what = action.failure.as_deref().unwrap_or(&action.description);
                 let message = format!("{at}: {what} (expected {}, found {found}); nothing of this migration was kept where the engine allows it", action.expect);
                 return Err(if action.kind == ActionKind::Check {
-                    Error::Refused(message)
+                    Error::refused(Refusal::new(RefusalKind::Check, message))
                 } else {
                     Error::Verification(message)
                 });
@@ -472,9 +483,12 @@ pub async fn rollback(
         };
         for r in &chosen {
             if let Some(e) = r.journal.iter().find(|e| is_done(e.state) && !e.action.reversible()) {
-                return Err(Error::Refused(format!(
-                    "migration {} ({}) step {} cannot be undone: `{}` has no inverse (an `sql` step without `down`, or a drop without backup); nothing was rolled back",
-                    r.version, r.name, e.action.step, e.action.description
+                return Err(Error::refused(Refusal::new(
+                    RefusalKind::Irreversible,
+                    format!(
+                        "migration {} ({}) step {} cannot be undone: `{}` has no inverse (an `sql` step without `down`, or a drop without backup); nothing was rolled back",
+                        r.version, r.name, e.action.step, e.action.description
+                    ),
                 )));
             }
         }
@@ -514,9 +528,9 @@ async fn undo(driver: &dyn Driver, mut record: HistoryRecord, opts: RunOptions<'
             if let (Some(inverse), false) = (&action.inverse, skip) {
                 if let Some((guard, failure)) = &action.undo_guard {
                     if driver.query_count(guard).await? != 0 {
-                        return Err(Error::Refused(format!(
-                            "{at}: cannot undo `{}`: {failure}",
-                            action.description
+                        return Err(Error::refused(Refusal::new(
+                            RefusalKind::Check,
+                            format!("{at}: cannot undo `{}`: {failure}", action.description),
                         )));
                     }
                 }

@@ -4,8 +4,12 @@
 //! half way. These are the counts, in SQL every SQL engine runs, that say so first: each must
 //! be 0. A driver counts them in the plan, and checks them again right before the write.
 
+use crate::action::{Action, ActionKind, Statement};
+use crate::counter::{CountSource, Counter};
+use crate::planning::Analysis;
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{ConstraintKind, Snapshot, Table};
-use crate::QualifiedName;
+use crate::{QualifiedName, Result};
 
 /// How a driver quotes names.
 #[derive(Clone, Copy)]
@@ -14,6 +18,34 @@ pub struct Quoting {
     pub ident: fn(&str) -> String,
     /// A table name.
     pub table: fn(&QualifiedName) -> String,
+}
+
+impl Quoting {
+    /// The child rows (aliased `c`) whose complete key `columns` matches no row of `parent`
+    /// (aliased `p`) on `references`: the orphans of a foreign key. A key with a NULL column
+    /// references nothing, so it is no orphan.
+    pub fn orphan_filter(
+        &self,
+        parent: &QualifiedName,
+        columns: &[String],
+        references: &[String],
+    ) -> String {
+        let present: Vec<String> = columns
+            .iter()
+            .map(|c| format!("c.{} IS NOT NULL", (self.ident)(c)))
+            .collect();
+        let matches: Vec<String> = columns
+            .iter()
+            .zip(references)
+            .map(|(c, p)| format!("p.{} = c.{}", (self.ident)(p), (self.ident)(c)))
+            .collect();
+        format!(
+            "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+            present.join(" AND "),
+            (self.table)(parent),
+            matches.join(" AND ")
+        )
+    }
 }
 
 /// One count that must be 0, and what it means when it is not.
@@ -182,6 +214,45 @@ fn unquote(s: &str) -> String {
         }
     }
     s.to_owned()
+}
+
+/// Refuses, in `analysis`, each of `conflicts` whose count on the live data is not 0. These
+/// are not fused counts: nothing runs while `counter` only records.
+pub async fn refuse<S: CountSource + ?Sized>(
+    counter: &Counter<'_, S>,
+    conflicts: Vec<Conflict>,
+    analysis: &mut Analysis,
+) -> Result<()> {
+    if counter.is_recording() {
+        return Ok(());
+    }
+    for c in conflicts {
+        let n = counter.source.counts(&c.count).await?;
+        if n.first().copied().unwrap_or(0) != 0 {
+            analysis
+                .refusals
+                .push(Refusal::new(RefusalKind::Conflict, c.refusal));
+        }
+    }
+    Ok(())
+}
+
+/// `conflicts` as checks of step `step` right before its write into `table`, for a table the
+/// plan could not count (created or changed by an earlier step).
+pub fn checks(step: usize, table: &QualifiedName, conflicts: Vec<Conflict>) -> Vec<Action> {
+    conflicts
+        .into_iter()
+        .map(|c| {
+            Action::check(
+                step,
+                ActionKind::Check,
+                format!("the written value breaks no key of {table}"),
+                Statement::Sql(c.count),
+                0,
+                c.refusal,
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -118,7 +118,8 @@ pub use strata_core::plan::{MigrationPlan, StepPlan};
 pub use strata_core::runner::{ApplyReport, RollbackTarget};
 pub use strata_core::{
     Analysis, Capabilities, Driver, Error, Finding, FindingKind, HistoryRecord, Migration,
-    PortableType, QualifiedName, RecordStatus, Result, Statement, Step, StepKind, VERSION,
+    PortableType, QualifiedName, RecordStatus, Refusal, RefusalKind, Result, Statement, Step,
+    StepKind, VERSION,
 };
 
 /// The engine-neutral core, for driver authors and tools that need more than [`Migrator`]:

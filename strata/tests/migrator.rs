@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::ensure;
 use strata::core_api::{DriverExt, RowAccessExt};
-use strata::{Error, Migrator, RecordStatus};
+use strata::{Migrator, RecordStatus};
 use strata_mongodb as _;
 use strata_mysql as _;
 use strata_postgres as _;
@@ -188,7 +188,7 @@ async fn a_refused_migration_runs_nothing() -> anyhow::Result<()> {
         .await
         .expect_err("NULLs block NOT NULL without a fill");
     ensure!(
-        matches!(err, Error::Refused(_)) && err.exit_code() == 3,
+        err.refusal_kinds() == [strata::RefusalKind::Nulls] && err.exit_code() == 3,
         "{err}"
     );
     ensure!(driver.inspect().await? == before, "nothing changed");

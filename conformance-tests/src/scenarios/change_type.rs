@@ -2,6 +2,7 @@
 //! convert; rollback restores the exact original values.
 
 use anyhow::ensure;
+use strata_core::RefusalKind;
 use strata_core::Value::{Int, Null};
 
 use super::{expect_refused, fixture::setup};
@@ -40,6 +41,7 @@ pub async fn refuses_incompatible(ctx: &TestContext) -> anyhow::Result<()> {
     );
     expect_refused(
         ctx.apply().await,
+        RefusalKind::Incompatible,
         "2 values of users.age will not convert to int64",
     )?;
     ctx.assert_restored(&before).await

@@ -2,6 +2,7 @@
 
 use anyhow::ensure;
 use strata_core::history::MigrationState;
+use strata_core::RefusalKind;
 
 use super::{expect_refused, fixture::setup};
 use crate::context::TestContext;
@@ -27,7 +28,11 @@ pub async fn drift_is_refused(ctx: &TestContext) -> anyhow::Result<()> {
             .any(|s| s.version == 2 && s.state == MigrationState::Drifted),
         "status: {status:?}"
     );
-    expect_refused(ctx.apply().await, &path.display().to_string())?;
+    expect_refused(
+        ctx.apply().await,
+        RefusalKind::Drift,
+        &path.display().to_string(),
+    )?;
     ensure!(
         ctx.schema().await?.tables["users"]
             .column("other")

@@ -1,6 +1,7 @@
 //! `backfill`, `sql` (with and without `down`) and `assert`.
 
 use anyhow::ensure;
+use strata_core::RefusalKind;
 use strata_core::Value::Text;
 
 use super::{expect_refused, fixture::setup};
@@ -84,7 +85,7 @@ pub async fn sql_and_assert(ctx: &TestContext) -> anyhow::Result<()> {
     // A failing assertion stops the migration; whatever ran before it is undone (with the
     // transaction, or, where DDL is not transactional, by the runner at once).
     let failing = ctx.write(3, "failing_assert", FAILING_ASSERT)?;
-    expect_refused(ctx.apply().await, "assertion failed")?;
+    expect_refused(ctx.apply().await, RefusalKind::Check, "assertion failed")?;
     ctx.assert_restored(&before).await?;
     let history = ctx.driver.history().await?;
     ensure!(
@@ -97,10 +98,18 @@ pub async fn sql_and_assert(ctx: &TestContext) -> anyhow::Result<()> {
 
     // A `sql` step without `down` cannot be undone: refused unless data loss is allowed.
     ctx.write(4, "no_down", NO_DOWN)?;
-    expect_refused(ctx.apply().await, "would destroy data that no backup keeps")?;
+    expect_refused(
+        ctx.apply().await,
+        RefusalKind::Irreversible,
+        "would destroy data that no backup keeps",
+    )?;
     ctx.assert_restored(&before).await?;
     ctx.apply_allowing_data_loss().await?;
-    expect_refused(ctx.rollback(1).await, "cannot be undone")?;
+    expect_refused(
+        ctx.rollback(1).await,
+        RefusalKind::Irreversible,
+        "cannot be undone",
+    )?;
     ensure!(
         ctx.schema().await?.tables.contains_key("scratch"),
         "a refused rollback changed something"

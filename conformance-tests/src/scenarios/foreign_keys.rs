@@ -1,6 +1,7 @@
 //! `add_foreign_key` with each orphan mode, replacing an existing key, and `drop_foreign_key`.
 
 use anyhow::ensure;
+use strata_core::RefusalKind;
 use strata_core::Value::Int;
 
 use super::{expect_refused, fixture::setup};
@@ -32,6 +33,7 @@ pub async fn orphans_fail(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.write(2, "fk", &fk("fail", ""))?;
     expect_refused(
         ctx.apply().await,
+        RefusalKind::Orphans,
         "2 rows of orders reference no row of users",
     )?;
     ctx.assert_restored(&before).await

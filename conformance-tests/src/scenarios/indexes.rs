@@ -1,6 +1,7 @@
 //! Indexes and unique constraints.
 
 use anyhow::ensure;
+use strata_core::RefusalKind;
 
 use strata_core::Value::{Int, Text};
 
@@ -55,6 +56,7 @@ pub async fn unique_refuses_duplicates(ctx: &TestContext) -> anyhow::Result<()> 
     ctx.write(2, "dup", "[[step]]\nop = \"set_default\"\ntable = \"users\"\ncolumn = \"name\"\nvalue = \"y\"\n[[step]]\nop = \"add_index\"\ntable = \"users\"\ncolumns = [\"email\"]\nunique = true\n")?;
     expect_refused(
         ctx.apply().await,
+        RefusalKind::Duplicates,
         "keys (email) of users are held by more than one row",
     )?;
     ctx.assert_restored(&before).await

@@ -118,31 +118,47 @@ scenarios! {
     planning_lets_other_tasks_run => planning::planning_lets_other_tasks_run;
 }
 
-/// Asserts `result` is a refusal whose message contains `needle`.
-pub fn expect_refused<T: std::fmt::Debug>(
+/// Asserts `result` is a refusal with a typed reason (whatever its kind) whose message
+/// contains `needle`: for an engine's own tests, which check its wording. The portable
+/// scenarios use [`expect_refused`], which names the kind.
+pub fn expect_refusal_mentioning<T: std::fmt::Debug>(
     result: strata_core::Result<T>,
     needle: &str,
 ) -> anyhow::Result<()> {
+    let kind = match &result {
+        Err(e) => e.refusal_kinds().first().copied(),
+        Ok(_) => None,
+    };
+    match kind {
+        Some(kind) => expect_refused(result, kind, needle),
+        None => anyhow::bail!("expected a typed refusal mentioning {needle:?}, got {result:?}"),
+    }
+}
+
+/// Asserts `result` is a refusal for a reason of `kind` whose message contains `needle` (the
+/// counts and names the user reads).
+pub fn expect_refused<T: std::fmt::Debug>(
+    result: strata_core::Result<T>,
+    kind: strata_core::RefusalKind,
+    needle: &str,
+) -> anyhow::Result<()> {
     match result {
-        Err(e @ (strata_core::Error::Refused(_) | strata_core::Error::Drift(_))) => {
-            let msg = e.to_string();
-            anyhow::ensure!(
-                msg.contains(needle),
-                "refusal does not mention {needle:?}: {msg}"
-            );
-            Ok(())
-        }
         Err(e) if e.exit_code() == 3 => {
+            let kinds = e.refusal_kinds();
             let msg = format!(
                 "{e}: {:?}",
                 std::error::Error::source(&e).map(|s| s.to_string())
             );
             anyhow::ensure!(
+                kinds.contains(&kind),
+                "refusal is not of kind {kind} but {kinds:?}: {msg}"
+            );
+            anyhow::ensure!(
                 msg.contains(needle),
                 "refusal does not mention {needle:?}: {msg}"
             );
             Ok(())
         }
-        other => anyhow::bail!("expected a refusal mentioning {needle:?}, got {other:?}"),
+        other => anyhow::bail!("expected a refusal ({kind}) mentioning {needle:?}, got {other:?}"),
     }
 }

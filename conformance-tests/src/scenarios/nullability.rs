@@ -1,6 +1,7 @@
 //! `set_not_null` (with and without `fill`) and `drop_not_null`.
 
 use anyhow::ensure;
+use strata_core::RefusalKind;
 
 use super::{expect_refused, fixture::setup};
 use crate::context::TestContext;
@@ -34,7 +35,11 @@ pub async fn set_not_null_refuses(ctx: &TestContext) -> anyhow::Result<()> {
         "email",
         "[[step]]\nop = \"set_not_null\"\ntable = \"users\"\ncolumn = \"email\"\n",
     )?;
-    expect_refused(ctx.apply().await, "2 rows of users hold NULL in \"email\"")?;
+    expect_refused(
+        ctx.apply().await,
+        RefusalKind::Nulls,
+        "2 rows of users hold NULL in \"email\"",
+    )?;
     ctx.assert_restored(&before).await
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Snapshot, Table};
 use crate::types::TypeMapper;
 use crate::PortableType;
@@ -69,15 +70,21 @@ impl AddColumn {
         rules.new_name("column name", &self.column)?;
         let t = rules.table(snapshot, &self.table)?;
         if t.column(&self.column).is_some() {
-            return Err(format!(
-                "column \"{}\" already exists in \"{}\"",
-                self.column, t.name
+            return Err(Refusal::new(
+                RefusalKind::Exists,
+                format!(
+                    "column \"{}\" already exists in \"{}\"",
+                    self.column, t.name
+                ),
             ));
         }
         if !self.nullable && self.default.is_none() && t.rows > 0 {
-            return Err(format!(
-                "table \"{}\" has rows, so a NOT NULL column needs a `default`",
-                t.name
+            return Err(Refusal::new(
+                RefusalKind::Invalid,
+                format!(
+                    "table \"{}\" has rows, so a NOT NULL column needs a `default`",
+                    t.name
+                ),
             ));
         }
         Ok(t)

@@ -26,6 +26,7 @@ use super::{
     check_columns, ChangeCategory, OrphanMode, QualifiedName, ReferentialAction, Reversibility,
     StepSpec,
 };
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Constraint, ConstraintKind, Snapshot, Table};
 use crate::types::TypeMapper;
 
@@ -185,11 +186,11 @@ impl AddForeignKey {
                 .any(|c| c.kind == ConstraintKind::Unique && same(&c.columns))
             || parent.indexes.iter().any(|i| i.unique && same(&i.columns));
         if !keyed {
-            return Err(format!(
+            return Err(Refusal::new(RefusalKind::Invalid, format!(
                 "({}) of \"{}\" is not a primary key or unique key; a foreign key must reference one",
                 self.references.columns.join(", "),
                 parent.name
-            ));
+            )));
         }
         if let Some(old) = &self.replace {
             if !child
@@ -197,18 +198,21 @@ impl AddForeignKey {
                 .iter()
                 .any(|c| &c.name == old && c.kind == ConstraintKind::ForeignKey)
             {
-                return Err(format!(
-                    "field `replace`: table \"{}\" has no foreign key named \"{old}\"",
-                    child.name
+                return Err(Refusal::new(
+                    RefusalKind::MissingObject,
+                    format!(
+                        "field `replace`: table \"{}\" has no foreign key named \"{old}\"",
+                        child.name
+                    ),
                 ));
             }
         }
         let name = self.constraint_name();
         if child.constraint(&name).is_some() && self.replace.as_deref() != Some(name.as_str()) {
-            return Err(format!(
+            return Err(Refusal::new(RefusalKind::Exists, format!(
                 "table \"{}\" already has a constraint named \"{name}\" (use `replace` to replace it)",
                 child.name
-            ));
+            )));
         }
         // A key that sets its columns to NULL when the parent goes needs columns that can be.
         for (clause, action) in [("ON DELETE", self.on_delete), ("ON UPDATE", self.on_update)] {
@@ -218,8 +222,11 @@ impl AddForeignKey {
                     .iter()
                     .find(|c| child.column(c).is_some_and(|col| !col.nullable))
                 {
-                    return Err(format!(
-                        "{clause} SET NULL needs nullable key columns, and \"{c}\" is NOT NULL"
+                    return Err(Refusal::new(
+                        RefusalKind::Invalid,
+                        format!(
+                            "{clause} SET NULL needs nullable key columns, and \"{c}\" is NOT NULL"
+                        ),
                     ));
                 }
             }
@@ -231,8 +238,11 @@ impl AddForeignKey {
                     .iter()
                     .find(|c| child.column(c).is_some_and(|col| !col.nullable))
                 {
-                    return Err(format!(
+                    return Err(Refusal::new(
+                        RefusalKind::Invalid,
+                        format!(
                         "orphans = \"set_null\" needs nullable key columns, and \"{c}\" is NOT NULL"
+                    ),
                     ));
                 }
                 if !rules.row_ids {
@@ -252,11 +262,11 @@ impl AddForeignKey {
                     .map(|c| c.name.as_str())
                     .collect();
                 if !blocked.is_empty() {
-                    return Err(format!(
+                    return Err(Refusal::new(RefusalKind::Invalid, format!(
                         "orphans = \"placeholder\" cannot insert parent rows: {} of \"{}\" NOT NULL without a default",
                         blocked.join(", "),
                         parent.name
-                    ));
+                    )));
                 }
                 // Every placeholder gets the same defaults: a unique key made only of defaulted
                 // columns would repeat.
@@ -295,19 +305,19 @@ impl AddForeignKey {
                     .iter()
                     .find(|(_, cols)| !cols.is_empty() && cols.iter().all(|c| own.contains(&c)))
                 {
-                    return Err(format!(
+                    return Err(Refusal::new(RefusalKind::Invalid, format!(
                         "orphans = \"placeholder\" would write each missing key into {} of its placeholder row too (a key on its own table points placeholders at themselves), which the orphan rows already hold: unique key {name} of \"{}\" would repeat",
                         self.columns.join(", "),
                         parent.name
-                    ));
+                    )));
                 }
                 for (name, columns) in keys {
                     if !columns.is_empty() && columns.iter().all(defaulted) {
-                        return Err(format!(
+                        return Err(Refusal::new(RefusalKind::Invalid, format!(
                             "orphans = \"placeholder\" would give every parent row the same default {} and repeat unique key {name} of \"{}\"",
                             columns.join(", "),
                             parent.name
-                        ));
+                        )));
                     }
                 }
             }
@@ -323,17 +333,17 @@ impl AddForeignKey {
                     .filter(|r| Some(*r) != replaced.as_deref())
                     .collect();
                 if child.name == parent.name {
-                    return Err(format!(
+                    return Err(Refusal::new(RefusalKind::Invalid, format!(
                         "orphans = \"delete\" on a key of \"{}\" that references its own table could orphan the rows pointing at the deleted ones; use set_null or placeholder",
                         child.name
-                    ));
+                    )));
                 }
                 if !incoming.is_empty() {
-                    return Err(format!(
+                    return Err(Refusal::new(RefusalKind::Dependents, format!(
                         "orphans = \"delete\" on \"{}\" could cascade to rows that reference it ({}); handle those first or use set_null",
                         child.name,
                         incoming.join(", ")
-                    ));
+                    )));
                 }
             }
             OrphanMode::Fail => {}

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{primary_key, Checked, Rules};
 use super::{check_column, ChangeCategory, OnIncompatible, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Column, Snapshot, Table};
 use crate::types::TypeMapper;
 use crate::PortableType;
@@ -99,14 +100,17 @@ impl ChangeType {
         }
         if let Some(using) = &self.using {
             if using.sql_for(engine).is_none() {
-                return Err(format!("field `using`: no `{engine}` expression"));
+                return Err(Refusal::new(
+                    RefusalKind::Invalid,
+                    format!("field `using`: no `{engine}` expression"),
+                ));
             }
         }
         if !c.nullable && self.on_incompatible == OnIncompatible::SetNull {
-            return Err(format!(
+            return Err(Refusal::new(RefusalKind::Invalid, format!(
                 "column \"{}\" is NOT NULL, so incompatible values cannot be set to NULL; use on_incompatible = \"use_default\"",
                 c.name
-            ));
+            )));
         }
         Ok((t, c))
     }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Column, Snapshot, Table};
 use crate::types::TypeMapper;
 use crate::PortableType;
@@ -132,13 +133,19 @@ impl CreateTable {
             rules.new_name("column name", &c.name)?;
         }
         if self.table.schema.is_some() && !rules.schemas {
-            return Err(format!(
-                "\"{}\": schema-qualified names are not supported on {} (capability `schemas`)",
-                self.table, rules.engine
+            return Err(Refusal::new(
+                RefusalKind::Unsupported,
+                format!(
+                    "\"{}\": schema-qualified names are not supported on {} (capability `schemas`)",
+                    self.table, rules.engine
+                ),
             ));
         }
         if snapshot.table(&self.table).is_some() {
-            return Err(format!("table \"{}\" already exists", self.table));
+            return Err(Refusal::new(
+                RefusalKind::Exists,
+                format!("table \"{}\" already exists", self.table),
+            ));
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{primary_key, Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Column, Snapshot, Table};
 use crate::types::TypeMapper;
 
@@ -69,9 +70,12 @@ impl DropColumn {
     ) -> Checked<(&'a Table, &'a Column)> {
         let (t, c) = rules.table_column(snapshot, &self.table, &self.column)?;
         if t.primary_key.contains(&self.column) {
-            return Err(format!(
-                "column \"{}\" is part of the primary key of \"{}\"",
-                self.column, t.name
+            return Err(Refusal::new(
+                RefusalKind::Invalid,
+                format!(
+                    "column \"{}\" is part of the primary key of \"{}\"",
+                    self.column, t.name
+                ),
             ));
         }
         if self.backup && !rules.row_ids {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Constraint, ConstraintKind, Snapshot};
 use crate::types::TypeMapper;
 
@@ -48,13 +49,16 @@ impl DropForeignKey {
         let t = rules.table(snapshot, &self.table)?;
         match t.constraint(&self.name) {
             Some(c) if c.kind == ConstraintKind::ForeignKey => Ok(c),
-            Some(_) => Err(format!(
-                "\"{}\" on \"{}\" is not a foreign key",
-                self.name, t.name
+            Some(_) => Err(Refusal::new(
+                RefusalKind::Invalid,
+                format!("\"{}\" on \"{}\" is not a foreign key", self.name, t.name),
             )),
-            None => Err(format!(
-                "table \"{}\" has no foreign key named \"{}\"",
-                t.name, self.name
+            None => Err(Refusal::new(
+                RefusalKind::MissingObject,
+                format!(
+                    "table \"{}\" has no foreign key named \"{}\"",
+                    t.name, self.name
+                ),
             )),
         }
     }

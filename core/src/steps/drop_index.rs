@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Index, Snapshot, Table};
 use crate::types::TypeMapper;
 
@@ -55,14 +56,17 @@ impl DropIndex {
             return Ok((t, index));
         }
         if t.constraint(&self.name).is_some() {
-            return Err(format!(
-                "\"{}\" belongs to a constraint of \"{}\"; drop the constraint instead",
-                self.name, t.name
+            return Err(Refusal::new(
+                RefusalKind::Invalid,
+                format!(
+                    "\"{}\" belongs to a constraint of \"{}\"; drop the constraint instead",
+                    self.name, t.name
+                ),
             ));
         }
-        Err(format!(
-            "table \"{}\" has no index named \"{}\"",
-            t.name, self.name
+        Err(Refusal::new(
+            RefusalKind::MissingObject,
+            format!("table \"{}\" has no index named \"{}\"", t.name, self.name),
         ))
     }
 }

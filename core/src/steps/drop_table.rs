@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Checked, Rules};
 use super::{ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Snapshot, Table};
 use crate::types::TypeMapper;
 
@@ -60,19 +61,22 @@ impl DropTable {
     pub fn preflight<'a>(&self, snapshot: &'a Snapshot, rules: &Rules) -> Checked<&'a Table> {
         let t = rules.table(snapshot, &self.table)?;
         if !t.dependents.is_empty() {
-            return Err(format!(
-                "{} depend on table \"{}\"; drop them first (sql step)",
-                t.dependents.join(", "),
-                t.name
+            return Err(Refusal::new(
+                RefusalKind::Dependents,
+                format!(
+                    "{} depend on table \"{}\"; drop them first (sql step)",
+                    t.dependents.join(", "),
+                    t.name
+                ),
             ));
         }
         let incoming = t.referenced_by_others();
         if !incoming.is_empty() {
-            return Err(format!(
+            return Err(Refusal::new(RefusalKind::Dependents, format!(
                 "table \"{}\" is referenced by foreign keys {}; drop them first with drop_foreign_key",
                 t.name,
                 incoming.join(", ")
-            ));
+            )));
         }
         Ok(t)
     }

@@ -1,5 +1,6 @@
 //! The small enumerations step fields take.
 
+use crate::refusal::{Refusal, RefusalKind};
 use serde::{Deserialize, Serialize};
 
 /// What `change_type` does with values that will not convert.
@@ -170,14 +171,18 @@ impl OnIncompatible {
         column: &str,
         to: &str,
         default: Option<&serde_json::Value>,
-    ) -> (String, Option<String>) {
+    ) -> (String, Option<Refusal>) {
         match self {
             Self::Fail => (
                 "the step is refused while any exist (on_incompatible = \"fail\")".into(),
                 (count > 0).then(|| {
-                    format!(
-                        "{count} values of {column} will not convert to {to}; fix them, or set on_incompatible = \"set_null\" or \"use_default\""
+                    Refusal::new(
+                        RefusalKind::Incompatible,
+                        format!(
+                            "{count} values of {column} will not convert to {to}; fix them, or set on_incompatible = \"set_null\" or \"use_default\""
+                        ),
                     )
+                    .on(column)
                 }),
             ),
             Self::SetNull => ("set to NULL; the originals are backed up and restored by rollback".into(), None),
@@ -194,14 +199,18 @@ impl OnIncompatible {
 
 impl OrphanMode {
     /// How `count` orphan rows are handled, and, when they refuse the step, why.
-    pub fn describe(self, count: u64, table: &str, parent: &str) -> (String, Option<String>) {
+    pub fn describe(self, count: u64, table: &str, parent: &str) -> (String, Option<Refusal>) {
         match self {
             Self::Fail => (
                 "the step is refused while any exist (orphans = \"fail\")".into(),
                 (count > 0).then(|| {
-                    format!(
-                        "{count} rows of {table} reference no row of {parent}; fix them, or set orphans = \"delete\", \"set_null\" or \"placeholder\""
+                    Refusal::new(
+                        RefusalKind::Orphans,
+                        format!(
+                            "{count} rows of {table} reference no row of {parent}; fix them, or set orphans = \"delete\", \"set_null\" or \"placeholder\""
+                        ),
                     )
+                    .on(table)
                 }),
             ),
             Self::Delete => ("deleted; every deleted row is backed up and restored by rollback".into(), None),

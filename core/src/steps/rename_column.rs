@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Snapshot, Table};
 use crate::types::TypeMapper;
 
@@ -67,9 +68,9 @@ impl RenameColumn {
         rules.new_name("column name", &self.to)?;
         let (t, _) = rules.table_column(snapshot, &self.table, &self.column)?;
         if t.column(&self.to).is_some() {
-            return Err(format!(
-                "column \"{}\" already exists in \"{}\"",
-                self.to, t.name
+            return Err(Refusal::new(
+                RefusalKind::Exists,
+                format!("column \"{}\" already exists in \"{}\"", self.to, t.name),
             ));
         }
         Ok(t)

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Checked, Rules};
 use super::{check_column, ChangeCategory, QualifiedName, Reversibility, StepSpec};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Snapshot, Table};
 use crate::types::TypeMapper;
 
@@ -77,9 +78,12 @@ impl RenameTable {
         rules.new_name("table name", &self.to)?;
         let t = rules.table(snapshot, &self.table)?;
         if snapshot.table(&self.table.with_name(&self.to)).is_some() {
-            return Err(format!(
-                "table \"{}\" already exists",
-                self.table.with_name(&self.to)
+            return Err(Refusal::new(
+                RefusalKind::Exists,
+                format!(
+                    "table \"{}\" already exists",
+                    self.table.with_name(&self.to)
+                ),
             ));
         }
         Ok(t)

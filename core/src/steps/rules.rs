@@ -3,10 +3,11 @@
 //! time, with the same words.
 
 use crate::name::QualifiedName;
+use crate::refusal::{Refusal, RefusalKind};
 use crate::schema::{Column, Snapshot, Table};
 
 /// A check's outcome: the objects it found, or why the step cannot run.
-pub type Checked<T> = std::result::Result<T, String>;
+pub type Checked<T> = std::result::Result<T, Refusal>;
 
 /// What an engine allows in names.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +37,10 @@ impl Rules {
     /// Refuses a new name the engine would truncate or reject.
     pub fn new_name(&self, what: &str, name: &str) -> Checked<()> {
         if let Some(why) = (self.forbidden)(what, name) {
-            return Err(format!("{what} {name:?}: {why}"));
+            return Err(Refusal::new(
+                RefusalKind::Name,
+                format!("{what} {name:?}: {why}"),
+            ));
         }
         let (len, unit) = if self.name_in_bytes {
             (name.len(), "bytes")
@@ -49,9 +53,12 @@ impl Rules {
             } else {
                 "allows"
             };
-            return Err(format!(
-                "{what} \"{name}\" is {len} {unit} long; {} {verb} {}",
-                self.engine, self.max_name
+            return Err(Refusal::new(
+                RefusalKind::Name,
+                format!(
+                    "{what} \"{name}\" is {len} {unit} long; {} {verb} {}",
+                    self.engine, self.max_name
+                ),
             ));
         }
         Ok(())
@@ -60,14 +67,17 @@ impl Rules {
     /// The table named `name`.
     pub fn table<'a>(&self, snapshot: &'a Snapshot, name: &QualifiedName) -> Checked<&'a Table> {
         if name.schema.is_some() && !self.schemas {
-            return Err(format!(
+            return Err(Refusal::new(
+                RefusalKind::Unsupported,
+                format!(
                 "\"{name}\": schema-qualified names are not supported on {} (capability `schemas`)",
                 self.engine
+            ),
             ));
         }
         snapshot
             .table(name)
-            .ok_or_else(|| format!("table \"{name}\" does not exist"))
+            .ok_or_else(|| Refusal::missing(name, format!("table \"{name}\" does not exist")))
     }
 
     /// The table and its column.
@@ -84,16 +94,23 @@ impl Rules {
 
 /// The column named `name` of `t`.
 pub fn find_column<'a>(t: &'a Table, name: &str) -> Checked<&'a Column> {
-    t.column(name)
-        .ok_or_else(|| format!("column \"{name}\" does not exist in table \"{}\"", t.name))
+    t.column(name).ok_or_else(|| {
+        Refusal::missing(
+            format!("{}.{name}", t.name),
+            format!("column \"{name}\" does not exist in table \"{}\"", t.name),
+        )
+    })
 }
 
 /// `t`'s primary key; `why` says what strata needs it for.
 pub fn primary_key<'a>(t: &'a Table, why: &str) -> Checked<&'a [String]> {
     if t.primary_key.is_empty() {
-        Err(format!(
-            "table \"{}\" has no primary key, so strata cannot {why}; add one first",
-            t.name
+        Err(Refusal::new(
+            RefusalKind::Precondition,
+            format!(
+                "table \"{}\" has no primary key, so strata cannot {why}; add one first",
+                t.name
+            ),
         ))
     } else {
         Ok(&t.primary_key)
@@ -102,9 +119,12 @@ pub fn primary_key<'a>(t: &'a Table, why: &str) -> Checked<&'a [String]> {
 
 pub(crate) fn name_taken(t: &Table, name: &str) -> Checked<()> {
     if t.indexes.iter().any(|i| i.name == name) || t.constraint(name).is_some() {
-        return Err(format!(
-            "table \"{}\" already has an index or constraint named \"{name}\"",
-            t.name
+        return Err(Refusal::new(
+            RefusalKind::Exists,
+            format!(
+                "table \"{}\" already has an index or constraint named \"{name}\"",
+                t.name
+            ),
         ));
     }
     Ok(())

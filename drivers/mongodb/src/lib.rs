@@ -95,7 +95,12 @@ impl MongoDriver {
             .tables
             .remove(&name.to_string())
             .map(std::sync::Arc::unwrap_or_clone)
-            .ok_or_else(|| Error::Usage(format!("collection \"{name}\" does not exist")))
+            .ok_or_else(|| {
+                Error::refused(strata_core::Refusal::missing(
+                    name,
+                    format!("collection \"{name}\" does not exist"),
+                ))
+            })
     }
 }
 

@@ -12,6 +12,8 @@ use strata_sql::{Dialect, HistorySql};
 
 use crate::connection::{text_at, Server};
 use crate::NAME;
+use strata_core::{Capabilities, PortableType};
+use strata_sql::Session;
 
 /// The MySQL / MariaDB dialect.
 pub struct My;
@@ -22,9 +24,43 @@ impl Dialect for My {
     type State = Server;
 
     const ENGINE: &'static str = NAME;
+    const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+    const BEGIN: &'static str = "START TRANSACTION";
+
+    fn native_type(ty: PortableType) -> String {
+        crate::types::native(ty)
+    }
+
+    async fn server_version(session: &Session<Self>) -> Result<String> {
+        Ok(session.state.version.clone())
+    }
+
+    async fn run(session: &Session<Self>, sql: &str) -> Result<u64> {
+        match session.execute(sql).await {
+            // The server refused to run this ALTER online: run it with the default algorithm,
+            // as the plan announced.
+            Err(e) if sql.contains(crate::compile::ONLINE) && online_refused(&e) => {
+                tracing::warn!(
+                    "the server cannot run this ALTER online; running it with a lock: {e}"
+                );
+                session
+                    .execute(&sql.replace(crate::compile::ONLINE, ""))
+                    .await
+            }
+            other => other,
+        }
+    }
 
     fn ident(name: &str) -> String {
         crate::sql::ident(name)
+    }
+
+    fn concat(parts: &[String]) -> String {
+        format!("CONCAT({})", parts.join(", "))
+    }
+
+    fn quote_value(expr: &str) -> String {
+        format!("QUOTE({expr})")
     }
 
     async fn execute(
@@ -117,4 +153,18 @@ impl HistorySql for My {
     fn json(text: &str) -> String {
         My::string(text)
     }
+}
+
+/// Whether `e` is the server refusing an `ALGORITHM=`/`LOCK=` clause (errors 1845, 1846).
+fn online_refused(e: &Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(sqlx::Error::Database(d)) = s.downcast_ref::<sqlx::Error>() {
+            if let Some(m) = d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                return matches!(m.number(), 1845 | 1846);
+            }
+        }
+        source = s.source();
+    }
+    false
 }

@@ -25,14 +25,11 @@ pub mod testing;
 mod types;
 
 use async_trait::async_trait;
-use strata_core::driver::{
-    Engine, EngineExt, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler, TypeMapper,
-};
+use strata_core::driver::{Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler};
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
 use strata_core::{
-    Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Statement,
-    StepContext, VerifyCheck,
+    Action, Analysis, Capabilities, Driver, QualifiedName, Result, StepContext, VerifyCheck,
 };
 
 pub use connection::Flavor;
@@ -62,20 +59,6 @@ fn connect(url: String) -> CreateFuture {
     Box::pin(async move { Ok(Box::new(MySqlDriver::connect(&url).await?) as Box<dyn Driver>) })
 }
 
-/// Whether `e` is the server refusing an `ALGORITHM=`/`LOCK=` clause (errors 1845, 1846).
-fn online_refused(e: &Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if let Some(sqlx::Error::Database(d)) = s.downcast_ref::<sqlx::Error>() {
-            if let Some(m) = d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-                return matches!(m.number(), 1845 | 1846);
-            }
-        }
-        source = s.source();
-    }
-    false
-}
-
 /// The MySQL / MariaDB driver: one session to one database.
 pub struct MySqlDriver {
     session: Session,
@@ -92,67 +75,6 @@ impl MySqlDriver {
     /// MariaDB or MySQL.
     pub fn flavor(&self) -> Flavor {
         self.session.state.flavor
-    }
-
-    fn sql<'a>(&self, statement: &'a Statement) -> Result<&'a str> {
-        match statement {
-            Statement::Sql(s) => Ok(s),
-            Statement::Command(_) => Err(self.not_supported("command documents")),
-        }
-    }
-}
-
-impl TypeMapper for MySqlDriver {
-    fn native_type(&self, ty: PortableType) -> String {
-        types::native(ty)
-    }
-}
-
-#[async_trait]
-impl Engine for MySqlDriver {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
-    }
-
-    async fn server_version(&self) -> Result<String> {
-        Ok(self.session.state.version.clone())
-    }
-
-    async fn execute(&self, statement: &Statement) -> Result<u64> {
-        let sql = self.sql(statement)?;
-        match self.session.execute(sql).await {
-            // The server refused to run this ALTER online: run it with the default algorithm,
-            // as the plan announced.
-            Err(e) if sql.contains(compile::ONLINE) && online_refused(&e) => {
-                tracing::warn!(
-                    "the server cannot run this ALTER online; running it with a lock: {e}"
-                );
-                self.session
-                    .execute(&sql.replace(compile::ONLINE, ""))
-                    .await
-            }
-            other => other,
-        }
-    }
-
-    async fn query_count(&self, statement: &Statement) -> Result<i64> {
-        self.session.count(self.sql(statement)?).await
-    }
-
-    async fn begin(&self) -> Result<()> {
-        self.session.execute("START TRANSACTION").await.map(drop)
-    }
-
-    async fn commit(&self) -> Result<()> {
-        self.session.execute("COMMIT").await.map(drop)
-    }
-
-    async fn rollback_transaction(&self) -> Result<()> {
-        self.session.execute("ROLLBACK").await.map(drop)
     }
 }
 
@@ -194,6 +116,7 @@ impl strata_sql::SqlDriver for MySqlDriver {
 }
 
 strata_sql::sql_driver_traits!(MySqlDriver);
+strata_sql::sql_engine!(MySqlDriver);
 
 #[async_trait]
 impl RunnerLock for MySqlDriver {

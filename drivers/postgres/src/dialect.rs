@@ -10,6 +10,8 @@ use strata_core::Result;
 use strata_sql::{Dialect, HistorySql};
 
 use crate::NAME;
+use strata_core::{Capabilities, PortableType};
+use strata_sql::Session;
 
 /// The PostgreSQL dialect.
 pub struct Pg;
@@ -20,9 +22,32 @@ impl Dialect for Pg {
     type State = ();
 
     const ENGINE: &'static str = NAME;
+    const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+
+    fn native_type(ty: PortableType) -> String {
+        crate::types::native(ty)
+    }
+
+    async fn server_version(session: &Session<Self>) -> Result<String> {
+        Ok(session
+            .texts("SHOW server_version")
+            .await?
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or_default())
+    }
 
     fn ident(name: &str) -> String {
         crate::sql::ident(name)
+    }
+
+    fn as_text(expr: &str) -> String {
+        format!("({expr})::text")
+    }
+
+    fn quote_value(expr: &str) -> String {
+        format!("quote_literal({expr})")
     }
 
     async fn execute(conn: &mut PgConnection, sql: &str) -> std::result::Result<u64, sqlx::Error> {

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use strata_core::{QualifiedName, Result};
+use strata_core::{Capabilities, PortableType, QualifiedName, Result};
+
+use crate::Session;
 
 /// The connection type of a dialect's sqlx database.
 pub type Conn<D> = <<D as Dialect>::Db as sqlx::Database>::Connection;
@@ -25,6 +27,25 @@ pub trait Dialect: HistorySql + Send + Sync + Sized + 'static {
     /// The driver's registered name, for errors.
     const ENGINE: &'static str;
 
+    /// What the engine can do.
+    const CAPABILITIES: Capabilities;
+
+    /// The statement that opens a transaction on the session.
+    const BEGIN: &'static str = "BEGIN";
+
+    /// The native type a portable type maps to (`int64` → `bigint`).
+    fn native_type(ty: PortableType) -> String;
+
+    /// The server's version string.
+    async fn server_version(session: &Session<Self>) -> Result<String>;
+
+    /// Runs one statement of a migration on the session; the rows it affected. A dialect whose
+    /// server may refuse a statement as compiled, and take it otherwise, says so here (MySQL
+    /// runs an `ALTER` the server will not run online with a lock).
+    async fn run(session: &Session<Self>, sql: &str) -> Result<u64> {
+        session.execute(sql).await
+    }
+
     /// A quoted identifier.
     fn ident(name: &str) -> String;
 
@@ -40,6 +61,20 @@ pub trait Dialect: HistorySql + Send + Sync + Sized + 'static {
     fn string(s: &str) -> String {
         format!("'{}'", s.replace('\'', "''"))
     }
+
+    /// The text of `parts` (SQL expressions) joined end to end.
+    fn concat(parts: &[String]) -> String {
+        parts.join(" || ")
+    }
+
+    /// `expr` as text, where the engine does not convert it by itself.
+    fn as_text(expr: &str) -> String {
+        expr.to_owned()
+    }
+
+    /// The value of `expr` written as the engine writes a literal (`'it''s'`, `42`); NULL for
+    /// NULL.
+    fn quote_value(expr: &str) -> String;
 
     /// Runs SQL text (one or several statements); the rows affected.
     async fn execute(conn: &mut Conn<Self>, sql: &str) -> std::result::Result<u64, sqlx::Error>;

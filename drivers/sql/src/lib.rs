@@ -3,19 +3,23 @@
 //! What the PostgreSQL, MySQL and SQLite drivers share, written once over sqlx: the one
 //! [`Session`] a driver runs everything on (statements within the answer timeout, counts, text
 //! rows, errors that quote the statement), the [`history`] table, [`rows`] in the portable value
-//! model (and the `HistoryStore` and `RowAccess` of a driver, [`sql_driver_traits!`]), and test
+//! model (and the `HistoryStore` and `RowAccess` of a driver, [`sql_driver_traits!`]), its
+//! `Engine` ([`sql_engine!`]), and test
 //! databases ([`provision`]). Each driver supplies its [`Dialect`] (and [`RowCodec`]) — its SQL
 //! text and what its engine does differently — and keeps the rest of its code for what only its
 //! engine needs.
 #![forbid(unsafe_code)]
 
 mod dialect;
+pub mod engine;
+mod examples;
 pub mod history;
 pub mod provision;
 pub mod rows;
 mod session;
 
 pub use dialect::{Conn, DbRow, Dialect, HistorySql};
+pub use examples::examples;
 pub use rows::{RowCodec, SqlDriver};
 pub use session::{db_error, Session};
 

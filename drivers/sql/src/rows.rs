@@ -8,7 +8,7 @@
 //! [`sql_driver_traits!`]: crate::sql_driver_traits
 
 use strata_core::schema::{Column, Table};
-use strata_core::{Error, Inspect, QualifiedName, Result, Row, Value};
+use strata_core::{Error, Inspect, QualifiedName, Refusal, Result, Row, Value};
 
 use crate::dialect::Dialect;
 use crate::session::Session;
@@ -75,8 +75,12 @@ pub async fn write<D: RowCodec>(
         let columns: Vec<&Column> = first
             .keys()
             .map(|c| {
-                t.column(c)
-                    .ok_or_else(|| Error::Usage(format!("table {name} has no column \"{c}\"")))
+                t.column(c).ok_or_else(|| {
+                    Error::refused(Refusal::missing(
+                        format!("{name}.{c}"),
+                        format!("table {name} has no column \"{c}\""),
+                    ))
+                })
             })
             .collect::<Result<_>>()?;
         let tuples: Vec<String> = chunk
@@ -111,7 +115,12 @@ pub async fn table(inspect: &(impl Inspect + ?Sized), name: &QualifiedName) -> R
         .tables
         .remove(&name.to_string())
         .map(std::sync::Arc::unwrap_or_clone)
-        .ok_or_else(|| Error::Usage(format!("table \"{name}\" does not exist")))
+        .ok_or_else(|| {
+            Error::refused(Refusal::missing(
+                name,
+                format!("table \"{name}\" does not exist"),
+            ))
+        })
 }
 
 /// A driver built on the shared layer: its one session.

@@ -11,6 +11,8 @@ use strata_sql::{Dialect, HistorySql};
 
 use crate::connection::FileLock;
 use crate::NAME;
+use strata_core::{Capabilities, PortableType};
+use strata_sql::Session;
 
 /// The SQLite dialect.
 pub struct Lite;
@@ -21,6 +23,21 @@ impl Dialect for Lite {
     type State = FileLock;
 
     const ENGINE: &'static str = NAME;
+    const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+    const BEGIN: &'static str = "BEGIN IMMEDIATE";
+
+    fn native_type(ty: PortableType) -> String {
+        crate::types::native(ty)
+    }
+
+    async fn server_version(session: &Session<Self>) -> Result<String> {
+        Ok(session
+            .rows("SELECT sqlite_version()")
+            .await?
+            .first()
+            .and_then(|r| r[0].clone())
+            .unwrap_or_default())
+    }
 
     fn ident(name: &str) -> String {
         crate::sql::ident(name)
@@ -29,6 +46,10 @@ impl Dialect for Lite {
     /// A table by its name alone: one database file, no schemas.
     fn table(name: &strata_core::QualifiedName) -> String {
         crate::sql::table(name)
+    }
+
+    fn quote_value(expr: &str) -> String {
+        format!("quote({expr})")
     }
 
     async fn execute(

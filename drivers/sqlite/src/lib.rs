@@ -25,15 +25,12 @@ pub mod testing;
 mod types;
 
 use async_trait::async_trait;
-use strata_core::driver::{
-    Engine, EngineExt, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler, TypeMapper,
-};
+use strata_core::driver::{Engine, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler};
 use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
 use strata_core::steps::Step;
 use strata_core::{
-    Action, Analysis, Capabilities, Driver, PortableType, QualifiedName, Result, Statement,
-    StepContext, VerifyCheck,
+    Action, Analysis, Capabilities, Driver, QualifiedName, Result, StepContext, VerifyCheck,
 };
 
 use connection::Session;
@@ -76,60 +73,6 @@ impl SqliteDriver {
             session: connection::connect(url).await?,
         })
     }
-
-    fn sql<'a>(&self, statement: &'a Statement) -> Result<&'a str> {
-        match statement {
-            Statement::Sql(s) => Ok(s),
-            Statement::Command(_) => Err(self.not_supported("command documents")),
-        }
-    }
-}
-
-impl TypeMapper for SqliteDriver {
-    fn native_type(&self, ty: PortableType) -> String {
-        types::native(ty)
-    }
-}
-
-#[async_trait]
-impl Engine for SqliteDriver {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
-    }
-
-    async fn server_version(&self) -> Result<String> {
-        Ok(self
-            .session
-            .rows("SELECT sqlite_version()")
-            .await?
-            .first()
-            .and_then(|r| r[0].clone())
-            .unwrap_or_default())
-    }
-
-    async fn execute(&self, statement: &Statement) -> Result<u64> {
-        self.session.execute(self.sql(statement)?).await
-    }
-
-    async fn query_count(&self, statement: &Statement) -> Result<i64> {
-        self.session.count(self.sql(statement)?).await
-    }
-
-    async fn begin(&self) -> Result<()> {
-        self.session.execute("BEGIN IMMEDIATE").await.map(drop)
-    }
-
-    async fn commit(&self) -> Result<()> {
-        self.session.execute("COMMIT").await.map(drop)
-    }
-
-    async fn rollback_transaction(&self) -> Result<()> {
-        self.session.execute("ROLLBACK").await.map(drop)
-    }
 }
 
 #[async_trait]
@@ -170,6 +113,7 @@ impl strata_sql::SqlDriver for SqliteDriver {
 }
 
 strata_sql::sql_driver_traits!(SqliteDriver);
+strata_sql::sql_engine!(SqliteDriver);
 
 #[async_trait]
 impl RunnerLock for SqliteDriver {

@@ -5,6 +5,7 @@ use serde_json::json;
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::columns::{none_held, refuse_held};
 use super::{cmd, dml, meta_of, schema_action, Analyzer, Compiler, RULES};
@@ -21,7 +22,7 @@ impl AnalyzeKind<AddColumn> for Analyzer<'_> {
         };
         if s.default.is_some() {
             if let Some(m) = refuse_held(session, &ctx, t, &s.column, DEFAULT_OVER).await? {
-                return Ok(Analysis::refused(m));
+                return Ok(Analysis::refused(Refusal::new(RefusalKind::Exists, m)));
             }
         }
         Ok(Analysis::of_table(t))

@@ -7,6 +7,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::{Action, ActionKind, Analysis, Finding, Result, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, cmd, count, count_command, meta_of, restore, schema_action, writes, Analyzer, Compiler,
@@ -156,7 +157,7 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
             Ok(x) => x,
         };
         if let Some(m) = changed_earlier(&ctx, s, child) {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::unsupported(m)));
         }
         let what = format!("the handling of the orphans of {}", child.name);
         let collisions = orphan_collisions(s, child, parent);
@@ -168,7 +169,7 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
         if let Some(m) =
             super::collide(session, indexed, &child.name.name, &collisions, &what).await?
         {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::new(RefusalKind::Conflict, m)));
         }
         let q = count_command(
             &child.name.name,

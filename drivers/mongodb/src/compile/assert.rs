@@ -3,6 +3,7 @@
 use serde_json::Value as Json;
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::Assert;
+use strata_core::Refusal;
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
 
 use super::sql::missing;
@@ -10,7 +11,7 @@ use super::{count, Analyzer, Compiler};
 
 pub fn analyze_assert(s: &Assert) -> Analysis {
     if s.mongodb.is_none() {
-        return Analysis::refused(missing("aggregation"));
+        return Analysis::refused(Refusal::unsupported(missing("aggregation")));
     }
     Analysis::default()
 }

@@ -5,6 +5,7 @@ use serde_json::{json, Value as Json};
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::Backfill;
 use strata_core::{Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, batch, count_command, restore, with_markers, writes, Analyzer, Compiler, RULES,
@@ -77,12 +78,12 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
             if let Some(m) =
                 super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
             {
-                return Ok(Analysis::refused(m));
+                return Ok(Analysis::refused(Refusal::unsupported(m)));
             }
         }
         let what = format!("the values the backfill of {} writes", t.name);
         if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::new(RefusalKind::Conflict, m)));
         }
         let q = count_command(&t.name.name, vec![json!({ "$match": predicate(t, s) })]);
         let n = session.count(&q).await? as u64;

@@ -11,6 +11,7 @@ use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, StepContext,
 };
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, batch, count, count_command, examples, meta_of, restore, schema_action, with_markers,
@@ -156,10 +157,9 @@ fn collisions(
 impl AnalyzeKind<ChangeType> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
         let session = self.session;
-        let (t, c) = match s
-            .preflight(ctx.snapshot, &RULES, "mongodb")
-            .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
-        {
+        let (t, c) = match s.preflight(ctx.snapshot, &RULES, "mongodb").and_then(|x| {
+            unfit_default(s).map_or(Ok(x), |m| Err(Refusal::new(RefusalKind::Incompatible, m)))
+        }) {
             Err(m) => return Ok(Analysis::refused(m)),
             Ok(x) => x,
         };
@@ -178,12 +178,12 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
             if let Some(m) =
                 super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, &read)])
             {
-                return Ok(Analysis::refused(m));
+                return Ok(Analysis::refused(Refusal::unsupported(m)));
             }
         }
         let what = format!("the values of {}.{} converted to {}", t.name, c.name, s.to);
         if let Some(m) = super::collide(session, t, &t.name.name, &collisions, &what).await? {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::new(RefusalKind::Conflict, m)));
         }
         let filter = json!({ "$expr": incompatible(&format!("${}", c.name), s.to) });
         let q = count_command(&t.name.name, vec![json!({ "$match": filter.clone() })]);
@@ -214,7 +214,9 @@ impl CompileKind<ChangeType> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         let (t, c) = s
             .preflight(ctx.snapshot, &RULES, "mongodb")
-            .and_then(|x| unfit_default(s).map_or(Ok(x), Err))
+            .and_then(|x| {
+                unfit_default(s).map_or(Ok(x), |m| Err(Refusal::new(RefusalKind::Incompatible, m)))
+            })
             .map_err(|m| ctx.error(m))?;
         if c.portable == Some(s.to) {
             return Ok(Vec::new());

@@ -7,6 +7,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::DropColumn;
 use strata_core::{Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, cmd, count_command, dml, indexes, meta_of, restore, schema_action, with_markers,
@@ -19,7 +20,7 @@ fn referenced<'a>(
     ctx: &StepContext<'a>,
     t: &'a Table,
     field: &str,
-) -> std::result::Result<(), String> {
+) -> strata_core::preflight::Checked<()> {
     let users: Vec<String> = super::referencing(ctx, t)
         .into_iter()
         .flat_map(|(o, m)| {
@@ -34,11 +35,11 @@ fn referenced<'a>(
     if users.is_empty() {
         return Ok(());
     }
-    Err(format!(
+    Err(Refusal::new(RefusalKind::Dependents, format!(
         "field \"{field}\" of \"{}\" is referenced by relations {}; drop them first with drop_foreign_key",
         t.name,
         users.join(", ")
-    ))
+    )))
 }
 
 impl AnalyzeKind<DropColumn> for Analyzer<'_> {

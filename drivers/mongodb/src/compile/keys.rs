@@ -5,6 +5,7 @@ use serde_json::{json, Value as Json};
 use strata_core::preflight;
 use strata_core::schema::Table;
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{cmd, count_command, indexes, RULES};
 use crate::connection::Session;
@@ -15,25 +16,28 @@ fn index_check<'a>(
     columns: &[String],
     name: &str,
     unique: bool,
-) -> std::result::Result<&'a Table, String> {
+) -> strata_core::preflight::Checked<&'a Table> {
     RULES.new_name("index name", name)?;
     let t = RULES.table(ctx.snapshot, table)?;
     for c in columns {
         preflight::find_column(t, c)?;
     }
     if t.indexes.iter().any(|i| i.name == name) {
-        return Err(format!(
-            "collection \"{}\" already has an index named \"{name}\"",
-            t.name
+        return Err(Refusal::new(
+            RefusalKind::Exists,
+            format!(
+                "collection \"{}\" already has an index named \"{name}\"",
+                t.name
+            ),
         ));
     }
     if let Some(same) = indexes::same_as(t, &indexes::spec(columns, name, unique)) {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Exists, format!(
             "collection \"{}\" already has index \"{}\" on ({}) with the same options, and MongoDB keeps one index per key and options; use it, or drop it first",
             t.name,
             same.name,
             columns.join(", ")
-        ));
+        )));
     }
     Ok(t)
 }
@@ -56,7 +60,7 @@ pub async fn analyze_add_index(
         if let Some(m) =
             super::earlier::changed(&ctx, &[super::earlier::Read::of(&at_step, columns)])
         {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::unsupported(m)));
         }
         // A unique index treats a missing field as null: those collide too.
         let key: serde_json::Map<String, Json> = columns

@@ -36,6 +36,7 @@ pub use simulate::simulate;
 use strata_core::preflight::Rules;
 use strata_core::schema::{ConstraintKind, Table};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext, StepKind};
+use strata_core::{Refusal, RefusalKind};
 
 use crate::connection::Session;
 use crate::meta::{self, CollectionMeta, ColumnMeta, Relation};
@@ -133,13 +134,13 @@ pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
 /// Analyzes one step on the live data.
 pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis> {
     if let Some(m) = unaddressable(&ctx.step.kind) {
-        return Ok(Analysis::refused(m));
+        return Ok(Analysis::refused(Refusal::new(RefusalKind::Name, m)));
     }
     strata_core::driver::analyze_step(&Analyzer { session }, ctx).await
 }
 
 /// The analysis of a step that only checks the schema: refused, or sized by its table.
-fn of(checked: std::result::Result<&Table, String>) -> Analysis {
+fn of(checked: strata_core::preflight::Checked<&Table>) -> Analysis {
     checked.map_or_else(Analysis::refused, Analysis::of_table)
 }
 
@@ -149,14 +150,14 @@ fn breaks(
     what: &str,
     field: &str,
     done: &str,
-) -> std::result::Result<(), String> {
+) -> strata_core::preflight::Checked<()> {
     if users.is_empty() {
         return Ok(());
     }
-    Err(format!(
+    Err(Refusal::new(RefusalKind::Dependents, format!(
         "{} name {what} \"{field}\" in their pipelines and would break once it is {done}; drop them first (sql step) and re-create them after",
         users.join(", ")
-    ))
+    )))
 }
 
 /// A command statement.

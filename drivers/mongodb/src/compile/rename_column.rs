@@ -5,6 +5,7 @@ use serde_json::json;
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::RenameColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::columns::{none_held, refuse_held};
 use super::{
@@ -24,10 +25,10 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
         let users =
             crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
         if let Err(m) = super::breaks(users, "field", &s.column, "renamed") {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::unsupported(m)));
         }
         if let Some(m) = refuse_held(session, &ctx, t, &s.to, RENAME_ONTO).await? {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::new(RefusalKind::Exists, m)));
         }
         Ok(Analysis::of_table(t))
     }

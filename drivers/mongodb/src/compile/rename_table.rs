@@ -5,6 +5,7 @@ use serde_json::{json, Value as Json};
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::RenameTable;
+use strata_core::Refusal;
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
 
 use super::{cmd, definition, managed, meta_of, Analyzer, Compiler, RULES};
@@ -78,14 +79,17 @@ impl CompileKind<RenameTable> for Compiler {
 }
 
 /// A collection whose views would break when it is renamed (a view keeps its source's name).
-fn unbroken_views(t: &Table) -> std::result::Result<&Table, String> {
+fn unbroken_views(t: &Table) -> strata_core::preflight::Checked<&Table> {
     if t.dependents.is_empty() {
         return Ok(t);
     }
-    Err(format!(
-        "{} read collection \"{}\" by name and would break; drop them first (sql step) and re-create them after",
-        t.dependents.join(", "),
-        t.name
+    Err(Refusal::dependents(
+        &t.name,
+        format!(
+            "{} read collection \"{}\" by name and would break; drop them first (sql step) and re-create them after",
+            t.dependents.join(", "),
+            t.name
+        ),
     ))
 }
 

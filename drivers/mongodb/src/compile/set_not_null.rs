@@ -8,6 +8,7 @@ use strata_core::preflight;
 use strata_core::schema::Table;
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, cmd, collide, count, count_command, dml, earlier, examples, meta_of, restore,
@@ -40,7 +41,7 @@ impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
         };
         let at_step = earlier::table(&ctx).unwrap_or_else(|| s.table.clone());
         if let Some(m) = earlier::changed(&ctx, &[earlier::Read::of(&at_step, &read)]) {
-            return Ok(Analysis::refused(m));
+            return Ok(Analysis::refused(Refusal::unsupported(m)));
         }
         if let Some(fill) = &s.fill {
             let what = format!("the fill {fill} of {}.{}", t.name, c.name);
@@ -53,7 +54,7 @@ impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
             )
             .await?
             {
-                return Ok(Analysis::refused(m));
+                return Ok(Analysis::refused(Refusal::new(RefusalKind::Conflict, m)));
             }
         }
         let q = count_command(&t.name.name, vec![json!({ "$match": nulls(&s.column) })]);

@@ -13,7 +13,7 @@ pub(super) fn missing(what: &str) -> String {
 
 pub fn analyze_command(s: &Sql) -> Analysis {
     if s.mongodb.is_none() {
-        return Analysis::refused(missing("command"));
+        return Analysis::refused(strata_core::Refusal::unsupported(missing("command")));
     }
     let mut a = Analysis::default();
     if s.down.as_ref().and_then(|d| d.mongodb.as_ref()).is_none() {

@@ -5,7 +5,7 @@
 
 use anyhow::{ensure, Context as _};
 use serde_json::{json, Value as Json};
-use strata_conformance::scenarios::expect_refused;
+use strata_conformance::scenarios::expect_refusal_mentioning;
 use strata_conformance::{row, Scenario, TestContext};
 use strata_core::{runner, ActionKind};
 
@@ -90,7 +90,7 @@ async fn collection_names_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "bad",
             &format!("[[step]]\nop = \"create_table\"\ntable = \"{name}\"\ncolumns = [{{ name = \"id\", type = \"int64\", primary_key = true }}]\n"),
         )?;
-        expect_refused(ctx.apply().await, why)?;
+        expect_refusal_mentioning(ctx.apply().await, why)?;
         std::fs::remove_file(path)?;
     }
     ensure!(
@@ -155,7 +155,7 @@ async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
     ];
     for (i, (step, refusal)) in cases.iter().enumerate() {
         let path = ctx.write(1, &format!("case{i}"), step)?;
-        expect_refused(ctx.apply().await, refusal)?;
+        expect_refusal_mentioning(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
     // A field no view names is removed as usual.
@@ -318,7 +318,7 @@ async fn same_index_refused(ctx: &TestContext) -> anyhow::Result<()> {
         "twice",
         "[[step]]\nop = \"add_index\"\ntable = \"books\"\ncolumns = [\"title\"]\nname = \"by_title\"\n",
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "already has index \"books_title\" on (title)",
     )?;
@@ -429,7 +429,7 @@ async fn typed_literals(ctx: &TestContext) -> anyhow::Result<()> {
             &format!("[[step]]\nop = \"change_type\"\ntable = \"blobs\"\ncolumn = \"n\"\nto = \"int32\"\n\
                       on_incompatible = \"use_default\"\ndefault = {default}\n"),
         )?;
-        expect_refused(ctx.apply().await, "is not a value of type int32")?;
+        expect_refusal_mentioning(ctx.apply().await, "is not a value of type int32")?;
         std::fs::remove_file(path)?;
     }
     let fill = json!({ "step": [
@@ -533,7 +533,7 @@ async fn colliding_writes_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "json",
             &json!({ "step": [step] }).to_string(),
         )?;
-        expect_refused(ctx.apply().await, refusal)?;
+        expect_refusal_mentioning(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
     ensure!(
@@ -606,7 +606,7 @@ async fn stale_counts_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "json",
             &json!({ "step": steps }).to_string(),
         )?;
-        expect_refused(ctx.apply().await, refusal)?;
+        expect_refusal_mentioning(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
     // A relation between collections the migration makes has nothing to count.
@@ -652,7 +652,7 @@ async fn relations_follow(ctx: &TestContext) -> anyhow::Result<()> {
         "json",
         &json!({ "step": [{ "op": "drop_column", "table": "clubs", "column": "id" }] }).to_string(),
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "field \"id\" of \"clubs\" is referenced by relations members.members_club_fk",
     )?;
@@ -811,7 +811,7 @@ async fn rename_onto_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
         "rename",
         "[[step]]\nop = \"rename_column\"\ntable = \"people\"\ncolumn = \"name\"\nto = \"full_name\"\n",
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "1 documents of \"people\" already hold a field \"full_name\"",
     )?;
@@ -866,7 +866,7 @@ async fn default_over_unlisted_field(ctx: &TestContext) -> anyhow::Result<()> {
         "qty",
         "[[step]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = \"qty\"\ntype = \"int32\"\ndefault = 0\n",
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "1 documents of \"items\" already hold a field \"qty\"",
     )?;
@@ -1026,7 +1026,7 @@ async fn path_like_names_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "json",
             &json!({ "step": [step] }).to_string(),
         )?;
-        expect_refused(ctx.apply().await, refusal)?;
+        expect_refusal_mentioning(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
     ensure!(

@@ -10,6 +10,7 @@ use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, constraint_absent, constraint_exists, examples, index_absent, index_exists, online,
@@ -34,20 +35,20 @@ fn check<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<Plan<'a>> {
                 if d.table == s.table && Some(d.name.as_str()) == name)
     });
     if dropped_here {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Unsupported, format!(
             "foreign key {} is dropped by an earlier step of this migration; on MySQL add it again in a migration of its own, so rollback can give back exactly the index the first one left",
             name.unwrap_or_default()
-        ));
+        )));
     }
     for (c, p) in s.columns.iter().zip(&s.references.columns) {
         let (Some(cc), Some(pc)) = (child.column(c), parent.column(p)) else {
             continue;
         };
         if !comparable(&cc.native_type, &pc.native_type) {
-            return Err(format!(
+            return Err(Refusal::new(RefusalKind::Invalid, format!(
                 "column \"{c}\" ({}) and \"{}\".\"{p}\" ({}) differ in type; InnoDB needs the same integer or decimal type on both sides of a foreign key (strings may differ in length): change one first",
                 cc.native_type, parent.name, pc.native_type
-            ));
+            )));
         }
     }
     // MariaDB allows no CHECK on a column a key may set to NULL or update (error 1901).
@@ -60,10 +61,10 @@ fn check<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<Plan<'a>> {
     if sets_column {
         for c in &s.columns {
             if let Some(k) = super::change_type::checks_naming(child, c).next() {
-                return Err(format!(
+                return Err(Refusal::new(RefusalKind::Dependents, format!(
                     "CHECK constraint {} names column \"{c}\", which this key's ON DELETE/UPDATE action would set; MySQL allows neither with the other: drop the CHECK first or use another action",
                     k.name
-                ));
+                )));
             }
         }
     }

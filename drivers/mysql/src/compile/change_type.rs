@@ -15,6 +15,7 @@ use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, QualifiedName, Result,
     Statement, StepContext,
 };
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, column_absent, column_exists, examples, online, referencing_keys, refused,
@@ -269,16 +270,19 @@ struct Conversion<'a> {
 fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
     let (t, c) = s.preflight(ctx.snapshot, &super::RULES, "mysql")?;
     if t.primary_key.contains(&c.name) {
-        return Err(format!("column \"{}\" is part of the primary key; strata does not convert key columns on MySQL", c.name));
+        return Err(Refusal::new(RefusalKind::Unsupported, format!("column \"{}\" is part of the primary key; strata does not convert key columns on MySQL", c.name)));
     }
     if let Some(fk) = t
         .constraints
         .iter()
         .find(|k| k.references.is_some() && k.columns.contains(&c.name))
     {
-        return Err(format!(
-            "column \"{}\" is part of foreign key {}; drop it first with drop_foreign_key",
-            c.name, fk.name
+        return Err(Refusal::new(
+            RefusalKind::Dependents,
+            format!(
+                "column \"{}\" is part of foreign key {}; drop it first with drop_foreign_key",
+                c.name, fk.name
+            ),
         ));
     }
     // A CHECK over the column is added back for the new type, and checked there in strict
@@ -297,19 +301,19 @@ fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
     };
     if kind(c.portable) != kind(Some(s.to)) {
         if let Some(k) = checks_naming(t, &c.name).next() {
-            return Err(format!(
+            return Err(Refusal::new(RefusalKind::Dependents, format!(
                 "CHECK constraint {} names column \"{}\", whose values become {}; drop it first (sql step) and re-create it for the new type after",
                 k.name, c.name, s.to
-            ));
+            )));
         }
     }
     let generated = generated_from(t, &c.name);
     if !generated.is_empty() {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Unsupported, format!(
             "generated column {} is computed from \"{}\"; MySQL cannot swap the column under it: drop it first (sql step) and re-create it after",
             generated.join(", "),
             c.name
-        ));
+        )));
     }
     // The column's indexes are re-made for the new type, which InnoDB must be able to index.
     let indexes: Vec<&str> = t
@@ -333,12 +337,12 @@ fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
         .map(|i| i.name.as_str())
         .collect();
     if !indexes.is_empty() {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Unsupported, format!(
             "column \"{}\" is in index {}, which InnoDB cannot build on {} (an index key holds at most {MAX_KEY_BYTES} bytes, and TEXT, BLOB and JSON columns only by a prefix); drop the index first, or convert to a shorter type",
             c.name,
             indexes.join(", "),
             s.to
-        ));
+        )));
     }
     Ok(Conversion {
         table: t,
@@ -406,10 +410,13 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         // key of another table would no longer match its column.
         let keys = referencing_keys(counter.source, t, &c.name).await?;
         if !keys.is_empty() {
-            return Ok(refused(format!(
-                "{} depend on column \"{}\"; drop them first",
-                keys.join(", "),
-                c.name
+            return Ok(refused(Refusal::new(
+                RefusalKind::Dependents,
+                format!(
+                    "{} depend on column \"{}\"; drop them first",
+                    keys.join(", "),
+                    c.name
+                ),
             )));
         }
         if s.using.is_some() {
@@ -426,10 +433,10 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                 ))
                 .await?;
             if unfit != 0 {
-                return Ok(refused(format!(
+                return Ok(refused(Refusal::new(RefusalKind::Incompatible, format!(
                 "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
                 c.name, s.to
-            )));
+            ))));
             }
         }
         // A unique key over the column must still hold once its values are converted (two

@@ -7,6 +7,7 @@ use strata_core::steps::DropColumn;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, column_absent, column_exists, dependents, online, position, referencing_keys, refused,
@@ -21,17 +22,23 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::
         .iter()
         .find(|c| c.references.is_some() && c.columns.contains(&s.column))
     {
-        return Err(format!(
-            "column \"{}\" is part of foreign key {}; drop it first with drop_foreign_key",
-            s.column, fk.name
+        return Err(Refusal::new(
+            RefusalKind::Dependents,
+            format!(
+                "column \"{}\" is part of foreign key {}; drop it first with drop_foreign_key",
+                s.column, fk.name
+            ),
         ));
     }
     let generated = super::change_type::generated_from(t, &s.column);
     if !generated.is_empty() {
-        return Err(format!(
-            "generated column {} is computed from \"{}\"; drop it first",
-            generated.join(", "),
-            s.column
+        return Err(Refusal::new(
+            RefusalKind::Dependents,
+            format!(
+                "generated column {} is computed from \"{}\"; drop it first",
+                generated.join(", "),
+                s.column
+            ),
         ));
     }
     Ok(t)
@@ -47,10 +54,13 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
         let mut dependents = referencing_keys(counter.source, t, &s.column).await?;
         dependents.extend(dependents::naming_column(counter.source, t, &s.column).await?);
         if !dependents.is_empty() {
-            return Ok(refused(format!(
-                "{} depend on column \"{}\"; drop them first",
-                dependents.join(", "),
-                s.column
+            return Ok(refused(Refusal::new(
+                RefusalKind::Dependents,
+                format!(
+                    "{} depend on column \"{}\"; drop them first",
+                    dependents.join(", "),
+                    s.column
+                ),
             )));
         }
         let values = counter

@@ -3,6 +3,7 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::DropIndex;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     index_absent, index_exists, online, refused, sized, Analyzer, Checked, Compiler, ONLINE,
@@ -24,9 +25,12 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::s
                 && !t.primary_key.starts_with(&fk.columns)
         });
     if let Some(fk) = needed {
-        return Err(format!(
-            "index \"{}\" is the one foreign key {} needs; drop the foreign key first",
-            s.name, fk.name
+        return Err(Refusal::new(
+            RefusalKind::Dependents,
+            format!(
+                "index \"{}\" is the one foreign key {} needs; drop the foreign key first",
+                s.name, fk.name
+            ),
         ));
     }
     Ok(index)

@@ -5,6 +5,7 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::DropTable;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, idents_of, refused, sized, table_absent, table_exists, Analyzer, Checked, Compiler,
@@ -15,11 +16,11 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::s
     let t = s.preflight(ctx.snapshot, &super::RULES)?;
     if !t.triggers.is_empty() {
         let names: Vec<&str> = t.triggers.iter().map(|tr| tr.name.as_str()).collect();
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Dependents, format!(
             "table \"{}\" has triggers ({}); drop them first with an sql step that re-creates them in `down`",
             t.name,
             names.join(", ")
-        ));
+        )));
     }
     Ok(t)
 }

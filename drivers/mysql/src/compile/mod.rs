@@ -43,9 +43,11 @@ mod sql;
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::{Column, Table};
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use crate::connection::{Flavor, Session};
 use crate::sql::{ident, idents, string, table as qtable};
+use strata_sql::examples;
 
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
@@ -108,7 +110,7 @@ fn forbidden_name(_what: &str, name: &str) -> Option<String> {
     })
 }
 
-fn refused(reason: String) -> Analysis {
+fn refused(reason: strata_core::Refusal) -> Analysis {
     Analysis::refused(reason)
 }
 
@@ -150,10 +152,10 @@ fn column_definition(c: &Column) -> String {
 /// earlier step of the same migration changed, whose exact definition strata cannot know.
 fn exact_definition(c: &Column) -> Checked<String> {
     if c.definition.is_none() {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Unsupported, format!(
             "column \"{}\" is changed by an earlier step of this migration; on MySQL put this change in a separate migration, so strata can read the column's exact definition for the rollback",
             c.name
-        ));
+        )));
     }
     Ok(column_definition(c))
 }
@@ -385,29 +387,6 @@ fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> (String, V
     )
 }
 
-/// Up to five `key: value` examples of rows matching `filter` (aliased `c`).
-async fn examples(
-    session: &Session,
-    t: &Table,
-    value_sql: &str,
-    filter: &str,
-) -> Result<Vec<String>> {
-    let key = if t.primary_key.is_empty() {
-        "'row'".to_owned()
-    } else {
-        format!(
-            "CONCAT_WS(', ', {})",
-            t.primary_key
-                .iter()
-                .map(|k| format!("CONCAT({}, '=', c.{})", string(k), ident(k)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let sql = format!("SELECT CONCAT({key}, ': ', COALESCE(QUOTE({value_sql}), 'NULL')) FROM {} c WHERE {filter} LIMIT 5", qtable(&t.name));
-    Ok(session.texts(&sql).await?.into_iter().flatten().collect())
-}
-
 /// Foreign keys of other tables that reference one column (`foreign key fk on t`).
 async fn referencing_keys(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
     Ok(session
@@ -443,21 +422,7 @@ pub fn referenced_columns(definition: &str) -> Vec<String> {
 
 /// Child rows (aliased `c`) whose complete key has no parent.
 pub fn orphan_filter(parent: &Table, columns: &[String], references: &[String]) -> String {
-    let present: Vec<String> = columns
-        .iter()
-        .map(|c| format!("c.{} IS NOT NULL", ident(c)))
-        .collect();
-    let matches: Vec<String> = columns
-        .iter()
-        .zip(references)
-        .map(|(c, p)| format!("p.{} = c.{}", ident(p), ident(c)))
-        .collect();
-    format!(
-        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
-        present.join(" AND "),
-        qtable(&parent.name),
-        matches.join(" AND ")
-    )
+    QUOTING.orphan_filter(&parent.name, columns, references)
 }
 
 /// How many child rows reference no parent row.
@@ -484,8 +449,8 @@ const QUOTING: strata_core::writes::Quoting = strata_core::writes::Quoting {
     table: qtable,
 };
 
-/// Refuses, in the plan, a write of `writes` into the rows `filter` selects that a UNIQUE key
-/// or a foreign key of `t` would stop half way (see `strata_core::writes`).
+/// Refuses, in the plan, a write of `writes` into the rows `filter` selects that a UNIQUE key,
+/// a foreign key or a CHECK of `t` would stop half way (see `strata_core::writes`).
 async fn refuse_conflicts(
     counter: &Counter<'_>,
     ctx: &StepContext<'_>,
@@ -494,15 +459,7 @@ async fn refuse_conflicts(
     filter: Option<&str>,
     a: &mut Analysis,
 ) -> Result<()> {
-    if counter.is_recording() {
-        return Ok(());
-    }
-    for c in all_conflicts(ctx, t, writes, filter) {
-        if counter.source.count(&c.count).await? != 0 {
-            a.refusals.push(c.refusal);
-        }
-    }
-    Ok(())
+    strata_core::writes::refuse(counter, all_conflicts(ctx, t, writes, filter), a).await
 }
 
 /// The keys a write would break (core's counts) and the CHECKs of `t` it would break: each
@@ -571,17 +528,9 @@ fn conflict_checks(
     writes: &[(String, String)],
     filter: Option<&str>,
 ) -> Vec<Action> {
-    all_conflicts(ctx, t, writes, filter)
-        .into_iter()
-        .map(|c| {
-            Action::check(
-                ctx.step.index,
-                ActionKind::Check,
-                format!("the written value breaks no key of {}", t.name),
-                Statement::Sql(c.count),
-                0,
-                c.refusal,
-            )
-        })
-        .collect()
+    strata_core::writes::checks(
+        ctx.step.index,
+        &t.name,
+        all_conflicts(ctx, t, writes, filter),
+    )
 }

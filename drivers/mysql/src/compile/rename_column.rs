@@ -4,6 +4,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::{ConstraintKind, Table};
 use strata_core::steps::RenameColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::rename_table::swapped;
 use super::{
@@ -30,11 +31,11 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
         // indexes the server renames itself.
         let users = dependents::naming_column(counter.source, t, &s.column).await?;
         if !users.is_empty() {
-            return Ok(refused(format!(
+            return Ok(refused(Refusal::new(RefusalKind::Unsupported, format!(
             "{} name column \"{}\" and would break: MySQL does not rewrite views or triggers when a column is renamed; drop them first (sql step) and re-create them after",
             users.join(", "),
             s.column
-        )));
+        ))));
         }
         Ok(sized(t))
     }

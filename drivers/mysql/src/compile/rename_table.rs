@@ -3,6 +3,7 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::RenameTable;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{refused, sized, table_absent, table_exists, Analyzer, Checked, Compiler};
 use crate::sql::table as qtable;
@@ -14,11 +15,11 @@ fn check_table<'a>(
     let t = s.preflight(ctx.snapshot, &super::RULES)?;
     // A view keeps the old name in its text and breaks; the server does not rewrite it.
     if !t.dependents.is_empty() {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Unsupported, format!(
             "{} name table \"{}\" and would break: MySQL does not rewrite views when a table is renamed; drop them first (sql step) and re-create them after",
             t.dependents.join(", "),
             t.name
-        ));
+        )));
     }
     Ok(t)
 }

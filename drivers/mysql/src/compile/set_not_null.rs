@@ -5,6 +5,7 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::nullability::with_nullability;
 use super::{
@@ -29,10 +30,10 @@ fn check_set<'a>(
             && (k.definition.contains(" ON DELETE SET NULL")
                 || k.definition.contains(" ON UPDATE SET NULL"))
     }) {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Unsupported, format!(
             "foreign key {} sets \"{}\" to NULL when its parent goes; MySQL cannot make the column NOT NULL under it: replace the key first",
             fk.name, c.name
-        ));
+        )));
     }
     Ok((t, c))
 }

@@ -2,7 +2,7 @@
 //! built with the server's own DDL.
 
 use anyhow::ensure;
-use strata_conformance::scenarios::expect_refused;
+use strata_conformance::scenarios::expect_refusal_mentioning;
 use strata_conformance::TestContext;
 
 /// Literals the server prints with backslash escapes (a newline, a quote in a TEXT default, a
@@ -239,7 +239,7 @@ pub async fn half_way_failures_are_refused(ctx: &TestContext) -> anyhow::Result<
     ];
     for (i, (step, refusal)) in cases.iter().enumerate() {
         let path = ctx.write(1, &format!("case{i}"), step)?;
-        expect_refused(ctx.apply().await, refusal)?;
+        expect_refusal_mentioning(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
     // With set_null, the bytes that are not UTF-8 become NULL, and come back on rollback.
@@ -277,7 +277,7 @@ pub async fn dropping_an_index_that_took_over_a_key_is_refused(
             "{add}\n[[step]]\nop = \"drop_index\"\ntable = \"items\"\nname = \"items_ref_ux\"\n"
         ),
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "index \"items_ref_ux\" is the one foreign key items_orders_fk needs",
     )?;
@@ -334,7 +334,7 @@ pub async fn names_mysql_rejects_are_refused_in_plan(ctx: &TestContext) -> anyho
         ),
     ] {
         let path = ctx.write(1, "bad", step)?;
-        expect_refused(ctx.apply().await, why)?;
+        expect_refusal_mentioning(ctx.apply().await, why)?;
         std::fs::remove_file(path)?;
     }
     ensure!(

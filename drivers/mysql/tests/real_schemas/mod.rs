@@ -133,7 +133,7 @@ async fn drop_needed_index(ctx: &TestContext) -> anyhow::Result<()> {
         "drop",
         "[[step]]\nop = \"drop_index\"\ntable = \"orders\"\nname = \"orders_user_fk\"\n",
     )?;
-    strata_conformance::scenarios::expect_refused(
+    strata_conformance::scenarios::expect_refusal_mentioning(
         ctx.apply().await,
         "index \"orders_user_fk\" is the one foreign key orders_user_fk needs",
     )?;
@@ -202,7 +202,7 @@ async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
     ];
     for (i, (step, refusal)) in cases.iter().enumerate() {
         let path = ctx.write(1, &format!("case{i}"), step)?;
-        strata_conformance::scenarios::expect_refused(ctx.apply().await, refusal)?;
+        strata_conformance::scenarios::expect_refusal_mentioning(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
     ctx.assert_restored(&before).await

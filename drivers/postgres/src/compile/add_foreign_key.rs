@@ -26,25 +26,9 @@ fn check<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<Plan<'a>> {
     Ok(Plan { child, parent })
 }
 
-/// Rows of the child (aliased `c`) whose complete key has no parent.
+/// Child rows (aliased `c`) whose complete key has no parent.
 fn orphan_filter(s: &AddForeignKey, parent: &Table) -> String {
-    let present: Vec<String> = s
-        .columns
-        .iter()
-        .map(|c| format!("c.{} IS NOT NULL", ident(c)))
-        .collect();
-    let matches: Vec<String> = s
-        .columns
-        .iter()
-        .zip(&s.references.columns)
-        .map(|(c, p)| format!("p.{} = c.{}", ident(p), ident(c)))
-        .collect();
-    format!(
-        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
-        present.join(" AND "),
-        qtable(&parent.name),
-        matches.join(" AND ")
-    )
+    super::QUOTING.orphan_filter(&parent.name, &s.columns, &s.references.columns)
 }
 
 impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {

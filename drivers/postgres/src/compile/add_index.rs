@@ -8,6 +8,7 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddIndex;
 use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{refused, sized, Analyzer, Checked, Compiler, Counter};
 use crate::sql::{ident, idents, string, table as qtable};
@@ -84,10 +85,13 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
         ))
         .await?;
         if taken > 0 {
-            return Ok(refused(format!(
-                "a relation named \"{}\" already exists in the schema of \"{}\"",
-                s.index_name(),
-                t.name
+            return Ok(refused(Refusal::new(
+                RefusalKind::Exists,
+                format!(
+                    "a relation named \"{}\" already exists in the schema of \"{}\"",
+                    s.index_name(),
+                    t.name
+                ),
             )));
         }
         let mut a = sized(t);

@@ -20,6 +20,7 @@ use strata_core::steps::{ChangeType, StepKind};
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
+use strata_core::{Refusal, RefusalKind};
 
 use super::dependents::{bracket, changed_earlier};
 use super::{backup, examples, refused, select_keyed, sized, Analyzer, Checked, Compiler};
@@ -138,10 +139,10 @@ fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
             && matches!(&e.kind, StepKind::ChangeType(o) if o.table == s.table && o.column == s.column)
     });
     if changed_before {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Unsupported, format!(
             "an earlier step of this migration already changes the type of {}.{}; change it again in a migration of its own",
             s.table, s.column
-        ));
+        )));
     }
     // A foreign key needs its two sides comparable; among integers they stay so.
     let widening = column.portable.is_some_and(|p| p.is_integer()) && s.to.is_integer();
@@ -151,10 +152,10 @@ fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
         .find(|k| k.references.is_some() && k.columns.contains(&column.name))
         .filter(|_| !widening)
     {
-        return Err(format!(
+        return Err(Refusal::new(RefusalKind::Dependents, format!(
             "column \"{}\" is part of foreign key {}, whose referenced column keeps its type; drop the key first (drop_foreign_key) and add it again after",
             column.name, fk.name
-        ));
+        )));
     }
     Ok(Conversion {
         table,
@@ -196,7 +197,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         if !counter.is_recording() {
             let dependents = crate::dependents::of_column(session, t, &c.name).await?;
             if let Some(why) = carry_refusal(&ctx, &c.name, &dependents) {
-                return Ok(refused(why));
+                return Ok(refused(Refusal::new(RefusalKind::Dependents, why)));
             }
             if !dependents.objects.is_empty() {
                 a.warnings.push(format!(
@@ -218,17 +219,20 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                 .await?
                 != 0
         {
-            return Ok(refused(no_cast_refusal(c, &conv.target)));
+            return Ok(refused(Refusal::new(
+                RefusalKind::Unsupported,
+                no_cast_refusal(c, &conv.target),
+            )));
         }
         let widening = c.portable.is_some_and(|p| p.is_integer()) && s.to.is_integer();
         if !counter.is_recording() && !widening {
             let keys = super::foreign_keys_on(session, t, &c.name).await?;
             if !keys.is_empty() {
-                return Ok(refused(format!(
+                return Ok(refused(Refusal::new(RefusalKind::Dependents, format!(
                 "{} reference column \"{}\" and keep their type; drop them first (drop_foreign_key) and add them again after",
                 keys.join(", "),
                 c.name
-            )));
+            ))));
             }
         }
         // A CHECK over the column is checked again against the new type: it must still make
@@ -248,10 +252,10 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                     &format!("NULL::{}", conv.target),
                 );
                 if probe != body && session.execute(&format!("SELECT {probe}")).await.is_err() {
-                    return Ok(refused(format!(
+                    return Ok(refused(Refusal::new(RefusalKind::Dependents, format!(
                     "CHECK constraint {} of \"{}\" ({body}) does not apply to a column of type {}; drop it first (sql step) and re-create it for the new type after",
                     k.name, t.name, conv.target
-                )));
+                ))));
                 }
             }
         }
@@ -262,10 +266,10 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                     .await
                     .is_err()
             {
-                return Ok(refused(format!(
+                return Ok(refused(Refusal::new(RefusalKind::Incompatible, format!(
                 "the default of column \"{}\", {literal}, does not convert to {}; drop it first (drop_default), and set a new one after",
                 c.name, conv.target
-            )));
+            ))));
             }
         }
         session.execute(CAST_PROBE).await?;

@@ -13,6 +13,7 @@ use strata_core::steps::DropColumn;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
+use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, foreign_keys_on, recreate, refused, select_keyed, sized, Analyzer, Checked, Compiler,
@@ -34,10 +35,13 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
         let mut dependents = crate::dependents::names_of_column(session, t, &s.column).await?;
         dependents.extend(foreign_keys_on(session, t, &s.column).await?);
         if !dependents.is_empty() {
-            return Ok(refused(format!(
-                "{} depend on column \"{}\"; drop them first",
-                dependents.join(", "),
-                s.column
+            return Ok(refused(Refusal::new(
+                RefusalKind::Dependents,
+                format!(
+                    "{} depend on column \"{}\"; drop them first",
+                    dependents.join(", "),
+                    s.column
+                ),
             )));
         }
         let values = counter

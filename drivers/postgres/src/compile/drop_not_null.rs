@@ -4,6 +4,7 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::DropNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{find_table_column, refused, sized, Analyzer, Compiler};
 use crate::sql::{ident, table as qtable};
@@ -20,9 +21,12 @@ pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
                 ));
             }
             if t.primary_key.contains(&c.name) {
-                return refused(format!(
-                    "column \"{}\" is part of the primary key of \"{}\"",
-                    c.name, t.name
+                return refused(Refusal::new(
+                    RefusalKind::Invalid,
+                    format!(
+                        "column \"{}\" is part of the primary key of \"{}\"",
+                        c.name, t.name
+                    ),
                 ));
             }
             a

@@ -32,6 +32,7 @@ pub use dependents::Found;
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::{Column, Table};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_sql::examples;
 
 use crate::connection::Session;
 use crate::sql::{ident, idents, table as qtable};
@@ -94,7 +95,7 @@ pub const RULES: Rules = Rules {
     forbidden: strata_core::preflight::any_name,
 };
 
-fn refused(reason: String) -> Analysis {
+fn refused(reason: strata_core::Refusal) -> Analysis {
     Analysis::refused(reason)
 }
 
@@ -170,32 +171,6 @@ fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> String {
     )
 }
 
-/// Up to five `key: value` examples of rows matching `filter` (aliased `c`).
-async fn examples(
-    session: &Session,
-    t: &Table,
-    value_sql: &str,
-    filter: &str,
-) -> Result<Vec<String>> {
-    let key = if t.primary_key.is_empty() {
-        "'row'".to_owned()
-    } else {
-        format!(
-            "concat_ws(', ', {})",
-            t.primary_key
-                .iter()
-                .map(|k| format!("{} || '=' || c.{}::text", crate::sql::string(k), ident(k)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let sql = format!(
-        "SELECT {key} || ': ' || coalesce(quote_literal({value_sql}), 'NULL') FROM {} c WHERE {filter} LIMIT 5",
-        qtable(&t.name)
-    );
-    Ok(session.texts(&sql).await?.into_iter().flatten().collect())
-}
-
 /// Foreign keys of other tables that reference one column.
 async fn foreign_keys_on(session: &Session, t: &Table, column: &str) -> Result<Vec<String>> {
     let rel = crate::sql::string(&qtable(&t.name));
@@ -214,8 +189,8 @@ const QUOTING: strata_core::writes::Quoting = strata_core::writes::Quoting {
     table: qtable,
 };
 
-/// Refuses, in the plan, a write of `writes` into the rows `filter` selects that a UNIQUE key
-/// or a foreign key of `t` would stop half way (see `strata_core::writes`).
+/// Refuses, in the plan, a write of `writes` into the rows `filter` selects that a UNIQUE key,
+/// a foreign key or a CHECK of `t` would stop half way (see `strata_core::writes`).
 async fn refuse_conflicts(
     counter: &Counter<'_>,
     ctx: &StepContext<'_>,
@@ -224,15 +199,7 @@ async fn refuse_conflicts(
     filter: Option<&str>,
     a: &mut Analysis,
 ) -> Result<()> {
-    if counter.is_recording() {
-        return Ok(());
-    }
-    for c in all_conflicts(ctx, t, writes, filter) {
-        if counter.source.count(&c.count).await? != 0 {
-            a.refusals.push(c.refusal);
-        }
-    }
-    Ok(())
+    strata_core::writes::refuse(counter, all_conflicts(ctx, t, writes, filter), a).await
 }
 
 /// The keys a write would break (core's counts) and the CHECK constraints of `t` it would
@@ -289,17 +256,9 @@ fn conflict_checks(
     writes: &[(String, String)],
     filter: Option<&str>,
 ) -> Vec<Action> {
-    all_conflicts(ctx, t, writes, filter)
-        .into_iter()
-        .map(|c| {
-            Action::check(
-                ctx.step.index,
-                ActionKind::Check,
-                format!("the written value breaks no key of {}", t.name),
-                Statement::Sql(format!("SELECT ({})::bigint", c.count)),
-                0,
-                c.refusal,
-            )
-        })
-        .collect()
+    strata_core::writes::checks(
+        ctx.step.index,
+        &t.name,
+        all_conflicts(ctx, t, writes, filter),
+    )
 }

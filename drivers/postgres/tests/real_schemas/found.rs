@@ -2,7 +2,7 @@
 //! with PostgreSQL's own DDL.
 
 use anyhow::ensure;
-use strata_conformance::scenarios::expect_refused;
+use strata_conformance::scenarios::expect_refusal_mentioning;
 use strata_conformance::TestContext;
 
 use super::support::{texts, with_role};
@@ -82,7 +82,7 @@ pub async fn writes_into_a_key_on_a_unique_column(ctx: &TestContext) -> anyhow::
         "nowhere",
         "[[step]]\nop = \"backfill\"\ntable = \"children\"\nset = { parent_code = \"zz\" }\n",
     )?;
-    expect_refused(ctx.apply().await, "references no row of \"parents\"")?;
+    expect_refusal_mentioning(ctx.apply().await, "references no row of \"parents\"")?;
     ensure!(
         ctx.capture().await? == before,
         "a refused plan changed the database"
@@ -126,7 +126,7 @@ pub async fn change_type_converts_the_default(ctx: &TestContext) -> anyhow::Resu
         "notes",
         "[[step]]\nop = \"change_type\"\ntable = \"events\"\ncolumn = \"note\"\nto = \"date\"\non_incompatible = \"set_null\"\n",
     )?;
-    expect_refused(ctx.apply().await, "does not convert to date")?;
+    expect_refusal_mentioning(ctx.apply().await, "does not convert to date")?;
     ctx.assert_restored(&before).await
 }
 
@@ -161,7 +161,7 @@ pub async fn writes_that_break_constraints_are_refused(ctx: &TestContext) -> any
     ];
     for (i, (step, refusal)) in cases.iter().enumerate() {
         let path = ctx.write(1, &format!("case{i}"), step)?;
-        expect_refused(ctx.apply().await, refusal)?;
+        expect_refusal_mentioning(ctx.apply().await, refusal)?;
         std::fs::remove_file(path)?;
     }
     ctx.assert_restored(&before).await

@@ -2,7 +2,7 @@
 //! anything runs.
 
 use anyhow::ensure;
-use strata_conformance::scenarios::expect_refused;
+use strata_conformance::scenarios::expect_refusal_mentioning;
 use strata_conformance::TestContext;
 
 use super::support::plan;
@@ -30,7 +30,18 @@ pub async fn function_bodies_and_generated_columns(ctx: &TestContext) -> anyhow:
         "[[step]]\nop = \"change_type\"\ntable = \"items\"\ncolumn = \"qty\"\nto = \"int64\"\n",
     )?;
     let plans = plan(ctx).await?;
-    let refusals = plans[0].steps[0].analysis.refusals.join("\n");
+    let reasons = &plans[0].steps[0].analysis.refusals;
+    anyhow::ensure!(
+        reasons
+            .iter()
+            .all(|r| r.kind == strata_core::RefusalKind::Dependents),
+        "{reasons:?}"
+    );
+    let refusals = reasons
+        .iter()
+        .map(|r| r.detail.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     for name in [
         "function public.total_qty()",
         "function public.stocked_count()",
@@ -46,7 +57,7 @@ pub async fn function_bodies_and_generated_columns(ctx: &TestContext) -> anyhow:
         plans[0].steps[0].actions.is_empty(),
         "a refused step has actions"
     );
-    expect_refused(ctx.apply().await, "function public.total_qty()")?;
+    expect_refusal_mentioning(ctx.apply().await, "function public.total_qty()")?;
     ctx.assert_restored(&before).await
 }
 
@@ -73,7 +84,18 @@ pub async fn drop_column_under_a_view_on_a_view(ctx: &TestContext) -> anyhow::Re
         "[[step]]\nop = \"drop_column\"\ntable = \"people\"\ncolumn = \"age\"\n",
     )?;
     let plans = plan(ctx).await?;
-    let refusals = plans[0].steps[0].analysis.refusals.join("\n");
+    let reasons = &plans[0].steps[0].analysis.refusals;
+    anyhow::ensure!(
+        reasons
+            .iter()
+            .all(|r| r.kind == strata_core::RefusalKind::Dependents),
+        "{reasons:?}"
+    );
+    let refusals = reasons
+        .iter()
+        .map(|r| r.detail.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     for name in [
         "view public.adults",
         "view public.adult_names (through view public.adults)",
@@ -87,7 +109,7 @@ pub async fn drop_column_under_a_view_on_a_view(ctx: &TestContext) -> anyhow::Re
         !refusals.contains("name_lengths") && !refusals.contains("people_named"),
         "the refusal names objects that do not use the column: {refusals:?}"
     );
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "view public.adult_names (through view public.adults)",
     )?;
@@ -115,7 +137,7 @@ column = "age"
 to = "int64"
 "#,
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "re-created from their definitions as read before the migration, which step 1 (rename_column) may change",
     )?;

@@ -5,6 +5,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::AddColumn;
+use strata_core::Refusal;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::{Analyzer, Compiler, RULES};
@@ -28,8 +29,9 @@ pub fn added_column(s: &AddColumn, strict: bool) -> std::result::Result<String, 
 pub fn check_add<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<(&'a Table, String)> {
     let t = s.preflight(ctx.snapshot, &RULES)?;
     let strict = t.definition.as_deref().is_some_and(crate::ddl::is_strict);
-    let def = added_column(s, strict)
-        .map_err(|m| format!("column \"{}\" of \"{}\": {m}", s.column, t.name))?;
+    let def = added_column(s, strict).map_err(|m| {
+        Refusal::unsupported(format!("column \"{}\" of \"{}\": {m}", s.column, t.name))
+    })?;
     Ok((t, def))
 }
 

@@ -6,11 +6,13 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
+use strata_core::Refusal;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
 };
+use strata_sql::examples;
 
-use super::backup::{backup, examples, select_keyed};
+use super::backup::{backup, select_keyed};
 use super::table_text::{rebuild, rebuildable};
 use super::{foreign_key_check, Analyzer, Compiler, RULES};
 use crate::ddl::CreateTable;
@@ -47,29 +49,13 @@ pub fn with_foreign_key(
 fn check_add<'a>(ctx: &StepContext<'a>, s: &AddForeignKey) -> Checked<AddChecks<'a>> {
     let (child, parent) = s.preflight(ctx.snapshot, &RULES)?;
     let text = rebuildable(child)?;
-    let to = with_foreign_key(&text, s)?;
+    let to = with_foreign_key(&text, s).map_err(Refusal::unsupported)?;
     Ok((child, parent, text, to))
 }
 
 /// Child rows (aliased `c`) whose complete key has no parent.
 fn orphan_filter(s: &AddForeignKey, parent: &Table) -> String {
-    let present: Vec<String> = s
-        .columns
-        .iter()
-        .map(|c| format!("c.{} IS NOT NULL", ident(c)))
-        .collect();
-    let matches: Vec<String> = s
-        .columns
-        .iter()
-        .zip(&s.references.columns)
-        .map(|(c, p)| format!("p.{} = c.{}", ident(p), ident(c)))
-        .collect();
-    format!(
-        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
-        present.join(" AND "),
-        qtable(&parent.name),
-        matches.join(" AND ")
-    )
+    super::QUOTING.orphan_filter(&parent.name, &s.columns, &s.references.columns)
 }
 
 impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {

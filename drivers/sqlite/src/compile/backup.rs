@@ -2,10 +2,10 @@
 //! read the backed-up values back by key during a rollback.
 
 use strata_core::schema::Table;
+use strata_core::Refusal;
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
 
 use super::Counter;
-use crate::connection::Session;
 use crate::ddl::CreateTable;
 use crate::sql::{ident, idents, join_on, table as qtable};
 
@@ -67,14 +67,17 @@ fn null_key(t: &Table, text: &CreateTable<'_>) -> Option<String> {
     )
 }
 
-fn null_keys_refusal(t: &Table, rows: impl std::fmt::Display) -> String {
-    format!(
+fn null_keys_refusal(t: &Table, rows: impl std::fmt::Display) -> Refusal {
+    Refusal::precondition(
+        &t.name,
+        format!(
         "{rows} rows of {} hold NULL in its primary key ({}), which SQLite allows where the key \
          is not INTEGER PRIMARY KEY; the step's backup is read back by key, and NULL matches \
          none, so rollback could not restore them: give those rows keys, or delete them, first \
          (a sql step)",
         t.name,
         t.primary_key.join(", ")
+    ),
     )
 }
 
@@ -147,31 +150,6 @@ pub fn in_backup(t: &Table, bak: &QualifiedName) -> String {
 /// The backup row `b` of the old row `strata_row`, by primary key.
 fn row_in_backup(t: &Table) -> String {
     join_on("b", "strata_row", &t.primary_key)
-}
-
-/// Up to five `key: value` examples of rows matching `filter` (aliased `c`).
-pub async fn examples(
-    session: &Session,
-    t: &Table,
-    value_sql: &str,
-    filter: &str,
-) -> Result<Vec<String>> {
-    let key = if t.primary_key.is_empty() {
-        "'row'".to_owned()
-    } else {
-        t.primary_key
-            .iter()
-            .map(|k| format!("{} || '=' || c.{}", crate::sql::string(k), ident(k)))
-            .collect::<Vec<_>>()
-            .join(" || ', ' || ")
-    };
-    let sql = format!("SELECT {key} || ': ' || coalesce(quote({value_sql}), 'NULL') FROM {} c WHERE {filter} LIMIT 5", qtable(&t.name));
-    Ok(session
-        .rows(&sql)
-        .await?
-        .into_iter()
-        .filter_map(|mut r| r.swap_remove(0))
-        .collect())
 }
 
 pub fn pk_join(t: &Table) -> String {

@@ -9,13 +9,15 @@ use strata_core::preflight::Checked;
 use strata_core::schema::{Column, ConstraintKind, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::writes::{self, Conflict};
+use strata_core::Refusal;
 use strata_core::{
     Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, Statement,
     StepContext,
 };
+use strata_sql::examples;
 
 use super::backup::{
-    backup, examples, from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys, select_keyed,
+    backup, from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys, select_keyed,
 };
 use super::table_text::{rebuild, rebuildable_column};
 use super::{Analyzer, Compiler, QUOTING, RULES};
@@ -71,7 +73,7 @@ type Checks<'a> = (&'a Table, &'a Column, CreateTable<'a>, String);
 fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Checks<'a>> {
     let (t, text) = rebuildable_column(ctx, &s.table, &s.column)?;
     let (_, c) = s.preflight(ctx.snapshot, &RULES, "sqlite")?;
-    let to = changed_type(&text, s)?;
+    let to = changed_type(&text, s).map_err(Refusal::unsupported)?;
     Ok((t, c, text, to))
 }
 
@@ -261,7 +263,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         // Values that will not convert refuse a `fail` step already; what they would convert to
         // does not matter.
         if n == 0 || s.on_incompatible != OnIncompatible::Fail {
-            super::refuse(counter, conflicts(&ctx, t, c, s), &mut a).await?;
+            strata_core::writes::refuse(counter, conflicts(&ctx, t, c, s), &mut a).await?;
         }
         a.findings.push(Finding {
             kind: FindingKind::Incompatible,
@@ -323,7 +325,11 @@ impl CompileKind<ChangeType> for Compiler {
                 ),
             ));
         }
-        actions.extend(super::checks(&ctx, t, conflicts(&ctx, t, c, s)));
+        actions.extend(strata_core::writes::checks(
+            ctx.step.index,
+            &t.name,
+            conflicts(&ctx, t, c, s),
+        ));
         if s.on_incompatible != OnIncompatible::Fail {
             alter = alter.destructive();
         }

@@ -5,6 +5,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::DropColumn;
+use strata_core::Refusal;
 use strata_core::{Action, Analysis, Finding, FindingKind, Result, StepContext};
 
 use super::backup::{backup, from_backup, no_null_keys, refuse_null_keys, select_keyed};
@@ -25,7 +26,9 @@ fn check_drop<'a>(
     if let Some(refusal) = uses::refusal(t, &s.column, &users) {
         return Err(refusal);
     }
-    let to = text.without_column(&s.column)?;
+    let to = text
+        .without_column(&s.column)
+        .map_err(Refusal::unsupported)?;
     Ok((t, text, to))
 }
 

@@ -5,6 +5,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::DropForeignKey;
+use strata_core::Refusal;
 use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::table_text::{rebuild, rebuildable};
@@ -19,7 +20,9 @@ pub fn check_drop<'a>(
     s.preflight(ctx.snapshot, &RULES)?;
     let t = RULES.table(ctx.snapshot, &s.table)?;
     let text = rebuildable(t)?;
-    let to = text.replacing_foreign_key(&s.name, None)?;
+    let to = text
+        .replacing_foreign_key(&s.name, None)
+        .map_err(Refusal::unsupported)?;
     Ok((t, text, to))
 }
 

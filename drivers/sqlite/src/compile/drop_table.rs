@@ -6,6 +6,7 @@ use strata_core::preflight::{self, Checked};
 use strata_core::schema::Table;
 use strata_core::steps::DropTable;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::autoincrement::counter_as_read;
 use super::backup::backup;
@@ -19,11 +20,14 @@ fn restorable(t: &Table) -> Checked<&str> {
         && t.triggers.iter().all(|tr| !tr.definition.is_empty());
     match t.definition.as_deref() {
         Some(sql) if !t.definition_stale && known => Ok(sql),
-        _ => Err(format!(
+        _ => Err(Refusal::new(
+            RefusalKind::Dependents,
+            format!(
             "the CREATE TABLE text of \"{}\" (or of its indexes and triggers) after the earlier \
              steps of this migration is not known, and rollback re-creates the table from it; \
              run this step in a migration of its own",
             t.name
+        ),
         )),
     }
 }

@@ -4,6 +4,7 @@
 use strata_core::preflight;
 use strata_core::schema::Table;
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{Counter, RULES};
 use crate::sql::{ident, idents, table as qtable};
@@ -32,9 +33,12 @@ fn index_check<'a>(
         preflight::find_column(t, c)?;
     }
     if t.indexes.iter().any(|i| i.name == name) || t.constraint(name).is_some() {
-        return Err(format!(
-            "table \"{}\" already has an index or constraint named \"{name}\"",
-            t.name
+        return Err(Refusal::new(
+            RefusalKind::Exists,
+            format!(
+                "table \"{}\" already has an index or constraint named \"{name}\"",
+                t.name
+            ),
         ));
     }
     Ok(t)

@@ -125,7 +125,7 @@ async fn refuse_conflicts(
     filter: Option<&str>,
     a: &mut Analysis,
 ) -> Result<()> {
-    refuse(counter, conflicts(ctx, t, writes, filter), a).await
+    strata_core::writes::refuse(counter, conflicts(ctx, t, writes, filter), a).await
 }
 
 /// What a write of `writes` into the rows `filter` selects would break: the unique and
@@ -141,19 +141,6 @@ fn conflicts(
     out
 }
 
-/// Refuses, in the plan, each of `conflicts` whose count is not 0.
-async fn refuse(counter: &Counter<'_>, conflicts: Vec<Conflict>, a: &mut Analysis) -> Result<()> {
-    if counter.is_recording() {
-        return Ok(());
-    }
-    for c in conflicts {
-        if counter.source.count(&c.count).await? != 0 {
-            a.refusals.push(c.refusal);
-        }
-    }
-    Ok(())
-}
-
 /// The same counts as checks right before the write, for a table the plan could not count.
 fn conflict_checks(
     ctx: &StepContext<'_>,
@@ -161,22 +148,5 @@ fn conflict_checks(
     writes: &[(String, String)],
     filter: Option<&str>,
 ) -> Vec<Action> {
-    checks(ctx, t, conflicts(ctx, t, writes, filter))
-}
-
-/// `conflicts` as checks right before the write.
-fn checks(ctx: &StepContext<'_>, t: &Table, conflicts: Vec<Conflict>) -> Vec<Action> {
-    conflicts
-        .into_iter()
-        .map(|c| {
-            Action::check(
-                ctx.step.index,
-                ActionKind::Check,
-                format!("the written value breaks no key of {}", t.name),
-                Statement::Sql(c.count),
-                0,
-                c.refusal,
-            )
-        })
-        .collect()
+    strata_core::writes::checks(ctx.step.index, &t.name, conflicts(ctx, t, writes, filter))
 }

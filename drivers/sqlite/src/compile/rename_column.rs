@@ -15,6 +15,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::RenameColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Refusal, RefusalKind};
 
 use super::{Analyzer, Compiler, RULES};
 use crate::connection::Session;
@@ -43,7 +44,9 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
             None => Vec::new(),
         };
         if !broken.is_empty() {
-            a.refusals.push(format!(
+            a.refusals.push(Refusal::new(
+                RefusalKind::Dependents,
+                format!(
                 "column \"{}\" of \"{}\" is read through a view that shows it under its name: {}. \
              SQLite's RENAME COLUMN renames it in what names the table (so the view shows the \
              new name) but not in what reads the view, which would then read a column that no \
@@ -56,6 +59,7 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
                     .collect::<Vec<_>>()
                     .join(", "),
                 s.column,
+            ),
             ));
         }
         if !requoted.is_empty() {

@@ -3,6 +3,7 @@
 
 use strata_core::preflight::Checked;
 use strata_core::schema::Table;
+use strata_core::Refusal;
 use strata_core::{Action, QualifiedName, Result, StepContext, StepKind};
 
 use super::table_text::{rebuild, rebuildable_column};
@@ -69,9 +70,12 @@ pub fn reshaped(
 pub(super) fn check_reshape<'a>(
     ctx: &StepContext<'a>,
 ) -> Checked<(&'a Table, CreateTable<'a>, String)> {
-    let (table, column) = target(&ctx.step.kind).ok_or("not a nullability or default step")?;
+    let not_ours = || Refusal::unsupported("not a nullability or default step");
+    let (table, column) = target(&ctx.step.kind).ok_or_else(not_ours)?;
     let (t, text) = rebuildable_column(ctx, table, column)?;
-    let to = reshaped(&text, &ctx.step.kind).ok_or("not a nullability or default step")??;
+    let to = reshaped(&text, &ctx.step.kind)
+        .ok_or_else(not_ours)?
+        .map_err(Refusal::unsupported)?;
     Ok((t, text, to))
 }
 

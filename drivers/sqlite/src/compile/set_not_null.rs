@@ -5,8 +5,9 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::preflight::{self};
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_sql::examples;
 
-use super::backup::{backup, examples, in_backup, select_keyed};
+use super::backup::{backup, in_backup, select_keyed};
 use super::reshape::{check_reshape, describe};
 use super::table_text::rebuild;
 use super::{Analyzer, Compiler};

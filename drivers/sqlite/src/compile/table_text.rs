@@ -8,6 +8,7 @@
 use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::{Action, ActionKind, Result, Statement, StepContext, StepKind};
+use strata_core::{Refusal, RefusalKind};
 
 use crate::ddl::{parse, CreateTable};
 use crate::rebuild::Rebuild;
@@ -16,19 +17,22 @@ use crate::sql::string;
 /// `t`'s text, read; refused when strata does not know it or cannot read it.
 pub fn rebuildable(t: &Table) -> Checked<CreateTable<'_>> {
     let Some(sql) = t.definition.as_deref().filter(|_| !t.definition_stale) else {
-        return Err(format!(
-            "the CREATE TABLE text of \"{}\" after the earlier steps of this migration is not \
+        return Err(Refusal::new(
+            RefusalKind::Unsupported,
+            format!(
+                "the CREATE TABLE text of \"{}\" after the earlier steps of this migration is not \
              known, and SQLite's table rebuild starts from it; run this step in a migration of \
              its own",
-            t.name
+                t.name
+            ),
         ));
     };
     let parsed = parse(sql).map_err(|e| {
-        format!(
+        Refusal::unsupported(format!(
             "strata cannot read the CREATE TABLE text of \"{}\" ({e}), which SQLite's table \
              rebuild starts from",
             t.name
-        )
+        ))
     })?;
     let unknown = t
         .indexes
@@ -43,11 +47,14 @@ pub fn rebuildable(t: &Table) -> Checked<CreateTable<'_>> {
         )
         .collect::<Vec<_>>();
     if !unknown.is_empty() {
-        return Err(format!(
-            "the text of {} of \"{}\" after the earlier steps of this migration is not known, \
+        return Err(Refusal::new(
+            RefusalKind::Unsupported,
+            format!(
+                "the text of {} of \"{}\" after the earlier steps of this migration is not known, \
              and a rebuild re-creates it; run this step in a migration of its own",
-            unknown.join(", "),
-            t.name
+                unknown.join(", "),
+                t.name
+            ),
         ));
     }
     Ok(parsed)
@@ -226,10 +233,13 @@ pub fn rebuildable_column<'a>(
     let t = super::RULES.table(ctx.snapshot, table)?;
     let text = rebuildable(t)?;
     if text.column(column).is_some_and(|(_, c)| c.generated()) {
-        return Err(format!(
+        return Err(Refusal::new(
+            RefusalKind::Dependents,
+            format!(
             "column \"{column}\" of \"{}\" is a generated column (GENERATED ALWAYS AS …), which \
              strata does not change",
             t.name
+        ),
         ));
     }
     strata_core::preflight::find_column(t, column)?;

@@ -4,6 +4,7 @@
 //! goes with it, as do the UNIQUE and FOREIGN KEY lists that name it.
 
 use strata_core::schema::{Snapshot, Table};
+use strata_core::Refusal;
 use strata_core::{Result, StepContext, StepKind};
 
 use crate::connection::Session;
@@ -142,13 +143,16 @@ pub async fn views_using(session: &Session, table: &str, column: &str) -> Result
 }
 
 /// The refusal naming them, if any.
-pub fn refusal(t: &Table, column: &str, users: &[String]) -> Option<String> {
+pub fn refusal(t: &Table, column: &str, users: &[String]) -> Option<Refusal> {
     (!users.is_empty()).then(|| {
-        format!(
+        Refusal::dependents(
+            format!("{}.{column}", t.name),
+            format!(
             "column \"{column}\" of \"{}\" is used by {}; dropping it would break them: drop or \
              change them first (a sql step)",
             t.name,
             users.join(", ")
+        ),
         )
     })
 }

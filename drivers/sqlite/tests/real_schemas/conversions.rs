@@ -4,7 +4,7 @@
 //! never left for the rebuild's copy to fail half way.
 
 use anyhow::{ensure, Context as _};
-use strata_conformance::scenarios::expect_refused;
+use strata_conformance::scenarios::expect_refusal_mentioning;
 use strata_conformance::TestContext;
 
 use super::count;
@@ -31,7 +31,7 @@ pub async fn blobs_that_are_not_text(ctx: &TestContext) -> anyhow::Result<()> {
         "change",
         &step("files", "body", "text", "on_incompatible = \"fail\""),
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "2 values of files.body will not convert to text",
     )?;
@@ -105,7 +105,8 @@ pub async fn dates_are_not_numbers(ctx: &TestContext) -> anyhow::Result<()> {
             "change",
             &step("readings", column, to, "on_incompatible = \"fail\""),
         )?;
-        expect_refused(ctx.apply().await, needle).with_context(|| format!("{column} to {to}"))?;
+        expect_refusal_mentioning(ctx.apply().await, needle)
+            .with_context(|| format!("{column} to {to}"))?;
         ctx.assert_restored(&before).await?;
     }
     ctx.write(
@@ -168,7 +169,8 @@ pub async fn conversions_that_break_keys(ctx: &TestContext) -> anyhow::Result<()
         ),
     ] {
         ctx.write(1, "change", &step("codes", column, to, handling))?;
-        expect_refused(ctx.apply().await, needle).with_context(|| format!("{column} to {to}"))?;
+        expect_refusal_mentioning(ctx.apply().await, needle)
+            .with_context(|| format!("{column} to {to}"))?;
         ctx.assert_restored(&before).await?;
     }
     // NULLs repeat nothing; the orphan '77' stays one, as it was.
@@ -216,7 +218,8 @@ pub async fn rowid_alias_stays_integer(ctx: &TestContext) -> anyhow::Result<()> 
             "change",
             &step(table, "id", to, "on_incompatible = \"fail\""),
         )?;
-        expect_refused(ctx.apply().await, needle).with_context(|| format!("{table} to {to}"))?;
+        expect_refusal_mentioning(ctx.apply().await, needle)
+            .with_context(|| format!("{table} to {to}"))?;
         ctx.assert_restored(&before).await?;
     }
     let steps = [

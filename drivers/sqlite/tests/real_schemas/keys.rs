@@ -3,7 +3,7 @@
 //! handled by placeholders and by deletion.
 
 use anyhow::{ensure, Context as _};
-use strata_conformance::scenarios::expect_refused;
+use strata_conformance::scenarios::expect_refusal_mentioning;
 use strata_conformance::TestContext;
 
 use super::{count, has, lacks, round_trip, same, text};
@@ -219,13 +219,13 @@ pub async fn placeholders_under_a_unique_default(ctx: &TestContext) -> anyhow::R
         format!("[[step]]\nop = \"add_foreign_key\"\ntable = \"notes\"\ncolumns = [\"label_id\"]\nreferences = {{ table = \"{parent}\", columns = [\"id\"] }}\norphans = \"placeholder\"\n")
     };
     ctx.write(1, "placeholders", &step("labels"))?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "would give every parent row the same default name and repeat unique key",
     )?;
     ctx.assert_restored(&before).await?;
     ctx.write(1, "placeholders", &step("marks"))?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "orphans = \"placeholder\": marks refuses rows made of the missing keys",
     )?;
@@ -316,7 +316,7 @@ pub async fn null_primary_keys(ctx: &TestContext) -> anyhow::Result<()> {
         ),
     ] {
         ctx.write(1, "change", &format!("[[step]]\n{step}\n"))?;
-        expect_refused(ctx.apply().await, needle).with_context(|| step.to_owned())?;
+        expect_refusal_mentioning(ctx.apply().await, needle).with_context(|| step.to_owned())?;
         ctx.assert_restored(&before).await?;
     }
     ctx.run_sql(&["DELETE FROM skus WHERE code IS NULL"])

@@ -1,7 +1,7 @@
 //! Steps refused in the plan, before anything runs, naming what they would break.
 
 use anyhow::Context as _;
-use strata_conformance::scenarios::expect_refused;
+use strata_conformance::scenarios::expect_refusal_mentioning;
 use strata_conformance::TestContext;
 
 pub async fn drop_column_in_use(ctx: &TestContext) -> anyhow::Result<()> {
@@ -29,7 +29,8 @@ pub async fn drop_column_in_use(ctx: &TestContext) -> anyhow::Result<()> {
             &format!("[[step]]\nop = \"drop_column\"\ntable = \"items\"\ncolumn = \"{column}\"\n"),
         )?;
         let needle = format!("column \"{column}\" of \"items\" is used by {user}");
-        expect_refused(ctx.apply().await, &needle).with_context(|| format!("dropping {column}"))?;
+        expect_refusal_mentioning(ctx.apply().await, &needle)
+            .with_context(|| format!("dropping {column}"))?;
         ctx.assert_restored(&before)
             .await
             .with_context(|| format!("after refusing to drop {column}"))?;
@@ -59,7 +60,7 @@ pub async fn strict_and_generated(ctx: &TestContext) -> anyhow::Result<()> {
         ),
     ] {
         ctx.write(1, "refused", &format!("[[step]]\n{step}\n"))?;
-        expect_refused(ctx.apply().await, needle).with_context(|| step.to_owned())?;
+        expect_refusal_mentioning(ctx.apply().await, needle).with_context(|| step.to_owned())?;
         ctx.assert_restored(&before).await?;
     }
     Ok(())
@@ -91,7 +92,7 @@ column = "email"
 fill = "none@example.invalid"
 "#,
     )?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "the CREATE TABLE text, indexes or triggers of people are not those strata planned",
     )?;
@@ -121,7 +122,7 @@ pub async fn unique_index_after_earlier_writes(ctx: &TestContext) -> anyhow::Res
         ),
     ] {
         ctx.write(1, "unique_after_writes", steps)?;
-        expect_refused(ctx.apply().await, needle).with_context(|| steps.to_owned())?;
+        expect_refusal_mentioning(ctx.apply().await, needle).with_context(|| steps.to_owned())?;
         ctx.assert_restored(&before).await.with_context(|| steps.to_owned())?;
     }
     Ok(())
@@ -161,7 +162,7 @@ pub async fn rename_column_read_through_a_view(ctx: &TestContext) -> anyhow::Res
         ),
     ] {
         ctx.write(1, "rename", &steps)?;
-        expect_refused(ctx.apply().await, needle).with_context(|| steps.clone())?;
+        expect_refusal_mentioning(ctx.apply().await, needle).with_context(|| steps.clone())?;
         ctx.assert_restored(&before).await.with_context(|| steps.clone())?;
     }
     Ok(())
@@ -195,7 +196,7 @@ table = "goods"
 column = "title"
 "#;
     ctx.write(1, "rename_then_drop", steps)?;
-    expect_refused(
+    expect_refusal_mentioning(
         ctx.apply().await,
         "column \"title\" of \"items\" is used by view item_labels",
     )?;
@@ -238,7 +239,7 @@ pub async fn writes_a_check_refuses(ctx: &TestContext) -> anyhow::Result<()> {
         ),
     ] {
         ctx.write(1, "write", &format!("[[step]]\n{step}\n"))?;
-        expect_refused(ctx.apply().await, needle).with_context(|| step.to_owned())?;
+        expect_refusal_mentioning(ctx.apply().await, needle).with_context(|| step.to_owned())?;
         ctx.assert_restored(&before).await.with_context(|| step.to_owned())?;
     }
     Ok(())
@@ -281,7 +282,8 @@ pub async fn rollback_after_a_hotfix_is_refused_not_lost(ctx: &TestContext) -> a
     ] {
         ctx.run_sql(&hotfix).await?;
         let fixed = ctx.capture().await?;
-        expect_refused(ctx.rollback(1).await, needle).with_context(|| hotfix.join("; "))?;
+        expect_refusal_mentioning(ctx.rollback(1).await, needle)
+            .with_context(|| hotfix.join("; "))?;
         ctx.assert_restored(&fixed).await?;
         ctx.run_sql(&[undo]).await?;
     }
