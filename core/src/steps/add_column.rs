@@ -30,6 +30,10 @@ pub struct AddColumn {
 }
 
 impl StepSpec for AddColumn {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, types: &dyn TypeMapper) {
         let Some(t) = super::altered(schema, &self.table) else {
             return;

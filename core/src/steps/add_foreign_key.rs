@@ -81,6 +81,14 @@ impl AddForeignKey {
 }
 
 impl StepSpec for AddForeignKey {
+    fn columns(&self) -> Vec<&str> {
+        self.columns
+            .iter()
+            .chain(&self.references.columns)
+            .map(String::as_str)
+            .collect()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         let Some(t) = super::altered(schema, &self.table) else {
             return;

@@ -46,6 +46,10 @@ impl AddIndex {
 }
 
 impl StepSpec for AddIndex {
+    fn columns(&self) -> Vec<&str> {
+        self.columns.iter().map(String::as_str).collect()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(t) = super::altered(schema, &self.table) {
             t.indexes.push(Index {

@@ -35,6 +35,10 @@ impl AddUnique {
 }
 
 impl StepSpec for AddUnique {
+    fn columns(&self) -> Vec<&str> {
+        self.columns.iter().map(String::as_str).collect()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(t) = super::altered(schema, &self.table) {
             t.constraints.push(Constraint {

@@ -65,6 +65,10 @@ impl Backfill {
 }
 
 impl StepSpec for Backfill {
+    fn columns(&self) -> Vec<&str> {
+        self.columns().map(String::as_str).collect()
+    }
+
     /// Changes rows only: the schema stays as it is.
     fn simulate(&self, _: &mut Snapshot, _: &dyn TypeMapper) {}
 

@@ -45,6 +45,10 @@ pub struct ChangeType {
 }
 
 impl StepSpec for ChangeType {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, types: &dyn TypeMapper) {
         let Some(c) = super::altered_column(schema, &self.table, &self.column) else {
             return;

@@ -58,6 +58,10 @@ fn yes() -> bool {
 }
 
 impl StepSpec for CreateTable {
+    fn columns(&self) -> Vec<&str> {
+        self.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, types: &dyn TypeMapper) {
         let columns = self
             .columns

@@ -28,6 +28,10 @@ pub struct DropColumn {
 }
 
 impl StepSpec for DropColumn {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         let Some(t) = super::altered(schema, &self.table) else {
             return;

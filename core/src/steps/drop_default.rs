@@ -17,6 +17,10 @@ pub struct DropDefault {
 }
 
 impl StepSpec for DropDefault {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
             c.default = None;

@@ -20,6 +20,10 @@ pub struct DropForeignKey {
 }
 
 impl StepSpec for DropForeignKey {
+    fn columns(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(t) = super::altered(schema, &self.table) {
             t.constraints.retain(|c| c.name != self.name);

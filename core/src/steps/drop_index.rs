@@ -19,6 +19,10 @@ pub struct DropIndex {
 }
 
 impl StepSpec for DropIndex {
+    fn columns(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(t) = super::altered(schema, &self.table) {
             t.indexes.retain(|i| i.name != self.name);

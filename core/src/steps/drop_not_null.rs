@@ -18,6 +18,10 @@ pub struct DropNotNull {
 }
 
 impl StepSpec for DropNotNull {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
             c.nullable = true;

@@ -31,6 +31,10 @@ pub struct DropTable {
 }
 
 impl StepSpec for DropTable {
+    fn columns(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         schema.tables.remove(&self.table.to_string());
     }

@@ -86,6 +86,10 @@ pub trait StepSpec {
     fn describe(&self) -> String;
     /// The table it works on, if one.
     fn table(&self) -> Option<&QualifiedName>;
+    /// Every column it names, existing or new (a backfill's `set` and `where` keys, a foreign
+    /// key's referenced columns too), for an engine that restricts what a column may be
+    /// called.
+    fn columns(&self) -> Vec<&str>;
     /// Whether it deletes or overwrites stored values (backed up first unless told not to).
     fn destroys_data(&self) -> bool {
         false

@@ -21,6 +21,10 @@ pub struct RenameColumn {
 }
 
 impl StepSpec for RenameColumn {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column, &self.to]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         let Some(t) = super::altered(schema, &self.table) else {
             return;

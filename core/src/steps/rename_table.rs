@@ -19,6 +19,10 @@ pub struct RenameTable {
 }
 
 impl StepSpec for RenameTable {
+    fn columns(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         let Some(t) = schema.tables.remove(&self.table.to_string()) else {
             return;

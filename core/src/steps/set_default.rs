@@ -19,6 +19,10 @@ pub struct SetDefault {
 }
 
 impl StepSpec for SetDefault {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
             c.default = Some(self.value.to_string());

@@ -24,6 +24,10 @@ pub struct SetNotNull {
 }
 
 impl StepSpec for SetNotNull {
+    fn columns(&self) -> Vec<&str> {
+        vec![&self.column]
+    }
+
     fn simulate(&self, schema: &mut Snapshot, _: &dyn TypeMapper) {
         if let Some(c) = super::altered_column(schema, &self.table, &self.column) {
             c.nullable = false;

@@ -49,6 +49,10 @@ impl Sql {
 }
 
 impl StepSpec for Sql {
+    fn columns(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     /// What an escape hatch does to the schema strata cannot know: the next command inspects
     /// it again.
     fn simulate(&self, _: &mut Snapshot, _: &dyn TypeMapper) {}

@@ -6,8 +6,9 @@ use mongodb::bson::doc;
 use strata_core::checks::{version_at_least, Feature, OpenTransaction, ServerFacts};
 use strata_core::{QualifiedName, Result};
 
-use crate::connection::{number, Session};
+use crate::connection::Session;
 use crate::monitor;
+use crate::statements::number;
 
 /// The oldest MongoDB strata supports: pipeline updates with `$convert`, `$merge`.
 pub const MINIMUM_VERSION: &str = "5.0";

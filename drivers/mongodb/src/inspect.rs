@@ -8,8 +8,9 @@ use mongodb::bson::{doc, Bson, Document};
 use strata_core::schema::{Column, Constraint, ConstraintKind, Index, Snapshot, Table};
 use strata_core::{PortableType, QualifiedName, Result, HISTORY_TABLE};
 
-use crate::connection::{number, Session};
+use crate::connection::Session;
 use crate::meta::{bson_type, CollectionMeta, SCHEMA};
+use crate::statements::number;
 use crate::{bsonx, lock};
 
 /// Collections strata keeps for itself.

@@ -24,6 +24,7 @@ mod meta;
 mod monitor;
 mod relations;
 mod rows;
+mod statements;
 pub mod testing;
 mod views;
 

@@ -10,7 +10,8 @@ use strata_core::monitor::{Activity, LockWait, RunningStatement, LONG_RUNNING};
 use strata_core::{Error, Result};
 
 use crate::bsonx;
-use crate::connection::{number, Session};
+use crate::connection::Session;
+use crate::statements::number;
 use crate::NAME;
 
 fn op_text(op: &Document) -> String {

@@ -9,6 +9,7 @@ mod add_unique;
 mod assert;
 mod backfill;
 mod change_type;
+mod conversion;
 mod create_table;
 mod defaults;
 mod dependents;
@@ -27,8 +28,6 @@ mod set_default;
 mod set_not_null;
 mod sql;
 
-pub(crate) use change_type::retyped;
-pub use dependents::Found;
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::{Column, Table};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
@@ -36,6 +35,8 @@ use strata_sql::examples;
 
 use crate::connection::Session;
 use crate::sql::{ident, idents, table as qtable};
+pub(crate) use conversion::retyped;
+pub use dependents::Found;
 
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;

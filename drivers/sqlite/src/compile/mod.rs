@@ -32,18 +32,18 @@ mod table_text;
 mod uses;
 mod writes;
 
-pub(crate) use add_column::added_column;
-pub(crate) use add_foreign_key::{foreign_key_sql, with_foreign_key};
-pub(crate) use change_type::changed_type;
-pub(crate) use create_table::create_sql;
-pub(crate) use indexes::index_sql;
-pub(crate) use reshape::reshaped;
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::Table;
 use strata_core::writes::Conflict;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use crate::connection::Session;
+pub(crate) use add_column::added_column;
+pub(crate) use add_foreign_key::{foreign_key_sql, with_foreign_key};
+pub(crate) use change_type::changed_type;
+pub(crate) use create_table::create_sql;
+pub(crate) use indexes::index_sql;
+pub(crate) use reshape::reshaped;
 
 /// What SQLite allows in names.
 pub const RULES: Rules = Rules {
