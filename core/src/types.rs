@@ -48,6 +48,32 @@ pub const TYPE_NAMES: &str = "bool, int16, int32, int64, float32, float64, decim
 string(n), text, bytes, date, time, timestamp, timestamptz, uuid, json";
 
 impl PortableType {
+    /// One type of each kind (`decimal(10,2)`, `string(20)` for the parameterized ones), for a
+    /// driver's tests that every portable type maps to a native one and back.
+    pub fn one_of_each() -> Vec<PortableType> {
+        [
+            "bool",
+            "int16",
+            "int32",
+            "int64",
+            "float32",
+            "float64",
+            "decimal(10,2)",
+            "string(20)",
+            "text",
+            "bytes",
+            "date",
+            "time",
+            "timestamp",
+            "timestamptz",
+            "uuid",
+            "json",
+        ]
+        .iter()
+        .map(|n| n.parse().expect("a portable type"))
+        .collect()
+    }
+
     /// Whether values of this type are whole numbers.
     pub fn is_integer(self) -> bool {
         matches!(self, Self::Int16 | Self::Int32 | Self::Int64)

@@ -47,6 +47,21 @@ use crate::simulate::apply_portable;
 use crate::steps::Step;
 use crate::types::TypeMapper;
 
+/// Ends a driver's compile file with its golden test: `golden_test!("add_column")` is a
+/// `#[cfg(test)]` module whose test calls the driver's `compile::golden::check("add_column")`.
+#[macro_export]
+macro_rules! golden_test {
+    ($op:literal) => {
+        #[cfg(test)]
+        mod tests {
+            #[test]
+            fn statements() {
+                super::super::golden::check($op);
+            }
+        }
+    };
+}
+
 /// The rows every table of a golden schema holds, so that compilation sees a table in use.
 pub const ROWS: u64 = 1000;
 
@@ -114,6 +129,16 @@ impl Golden<'_> {
             self.simulate(&mut schema, step);
         }
         out
+    }
+
+    /// The golden test of op `op` in the driver crate at `manifest_dir`: its steps
+    /// ([`steps_of`]) compiled against [`SETUP`], compared with
+    /// `<manifest_dir>/src/compile/golden/<op>.txt`.
+    pub fn check_op(&self, manifest_dir: &str, op: &str) {
+        let file = Path::new(manifest_dir)
+            .join("src/compile/golden")
+            .join(format!("{op}.txt"));
+        self.check(&file, SETUP, steps_of(op));
     }
 
     /// Compares [`Golden::render`] with the file `golden`, or writes it when

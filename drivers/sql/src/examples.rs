@@ -1,8 +1,10 @@
 //! The examples a plan shows beside a count: a few rows, by key, with the value that makes
-//! them count.
+//! them count; and the orphans finding, which every SQL engine counts and shows the same way.
 
+use strata_core::counter::Counter;
 use strata_core::schema::Table;
-use strata_core::Result;
+use strata_core::steps::AddForeignKey;
+use strata_core::{Finding, FindingKind, Result};
 
 use crate::{Dialect, Session};
 
@@ -38,4 +40,40 @@ pub async fn examples<D: Dialect>(
         D::table(&t.name)
     );
     Ok(session.texts(&sql).await?.into_iter().flatten().collect())
+}
+
+/// The orphans finding of `add_foreign_key` step `s`: the rows of `child` that `filter`
+/// selects (those whose complete key matches no row of `parent`), counted through `counter`
+/// (fused with the migration's other counts on `child`), up to five of their keys, and how the
+/// step's `orphans` mode handles them or why it refuses.
+pub async fn orphans_finding<D: Dialect>(
+    counter: &Counter<'_, Session<D>>,
+    s: &AddForeignKey,
+    child: &Table,
+    parent: &Table,
+    filter: &str,
+) -> Result<Finding> {
+    let count = counter.count(child, filter).await?;
+    let mut key = Vec::new();
+    for (i, c) in s.columns.iter().enumerate() {
+        if i > 0 {
+            key.push(D::string(", "));
+        }
+        key.push(D::as_text(&format!("c.{}", D::ident(c))));
+    }
+    let examples = if count > 0 {
+        examples(counter.source, child, &D::concat(&key), filter).await?
+    } else {
+        Vec::new()
+    };
+    let (handling, blocking) =
+        s.orphans
+            .describe(count, &child.name.to_string(), &parent.name.to_string());
+    Ok(Finding {
+        kind: FindingKind::Orphans,
+        count,
+        examples,
+        handling,
+        blocking,
+    })
 }

@@ -19,7 +19,7 @@ pub mod rows;
 mod session;
 
 pub use dialect::{Conn, DbRow, Dialect, HistorySql};
-pub use examples::examples;
+pub use examples::{examples, orphans_finding};
 pub use rows::{RowCodec, SqlDriver};
 pub use session::{db_error, Session};
 

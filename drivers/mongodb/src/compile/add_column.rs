@@ -69,10 +69,4 @@ impl CompileKind<AddColumn> for Compiler {
 
 const DEFAULT_OVER: &str = "the default would not be written to them, and rollback would remove their values; add the field without a default, then backfill the documents that lack it";
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_column");
-    }
-}
+strata_core::golden_test!("add_column");

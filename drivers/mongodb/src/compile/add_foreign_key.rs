@@ -351,10 +351,4 @@ pub fn relation(s: &AddForeignKey) -> Relation {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_foreign_key");
-    }
-}
+strata_core::golden_test!("add_foreign_key");

@@ -28,10 +28,4 @@ impl CompileKind<AddIndex> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_index");
-    }
-}
+strata_core::golden_test!("add_index");

@@ -34,10 +34,4 @@ impl CompileKind<DropForeignKey> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_foreign_key");
-    }
-}
+strata_core::golden_test!("drop_foreign_key");

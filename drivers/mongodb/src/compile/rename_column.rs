@@ -139,10 +139,4 @@ impl CompileKind<RenameColumn> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("rename_column");
-    }
-}
+strata_core::golden_test!("rename_column");

@@ -93,10 +93,4 @@ fn unbroken_views(t: &Table) -> strata_core::preflight::Checked<&Table> {
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("rename_table");
-    }
-}
+strata_core::golden_test!("rename_table");

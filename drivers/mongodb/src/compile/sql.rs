@@ -49,10 +49,4 @@ impl CompileKind<Sql> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("sql");
-    }
-}
+strata_core::golden_test!("sql");

@@ -53,10 +53,4 @@ impl CompileKind<AddColumn> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_column");
-    }
-}
+strata_core::golden_test!("add_column");

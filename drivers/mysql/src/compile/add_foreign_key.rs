@@ -7,13 +7,11 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::{
-    backup, constraint_absent, constraint_exists, examples, index_absent, index_exists, online,
+    backup, constraint_absent, constraint_exists, index_absent, index_exists, online,
     orphan_filter, refused, select_keyed, sized, Analyzer, Checked, Compiler, ONLINE,
 };
 use crate::sql::{ident, idents, join_on, table as qtable};
@@ -100,38 +98,14 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
             Ok(p) => p,
         };
         let filter = orphan_filter(plan.parent, &s.columns, &s.references.columns);
-        let n = counter.count(plan.child, &filter).await?;
-        let key = format!(
-            "CONCAT_WS(', ', {})",
-            s.columns
-                .iter()
-                .map(|c| format!("c.{}", ident(c)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let shown = if n > 0 {
-            examples(counter.source, plan.child, &key, &filter).await?
-        } else {
-            vec![]
-        };
-        let (handling, blocking) = s.orphans.describe(
-            n,
-            &plan.child.name.to_string(),
-            &plan.parent.name.to_string(),
-        );
         let mut a = sized(plan.child);
         a.warnings.extend(super::implicit_indexes::key_warnings(
             plan.child,
             &s.columns,
             &s.constraint_name(),
         ));
-        a.findings.push(Finding {
-            kind: FindingKind::Orphans,
-            count: n,
-            examples: shown,
-            handling,
-            blocking,
-        });
+        a.findings
+            .push(strata_sql::orphans_finding(counter, s, plan.child, plan.parent, &filter).await?);
         Ok(a)
     }
 }
@@ -376,10 +350,4 @@ fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
     (idents(&targets), idents(&sources))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_foreign_key");
-    }
-}
+strata_core::golden_test!("add_foreign_key");

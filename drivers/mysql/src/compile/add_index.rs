@@ -167,10 +167,4 @@ pub(super) fn no_duplicates(ctx: &StepContext<'_>, t: &Table, columns: &[String]
     )
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_index");
-    }
-}
+strata_core::golden_test!("add_index");

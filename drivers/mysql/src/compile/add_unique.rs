@@ -58,10 +58,4 @@ impl CompileKind<AddUnique> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_unique");
-    }
-}
+strata_core::golden_test!("add_unique");

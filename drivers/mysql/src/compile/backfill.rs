@@ -296,10 +296,4 @@ impl CompileKind<Backfill> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("backfill");
-    }
-}
+strata_core::golden_test!("backfill");

@@ -83,10 +83,4 @@ impl CompileKind<CreateTable> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("create_table");
-    }
-}
+strata_core::golden_test!("create_table");

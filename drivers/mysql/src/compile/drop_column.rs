@@ -210,10 +210,4 @@ fn shrunk_indexes<'a>(
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_column");
-    }
-}
+strata_core::golden_test!("drop_column");

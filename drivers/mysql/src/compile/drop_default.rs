@@ -33,10 +33,4 @@ impl CompileKind<DropDefault> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_default");
-    }
-}
+strata_core::golden_test!("drop_default");

@@ -75,10 +75,4 @@ impl CompileKind<DropIndex> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_index");
-    }
-}
+strata_core::golden_test!("drop_index");

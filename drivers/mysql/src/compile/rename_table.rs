@@ -71,10 +71,4 @@ impl CompileKind<RenameTable> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("rename_table");
-    }
-}
+strata_core::golden_test!("rename_table");

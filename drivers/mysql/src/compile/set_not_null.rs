@@ -161,10 +161,4 @@ impl CompileKind<SetNotNull> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("set_not_null");
-    }
-}
+strata_core::golden_test!("set_not_null");

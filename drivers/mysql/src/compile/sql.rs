@@ -23,10 +23,4 @@ impl CompileKind<Sql> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("sql");
-    }
-}
+strata_core::golden_test!("sql");

@@ -50,10 +50,4 @@ impl CompileKind<AddColumn> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_column");
-    }
-}
+strata_core::golden_test!("add_column");

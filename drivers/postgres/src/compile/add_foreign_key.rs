@@ -9,11 +9,9 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{backup, examples, refused, select_keyed, sized, Analyzer, Checked, Compiler};
+use super::{backup, refused, select_keyed, sized, Analyzer, Checked, Compiler};
 use crate::sql::{ident, idents, join_on, table as qtable};
 
 struct Plan<'a> {
@@ -39,33 +37,9 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
             Ok(p) => p,
         };
         let filter = orphan_filter(s, plan.parent);
-        let n = counter.count(plan.child, &filter).await?;
-        let key = format!(
-            "concat_ws(', ', {})",
-            s.columns
-                .iter()
-                .map(|c| format!("c.{}::text", ident(c)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let shown = if n > 0 {
-            examples(counter.source, plan.child, &key, &filter).await?
-        } else {
-            vec![]
-        };
-        let (handling, blocking) = s.orphans.describe(
-            n,
-            &plan.child.name.to_string(),
-            &plan.parent.name.to_string(),
-        );
         let mut a = sized(plan.child);
-        a.findings.push(Finding {
-            kind: FindingKind::Orphans,
-            count: n,
-            examples: shown,
-            handling,
-            blocking,
-        });
+        a.findings
+            .push(strata_sql::orphans_finding(counter, s, plan.child, plan.parent, &filter).await?);
         Ok(a)
     }
 }
@@ -243,10 +217,4 @@ fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
     (idents(&targets), idents(&sources))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_foreign_key");
-    }
-}
+strata_core::golden_test!("add_foreign_key");

@@ -205,10 +205,4 @@ pub(super) fn no_duplicates(
     )
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_index");
-    }
-}
+strata_core::golden_test!("add_index");

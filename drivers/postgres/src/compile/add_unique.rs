@@ -54,10 +54,4 @@ impl CompileKind<AddUnique> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_unique");
-    }
-}
+strata_core::golden_test!("add_unique");

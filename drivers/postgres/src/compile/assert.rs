@@ -23,10 +23,4 @@ impl CompileKind<Assert> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("assert");
-    }
-}
+strata_core::golden_test!("assert");

@@ -159,10 +159,4 @@ impl CompileKind<Backfill> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("backfill");
-    }
-}
+strata_core::golden_test!("backfill");

@@ -153,10 +153,4 @@ impl CompileKind<DropColumn> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_column");
-    }
-}
+strata_core::golden_test!("drop_column");

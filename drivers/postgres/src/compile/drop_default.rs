@@ -29,10 +29,4 @@ impl CompileKind<DropDefault> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_default");
-    }
-}
+strata_core::golden_test!("drop_default");

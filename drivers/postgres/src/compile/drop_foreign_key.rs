@@ -49,10 +49,4 @@ impl CompileKind<DropForeignKey> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_foreign_key");
-    }
-}
+strata_core::golden_test!("drop_foreign_key");

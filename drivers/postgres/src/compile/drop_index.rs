@@ -38,10 +38,4 @@ impl CompileKind<DropIndex> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_index");
-    }
-}
+strata_core::golden_test!("drop_index");

@@ -152,10 +152,4 @@ fn set_aside(t: &Table, bak: &QualifiedName) -> (String, String) {
     (aside.join(";\n"), back.join(";\n"))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_table");
-    }
-}
+strata_core::golden_test!("drop_table");

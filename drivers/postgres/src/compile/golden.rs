@@ -2,10 +2,8 @@
 //! ([`steps_of`]) compiled against the shared schema ([`SETUP`]) with no database, compared
 //! with `golden/<op>.txt` (`STRATA_UPDATE_GOLDEN=1` rewrites them).
 
-use std::path::Path;
-
 use strata_core::schema::Snapshot;
-use strata_core::testing::golden::{steps_of, Golden, SETUP};
+use strata_core::testing::golden::Golden;
 use strata_core::{PortableType, StepContext, TypeMapper};
 
 struct Types;
@@ -26,8 +24,5 @@ pub fn check(op: &str) {
         compile: &compile,
         inspected: &|_: &mut Snapshot| {},
     };
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src/compile/golden")
-        .join(format!("{op}.txt"));
-    golden.check(&file, SETUP, steps_of(op));
+    golden.check_op(env!("CARGO_MANIFEST_DIR"), op);
 }

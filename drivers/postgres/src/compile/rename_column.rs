@@ -61,10 +61,4 @@ impl CompileKind<RenameColumn> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("rename_column");
-    }
-}
+strata_core::golden_test!("rename_column");

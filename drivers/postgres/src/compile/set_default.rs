@@ -32,10 +32,4 @@ impl CompileKind<SetDefault> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("set_default");
-    }
-}
+strata_core::golden_test!("set_default");

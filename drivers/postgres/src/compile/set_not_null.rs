@@ -124,10 +124,4 @@ impl CompileKind<SetNotNull> for Compiler<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("set_not_null");
-    }
-}
+strata_core::golden_test!("set_not_null");

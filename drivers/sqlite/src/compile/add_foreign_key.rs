@@ -7,10 +7,7 @@ use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::Refusal;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
-use strata_sql::examples;
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::backup::{backup, select_keyed};
 use super::table_text::{rebuild, rebuildable};
@@ -66,29 +63,9 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
             Ok((child, parent, _, _)) => (child, parent),
         };
         let filter = orphan_filter(s, parent);
-        let n = counter.count(child, &filter).await?;
-        let key = s
-            .columns
-            .iter()
-            .map(|c| format!("c.{}", ident(c)))
-            .collect::<Vec<_>>()
-            .join(" || ', ' || ");
-        let shown = if n > 0 {
-            examples(counter.source, child, &key, &filter).await?
-        } else {
-            vec![]
-        };
-        let (handling, blocking) =
-            s.orphans
-                .describe(n, &child.name.to_string(), &parent.name.to_string());
         let mut a = Analysis::of_table(child);
-        a.findings.push(Finding {
-            kind: FindingKind::Orphans,
-            count: n,
-            examples: shown,
-            handling,
-            blocking,
-        });
+        a.findings
+            .push(strata_sql::orphans_finding(counter, s, child, parent, &filter).await?);
         Ok(a)
     }
 }
@@ -250,10 +227,4 @@ impl CompileKind<AddForeignKey> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("add_foreign_key");
-    }
-}
+strata_core::golden_test!("add_foreign_key");

@@ -18,10 +18,4 @@ impl CompileKind<Assert> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("assert");
-    }
-}
+strata_core::golden_test!("assert");

@@ -360,10 +360,4 @@ impl CompileKind<ChangeType> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("change_type");
-    }
-}
+strata_core::golden_test!("change_type");

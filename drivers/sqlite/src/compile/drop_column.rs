@@ -103,10 +103,4 @@ impl CompileKind<DropColumn> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_column");
-    }
-}
+strata_core::golden_test!("drop_column");

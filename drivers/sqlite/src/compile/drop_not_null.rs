@@ -20,10 +20,4 @@ impl CompileKind<DropNotNull> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_not_null");
-    }
-}
+strata_core::golden_test!("drop_not_null");

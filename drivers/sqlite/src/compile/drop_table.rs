@@ -92,10 +92,4 @@ impl CompileKind<DropTable> for Compiler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("drop_table");
-    }
-}
+strata_core::golden_test!("drop_table");

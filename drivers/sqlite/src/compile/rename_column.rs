@@ -235,10 +235,4 @@ fn requoted_in_schema(ctx: &StepContext<'_>, t: &Table, s: &RenameColumn) -> Vec
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn statements() {
-        super::super::golden::check("rename_column");
-    }
-}
+strata_core::golden_test!("rename_column");
