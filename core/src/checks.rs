@@ -240,7 +240,7 @@ pub fn ensure_passed(checks: &[Check]) -> Result<()> {
         Ok(())
     } else {
         Err(Error::refused(crate::Refusal::new(
-            crate::RefusalKind::Precondition,
+            crate::RefusalKind::Check,
             format!(
                 "pre-migration checks failed; nothing was executed:\n  {}",
                 failed.join("\n  ")

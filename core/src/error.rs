@@ -20,6 +20,45 @@ impl fmt::Display for StepLocation {
     }
 }
 
+/// What a step error says: its message, and the kind of refusal it is when it is one.
+#[derive(Debug, Clone)]
+pub struct StepMessage {
+    /// The message.
+    pub message: String,
+    /// The refusal's kind, for a failed pre-flight check.
+    pub kind: Option<RefusalKind>,
+}
+
+impl From<Refusal> for StepMessage {
+    fn from(r: Refusal) -> Self {
+        StepMessage {
+            message: r.detail,
+            kind: Some(r.kind),
+        }
+    }
+}
+
+impl From<String> for StepMessage {
+    fn from(message: String) -> Self {
+        StepMessage {
+            message,
+            kind: None,
+        }
+    }
+}
+
+impl From<&str> for StepMessage {
+    fn from(message: &str) -> Self {
+        message.to_owned().into()
+    }
+}
+
+impl From<&String> for StepMessage {
+    fn from(message: &String) -> Self {
+        message.clone().into()
+    }
+}
+
 /// A boxed error from a database client library.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -45,6 +84,9 @@ pub enum Error {
         location: StepLocation,
         /// What.
         message: String,
+        /// The kind of refusal behind it, when a pre-flight check failed at compile time
+        /// (the plan then lists it as that refusal).
+        kind: Option<RefusalKind>,
     },
     /// A safety check refused to go on; nothing was executed. `reasons` are the typed
     /// [`Refusal`]s behind `message` (one, or one per refused step of a plan).
@@ -135,12 +177,17 @@ impl Error {
                 file: s(file),
                 message: s(message),
             },
-            Error::Step { location, message } => Error::Step {
+            Error::Step {
+                location,
+                message,
+                kind,
+            } => Error::Step {
                 location: StepLocation {
                     file: s(location.file),
                     ..location
                 },
                 message: s(message),
+                kind,
             },
             Error::Refused { message, reasons } => Error::Refused {
                 message: s(message),
@@ -205,11 +252,13 @@ impl Error {
         }
     }
 
-    /// A step error at `location`.
-    pub fn step(location: &StepLocation, message: impl Into<String>) -> Self {
+    /// A step error at `location`: a message, or a [`Refusal`] whose kind it keeps.
+    pub fn step(location: &StepLocation, message: impl Into<StepMessage>) -> Self {
+        let StepMessage { message, kind } = message.into();
         Error::Step {
             location: location.clone(),
-            message: message.into(),
+            message,
+            kind,
         }
     }
 

@@ -64,7 +64,7 @@ pub use driver::{
     Driver, DriverExt, Engine, EngineExt, HistoryStore, Inspect, RowAccess, RowAccessExt,
     RunnerLock, ServerOps, StepCompiler, TypeMapper, VerifyCheck,
 };
-pub use error::{BoxError, Error, Result, StepLocation};
+pub use error::{BoxError, Error, Result, StepLocation, StepMessage};
 pub use history::{HistoryRecord, RecordStatus, HISTORY_TABLE};
 pub use migration::Migration;
 pub use name::QualifiedName;

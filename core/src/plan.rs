@@ -315,8 +315,11 @@ pub async fn plan_migration(
                 // A step the driver cannot compile against the schema earlier steps leave
                 // (a table they made or renamed, whose counts were skipped) is refused like
                 // any other, before anything runs.
-                Err(Error::Step { message, .. }) => {
-                    analysis.refusals.push(Refusal::unsupported(message));
+                Err(Error::Step { message, kind, .. }) => {
+                    analysis.refusals.push(Refusal::new(
+                        kind.unwrap_or(RefusalKind::Unsupported),
+                        message,
+                    ));
                     Vec::new()
                 }
                 Err(e) => return Err(e),

@@ -158,7 +158,7 @@ impl<'a> StepContext<'a> {
     }
 
     /// A step error.
-    pub fn error(&self, message: impl Into<String>) -> Error {
+    pub fn error(&self, message: impl Into<crate::error::StepMessage>) -> Error {
         Error::step(&self.location(), message)
     }
 

@@ -147,10 +147,3 @@ impl fmt::Display for Refusal {
         f.write_str(&self.detail)
     }
 }
-
-impl From<Refusal> for String {
-    /// The message, for a compile-time error that says the same as the plan's refusal.
-    fn from(r: Refusal) -> String {
-        r.detail
-    }
-}

@@ -2,8 +2,8 @@
 //! [`CompileKind`] once per kind, side by side in its `compile/<kind>.rs`; [`analyze_step`] and
 //! [`compile_step`] dispatch a step to them. Both are generated from the one list of kinds
 //! (`steps::step_kinds!`), and they require every kind: a driver that misses one does not
-//! compile, and the error names the kind (``the trait `CompileKind<AddColumn>` is not
-//! implemented for `Compiler` ``).
+//! compile, with one error per missing kind naming it (``the trait `CompileKind<DropTable>` is
+//! not implemented for `Compiler` ``).
 //!
 //! ```compile_fail,E0277
 //! use strata_core::driver::{compile_step, CompileKind};

@@ -1,5 +1,6 @@
 //! The portable step vocabulary (DESIGN §2): one file per step kind, each with its fields,
-//! their validation and its documentation. Drivers compile steps into actions.
+//! their validation, its documentation, its schema pre-flight (`<Kind>::preflight`) and its
+//! effect on the simulated schema (`StepSpec::simulate`). Drivers compile steps into actions.
 
 mod add_column;
 mod add_foreign_key;

@@ -1,6 +1,8 @@
 //! What the column steps share on MongoDB, where a column is a field described in strata's
-//! metadata and validator: the refusal of a field documents already hold, and the steps that
-//! change only what the metadata records (`drop_not_null`, `set_default`, `drop_default`).
+//! metadata and validator: the refusal of a field documents already hold (`refuse_held`,
+//! `none_held`), the compilation of a change to what the metadata records
+//! (`compile_attribute`, for `drop_not_null`, `set_default` and `drop_default`), and the note
+//! that MongoDB applies no defaults.
 
 use serde_json::json;
 use strata_core::schema::Table;

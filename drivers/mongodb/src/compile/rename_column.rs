@@ -25,7 +25,7 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
         let users =
             crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
         if let Err(m) = super::breaks(users, "field", &s.column, "renamed") {
-            return Ok(Analysis::refused(Refusal::unsupported(m)));
+            return Ok(Analysis::refused(m));
         }
         if let Some(m) = refuse_held(session, &ctx, t, &s.to, RENAME_ONTO).await? {
             return Ok(Analysis::refused(Refusal::new(RefusalKind::Exists, m)));

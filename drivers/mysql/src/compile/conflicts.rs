@@ -1,6 +1,7 @@
 //! What a write into many rows must not break on MySQL: core's key counts
 //! (`strata_core::writes`) and the table's and columns' CHECKs, refused in the plan and checked
-//! again right before the write.
+//! again right before the write; and the orphans a foreign key would find (`orphan_filter`,
+//! `orphan_count_sql`, which `strata verify` counts too).
 
 use strata_core::schema::Table;
 use strata_core::{Action, Analysis, Result, StepContext};

@@ -1,5 +1,5 @@
 //! The golden statements of MySQL's compile files: each kind's steps
-//! ([`steps_of`]) compiled against the shared schema ([`SETUP`]) with no database, compared
+//! (`golden::steps_of`) compiled against the shared schema (`golden::SETUP`) with no database, compared
 //! with `golden/<op>.txt` (`STRATA_UPDATE_GOLDEN=1` rewrites them).
 
 use strata_core::schema::Snapshot;

@@ -109,7 +109,7 @@ pub fn no_null_keys(ctx: &StepContext<'_>, t: &Table, text: &CreateTable<'_>) ->
             qtable(&t.name)
         )),
         0,
-        null_keys_refusal(t, "some"),
+        null_keys_refusal(t, "some").detail,
     ))
 }
 

@@ -21,7 +21,7 @@ fn restorable(t: &Table) -> Checked<&str> {
     match t.definition.as_deref() {
         Some(sql) if !t.definition_stale && known => Ok(sql),
         _ => Err(Refusal::new(
-            RefusalKind::Dependents,
+            RefusalKind::Unsupported,
             format!(
             "the CREATE TABLE text of \"{}\" (or of its indexes and triggers) after the earlier \
              steps of this migration is not known, and rollback re-creates the table from it; \

@@ -234,7 +234,7 @@ pub fn rebuildable_column<'a>(
     let text = rebuildable(t)?;
     if text.column(column).is_some_and(|(_, c)| c.generated()) {
         return Err(Refusal::new(
-            RefusalKind::Dependents,
+            RefusalKind::Unsupported,
             format!(
             "column \"{column}\" of \"{}\" is a generated column (GENERATED ALWAYS AS …), which \
              strata does not change",
