@@ -4,8 +4,11 @@
 //! instances starting at once apply each migration exactly once.
 //!
 //! ```sh
-//! cargo run -p strata-example-startup -- 'sqlite://notes.db?mode=rwc'
+//! cargo run -p strata-example-startup                      # sqlite://notes.db?mode=rwc
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/notes cargo run -p strata-example-startup
 //! ```
+//!
+//! The database is the first argument, else `DATABASE_URL`, else `notes.db` beside it.
 
 use std::process::ExitCode;
 
@@ -22,6 +25,7 @@ async fn migrate(database_url: &str) -> strata::Result<Vec<u64>> {
 async fn main() -> ExitCode {
     let url = std::env::args()
         .nth(1)
+        .or_else(|| std::env::var("DATABASE_URL").ok())
         .unwrap_or_else(|| "sqlite://notes.db?mode=rwc".to_owned());
     match migrate(&url).await {
         Ok(applied) if applied.is_empty() => eprintln!("the database is up to date"),
