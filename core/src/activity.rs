@@ -101,6 +101,28 @@ pub struct Activity {
     pub notes: Vec<String>,
 }
 
+impl Activity {
+    /// From rows of text columns: the long-running statements (as
+    /// [`RunningStatement::from_text_row`] reads them) and the lock waits (as
+    /// [`LockWait::from_text_row`] does).
+    pub fn from_text_rows<'a>(
+        long_running: &[Vec<Option<String>>],
+        lock_waits: impl IntoIterator<Item = &'a Vec<Option<String>>>,
+    ) -> Self {
+        Activity {
+            long_running: long_running
+                .iter()
+                .map(|r| RunningStatement::from_text_row(r))
+                .collect(),
+            lock_waits: lock_waits
+                .into_iter()
+                .map(|r| LockWait::from_text_row(r))
+                .collect(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// The size of one table or collection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableSize {

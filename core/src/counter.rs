@@ -7,12 +7,14 @@
 //! run in both passes; they are cheap.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
 use crate::schema::Table;
-use crate::{QualifiedName, Result};
+use crate::{Analysis, QualifiedName, Result, StepContext};
 
 /// Where a [`Counter`] sends its queries: the driver's session.
 #[async_trait]
@@ -129,4 +131,34 @@ impl<'a, S: CountSource + ?Sized> Counter<'a, S> {
             cache,
         }
     }
+}
+
+/// One step's analysis over a counter, as [`analyze_fused`] runs it.
+pub type AnalysisFuture<'c> = Pin<Box<dyn Future<Output = Result<Analysis>> + Send + 'c>>;
+
+/// Analyzes `steps` in the two passes the module describes: `analyze` once per step over a
+/// recording counter, then once more over the [fused](Counter::fused) one, whose answers it
+/// returns. For a SQL driver's `StepCompiler::analyze_steps`:
+///
+/// ```ignore
+/// analyze_fused(&self.session, steps, |counter, ctx| {
+///     Box::pin(async move { analyze_step(&Analyzer { counter }, ctx).await })
+/// })
+/// .await
+/// ```
+pub async fn analyze_fused<'s, S: CountSource + ?Sized>(
+    source: &'s S,
+    steps: &[StepContext<'_>],
+    analyze: impl for<'c> Fn(&'c Counter<'s, S>, StepContext<'c>) -> AnalysisFuture<'c>,
+) -> Vec<Result<Analysis>> {
+    let recorder = Counter::recording(source);
+    for ctx in steps {
+        let _ = analyze(&recorder, *ctx).await;
+    }
+    let counter = recorder.fused().await;
+    let mut out = Vec::with_capacity(steps.len());
+    for ctx in steps {
+        out.push(analyze(&counter, *ctx).await);
+    }
+    out
 }

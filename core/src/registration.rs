@@ -14,13 +14,7 @@ pub type CreateFuture = Pin<Box<dyn Future<Output = Result<Box<dyn Driver>>> + S
 /// Connects a driver to the database at a URL.
 pub type CreateFn = fn(url: String) -> CreateFuture;
 
-/// A driver's identity and constructor.
-///
-/// ```ignore
-/// inventory::submit! {
-///     DriverRegistration::new("postgres", &["postgres", "postgresql"], CAPABILITIES, connect)
-/// }
-/// ```
+/// A driver's identity and constructor. A driver crate writes it with [`register_driver!`].
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct DriverRegistration {
@@ -52,3 +46,28 @@ impl DriverRegistration {
 }
 
 inventory::collect!(DriverRegistration);
+
+/// Registers a built-in driver: defines `pub const REGISTRATION` (what a plugin exports with
+/// [`export_plugin!`](crate::export_plugin)) and submits it to `inventory`, with a
+/// constructor that calls the driver's `async fn connect(url: &str) -> Result<Self>`.
+///
+/// ```ignore
+/// strata_core::register_driver!(PostgresDriver, NAME, &["postgres", "postgresql"], CAPABILITIES);
+/// ```
+#[macro_export]
+macro_rules! register_driver {
+    ($driver:ty, $name:expr, $schemes:expr, $capabilities:expr $(,)?) => {
+        /// The driver's registration: built in through `inventory`, or exported from a plugin.
+        pub const REGISTRATION: $crate::registry::DriverRegistration =
+            $crate::registry::DriverRegistration::new($name, $schemes, $capabilities, |url| {
+                ::std::boxed::Box::pin(async move {
+                    let driver = <$driver>::connect(&url).await?;
+                    ::std::result::Result::Ok(
+                        ::std::boxed::Box::new(driver) as ::std::boxed::Box<dyn $crate::Driver>
+                    )
+                })
+            });
+
+        $crate::inventory::submit! { REGISTRATION }
+    };
+}

@@ -12,8 +12,14 @@ use crate::steps::Step;
 /// Analyzes and compiles steps.
 #[async_trait]
 pub trait StepCompiler: Send + Sync {
-    /// Counts, on the live data, what the step will touch, convert, fill or refuse.
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis>;
+    /// Counts, on the live data, what the step will touch, convert, fill or refuse. By
+    /// default the one step through [`analyze_steps`](Self::analyze_steps).
+    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
+        self.analyze_steps(&[ctx])
+            .await
+            .pop()
+            .expect("one analysis per step")
+    }
 
     /// Analyzes several steps of one migration. Drivers fuse what they can (one scan per
     /// table for all its counts); one that fuses nothing returns

@@ -34,7 +34,6 @@ use strata_core::driver::{
     TypeMapper,
 };
 use strata_core::history::HistoryRecord;
-use strata_core::registry::{CreateFuture, DriverRegistration};
 use strata_core::schema::Snapshot;
 use strata_core::{
     Action, Analysis, Capabilities, Driver, Error, PortableType, QualifiedName, Result, Row,
@@ -60,13 +59,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     column_defaults: false,
 };
 
-strata_core::inventory::submit! {
-    DriverRegistration::new(NAME, &["mongodb", "mongodb+srv"], CAPABILITIES, connect)
-}
-
-fn connect(url: String) -> CreateFuture {
-    Box::pin(async move { Ok(Box::new(MongoDriver::connect(&url).await?) as Box<dyn Driver>) })
-}
+strata_core::register_driver!(MongoDriver, NAME, &["mongodb", "mongodb+srv"], CAPABILITIES);
 
 /// The MongoDB driver: one client, one database.
 pub struct MongoDriver {

@@ -17,20 +17,17 @@ mod dialect;
 mod facts;
 mod inspect;
 mod lock;
-mod monitor;
 mod rows;
+mod server;
 mod simulate;
 mod sql;
 pub mod testing;
 mod types;
 
 use async_trait::async_trait;
-use strata_core::driver::{Engine, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler};
-use strata_core::registry::{CreateFuture, DriverRegistration};
+use strata_core::driver::Inspect;
 use strata_core::schema::Snapshot;
-use strata_core::{
-    Action, Analysis, Capabilities, Driver, QualifiedName, Result, StepContext, VerifyCheck,
-};
+use strata_core::{Capabilities, Result};
 
 use connection::Session;
 
@@ -50,13 +47,12 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     column_defaults: true,
 };
 
-strata_core::inventory::submit! {
-    DriverRegistration::new(NAME, &["postgres", "postgresql"], CAPABILITIES, connect)
-}
-
-fn connect(url: String) -> CreateFuture {
-    Box::pin(async move { Ok(Box::new(PostgresDriver::connect(&url).await?) as Box<dyn Driver>) })
-}
+strata_core::register_driver!(
+    PostgresDriver,
+    NAME,
+    &["postgres", "postgresql"],
+    CAPABILITIES
+);
 
 /// The PostgreSQL driver: one session to one database.
 pub struct PostgresDriver {
@@ -82,28 +78,6 @@ impl Inspect for PostgresDriver {
     }
 }
 
-#[async_trait]
-impl StepCompiler for PostgresDriver {
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        compile::analyze_all(&self.session, &[ctx], &self.found)
-            .await
-            .pop()
-            .expect("one analysis per step")
-    }
-
-    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-        compile::analyze_all(&self.session, steps, &self.found).await
-    }
-
-    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx, &self.found)
-    }
-
-    fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
-        simulate::simulate(step, before, after)
-    }
-}
-
 impl strata_sql::SqlDriver for PostgresDriver {
     type Dialect = dialect::Pg;
 
@@ -114,100 +88,3 @@ impl strata_sql::SqlDriver for PostgresDriver {
 
 strata_sql::sql_driver_traits!(PostgresDriver);
 strata_sql::sql_engine!(PostgresDriver);
-
-#[async_trait]
-impl RunnerLock for PostgresDriver {
-    fn lock_name(&self) -> String {
-        lock::name(&self.session)
-    }
-
-    async fn try_lock(&self) -> Result<bool> {
-        lock::try_lock(&self.session).await
-    }
-
-    async fn unlock(&self) -> Result<()> {
-        lock::unlock(&self.session).await
-    }
-
-    async fn lock_holder(&self) -> Result<Option<strata_core::lock::LockHolder>> {
-        lock::holder(&self.session).await
-    }
-}
-
-#[async_trait]
-impl ServerOps for PostgresDriver {
-    async fn verify(&self) -> Result<Vec<VerifyCheck>> {
-        let snapshot = self.inspect().await?;
-        let invalid: Vec<String> = snapshot
-            .tables
-            .values()
-            .flat_map(|t| {
-                t.indexes
-                    .iter()
-                    .filter(|i| !i.valid)
-                    .map(move |i| format!("{}.{}", t.name, i.name))
-            })
-            .collect();
-        let unvalidated: Vec<String> = snapshot
-            .tables
-            .values()
-            .flat_map(|t| {
-                t.constraints
-                    .iter()
-                    .filter(|c| !c.validated)
-                    .map(move |c| format!("{}.{}", t.name, c.name))
-            })
-            .collect();
-        let fks = snapshot
-            .tables
-            .values()
-            .flat_map(|t| &t.constraints)
-            .filter(|c| c.references.is_some())
-            .count();
-        Ok(vec![
-            VerifyCheck {
-                check: "indexes valid".into(),
-                ok: invalid.is_empty(),
-                detail: if invalid.is_empty() {
-                    "no invalid index".into()
-                } else {
-                    format!("invalid: {}", invalid.join(", "))
-                },
-            },
-            VerifyCheck {
-                check: "constraints validated (foreign keys hold for every row)".into(),
-                ok: unvalidated.is_empty(),
-                detail: if unvalidated.is_empty() {
-                    format!("{fks} foreign keys, all validated")
-                } else {
-                    format!("NOT VALID: {}", unvalidated.join(", "))
-                },
-            },
-        ])
-    }
-
-    async fn server_facts(
-        &self,
-        tables: &[QualifiedName],
-    ) -> Result<strata_core::checks::ServerFacts> {
-        facts::collect(&self.session, self.server_version().await?, tables).await
-    }
-
-    async fn table_sizes(&self) -> Result<Vec<strata_core::monitor::TableSize>> {
-        monitor::table_sizes(&self.session).await
-    }
-
-    async fn activity(&self) -> Result<strata_core::monitor::Activity> {
-        monitor::activity(&self.session).await
-    }
-}
-
-impl Driver for PostgresDriver {
-    fn rows(&self) -> Option<&dyn RowAccess> {
-        Some(self)
-    }
-
-    fn server(&self) -> Option<&dyn ServerOps> {
-        Some(self)
-    }
-}

@@ -16,6 +16,7 @@ mod examples;
 pub mod history;
 pub mod provision;
 pub mod rows;
+pub mod server;
 mod session;
 
 pub use dialect::{Conn, DbRow, Dialect, HistorySql};

@@ -132,13 +132,25 @@ pub trait SqlDriver: Inspect {
     fn session(&self) -> &Session<Self::Dialect>;
 }
 
-/// Implements [`HistoryStore`](strata_core::HistoryStore) and
-/// [`RowAccess`](strata_core::RowAccess) for a [`SqlDriver`] from the shared layer: the history
+/// Implements [`HistoryStore`](strata_core::HistoryStore),
+/// [`RowAccess`](strata_core::RowAccess) and [`Driver`](strata_core::Driver) (rows and server
+/// operations both present; the driver writes its `ServerOps`) for a [`SqlDriver`] from the
+/// shared layer: the history
 /// table through [`crate::history`], rows through [`read`] and [`write`], counts in one query
 /// each ([`strata_core::counter::count_where`]).
 #[macro_export]
 macro_rules! sql_driver_traits {
     ($driver:ty) => {
+        impl $crate::strata_core::Driver for $driver {
+            fn rows(&self) -> ::std::option::Option<&dyn $crate::strata_core::RowAccess> {
+                ::std::option::Option::Some(self)
+            }
+
+            fn server(&self) -> ::std::option::Option<&dyn $crate::strata_core::driver::ServerOps> {
+                ::std::option::Option::Some(self)
+            }
+        }
+
         #[$crate::async_trait::async_trait]
         impl $crate::strata_core::HistoryStore for $driver {
             async fn ensure_history(&self) -> $crate::strata_core::Result<()> {

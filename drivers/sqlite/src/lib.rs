@@ -25,13 +25,9 @@ pub mod testing;
 mod types;
 
 use async_trait::async_trait;
-use strata_core::driver::{Engine, Inspect, RowAccess, RunnerLock, ServerOps, StepCompiler};
-use strata_core::registry::{CreateFuture, DriverRegistration};
+use strata_core::driver::{Engine, Inspect, RunnerLock, ServerOps};
 use strata_core::schema::Snapshot;
-use strata_core::steps::Step;
-use strata_core::{
-    Action, Analysis, Capabilities, Driver, QualifiedName, Result, StepContext, VerifyCheck,
-};
+use strata_core::{Capabilities, QualifiedName, Result, VerifyCheck};
 
 use connection::Session;
 
@@ -51,15 +47,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     column_defaults: true,
 };
 
-/// The driver's registration: built in through `inventory`, or exported from a plugin.
-pub const REGISTRATION: DriverRegistration =
-    DriverRegistration::new(NAME, &["sqlite"], CAPABILITIES, connect);
-
-strata_core::inventory::submit! { REGISTRATION }
-
-fn connect(url: String) -> CreateFuture {
-    Box::pin(async move { Ok(Box::new(SqliteDriver::connect(&url).await?) as Box<dyn Driver>) })
-}
+strata_core::register_driver!(SqliteDriver, NAME, &["sqlite"], CAPABILITIES);
 
 /// The SQLite driver: one connection to one database file.
 pub struct SqliteDriver {
@@ -79,28 +67,6 @@ impl SqliteDriver {
 impl Inspect for SqliteDriver {
     async fn inspect(&self) -> Result<Snapshot> {
         inspect::inspect(&self.session).await
-    }
-}
-
-#[async_trait]
-impl StepCompiler for SqliteDriver {
-    async fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis> {
-        compile::analyze_all(&self.session, &[ctx])
-            .await
-            .pop()
-            .expect("one analysis per step")
-    }
-
-    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-        compile::analyze_all(&self.session, steps).await
-    }
-
-    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile::compile(ctx)
-    }
-
-    fn simulate(&self, step: &Step, _before: &Snapshot, after: &mut Snapshot) {
-        simulate::simulate(step, after)
     }
 }
 
@@ -173,15 +139,5 @@ impl ServerOps for SqliteDriver {
             )],
             ..Default::default()
         })
-    }
-}
-
-impl Driver for SqliteDriver {
-    fn rows(&self) -> Option<&dyn RowAccess> {
-        Some(self)
-    }
-
-    fn server(&self) -> Option<&dyn ServerOps> {
-        Some(self)
     }
 }

@@ -16,7 +16,10 @@ impl TypeMapper for Types {
 
 /// Checks the statements of `op`'s golden steps.
 pub fn check(op: &str) {
-    let compile = |ctx: StepContext<'_>| super::compile(ctx, crate::connection::Flavor::MariaDb);
+    let compiler = super::Compiler {
+        flavor: crate::connection::Flavor::MariaDb,
+    };
+    let compile = |ctx: StepContext<'_>| strata_core::driver::compile_step(&compiler, ctx);
     let golden = Golden {
         types: &Types,
         text: &crate::simulate::simulate,

@@ -44,6 +44,7 @@ mod set_default;
 mod set_not_null;
 mod sql;
 
+use async_trait::async_trait;
 use backup::{backup, keyed_backup, select_keyed};
 use conflicts::{conflict_checks, refuse_conflicts};
 pub use conflicts::{orphan_count_sql, orphan_filter};
@@ -51,13 +52,17 @@ use probes::{
     column_absent, column_exists, column_nullable_is, constraint_absent, constraint_exists,
     index_absent, index_exists, table_absent, table_exists,
 };
+use strata_core::driver::{analyze_step, compile_step, StepCompiler};
 use strata_core::preflight::{Checked, Rules};
+use strata_core::schema::Snapshot;
 use strata_core::schema::{Column, Table};
+use strata_core::steps::Step;
 use strata_core::{Action, Analysis, Result, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use crate::connection::{Flavor, Session};
 use crate::sql::{ident, idents, string};
+use crate::MySqlDriver;
 use strata_sql::examples;
 
 /// The fused counter over the driver's session.
@@ -73,27 +78,28 @@ pub struct Compiler {
     flavor: Flavor,
 }
 
-/// Compiles one step.
-pub fn compile(ctx: StepContext<'_>, flavor: Flavor) -> Result<Vec<Action>> {
-    strata_core::driver::compile_step(&Compiler { flavor }, ctx)
-}
-
-/// Analyzes steps on the live data, the counts on each table fused into one scan.
-pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-    let recorder = Counter::recording(session);
-    for ctx in steps {
-        let _ = analyze(&recorder, *ctx).await;
+#[async_trait]
+impl StepCompiler for MySqlDriver {
+    /// Analyzes steps on the live data, the counts on each table fused into one scan.
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        strata_core::counter::analyze_fused(&self.session, steps, |counter, ctx| {
+            Box::pin(async move { analyze_step(&Analyzer { counter }, ctx).await })
+        })
+        .await
     }
-    let counter = recorder.fused().await;
-    let mut out = Vec::with_capacity(steps.len());
-    for ctx in steps {
-        out.push(analyze(&counter, *ctx).await);
-    }
-    out
-}
 
-async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
-    strata_core::driver::analyze_step(&Analyzer { counter }, ctx).await
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile_step(
+            &Compiler {
+                flavor: self.flavor(),
+            },
+            ctx,
+        )
+    }
+
+    fn simulate(&self, step: &Step, before: &Snapshot, after: &mut Snapshot) {
+        crate::simulate::simulate(step, before, after)
+    }
 }
 
 /// What MySQL allows in names.

@@ -17,7 +17,9 @@ impl TypeMapper for Types {
 /// Checks the statements of `op`'s golden steps.
 pub fn check(op: &str) {
     let found = super::Found::default();
-    let compile = |ctx: StepContext<'_>| super::compile(ctx, &found);
+    let compile = |ctx: StepContext<'_>| {
+        strata_core::driver::compile_step(&super::Compiler { found: &found }, ctx)
+    };
     let golden = Golden {
         types: &Types,
         text: &crate::simulate::simulate,

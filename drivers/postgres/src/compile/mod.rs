@@ -28,13 +28,18 @@ mod set_default;
 mod set_not_null;
 mod sql;
 
+use async_trait::async_trait;
+use strata_core::driver::{analyze_step, compile_step, StepCompiler};
 use strata_core::preflight::{Checked, Rules};
+use strata_core::schema::Snapshot;
 use strata_core::schema::{Column, Table};
+use strata_core::steps::Step;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_sql::examples;
 
 use crate::connection::Session;
 use crate::sql::{ident, idents, table as qtable};
+use crate::PostgresDriver;
 pub(crate) use conversion::retyped;
 pub use dependents::Found;
 
@@ -53,37 +58,25 @@ pub struct Compiler<'a> {
     found: &'a Found,
 }
 
-/// Compiles one step, with the dependent objects its analysis found.
-pub fn compile(ctx: StepContext<'_>, found: &Found) -> Result<Vec<Action>> {
-    strata_core::driver::compile_step(&Compiler { found }, ctx)
-}
-
-/// Analyzes steps on the live data, the counts on each table fused into one scan; keeps the
-/// dependent objects found in `found`.
-pub async fn analyze_all(
-    session: &Session,
-    steps: &[StepContext<'_>],
-    found: &Found,
-) -> Vec<Result<Analysis>> {
-    let recorder = Counter::recording(session);
-    for ctx in steps {
-        let _ = analyze(&recorder, *ctx, found).await;
+#[async_trait]
+impl StepCompiler for PostgresDriver {
+    /// Analyzes steps on the live data, the counts on each table fused into one scan; keeps the
+    /// dependent objects found in `self.found` for the compilation.
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        let found = &self.found;
+        strata_core::counter::analyze_fused(&self.session, steps, |counter, ctx| {
+            Box::pin(async move { analyze_step(&Analyzer { counter, found }, ctx).await })
+        })
+        .await
     }
-    let counter = recorder.fused().await;
-    let mut out = Vec::with_capacity(steps.len());
-    for ctx in steps {
-        out.push(analyze(&counter, *ctx, found).await);
-    }
-    out
-}
 
-/// Analyzes one step on the live data.
-pub async fn analyze(
-    counter: &Counter<'_>,
-    ctx: StepContext<'_>,
-    found: &Found,
-) -> Result<Analysis> {
-    strata_core::driver::analyze_step(&Analyzer { counter, found }, ctx).await
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile_step(&Compiler { found: &self.found }, ctx)
+    }
+
+    fn simulate(&self, step: &Step, before: &Snapshot, after: &mut Snapshot) {
+        crate::simulate::simulate(step, before, after)
+    }
 }
 
 /// What PostgreSQL allows in names.

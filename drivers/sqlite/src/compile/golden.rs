@@ -5,7 +5,7 @@
 use strata_core::schema::Snapshot;
 use strata_core::steps::Step;
 use strata_core::testing::golden::Golden;
-use strata_core::{PortableType, TypeMapper};
+use strata_core::{PortableType, StepContext, TypeMapper};
 
 struct Types;
 
@@ -17,7 +17,7 @@ impl TypeMapper for Types {
 
 /// Checks the statements of `op`'s golden steps.
 pub fn check(op: &str) {
-    let compile = super::compile;
+    let compile = |ctx: StepContext<'_>| strata_core::driver::compile_step(&super::Compiler, ctx);
     let golden = Golden {
         types: &Types,
         text: &|step: &Step, _: &Snapshot, after: &mut Snapshot| {

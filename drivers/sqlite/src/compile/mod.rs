@@ -32,12 +32,17 @@ mod table_text;
 mod uses;
 mod writes;
 
+use async_trait::async_trait;
+use strata_core::driver::{analyze_step, compile_step, StepCompiler};
 use strata_core::preflight::{Checked, Rules};
+use strata_core::schema::Snapshot;
 use strata_core::schema::Table;
+use strata_core::steps::Step;
 use strata_core::writes::Conflict;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use crate::connection::Session;
+use crate::SqliteDriver;
 pub(crate) use add_column::added_column;
 pub(crate) use add_foreign_key::{foreign_key_sql, with_foreign_key};
 pub(crate) use change_type::changed_type;
@@ -66,27 +71,23 @@ pub struct Analyzer<'a> {
 /// SQLite's compilation of a step, which reads nothing beyond the step and its schema.
 pub struct Compiler;
 
-/// Compiles one step.
-pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
-    strata_core::driver::compile_step(&Compiler, ctx)
-}
-
-/// Analyzes steps on the live data, the counts on each table fused into one scan.
-pub async fn analyze_all(session: &Session, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
-    let recorder = Counter::recording(session);
-    for ctx in steps {
-        let _ = analyze(&recorder, *ctx).await;
+#[async_trait]
+impl StepCompiler for SqliteDriver {
+    /// Analyzes steps on the live data, the counts on each table fused into one scan.
+    async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
+        strata_core::counter::analyze_fused(&self.session, steps, |counter, ctx| {
+            Box::pin(async move { analyze_step(&Analyzer { counter }, ctx).await })
+        })
+        .await
     }
-    let counter = recorder.fused().await;
-    let mut out = Vec::with_capacity(steps.len());
-    for ctx in steps {
-        out.push(analyze(&counter, *ctx).await);
-    }
-    out
-}
 
-async fn analyze(counter: &Counter<'_>, ctx: StepContext<'_>) -> Result<Analysis> {
-    strata_core::driver::analyze_step(&Analyzer { counter }, ctx).await
+    fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
+        compile_step(&Compiler, ctx)
+    }
+
+    fn simulate(&self, step: &Step, _before: &Snapshot, after: &mut Snapshot) {
+        crate::simulate::simulate(step, after)
+    }
 }
 
 /// The analysis of a step that only checks the schema: refused, or sized by its table.

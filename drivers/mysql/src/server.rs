@@ -1,12 +1,17 @@
-//! `strata monitor` on MySQL and MariaDB: the process list for long-running statements and
+//! What MySQL and MariaDB report: `strata verify`'s check (every foreign key holds, counted
+//! as the server does not re-check them), the facts the pre-migration checks read
+//! ([`facts`]), and for `strata monitor` table sizes from the data dictionary, the process list for long-running statements and
 //! transactions left open, InnoDB's lock waits (MariaDB's `INNODB_LOCK_WAITS`, MySQL 8's
 //! `performance_schema.data_lock_waits`) for lock chains, and sessions waiting for a table's
 //! metadata lock, whose holder is an open transaction.
 
-use strata_core::monitor::{Activity, LockWait, RunningStatement, TableSize, LONG_RUNNING};
-use strata_core::Result;
+use async_trait::async_trait;
+use strata_core::checks::ServerFacts;
+use strata_core::driver::{Inspect, ServerOps};
+use strata_core::monitor::{Activity, TableSize, LONG_RUNNING};
+use strata_core::{QualifiedName, Result, VerifyCheck};
 
-use crate::connection::Session;
+use crate::{facts, MySqlDriver};
 
 /// Sessions of this database (strata's own excluded) running a statement, or sleeping inside
 /// an open transaction, for at least [`LONG_RUNNING`].
@@ -67,35 +72,69 @@ FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> '{history}'
 ORDER BY TABLE_NAME";
 
-/// Table sizes, without counting rows.
-pub async fn table_sizes(session: &Session) -> Result<Vec<TableSize>> {
-    Ok(session
-        .rows(&TABLE_SIZES_SQL.replace("{history}", strata_core::HISTORY_TABLE))
-        .await?
-        .iter()
-        .map(|r| TableSize::from_text_row(r))
-        .collect())
-}
+#[async_trait]
+impl ServerOps for MySqlDriver {
+    async fn verify(&self) -> Result<Vec<VerifyCheck>> {
+        let snapshot = self.inspect().await?;
+        let mut orphaned = Vec::new();
+        for t in snapshot.tables.values() {
+            for c in t.constraints.iter().filter(|c| c.references.is_some()) {
+                let parent = snapshot
+                    .tables
+                    .get(&c.references.as_ref().expect("filtered").to_string());
+                let Some(parent) = parent else { continue };
+                let refs = crate::compile::referenced_columns(&c.definition);
+                if refs.len() != c.columns.len() {
+                    continue;
+                }
+                let n = self
+                    .session
+                    .count(&crate::compile::orphan_count_sql(
+                        t, parent, &c.columns, &refs,
+                    ))
+                    .await?;
+                if n > 0 {
+                    orphaned.push(format!("{}.{} ({n} rows)", t.name, c.name));
+                }
+            }
+        }
+        let fks = snapshot
+            .tables
+            .values()
+            .flat_map(|t| &t.constraints)
+            .filter(|c| c.references.is_some())
+            .count();
+        Ok(vec![VerifyCheck {
+            check: "foreign keys hold for every row".into(),
+            ok: orphaned.is_empty(),
+            detail: if orphaned.is_empty() {
+                format!("{fks} foreign keys checked")
+            } else {
+                format!("orphans: {}", orphaned.join(", "))
+            },
+        }])
+    }
 
-/// The server's activity.
-pub async fn activity(session: &Session) -> Result<Activity> {
-    let long = LONG_RUNNING_SQL.replace("{min}", &LONG_RUNNING.as_secs().to_string());
-    let long_running = session.rows(&long).await?;
-    let row_waits = match session.rows(MARIADB_LOCK_WAITS_SQL).await {
-        Ok(rows) => rows,
-        Err(_) => session.rows(MYSQL_LOCK_WAITS_SQL).await?,
-    };
-    let metadata_waits = session.rows(METADATA_WAITS_SQL).await?;
-    Ok(Activity {
-        long_running: long_running
-            .iter()
-            .map(|r| RunningStatement::from_text_row(r))
-            .collect(),
-        lock_waits: row_waits
-            .iter()
-            .chain(&metadata_waits)
-            .map(|r| LockWait::from_text_row(r))
-            .collect(),
-        notes: Vec::new(),
-    })
+    async fn server_facts(&self, tables: &[QualifiedName]) -> Result<ServerFacts> {
+        facts::collect(&self.session, tables).await
+    }
+
+    async fn table_sizes(&self) -> Result<Vec<TableSize>> {
+        strata_sql::server::table_sizes(&self.session, TABLE_SIZES_SQL).await
+    }
+
+    async fn activity(&self) -> Result<Activity> {
+        let session = &self.session;
+        let long = LONG_RUNNING_SQL.replace("{min}", &LONG_RUNNING.as_secs().to_string());
+        let long_running = session.rows(&long).await?;
+        let row_waits = match session.rows(MARIADB_LOCK_WAITS_SQL).await {
+            Ok(rows) => rows,
+            Err(_) => session.rows(MYSQL_LOCK_WAITS_SQL).await?,
+        };
+        let metadata_waits = session.rows(METADATA_WAITS_SQL).await?;
+        Ok(Activity::from_text_rows(
+            &long_running,
+            row_waits.iter().chain(&metadata_waits),
+        ))
+    }
 }
