@@ -91,6 +91,18 @@ impl Analysis {
         }
     }
 
+    /// The analysis of a step that only checks the schema: refused as `checked` says, or sized
+    /// by the table it changes.
+    pub fn of_checked(checked: Result<&crate::schema::Table, Refusal>) -> Self {
+        checked.map_or_else(Analysis::refused, Analysis::of_table)
+    }
+
+    /// The analysis of a step that only checks the schema and changes no existing table:
+    /// refused as `checked` says, or empty.
+    pub fn unless_refused<T>(checked: Result<T, Refusal>) -> Self {
+        checked.err().map(Analysis::refused).unwrap_or_default()
+    }
+
     /// Every reason the step is refused, from findings and refusals.
     pub fn blocking(&self) -> Vec<Refusal> {
         self.refusals
@@ -160,6 +172,12 @@ impl<'a> StepContext<'a> {
     /// A step error.
     pub fn error(&self, message: impl Into<crate::error::StepMessage>) -> Error {
         Error::step(&self.location(), message)
+    }
+
+    /// The value of a pre-flight check at compile time, or the error its refusal gives
+    /// at this step.
+    pub fn checked<T>(&self, checked: std::result::Result<T, Refusal>) -> crate::Result<T> {
+        checked.map_err(|m| self.error(m))
     }
 
     /// The deterministic name of a backup object: `strata_bak_<version>_<table>[_<suffix>]`,

@@ -85,6 +85,11 @@ pub fn nulls_finding(
     }
 }
 
+/// The warning of a `set_not_null` on `column` of `t` that is NOT NULL already.
+pub fn already_not_null(t: &Table, column: &str) -> String {
+    format!("{}.{column} is already NOT NULL; nothing to do", t.name)
+}
+
 /// The finding of `drop_table`: its `rows` are destroyed, copied to `backup` first unless the
 /// step says `backup = false`.
 pub fn dropped_rows_finding(rows: u64, backup: Option<&QualifiedName>) -> crate::Finding {
@@ -98,6 +103,25 @@ pub fn dropped_rows_finding(rows: u64, backup: Option<&QualifiedName>) -> crate:
         examples: vec![],
         handling,
         blocking: None,
+    }
+}
+
+/// The analysis of `drop_table` step `s`: refused as its pre-flight says, or the table's rows
+/// destroyed (backed up unless `backup = false`).
+pub fn drop_table_analysis(
+    ctx: &StepContext<'_>,
+    s: &crate::steps::DropTable,
+    rules: &Rules,
+) -> crate::Analysis {
+    match s.preflight(ctx.snapshot, rules) {
+        Err(m) => crate::Analysis::refused(m),
+        Ok(t) => {
+            let mut a = crate::Analysis::of_table(t);
+            let backup = s.backup.then(|| ctx.backup_name(&s.table, None));
+            a.findings
+                .push(dropped_rows_finding(t.rows, backup.as_ref()));
+            a
+        }
     }
 }
 
@@ -122,4 +146,154 @@ pub fn duplicates_finding(
             .on(&t.name)
         }),
     }
+}
+
+/// The finding of `drop_column` step `s`: its `values` non-NULL values are destroyed, copied
+/// first (as `copied` says where) unless the step says `backup = false`.
+pub fn dropped_values_finding(
+    s: &crate::steps::DropColumn,
+    values: u64,
+    copied: impl FnOnce() -> String,
+) -> crate::Finding {
+    crate::Finding {
+        kind: crate::FindingKind::RowsDestroyed,
+        count: values,
+        examples: vec![],
+        handling: if s.backup {
+            copied()
+        } else {
+            "NOT backed up (backup = false): the values are lost".to_owned()
+        },
+        blocking: None,
+    }
+}
+
+/// The finding of a `backfill`: the `rows` it updates (`in_batches` of that many rows, where
+/// the engine batches), whose old values it backs up.
+pub fn changed_rows_finding(rows: u64, in_batches: Option<u32>) -> crate::Finding {
+    crate::Finding {
+        kind: crate::FindingKind::RowsChanged,
+        count: rows,
+        examples: vec![],
+        handling: match in_batches {
+            Some(n) => format!(
+                "updated in batches of {n}; the old values are backed up and restored by rollback"
+            ),
+            None => "updated; the old values are backed up and restored by rollback".into(),
+        },
+        blocking: None,
+    }
+}
+
+/// The finding of `change_type` step `s` on column `column` of `t`: `count` values that will
+/// not convert (`examples` of them), handled as its `on_incompatible` says or refusing it.
+pub fn incompatible_finding(
+    s: &crate::steps::ChangeType,
+    t: &Table,
+    column: &str,
+    count: u64,
+    examples: Vec<String>,
+) -> crate::Finding {
+    let (handling, blocking) = s.on_incompatible.describe(
+        count,
+        &format!("{}.{column}", t.name),
+        &s.to.to_string(),
+        s.default.as_ref(),
+    );
+    crate::Finding {
+        kind: crate::FindingKind::Incompatible,
+        count,
+        examples,
+        handling,
+        blocking,
+    }
+}
+
+/// The refusal of a step that would break `dependents` (rendered names) of `column`.
+pub fn dependents_refusal(dependents: &[String], column: &str) -> Refusal {
+    Refusal::new(
+        RefusalKind::Dependents,
+        format!(
+            "{} depend on column \"{column}\"; drop them first",
+            dependents.join(", ")
+        ),
+    )
+}
+
+/// In a step's analysis (a function returning `Result<Analysis>`), the value of a pre-flight
+/// check, or else the analysis that the check's refusal refuses the step:
+///
+/// ```ignore
+/// let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
+/// ```
+#[macro_export]
+macro_rules! refuse_unless {
+    ($checked:expr) => {
+        match $checked {
+            ::std::result::Result::Ok(value) => value,
+            ::std::result::Result::Err(refusal) => {
+                return ::std::result::Result::Ok($crate::Analysis::refused(refusal))
+            }
+        }
+    };
+}
+
+/// A step kind whose analysis can read the schema alone: refused as its pre-flight says, or
+/// sized by the table it changes, with what the schema tells (the rows `drop_table` destroys).
+/// A driver takes it for such kinds with [`analyze_on_schema!`](crate::analyze_on_schema).
+pub trait SchemaAnalysis {
+    /// The analysis of this step in `ctx`, over the engine's name `rules`.
+    fn schema_analysis(&self, ctx: &StepContext<'_>, rules: &Rules) -> crate::Analysis;
+}
+
+impl SchemaAnalysis for crate::steps::CreateTable {
+    fn schema_analysis(&self, ctx: &StepContext<'_>, rules: &Rules) -> crate::Analysis {
+        crate::Analysis::unless_refused(self.preflight(ctx.snapshot, rules))
+    }
+}
+
+impl SchemaAnalysis for crate::steps::DropTable {
+    fn schema_analysis(&self, ctx: &StepContext<'_>, rules: &Rules) -> crate::Analysis {
+        drop_table_analysis(ctx, self, rules)
+    }
+}
+
+impl SchemaAnalysis for crate::steps::DropIndex {
+    fn schema_analysis(&self, ctx: &StepContext<'_>, rules: &Rules) -> crate::Analysis {
+        crate::Analysis::of_checked(self.preflight(ctx.snapshot, rules).map(|(t, _)| t))
+    }
+}
+
+impl SchemaAnalysis for crate::steps::DropForeignKey {
+    fn schema_analysis(&self, ctx: &StepContext<'_>, rules: &Rules) -> crate::Analysis {
+        crate::Analysis::of_checked(
+            self.preflight(ctx.snapshot, rules)
+                .and_then(|_| rules.table(ctx.snapshot, &self.table)),
+        )
+    }
+}
+
+/// Implements `AnalyzeKind` for `analyzer` over each listed kind by its [`SchemaAnalysis`]
+/// under the driver's name `rules`: the kinds the driver analyzes on the schema alone.
+///
+/// ```ignore
+/// strata_core::analyze_on_schema!(Analyzer<'_>, RULES, [CreateTable, DropTable, DropIndex]);
+/// ```
+#[macro_export]
+macro_rules! analyze_on_schema {
+    ($analyzer:ty, $rules:expr, [$($kind:ident),+ $(,)?]) => {
+        $(
+            impl $crate::driver::AnalyzeKind<$crate::steps::$kind> for $analyzer {
+                async fn analyze(
+                    &self,
+                    ctx: $crate::StepContext<'_>,
+                    step: &$crate::steps::$kind,
+                ) -> $crate::Result<$crate::Analysis> {
+                    Ok($crate::preflight::SchemaAnalysis::schema_analysis(
+                        step, &ctx, &$rules,
+                    ))
+                }
+            }
+        )+
+    };
 }

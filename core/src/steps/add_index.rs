@@ -32,7 +32,31 @@ pub struct AddIndex {
     pub online: bool,
 }
 
+/// The index an `add_index` or `add_unique` step builds, for the engines that build both as
+/// an index (SQLite, MongoDB).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIndex<'s> {
+    /// The table it is built on.
+    pub table: &'s QualifiedName,
+    /// Its key columns, in order.
+    pub columns: &'s [String],
+    /// Its name (the step's, or the generated one).
+    pub name: String,
+    /// Whether it is unique.
+    pub unique: bool,
+}
+
 impl AddIndex {
+    /// The index this step builds.
+    pub fn new_index(&self) -> NewIndex<'_> {
+        NewIndex {
+            table: &self.table,
+            columns: &self.columns,
+            name: self.index_name(),
+            unique: self.unique,
+        }
+    }
+
     /// The index name: `name`, or `<table>_<col>_<col>_idx`.
     pub fn index_name(&self) -> String {
         self.name.clone().unwrap_or_else(|| {

@@ -22,6 +22,16 @@ pub struct AddUnique {
 }
 
 impl AddUnique {
+    /// The unique index an engine without unique constraints builds for this step.
+    pub fn new_index(&self) -> super::NewIndex<'_> {
+        super::NewIndex {
+            table: &self.table,
+            columns: &self.columns,
+            name: self.constraint_name(),
+            unique: true,
+        }
+    }
+
     /// The constraint name: `name`, or `<table>_<col>_<col>_key`.
     pub fn constraint_name(&self) -> String {
         self.name.clone().unwrap_or_else(|| {

@@ -27,7 +27,7 @@ mod sql;
 pub use crate::name::{check_identifier, fit_identifier, QualifiedName, MAX_GENERATED_NAME};
 pub use add_column::AddColumn;
 pub use add_foreign_key::{AddForeignKey, References};
-pub use add_index::AddIndex;
+pub use add_index::{AddIndex, NewIndex};
 pub use add_unique::AddUnique;
 pub use assert::Assert;
 pub use backfill::Backfill;

@@ -2,7 +2,9 @@
 //! here. The session runs with `NO_BACKSLASH_ESCAPES`, so a string literal is its text with
 //! quotes doubled.
 
+use crate::dialect::My;
 use strata_core::{QualifiedName, Value};
+use strata_sql::Dialect;
 
 /// `` `name` ``, with embedded backticks doubled.
 pub fn ident(name: &str) -> String {
@@ -11,19 +13,12 @@ pub fn ident(name: &str) -> String {
 
 /// `` `table` `` (a MySQL schema is a database; strata works in the connection's database).
 pub fn table(name: &QualifiedName) -> String {
-    match &name.schema {
-        Some(schema) => format!("{}.{}", ident(schema), ident(&name.name)),
-        None => ident(&name.name),
-    }
+    My::table(name)
 }
 
 /// A comma-separated list of quoted identifiers.
 pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
-    names
-        .iter()
-        .map(|n| ident(n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    My::idents(names)
 }
 
 /// `text` with every quoted identifier `` `from` `` (compared as MySQL compares column names,
@@ -67,7 +62,7 @@ pub fn renamed_ident(text: &str, from: &str, to: &str) -> String {
 
 /// `'text'`, quotes doubled.
 pub fn string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    My::string(s)
 }
 
 /// A migration-file literal as a SQL value.
@@ -118,11 +113,7 @@ pub fn value(v: &Value) -> String {
 
 /// `a.k1 = b.k1 AND a.k2 = b.k2`.
 pub fn join_on(left: &str, right: &str, columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("{left}.{q} = {right}.{q}", q = ident(c)))
-        .collect::<Vec<_>>()
-        .join(" AND ")
+    My::join_on(left, right, columns)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ impl Dialect for Pg {
 
     const ENGINE: &'static str = NAME;
     const CAPABILITIES: Capabilities = crate::CAPABILITIES;
+    const COUNT: &'static str = "count(*)::bigint";
 
     fn native_type(ty: PortableType) -> String {
         crate::types::native(ty)

@@ -1,7 +1,9 @@
 //! Quoting: every identifier strata sends is quoted here, every value rendered as a literal
 //! here. Nothing from a migration file is spliced into SQL any other way.
 
+use crate::dialect::Pg;
 use strata_core::{QualifiedName, Value};
+use strata_sql::Dialect;
 
 /// `"name"`, with embedded quotes doubled.
 pub fn ident(name: &str) -> String {
@@ -10,25 +12,18 @@ pub fn ident(name: &str) -> String {
 
 /// `"schema"."table"` or `"table"`.
 pub fn table(name: &QualifiedName) -> String {
-    match &name.schema {
-        Some(schema) => format!("{}.{}", ident(schema), ident(&name.name)),
-        None => ident(&name.name),
-    }
+    Pg::table(name)
 }
 
 /// A comma-separated list of quoted identifiers.
 pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
-    names
-        .iter()
-        .map(|n| ident(n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    Pg::idents(names)
 }
 
 /// `'text'`, with embedded quotes doubled (the session runs with
 /// `standard_conforming_strings = on`, so backslashes are literal).
 pub fn string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    Pg::string(s)
 }
 
 /// A migration-file literal as a SQL value of `native_type`.
@@ -59,11 +54,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// `a."k1" = b."k1" AND a."k2" = b."k2"`.
 pub fn join_on(left: &str, right: &str, columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("{left}.{q} = {right}.{q}", q = ident(c)))
-        .collect::<Vec<_>>()
-        .join(" AND ")
+    Pg::join_on(left, right, columns)
 }
 
 /// SQL text (as PostgreSQL prints it) with every reference to the column `old` — bare or

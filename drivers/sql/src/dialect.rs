@@ -30,6 +30,9 @@ pub trait Dialect: HistorySql + Send + Sync + Sized + 'static {
     /// What the engine can do.
     const CAPABILITIES: Capabilities;
 
+    /// The expression that counts the rows of a query, as a 64-bit integer.
+    const COUNT: &'static str = "COUNT(*)";
+
     /// The statement that opens a transaction on the session.
     const BEGIN: &'static str = "BEGIN";
 
@@ -55,6 +58,27 @@ pub trait Dialect: HistorySql + Send + Sync + Sized + 'static {
             Some(schema) => format!("{}.{}", Self::ident(schema), Self::ident(&name.name)),
             None => Self::ident(&name.name),
         }
+    }
+
+    /// Quoted identifiers, comma-separated.
+    fn idents<S: AsRef<str>>(names: &[S]) -> String
+    where
+        Self: Sized,
+    {
+        let quoted: Vec<String> = names.iter().map(|n| Self::ident(n.as_ref())).collect();
+        quoted.join(", ")
+    }
+
+    /// `left.k1 = right.k1 AND left.k2 = right.k2` over the quoted `columns`.
+    fn join_on(left: &str, right: &str, columns: &[String]) -> String
+    where
+        Self: Sized,
+    {
+        let equal: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{left}.{q} = {right}.{q}", q = Self::ident(c)))
+            .collect();
+        equal.join(" AND ")
     }
 
     /// A string literal: quotes doubled (every dialect's session makes backslashes literal).

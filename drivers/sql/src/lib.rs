@@ -10,17 +10,21 @@
 //! engine needs.
 #![forbid(unsafe_code)]
 
+pub mod conflicts;
 mod dialect;
 pub mod engine;
-mod examples;
+mod findings;
 pub mod history;
 pub mod provision;
 pub mod rows;
 pub mod server;
 mod session;
 
+pub use conflicts::{conflict_checks, refuse_conflicts, WriteChecks};
 pub use dialect::{Conn, DbRow, Dialect, HistorySql};
-pub use examples::{examples, orphans_finding};
+pub use findings::{
+    dropped_values_finding, examples, incompatible_finding, nulls_finding, orphans_finding,
+};
 pub use rows::{RowCodec, SqlDriver};
 pub use session::{db_error, Session};
 

@@ -1,6 +1,8 @@
 //! Quoting for SQLite: identifiers in double quotes, strings in single quotes (each doubled).
 
+use crate::dialect::Lite;
 use strata_core::{QualifiedName, Value};
+use strata_sql::Dialect;
 
 /// `"name"`.
 pub fn ident(name: &str) -> String {
@@ -188,16 +190,12 @@ pub fn table(name: &QualifiedName) -> String {
 
 /// Quoted identifiers, comma-separated.
 pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
-    names
-        .iter()
-        .map(|n| ident(n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    Lite::idents(names)
 }
 
 /// `'text'`.
 pub fn string(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    Lite::string(s)
 }
 
 /// A migration-file literal.
@@ -225,11 +223,7 @@ pub fn value(v: &Value) -> String {
 
 /// `a."k" = b."k" AND …`.
 pub fn join_on(left: &str, right: &str, columns: &[String]) -> String {
-    columns
-        .iter()
-        .map(|c| format!("{left}.{q} = {right}.{q}", q = ident(c)))
-        .collect::<Vec<_>>()
-        .join(" AND ")
+    Lite::join_on(left, right, columns)
 }
 
 #[cfg(test)]

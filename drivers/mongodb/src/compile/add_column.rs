@@ -16,10 +16,7 @@ impl AnalyzeKind<AddColumn> for Analyzer<'_> {
     /// `add_column`; with a default, refused where documents hold the field already.
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Analysis> {
         let session = self.session;
-        let t = match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
         if s.default.is_some() {
             if let Some(m) = refuse_held(session, &ctx, t, &s.column, DEFAULT_OVER).await? {
                 return Ok(Analysis::refused(Refusal::new(RefusalKind::Exists, m)));
@@ -31,9 +28,7 @@ impl AnalyzeKind<AddColumn> for Analyzer<'_> {
 
 impl CompileKind<AddColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let name = &t.name.name;
         let mut meta = meta_of(t);
         meta.columns.push(ColumnMeta {

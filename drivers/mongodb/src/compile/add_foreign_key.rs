@@ -152,10 +152,7 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Analysis> {
         let session = self.session;
         let (step, warning) = recorded(&ctx, s);
-        let (child, parent) = match step.preflight(ctx.snapshot, &RULES) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(x) => x,
-        };
+        let (child, parent) = strata_core::refuse_unless!(step.preflight(ctx.snapshot, &RULES));
         if let Some(m) = changed_earlier(&ctx, s, child) {
             return Ok(Analysis::refused(Refusal::unsupported(m)));
         }

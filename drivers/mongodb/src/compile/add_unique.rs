@@ -9,21 +9,13 @@ use super::{Analyzer, Compiler};
 
 impl AnalyzeKind<AddUnique> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Analysis> {
-        analyze_add_index(
-            self.session,
-            ctx,
-            &s.table,
-            &s.columns,
-            &s.constraint_name(),
-            true,
-        )
-        .await
+        analyze_add_index(self.session, ctx, &s.new_index()).await
     }
 }
 
 impl CompileKind<AddUnique> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
-        compile_add_index(ctx, &s.table, &s.columns, &s.constraint_name(), true)
+        compile_add_index(ctx, &s.new_index())
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{json, Value as Json};
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::Backfill;
-use strata_core::{Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext};
+use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::{
@@ -65,10 +65,7 @@ fn written(t: &strata_core::schema::Table, s: &Backfill) -> serde_json::Map<Stri
 impl AnalyzeKind<Backfill> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
         let session = self.session;
-        let t = match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
         let collisions = writes::collisions(t, &[], &written(t, s));
         if !collisions.is_empty() {
             let set: Vec<String> = s.set.keys().cloned().collect();
@@ -88,22 +85,15 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
         let q = count_command(&t.name.name, vec![json!({ "$match": predicate(t, s) })]);
         let n = session.count(&q).await? as u64;
         let mut a = Analysis::of_table(t);
-        a.findings.push(Finding {
-            kind: FindingKind::RowsChanged,
-            count: n,
-            examples: vec![],
-            handling: "updated; the old values are backed up and restored by rollback".into(),
-            blocking: None,
-        });
+        a.findings
+            .push(strata_core::preflight::changed_rows_finding(n, None));
         Ok(a)
     }
 }
 
 impl CompileKind<Backfill> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let name = &t.name.name;
         let fields: Vec<String> = s.set.keys().cloned().collect();
         let bak = ctx.backup_name(&t.name, Some("backfill")).name;

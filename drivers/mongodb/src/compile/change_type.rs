@@ -8,9 +8,7 @@
 use serde_json::{json, Value as Json};
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::{ChangeType, OnIncompatible};
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, PortableType, Result, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::{
@@ -193,19 +191,10 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         } else {
             vec![]
         };
-        let (handling, blocking) = s.on_incompatible.describe(
-            n,
-            &format!("{}.{}", t.name, c.name),
-            &s.to.to_string(),
-            s.default.as_ref(),
-        );
-        a.findings.push(Finding {
-            kind: FindingKind::Incompatible,
-            count: n,
-            examples: shown,
-            handling,
-            blocking,
-        });
+        a.findings
+            .push(strata_core::preflight::incompatible_finding(
+                s, t, &c.name, n, shown,
+            ));
         Ok(a)
     }
 }

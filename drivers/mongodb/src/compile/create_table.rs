@@ -2,11 +2,11 @@
 //! unique indexes of its keys. Rollback drops it.
 
 use serde_json::{json, Value as Json};
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::CreateTable;
-use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
+use strata_core::{Action, ActionKind, Result, StepContext};
 
-use super::{cmd, indexes, Analyzer, Compiler, RULES};
+use super::{cmd, indexes, Compiler, RULES};
 use crate::meta::{self, CollectionMeta, ColumnMeta, SCHEMA};
 
 /// The specs of a new collection's primary key index (`<name>_pkey`) and of its unique
@@ -30,19 +30,9 @@ pub(super) fn key_indexes(name: &str, primary_key: &[String], unique: &[String])
     specs
 }
 
-impl AnalyzeKind<CreateTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Analysis> {
-        Ok(s.preflight(ctx.snapshot, &RULES)
-            .err()
-            .map(Analysis::refused)
-            .unwrap_or_default())
-    }
-}
-
 impl CompileKind<CreateTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-        s.preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let name = &s.table.name;
         let meta = CollectionMeta {
             columns: s

@@ -6,7 +6,7 @@ use serde_json::json;
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::DropColumn;
-use strata_core::{Action, ActionKind, Analysis, Finding, FindingKind, Result, StepContext};
+use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::{
@@ -63,31 +63,21 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
         );
         let n = session.count(&q).await? as u64;
         let mut a = Analysis::of_table(t);
-        let handling = if s.backup {
-            format!(
-                "copied with their _id to {} and verified before the field is removed",
-                ctx.backup_name(&t.name, Some(&s.column)).name
-            )
-        } else {
-            "NOT backed up (backup = false): the values are lost".into()
-        };
-        a.findings.push(Finding {
-            kind: FindingKind::RowsDestroyed,
-            count: n,
-            examples: vec![],
-            handling,
-            blocking: None,
-        });
+        a.findings
+            .push(strata_core::preflight::dropped_values_finding(s, n, || {
+                format!(
+                    "copied with their _id to {} and verified before the field is removed",
+                    ctx.backup_name(&t.name, Some(&s.column)).name
+                )
+            }));
         Ok(a)
     }
 }
 
 impl CompileKind<DropColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-        let (t, _) = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
-        referenced(&ctx, t, &s.column).map_err(|m| ctx.error(m))?;
+        let (t, _) = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
+        ctx.checked(referenced(&ctx, t, &s.column))?;
         let name = &t.name.name;
         let mut actions = Vec::new();
         // An index does not follow its field away: the indexes keyed on it go with it, as on SQL

@@ -1,25 +1,15 @@
 //! `drop_foreign_key` on MongoDB: the relation leaves strata's metadata. Rollback records it
 //! again.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::DropForeignKey;
-use strata_core::{Action, Analysis, Result, StepContext};
+use strata_core::{Action, Result, StepContext};
 
-use super::{meta_of, schema_action, Analyzer, Compiler, RULES};
-
-impl AnalyzeKind<DropForeignKey> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Analysis> {
-        Ok(super::of(
-            s.preflight(ctx.snapshot, &RULES)
-                .and_then(|_| RULES.table(ctx.snapshot, &s.table)),
-        ))
-    }
-}
+use super::{meta_of, schema_action, Compiler, RULES};
 
 impl CompileKind<DropForeignKey> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
-        s.preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let t = RULES
             .table(ctx.snapshot, &s.table)
             .map_err(|m| ctx.error(m))?;

@@ -1,23 +1,15 @@
 //! `drop_index` on MongoDB (`dropIndexes`). Rollback re-creates the index from its spec.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::DropIndex;
-use strata_core::{Action, Analysis, Result, StepContext};
+use strata_core::{Action, Result, StepContext};
 
 use super::keys::drop_index;
-use super::{indexes, Analyzer, Compiler, RULES};
-
-impl AnalyzeKind<DropIndex> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropIndex) -> Result<Analysis> {
-        Ok(super::of(s.preflight(ctx.snapshot, &RULES).map(|(t, _)| t)))
-    }
-}
+use super::{indexes, Compiler, RULES};
 
 impl CompileKind<DropIndex> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
-        let (t, index) = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let (t, index) = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let spec = indexes::spec_of(index).ok_or_else(|| {
             ctx.error(format!(
                 "index {} of {} has no spec strata could re-create it from",

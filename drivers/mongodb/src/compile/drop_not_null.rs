@@ -10,7 +10,7 @@ use super::{Analyzer, Compiler, RULES};
 
 impl AnalyzeKind<DropNotNull> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &DropNotNull) -> Result<Analysis> {
-        Ok(super::of(
+        Ok(Analysis::of_checked(
             RULES
                 .table_column(ctx.snapshot, &s.table, &s.column)
                 .map(|(t, _)| t),

@@ -2,36 +2,16 @@
 //! copies it back with its indexes, metadata and validator.
 
 use serde_json::{json, Value as Json};
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::DropTable;
-use strata_core::{Action, ActionKind, Analysis, Result, StepContext};
+use strata_core::{Action, ActionKind, Result, StepContext};
 
-use super::{backup, cmd, definition, managed, meta_of, Analyzer, Compiler, RULES};
+use super::{backup, cmd, definition, managed, meta_of, Compiler, RULES};
 use crate::meta::SCHEMA;
-
-impl AnalyzeKind<DropTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
-        Ok(match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => Analysis::refused(m),
-            Ok(t) => {
-                let mut a = Analysis::of_table(t);
-                let backup = s.backup.then(|| ctx.backup_name(&s.table, None));
-                a.findings
-                    .push(strata_core::preflight::dropped_rows_finding(
-                        t.rows,
-                        backup.as_ref(),
-                    ));
-                a
-            }
-        })
-    }
-}
 
 impl CompileKind<DropTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let name = &t.name.name;
         let mut actions = Vec::new();
         if s.backup {

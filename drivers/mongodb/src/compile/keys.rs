@@ -4,6 +4,7 @@
 use serde_json::{json, Value as Json};
 use strata_core::preflight;
 use strata_core::schema::Table;
+use strata_core::steps::NewIndex;
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
@@ -45,15 +46,10 @@ fn index_check<'a>(
 pub async fn analyze_add_index(
     session: &Session,
     ctx: StepContext<'_>,
-    table: &QualifiedName,
-    columns: &[String],
-    name: &str,
-    unique: bool,
+    key: &NewIndex<'_>,
 ) -> Result<Analysis> {
-    let t = match index_check(&ctx, table, columns, name, unique) {
-        Err(m) => return Ok(Analysis::refused(m)),
-        Ok(t) => t,
-    };
+    let (table, columns, name, unique) = (key.table, key.columns, key.name.as_str(), key.unique);
+    let t = strata_core::refuse_unless!(index_check(&ctx, table, columns, name, unique));
     let mut a = Analysis::of_table(t);
     if unique {
         let at_step = super::earlier::table(&ctx).unwrap_or_else(|| table.clone());
@@ -81,14 +77,9 @@ pub async fn analyze_add_index(
     Ok(a)
 }
 
-pub fn compile_add_index(
-    ctx: StepContext<'_>,
-    table: &QualifiedName,
-    columns: &[String],
-    name: &str,
-    unique: bool,
-) -> Result<Vec<Action>> {
-    let t = index_check(&ctx, table, columns, name, unique).map_err(|m| ctx.error(m))?;
+pub fn compile_add_index(ctx: StepContext<'_>, key: &NewIndex<'_>) -> Result<Vec<Action>> {
+    let (table, columns, name, unique) = (key.table, key.columns, key.name.as_str(), key.unique);
+    let t = ctx.checked(index_check(&ctx, table, columns, name, unique))?;
     let kind = if unique { "unique index" } else { "index" };
     Ok(vec![Action::new(
         ctx.step.index,

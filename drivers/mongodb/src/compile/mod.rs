@@ -34,7 +34,6 @@ mod writes;
 
 use serde_json::Value as Json;
 use strata_core::preflight::Rules;
-use strata_core::schema::Table;
 use strata_core::{Action, Analysis, Result, Statement, StepContext, StepKind};
 use strata_core::{Refusal, RefusalKind};
 
@@ -112,17 +111,19 @@ pub fn compile(ctx: StepContext<'_>) -> Result<Vec<Action>> {
     strata_core::driver::compile_step(&Compiler, ctx)
 }
 
+// The kinds this driver analyzes on the schema alone (core's `SchemaAnalysis`).
+strata_core::analyze_on_schema!(
+    Analyzer<'_>,
+    RULES,
+    [CreateTable, DropTable, DropIndex, DropForeignKey]
+);
+
 /// Analyzes one step on the live data.
 pub async fn analyze(session: &Session, ctx: StepContext<'_>) -> Result<Analysis> {
     if let Some(m) = unaddressable(&ctx.step.kind) {
         return Ok(Analysis::refused(Refusal::new(RefusalKind::Name, m)));
     }
     strata_core::driver::analyze_step(&Analyzer { session }, ctx).await
-}
-
-/// The analysis of a step that only checks the schema: refused, or sized by its table.
-fn of(checked: strata_core::preflight::Checked<&Table>) -> Analysis {
-    checked.map_or_else(Analysis::refused, Analysis::of_table)
 }
 
 /// Refuses a step that would break the views `users` that name the field `field`.

@@ -18,10 +18,7 @@ const RENAME_ONTO: &str =
 impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Analysis> {
         let session = self.session;
-        let t = match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
         let users =
             crate::views::naming_field(&crate::views::all(session).await?, &t.name.name, &s.column);
         if let Err(m) = super::breaks(users, "field", &s.column, "renamed") {
@@ -36,9 +33,7 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
 
 impl CompileKind<RenameColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let name = &t.name.name;
         // Only documents that lack the new name: rolled back, a document written since with
         // both fields keeps both rather than losing one.

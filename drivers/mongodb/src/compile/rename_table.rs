@@ -13,7 +13,7 @@ use crate::meta::{CollectionMeta, SCHEMA};
 
 impl AnalyzeKind<RenameTable> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &RenameTable) -> Result<Analysis> {
-        Ok(super::of(
+        Ok(Analysis::of_checked(
             s.preflight(ctx.snapshot, &RULES).and_then(unbroken_views),
         ))
     }
@@ -21,9 +21,7 @@ impl AnalyzeKind<RenameTable> for Analyzer<'_> {
 
 impl CompileKind<RenameTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let (old, new) = (&t.name.name, &s.to);
         // Relations name the collection they reference: those of other collections, and its own
         // to itself, follow it.

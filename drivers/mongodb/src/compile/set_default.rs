@@ -10,7 +10,7 @@ use super::{Analyzer, Compiler, RULES};
 
 impl AnalyzeKind<SetDefault> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &SetDefault) -> Result<Analysis> {
-        Ok(defaults_note(super::of(
+        Ok(defaults_note(Analysis::of_checked(
             RULES
                 .table_column(ctx.snapshot, &s.table, &s.column)
                 .map(|(t, _)| t),

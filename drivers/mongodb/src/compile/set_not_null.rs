@@ -23,10 +23,8 @@ fn nulls(column: &str) -> serde_json::Value {
 impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
         let session = self.session;
-        let (t, c) = match RULES.table_column(ctx.snapshot, &s.table, &s.column) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(x) => x,
-        };
+        let (t, c) =
+            strata_core::refuse_unless!(RULES.table_column(ctx.snapshot, &s.table, &s.column));
         let mut a = Analysis::of_table(t);
         if !c.nullable {
             a.warnings.push(format!(

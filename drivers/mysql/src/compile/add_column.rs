@@ -5,18 +5,13 @@ use strata_core::steps::AddColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::create_table::default_clause;
-use super::{
-    column_absent, column_exists, online, refused, sized, Analyzer, Checked, Compiler, ONLINE,
-};
+use super::{column_absent, column_exists, online, Analyzer, Compiler, ONLINE};
 use crate::sql::{ident, table as qtable};
 use crate::types;
 
-fn check<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
-
 pub fn analyze(ctx: StepContext<'_>, s: &AddColumn) -> Analysis {
-    check(&ctx, s).map_or_else(refused, sized)
+    s.preflight(ctx.snapshot, &super::RULES)
+        .map_or_else(Analysis::refused, Analysis::of_table)
 }
 
 impl AnalyzeKind<AddColumn> for Analyzer<'_> {
@@ -27,7 +22,7 @@ impl AnalyzeKind<AddColumn> for Analyzer<'_> {
 
 impl CompileKind<AddColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let mut def = format!("{} {}", ident(&s.column), types::native(s.ty));
         def.push_str(if s.nullable { " NULL" } else { " NOT NULL" });
         if let Some(v) = &s.default {

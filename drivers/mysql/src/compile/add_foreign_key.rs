@@ -12,7 +12,7 @@ use strata_core::{Refusal, RefusalKind};
 
 use super::{
     backup, constraint_absent, constraint_exists, index_absent, index_exists, online,
-    orphan_filter, refused, select_keyed, sized, Analyzer, Checked, Compiler, ONLINE,
+    orphan_filter, select_keyed, Analyzer, Checked, Compiler, ONLINE,
 };
 use crate::sql::{ident, idents, join_on, table as qtable};
 
@@ -93,12 +93,9 @@ fn comparable(a: &str, b: &str) -> bool {
 impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Analysis> {
         let counter = self.counter;
-        let plan = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(p) => p,
-        };
+        let plan = strata_core::refuse_unless!(check(&ctx, s));
         let filter = orphan_filter(plan.parent, &s.columns, &s.references.columns);
-        let mut a = sized(plan.child);
+        let mut a = Analysis::of_table(plan.child);
         a.warnings.extend(super::implicit_indexes::key_warnings(
             plan.child,
             &s.columns,
@@ -112,7 +109,7 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
 
 impl CompileKind<AddForeignKey> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
-        let Plan { child, parent } = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let Plan { child, parent } = ctx.checked(check(&ctx, s))?;
         let step = ctx.step.index;
         let (ctbl, cname) = (qtable(&child.name), child.name.name.as_str());
         let name = s.constraint_name();

@@ -10,14 +10,9 @@ use strata_core::steps::AddIndex;
 use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
 
 use super::{
-    implicit_indexes, index_absent, index_exists, online, refused, sized, Analyzer, Checked,
-    Compiler, Counter, ONLINE,
+    implicit_indexes, index_absent, index_exists, online, Analyzer, Compiler, Counter, ONLINE,
 };
 use crate::sql::{ident, idents, table as qtable};
-
-fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 /// Counts the keys of `columns` held by more than one row, with examples.
 pub(super) async fn duplicates(
@@ -64,11 +59,8 @@ pub(super) async fn duplicates(
 impl AnalyzeKind<AddIndex> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
-        let mut a = sized(t);
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
+        let mut a = Analysis::of_table(t);
         a.warnings
             .extend(implicit_indexes::warnings(t, &s.columns, &s.index_name()));
         if s.unique {
@@ -80,7 +72,7 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
 
 impl CompileKind<AddIndex> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let name = s.index_name();
         let unique = if s.unique { "UNIQUE " } else { "" };
         let tbl = qtable(&t.name);

@@ -7,21 +7,14 @@ use strata_core::steps::AddUnique;
 use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::add_index::duplicates;
-use super::{implicit_indexes, online, refused, sized, Analyzer, Checked, Compiler, ONLINE};
+use super::{implicit_indexes, online, Analyzer, Compiler, ONLINE};
 use crate::sql::{ident, idents, table as qtable};
-
-fn check<'a>(ctx: &StepContext<'a>, s: &AddUnique) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 impl AnalyzeKind<AddUnique> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
-        let mut a = sized(t);
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
+        let mut a = Analysis::of_table(t);
         a.warnings.extend(implicit_indexes::warnings(
             t,
             &s.columns,
@@ -34,7 +27,7 @@ impl AnalyzeKind<AddUnique> for Analyzer<'_> {
 
 impl CompileKind<AddUnique> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let name = s.constraint_name();
         let tbl = qtable(&t.name);
         let mut actions = vec![super::add_index::no_duplicates(&ctx, t, &s.columns)];

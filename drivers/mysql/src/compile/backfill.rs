@@ -2,18 +2,13 @@
 //! inverse restores them); the runner updates them in batches, touching only backed-up rows.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight::changed_rows_finding;
 use strata_core::schema::Table;
 use strata_core::steps::Backfill;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{backup, keyed_backup, refused, select_keyed, sized, Analyzer, Checked, Compiler};
+use super::{backup, keyed_backup, select_keyed, Analyzer, Compiler};
 use crate::sql::{ident, idents, join_on, table as qtable, typed_literal};
-
-fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 /// Rows (aliased `alias`, or unqualified when empty) the backfill changes.
 fn predicate(t: &Table, s: &Backfill, alias: &str) -> String {
@@ -66,12 +61,9 @@ fn assignments(t: &Table, s: &Backfill, prefix: &str) -> Vec<String> {
 impl AnalyzeKind<Backfill> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
         let n = counter.count(t, &predicate(t, s, "c")).await?;
-        let mut a = sized(t);
+        let mut a = Analysis::of_table(t);
         super::refuse_conflicts(
             counter,
             &ctx,
@@ -81,16 +73,7 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
             &mut a,
         )
         .await?;
-        a.findings.push(Finding {
-            kind: FindingKind::RowsChanged,
-            count: n,
-            examples: vec![],
-            handling: format!(
-                "updated in batches of {}; the old values are backed up and restored by rollback",
-                s.batch_size
-            ),
-            blocking: None,
-        });
+        a.findings.push(changed_rows_finding(n, Some(s.batch_size)));
         Ok(a)
     }
 }
@@ -197,7 +180,7 @@ impl<'a> Keyset<'a> {
 
 impl CompileKind<Backfill> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let tbl = qtable(&t.name);
         let set_cols: Vec<String> = s.set.keys().cloned().collect();
         let bak = ctx.backup_name(&t.name, Some("backfill"));
@@ -206,8 +189,12 @@ impl CompileKind<Backfill> for Compiler {
             .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
             .collect();
         let (select, columns) = select_keyed(t, &set_cols, Some(&predicate(t, s, "c")));
-        let mut actions =
-            super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
+        let mut actions = strata_sql::conflict_checks::<crate::dialect::My>(
+            &ctx,
+            t,
+            &writes(t, s),
+            Some(&predicate(t, s, "c")),
+        );
         let restore = format!(
             "UPDATE {tbl} t JOIN {} b ON {} SET {}",
             qtable(&bak),

@@ -11,18 +11,15 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::{Column, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, Statement,
-    StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::conversion::{
     convert_back, default_of, expected, incompatible, key_bytes, same, MAX_KEY_BYTES,
 };
 use super::{
-    backup, column_absent, column_exists, examples, online, referencing_keys, refused,
-    select_keyed, sized, Analyzer, Checked, Compiler, ONLINE,
+    backup, column_absent, column_exists, online, referencing_keys, select_keyed, Analyzer,
+    Checked, Compiler, ONLINE,
 };
 use crate::sql::{ident, join_on, table as qtable};
 use crate::types;
@@ -143,12 +140,9 @@ pub(super) fn generated_from<'a>(t: &'a Table, column: &'a str) -> Vec<&'a str> 
 impl AnalyzeKind<ChangeType> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
         let counter = self.counter;
-        let conv = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(c) => c,
-        };
+        let conv = strata_core::refuse_unless!(check(&ctx, s));
         let (t, c) = (conv.table, conv.column);
-        let mut a = sized(t);
+        let mut a = Analysis::of_table(t);
         if c.portable == Some(s.to) {
             a.warnings.push(format!(
                 "column \"{}\" is already {}; nothing to do",
@@ -160,7 +154,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         // key of another table would no longer match its column.
         let keys = referencing_keys(counter.source, t, &c.name).await?;
         if !keys.is_empty() {
-            return Ok(refused(Refusal::new(
+            return Ok(Analysis::refused(Refusal::new(
                 RefusalKind::Dependents,
                 format!(
                     "{} depend on column \"{}\"; drop them first",
@@ -183,7 +177,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                 ))
                 .await?;
             if unfit != 0 {
-                return Ok(refused(Refusal::new(RefusalKind::Incompatible, format!(
+                return Ok(Analysis::refused(Refusal::new(RefusalKind::Incompatible, format!(
                 "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
                 c.name, s.to
             ))));
@@ -197,43 +191,22 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         )];
         super::refuse_conflicts(counter, &ctx, t, &converted, None, &mut a).await?;
         let predicate = incompatible(&format!("c.{}", ident(&c.name)), c, s.to);
-        let n = counter.count(t, &predicate).await?;
-        let shown = if n > 0 {
-            examples(
-                counter.source,
-                t,
-                &format!("c.{}", ident(&c.name)),
-                &predicate,
-            )
-            .await?
-        } else {
-            vec![]
-        };
-        let (handling, blocking) = s.on_incompatible.describe(
-            n,
-            &format!("{}.{}", t.name, c.name),
-            &s.to.to_string(),
-            s.default.as_ref(),
+        let value = format!("c.{}", ident(&c.name));
+        a.findings.push(
+            strata_sql::incompatible_finding(counter, s, t, &c.name, &value, &predicate).await?,
         );
-        a.findings.push(Finding {
-            kind: FindingKind::Incompatible,
-            count: n,
-            examples: shown,
-            handling,
-            blocking,
-        });
         Ok(a)
     }
 }
 
 impl CompileKind<ChangeType> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-        let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let conv = ctx.checked(check(&ctx, s))?;
         let (t, c) = (conv.table, conv.column);
         if c.portable == Some(s.to) {
             return Ok(Vec::new());
         }
-        let original = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+        let original = ctx.checked(super::exact_definition(c))?;
         let step = ctx.step.index;
         let (tbl, col, name) = (qtable(&t.name), ident(&c.name), t.name.name.as_str());
         let target = types::native(s.to);

@@ -1,26 +1,12 @@
 //! `create_table` on MySQL. Rollback drops the table, and refuses while it holds rows.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::CreateTable;
-use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, PortableType, Result, Statement, StepContext};
 
-use super::{refused, table_absent, table_exists, Analyzer, Checked, Compiler};
+use super::{table_absent, table_exists, Compiler};
 use crate::sql::{ident, idents, literal, table as qtable, typed_literal};
 use crate::types;
-
-fn check(ctx: &StepContext<'_>, s: &CreateTable) -> Checked<()> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
-
-pub fn analyze(ctx: StepContext<'_>, s: &CreateTable) -> Analysis {
-    check(&ctx, s).err().map(refused).unwrap_or_default()
-}
-
-impl AnalyzeKind<CreateTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Analysis> {
-        Ok(analyze(ctx, s))
-    }
-}
 
 /// `DEFAULT x`, or `DEFAULT (x)` for the types MySQL gives only expression defaults.
 pub fn default_clause(ty: PortableType, value: &serde_json::Value) -> String {
@@ -34,7 +20,7 @@ pub fn default_clause(ty: PortableType, value: &serde_json::Value) -> String {
 
 impl CompileKind<CreateTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-        check(&ctx, s).map_err(|m| ctx.error(m))?;
+        ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let mut defs: Vec<String> = s
             .columns
             .iter()

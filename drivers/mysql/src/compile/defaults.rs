@@ -3,10 +3,12 @@
 
 use strata_core::{Analysis, QualifiedName, Result, Statement, StepContext};
 
-use super::{exact_definition, find_table_column, refused, sized};
+use super::exact_definition;
 
 pub fn analyze(ctx: StepContext<'_>, table: &QualifiedName, column: &str) -> Analysis {
-    find_table_column(&ctx, table, column).map_or_else(refused, |(t, _)| sized(t))
+    super::RULES
+        .table_column(ctx.snapshot, table, column)
+        .map_or_else(Analysis::refused, |(t, _)| Analysis::of_table(t))
 }
 
 pub(super) fn restore(
@@ -14,7 +16,7 @@ pub(super) fn restore(
     tbl: &str,
     c: &strata_core::schema::Column,
 ) -> Result<Statement> {
-    let definition = exact_definition(c).map_err(|m| ctx.error(m))?;
+    let definition = ctx.checked(exact_definition(c))?;
     Ok(Statement::Sql(format!(
         "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
     )))

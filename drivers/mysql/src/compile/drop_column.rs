@@ -3,15 +3,14 @@
 //! covered it, then the backup's inverse restores every value.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight;
 use strata_core::steps::DropColumn;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::{
-    backup, column_absent, column_exists, dependents, online, position, referencing_keys, refused,
-    select_keyed, sized, Analyzer, Checked, Compiler, ONLINE,
+    backup, column_absent, column_exists, dependents, online, position, referencing_keys,
+    select_keyed, Analyzer, Checked, Compiler, ONLINE,
 };
 use crate::sql::{ident, join_on, table as qtable};
 
@@ -47,45 +46,22 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::
 impl AnalyzeKind<DropColumn> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(check(&ctx, s));
         let mut dependents = referencing_keys(counter.source, t, &s.column).await?;
         dependents.extend(dependents::naming_column(counter.source, t, &s.column).await?);
         if !dependents.is_empty() {
-            return Ok(refused(Refusal::new(
-                RefusalKind::Dependents,
-                format!(
-                    "{} depend on column \"{}\"; drop them first",
-                    dependents.join(", "),
-                    s.column
-                ),
+            return Ok(Analysis::refused(preflight::dependents_refusal(
+                &dependents,
+                &s.column,
             )));
         }
-        let values = counter
-            .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
-            .await?;
-        let mut a = sized(t);
+        let mut a = Analysis::of_table(t);
         for (i, shrunk) in shrunk_indexes(t, &s.column) {
             a.warnings
                 .extend(super::implicit_indexes::warnings(t, &shrunk, &i.name));
         }
-        let handling = if s.backup {
-            format!(
-                "copied with their keys to {} and verified before the drop",
-                ctx.backup_name(&t.name, Some(&s.column))
-            )
-        } else {
-            "NOT backed up (backup = false): the values are lost".to_owned()
-        };
-        a.findings.push(Finding {
-            kind: FindingKind::RowsDestroyed,
-            count: values,
-            examples: vec![],
-            handling,
-            blocking: None,
-        });
+        a.findings
+            .push(strata_sql::dropped_values_finding(counter, &ctx, s, t).await?);
         Ok(a)
     }
 }
@@ -108,7 +84,7 @@ pub fn restore_indexes(t: &strata_core::schema::Table, column: &str) -> Vec<Stri
 
 impl CompileKind<DropColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(check(&ctx, s))?;
         let c = t.column(&s.column).expect("checked");
         let (tbl, col) = (qtable(&t.name), ident(&c.name));
         let mut actions = Vec::new();
@@ -122,7 +98,7 @@ impl CompileKind<DropColumn> for Compiler {
                 .as_deref()
                 .is_some_and(|d| d.contains(" DEFAULT ") && !d.contains(" DEFAULT NULL"));
         if s.backup && !plain {
-            let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+            let definition = ctx.checked(super::exact_definition(c))?;
             actions.push(
                 Action::check(
                     ctx.step.index,
@@ -164,7 +140,7 @@ impl CompileKind<DropColumn> for Compiler {
         .outside_transaction()
         .with_probe(Statement::Sql(column_absent(&t.name.name, &c.name)));
         if s.backup {
-            let definition = super::exact_definition(c).map_err(|m| ctx.error(m))?;
+            let definition = ctx.checked(super::exact_definition(c))?;
             let definition = super::with_default(&super::with_nullability(&definition, true), None);
             let mut clauses = vec![format!("ADD COLUMN {definition} {}", position(t, &c.name))];
             clauses.extend(restore_indexes(t, &c.name));

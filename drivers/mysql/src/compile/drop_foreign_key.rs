@@ -1,36 +1,16 @@
 //! `drop_foreign_key` on MySQL; rollback re-adds it from its `SHOW CREATE TABLE` line, and
 //! renames back the index the server may make for it anew.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::DropForeignKey;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 
-use super::{constraint_absent, constraint_exists, refused, sized, Analyzer, Checked, Compiler};
+use super::{constraint_absent, constraint_exists, Compiler};
 use crate::sql::{ident, table as qtable};
-
-fn check<'a>(
-    ctx: &StepContext<'a>,
-    s: &DropForeignKey,
-) -> Checked<&'a strata_core::schema::Constraint> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
-
-pub fn analyze(ctx: StepContext<'_>, s: &DropForeignKey) -> Analysis {
-    match check(&ctx, s) {
-        Err(m) => refused(m),
-        Ok(_) => sized(ctx.snapshot.table(&s.table).expect("checked")),
-    }
-}
-
-impl AnalyzeKind<DropForeignKey> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Analysis> {
-        Ok(analyze(ctx, s))
-    }
-}
 
 impl CompileKind<DropForeignKey> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
-        let c = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let c = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let tbl = qtable(&s.table);
         let t = ctx.snapshot.table(&s.table).expect("checked");
         // Re-adding the key on rollback makes the server replace the index it made for the key

@@ -5,9 +5,7 @@ use strata_core::steps::DropIndex;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
-use super::{
-    index_absent, index_exists, online, refused, sized, Analyzer, Checked, Compiler, ONLINE,
-};
+use super::{index_absent, index_exists, online, Analyzer, Checked, Compiler, ONLINE};
 use crate::sql::{ident, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::schema::Index> {
@@ -36,22 +34,17 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropIndex) -> Checked<&'a strata_core::s
     Ok(index)
 }
 
-pub fn analyze(ctx: StepContext<'_>, s: &DropIndex) -> Analysis {
-    match check(&ctx, s) {
-        Err(m) => refused(m),
-        Ok(_) => sized(ctx.snapshot.table(&s.table).expect("checked")),
-    }
-}
-
 impl AnalyzeKind<DropIndex> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &DropIndex) -> Result<Analysis> {
-        Ok(analyze(ctx, s))
+        Ok(Analysis::of_checked(
+            check(&ctx, s).map(|_| ctx.snapshot.table(&s.table).expect("checked")),
+        ))
     }
 }
 
 impl CompileKind<DropIndex> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropIndex) -> Result<Vec<Action>> {
-        let index = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let index = ctx.checked(check(&ctx, s))?;
         let tbl = qtable(&s.table);
         Ok(vec![Action::new(
             ctx.step.index,

@@ -7,18 +7,15 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::nullability::with_nullability;
-use super::{
-    column_nullable_is, exact_definition, find_table_column, online, refused, sized, Analyzer,
-    Compiler, ONLINE,
-};
+use super::{column_nullable_is, exact_definition, online, Analyzer, Compiler, ONLINE};
 use crate::sql::table as qtable;
 
 pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
-    match find_table_column(&ctx, &s.table, &s.column) {
-        Err(m) => refused(m),
+    match super::RULES.table_column(ctx.snapshot, &s.table, &s.column) {
+        Err(m) => Analysis::refused(m),
         Ok((t, c)) => {
             if t.primary_key.contains(&c.name) {
-                return refused(Refusal::new(
+                return Analysis::refused(Refusal::new(
                     RefusalKind::Invalid,
                     format!(
                         "column \"{}\" is part of the primary key of \"{}\"",
@@ -26,7 +23,7 @@ pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
                     ),
                 ));
             }
-            let mut a = sized(t);
+            let mut a = Analysis::of_table(t);
             if c.nullable {
                 a.warnings.push(format!(
                     "{}.{} already allows NULL; nothing to do",
@@ -46,11 +43,11 @@ impl AnalyzeKind<DropNotNull> for Analyzer<'_> {
 
 impl CompileKind<DropNotNull> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropNotNull) -> Result<Vec<Action>> {
-        let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+        let (t, c) = ctx.checked(super::RULES.table_column(ctx.snapshot, &s.table, &s.column))?;
         if c.nullable {
             return Ok(Vec::new());
         }
-        let definition = exact_definition(c).map_err(|m| ctx.error(m))?;
+        let definition = ctx.checked(exact_definition(c))?;
         let tbl = qtable(&t.name);
         Ok(vec![Action::new(
             ctx.step.index,

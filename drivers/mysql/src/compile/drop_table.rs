@@ -2,14 +2,12 @@
 //! re-creates the table from its `SHOW CREATE TABLE` statement (columns, keys, foreign keys,
 //! AUTO_INCREMENT counter) and the backup's inverse puts the rows back.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::DropTable;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
-use super::{
-    backup, idents_of, refused, sized, table_absent, table_exists, Analyzer, Checked, Compiler,
-};
+use super::{backup, idents_of, table_absent, table_exists, Checked, Compiler};
 use crate::sql::table as qtable;
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::schema::Table> {
@@ -25,31 +23,9 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::s
     Ok(t)
 }
 
-pub fn analyze(ctx: StepContext<'_>, s: &DropTable) -> Analysis {
-    match check(&ctx, s) {
-        Err(m) => refused(m),
-        Ok(t) => {
-            let mut a = sized(t);
-            let backup = s.backup.then(|| ctx.backup_name(&s.table, None));
-            a.findings
-                .push(strata_core::preflight::dropped_rows_finding(
-                    t.rows,
-                    backup.as_ref(),
-                ));
-            a
-        }
-    }
-}
-
-impl AnalyzeKind<DropTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
-        Ok(analyze(ctx, s))
-    }
-}
-
 impl CompileKind<DropTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(check(&ctx, s))?;
         let tbl = qtable(&t.name);
         let columns: Vec<String> = t.columns.iter().map(|c| c.name.clone()).collect();
         let mut actions = Vec::new();

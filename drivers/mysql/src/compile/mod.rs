@@ -46,7 +46,6 @@ mod sql;
 
 use async_trait::async_trait;
 use backup::{backup, keyed_backup, select_keyed};
-use conflicts::{conflict_checks, refuse_conflicts};
 pub use conflicts::{orphan_count_sql, orphan_filter};
 use probes::{
     column_absent, column_exists, column_nullable_is, constraint_absent, constraint_exists,
@@ -59,11 +58,11 @@ use strata_core::schema::{Column, Table};
 use strata_core::steps::Step;
 use strata_core::{Action, Analysis, Result, StepContext};
 use strata_core::{Refusal, RefusalKind};
+use strata_sql::refuse_conflicts;
 
 use crate::connection::{Flavor, Session};
 use crate::sql::{ident, idents, string};
 use crate::MySqlDriver;
-use strata_sql::examples;
 
 /// The fused counter over the driver's session.
 pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
@@ -77,6 +76,13 @@ pub struct Analyzer<'a> {
 pub struct Compiler {
     flavor: Flavor,
 }
+
+// The kinds this driver analyzes on the schema alone (core's `SchemaAnalysis`).
+strata_core::analyze_on_schema!(
+    Analyzer<'_>,
+    RULES,
+    [CreateTable, DropTable, DropForeignKey]
+);
 
 #[async_trait]
 impl StepCompiler for MySqlDriver {
@@ -125,22 +131,6 @@ fn forbidden_name(_what: &str, name: &str) -> Option<String> {
             u32::from(c)
         )
     })
-}
-
-fn refused(reason: strata_core::Refusal) -> Analysis {
-    Analysis::refused(reason)
-}
-
-fn sized(t: &Table) -> Analysis {
-    Analysis::of_table(t)
-}
-
-fn find_table_column<'a>(
-    ctx: &StepContext<'a>,
-    table: &strata_core::QualifiedName,
-    column: &str,
-) -> Checked<(&'a Table, &'a Column)> {
-    RULES.table_column(ctx.snapshot, table, column)
 }
 
 pub(crate) use create_table::default_clause;

@@ -7,37 +7,25 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::rename_table::swapped;
-use super::{
-    column_absent, column_exists, dependents, refused, sized, Analyzer, Checked, Compiler,
-};
+use super::{column_absent, column_exists, dependents, Analyzer, Compiler};
 use crate::connection::Flavor;
 use crate::sql::{ident, renamed_ident, table as qtable};
-
-fn check_column<'a>(
-    ctx: &StepContext<'a>,
-    s: &RenameColumn,
-) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match check_column(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
         // Views and trigger bodies keep the old name in their text and break; foreign keys and
         // indexes the server renames itself.
         let users = dependents::naming_column(counter.source, t, &s.column).await?;
         if !users.is_empty() {
-            return Ok(refused(Refusal::new(RefusalKind::Unsupported, format!(
+            return Ok(Analysis::refused(Refusal::new(RefusalKind::Unsupported, format!(
             "{} name column \"{}\" and would break: MySQL does not rewrite views or triggers when a column is renamed; drop them first (sql step) and re-create them after",
             users.join(", "),
             s.column
         ))));
         }
-        Ok(sized(t))
+        Ok(Analysis::of_table(t))
     }
 }
 
@@ -125,7 +113,7 @@ pub(crate) fn carried<'a>(
 impl CompileKind<RenameColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
         let flavor = self.flavor;
-        let t = check_column(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let (tbl, name) = (qtable(&t.name), &t.name.name);
         let (carried, carried_back) = carried(t, &tbl, &s.column, &s.to).unzip();
         Ok(vec![Action::new(

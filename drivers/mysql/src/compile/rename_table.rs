@@ -5,7 +5,7 @@ use strata_core::steps::RenameTable;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
-use super::{refused, sized, table_absent, table_exists, Analyzer, Checked, Compiler};
+use super::{table_absent, table_exists, Analyzer, Checked, Compiler};
 use crate::sql::table as qtable;
 
 fn check_table<'a>(
@@ -25,7 +25,7 @@ fn check_table<'a>(
 }
 
 pub fn analyze_table(ctx: StepContext<'_>, s: &RenameTable) -> Analysis {
-    check_table(&ctx, s).map_or_else(refused, sized)
+    check_table(&ctx, s).map_or_else(Analysis::refused, Analysis::of_table)
 }
 
 impl AnalyzeKind<RenameTable> for Analyzer<'_> {
@@ -41,7 +41,7 @@ pub(super) fn swapped(present: String, gone: String) -> String {
 
 impl CompileKind<RenameTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-        check_table(&ctx, s).map_err(|m| ctx.error(m))?;
+        ctx.checked(check_table(&ctx, s))?;
         let (old, new) = (&s.table.name, &s.to);
         let renamed = s.table.with_name(new);
         Ok(vec![Action::new(

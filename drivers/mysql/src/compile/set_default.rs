@@ -7,7 +7,7 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::create_table::default_clause;
 use super::defaults::restore;
-use super::{find_table_column, Analyzer, Compiler};
+use super::{Analyzer, Compiler};
 use crate::sql::{ident, table as qtable};
 
 impl AnalyzeKind<SetDefault> for Analyzer<'_> {
@@ -18,7 +18,7 @@ impl AnalyzeKind<SetDefault> for Analyzer<'_> {
 
 impl CompileKind<SetDefault> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &SetDefault) -> Result<Vec<Action>> {
-        let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+        let (t, c) = ctx.checked(super::RULES.table_column(ctx.snapshot, &s.table, &s.column))?;
         let tbl = qtable(&t.name);
         let clause = default_clause(
             c.portable.unwrap_or(strata_core::PortableType::Int64),

@@ -9,8 +9,7 @@ use strata_core::{Refusal, RefusalKind};
 
 use super::nullability::with_nullability;
 use super::{
-    backup, column_nullable_is, exact_definition, examples, find_table_column, online, refused,
-    select_keyed, sized, Analyzer, Compiler, ONLINE,
+    backup, column_nullable_is, exact_definition, online, select_keyed, Analyzer, Compiler, ONLINE,
 };
 use crate::sql::{ident, join_on, table as qtable, typed_literal};
 
@@ -23,7 +22,7 @@ fn check_set<'a>(
     &'a strata_core::schema::Table,
     &'a strata_core::schema::Column,
 )> {
-    let (t, c) = find_table_column(ctx, &s.table, &s.column)?;
+    let (t, c) = super::RULES.table_column(ctx.snapshot, &s.table, &s.column)?;
     if let Some(fk) = t.constraints.iter().find(|k| {
         k.references.is_some()
             && k.columns.contains(&c.name)
@@ -41,32 +40,17 @@ fn check_set<'a>(
 impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
         let counter = self.counter;
-        let (t, c) = match check_set(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(x) => x,
-        };
-        let mut a = sized(t);
+        let (t, c) = strata_core::refuse_unless!(check_set(&ctx, s));
+        let mut a = Analysis::of_table(t);
         if !c.nullable {
-            a.warnings.push(format!(
-                "{}.{} is already NOT NULL; nothing to do",
-                t.name, c.name
-            ));
+            a.warnings
+                .push(strata_core::preflight::already_not_null(t, &c.name));
             return Ok(a);
         }
         let filter = format!("c.{} IS NULL", ident(&c.name));
-        let nulls = counter.count(t, &filter).await?;
-        let shown = if nulls > 0 {
-            examples(counter.source, t, &format!("c.{}", ident(&c.name)), &filter).await?
-        } else {
-            vec![]
-        };
-        a.findings.push(strata_core::preflight::nulls_finding(
-            t,
-            &c.name,
-            nulls,
-            s.fill.as_ref(),
-            shown,
-        ));
+        let shown = format!("c.{}", ident(&c.name));
+        a.findings
+            .push(strata_sql::nulls_finding(counter, s, t, &c.name, &shown, &filter).await?);
         if let Some(fill) = &s.fill {
             let writes = [(c.name.clone(), typed_literal(fill, c.portable))];
             super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
@@ -77,17 +61,17 @@ impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
 
 impl CompileKind<SetNotNull> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
-        let (t, c) = check_set(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (t, c) = ctx.checked(check_set(&ctx, s))?;
         if !c.nullable {
             return Ok(Vec::new());
         }
-        let definition = exact_definition(c).map_err(|m| ctx.error(m))?;
+        let definition = ctx.checked(exact_definition(c))?;
         let step = ctx.step.index;
         let (tbl, col) = (qtable(&t.name), ident(&c.name));
         let mut actions = Vec::new();
         match &s.fill {
             Some(fill) if !t.primary_key.is_empty() => {
-                actions.extend(super::conflict_checks(
+                actions.extend(strata_sql::conflict_checks::<crate::dialect::My>(
                     &ctx,
                     t,
                     &[(c.name.clone(), typed_literal(fill, c.portable))],

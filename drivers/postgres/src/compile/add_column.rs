@@ -4,18 +4,14 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{refused, sized, Analyzer, Checked, Compiler};
+use super::{Analyzer, Compiler};
 use crate::sql::{ident, literal, table as qtable};
 use crate::types;
 
-fn check<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
-
 pub fn analyze(ctx: StepContext<'_>, s: &AddColumn) -> Analysis {
-    match check(&ctx, s) {
-        Err(m) => refused(m),
-        Ok(t) => sized(t),
+    match s.preflight(ctx.snapshot, &super::RULES) {
+        Err(m) => Analysis::refused(m),
+        Ok(t) => Analysis::of_table(t),
     }
 }
 
@@ -27,7 +23,7 @@ impl AnalyzeKind<AddColumn> for Analyzer<'_> {
 
 impl CompileKind<AddColumn> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let native = types::native(s.ty);
         let mut def = format!("{} {native}", ident(&s.column));
         if let Some(v) = &s.default {

@@ -11,7 +11,7 @@ use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{backup, refused, select_keyed, sized, Analyzer, Checked, Compiler};
+use super::{backup, select_keyed, Analyzer, Checked, Compiler};
 use crate::sql::{ident, idents, join_on, table as qtable};
 
 struct Plan<'a> {
@@ -32,12 +32,9 @@ fn orphan_filter(s: &AddForeignKey, parent: &Table) -> String {
 impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Analysis> {
         let counter = self.counter;
-        let plan = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(p) => p,
-        };
+        let plan = strata_core::refuse_unless!(check(&ctx, s));
         let filter = orphan_filter(s, plan.parent);
-        let mut a = sized(plan.child);
+        let mut a = Analysis::of_table(plan.child);
         a.findings
             .push(strata_sql::orphans_finding(counter, s, plan.child, plan.parent, &filter).await?);
         Ok(a)
@@ -46,7 +43,7 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
 
 impl CompileKind<AddForeignKey> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
-        let Plan { child, parent } = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let Plan { child, parent } = ctx.checked(check(&ctx, s))?;
         let step = ctx.step.index;
         let ctbl = qtable(&child.name);
         let name = s.constraint_name();

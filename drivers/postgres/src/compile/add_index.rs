@@ -10,12 +10,8 @@ use strata_core::steps::AddIndex;
 use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
-use super::{refused, sized, Analyzer, Checked, Compiler, Counter};
+use super::{Analyzer, Compiler, Counter};
 use crate::sql::{ident, idents, string, table as qtable};
-
-fn check<'a>(ctx: &StepContext<'a>, s: &AddIndex) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 /// Counts the keys of `columns` held by more than one row, with examples.
 pub(super) async fn duplicates(
@@ -69,10 +65,7 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
         let counter = self.counter;
         let session = counter.source;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
         let schema = t
             .name
             .schema
@@ -85,7 +78,7 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
         ))
         .await?;
         if taken > 0 {
-            return Ok(refused(Refusal::new(
+            return Ok(Analysis::refused(Refusal::new(
                 RefusalKind::Exists,
                 format!(
                     "a relation named \"{}\" already exists in the schema of \"{}\"",
@@ -94,7 +87,7 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
                 ),
             )));
         }
-        let mut a = sized(t);
+        let mut a = Analysis::of_table(t);
         if s.unique {
             a.findings.push(duplicates(counter, t, &s.columns).await?);
         }
@@ -104,7 +97,7 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
 
 impl CompileKind<AddIndex> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let name = s.index_name();
         let unique = if s.unique { "UNIQUE " } else { "" };
         let index = t.name.with_name(&name);

@@ -4,22 +4,15 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddUnique;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{add_index::duplicates, refused, sized, Checked};
+use super::add_index::duplicates;
 use super::{Analyzer, Compiler};
 use crate::sql::{ident, idents, table as qtable};
-
-fn check<'a>(ctx: &StepContext<'a>, s: &AddUnique) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 impl AnalyzeKind<AddUnique> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
-        let mut a = sized(t);
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
+        let mut a = Analysis::of_table(t);
         a.findings.push(duplicates(counter, t, &s.columns).await?);
         Ok(a)
     }
@@ -27,7 +20,7 @@ impl AnalyzeKind<AddUnique> for Analyzer<'_> {
 
 impl CompileKind<AddUnique> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let name = s.constraint_name();
         let tbl = qtable(&t.name);
         Ok(vec![

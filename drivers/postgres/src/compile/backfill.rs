@@ -3,17 +3,12 @@
 //! of `batch_size`, touching only backed-up rows. Rollback restores the old values.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight::changed_rows_finding;
 use strata_core::steps::Backfill;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{backup, refused, select_keyed, sized, Analyzer, Checked, Compiler};
+use super::{backup, select_keyed, Analyzer, Compiler};
 use crate::sql::{ident, join_on, literal, table as qtable};
-
-fn check<'a>(ctx: &StepContext<'a>, s: &Backfill) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 /// Rows (aliased `alias`) the backfill changes.
 fn predicate(t: &strata_core::schema::Table, s: &Backfill, alias: &str) -> String {
@@ -55,12 +50,9 @@ fn writes(t: &strata_core::schema::Table, s: &Backfill) -> Vec<(String, String)>
 impl AnalyzeKind<Backfill> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
         let n = counter.count(t, &predicate(t, s, "c")).await?;
-        let mut a = sized(t);
+        let mut a = Analysis::of_table(t);
         super::refuse_conflicts(
             counter,
             &ctx,
@@ -70,28 +62,23 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
             &mut a,
         )
         .await?;
-        a.findings.push(Finding {
-            kind: FindingKind::RowsChanged,
-            count: n as u64,
-            examples: vec![],
-            handling: format!(
-                "updated in batches of {}; the old values are backed up and restored by rollback",
-                s.batch_size
-            ),
-            blocking: None,
-        });
+        a.findings.push(changed_rows_finding(n, Some(s.batch_size)));
         Ok(a)
     }
 }
 
 impl CompileKind<Backfill> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let tbl = qtable(&t.name);
         let set_cols: Vec<String> = s.set.keys().cloned().collect();
         let bak = ctx.backup_name(&t.name, Some("backfill"));
-        let mut actions =
-            super::conflict_checks(&ctx, t, &writes(t, s), Some(&predicate(t, s, "c")));
+        let mut actions = strata_sql::conflict_checks::<crate::dialect::Pg>(
+            &ctx,
+            t,
+            &writes(t, s),
+            Some(&predicate(t, s, "c")),
+        );
         actions.extend(backup(
             &ctx,
             &bak,

@@ -16,9 +16,7 @@
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::ChangeType;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::conversion::{
@@ -26,7 +24,7 @@ use super::conversion::{
     no_cast_refusal, retyped, CAST_PROBE,
 };
 use super::dependents::{bracket, changed_earlier};
-use super::{backup, examples, refused, select_keyed, sized, Analyzer, Compiler};
+use super::{backup, select_keyed, Analyzer, Compiler};
 use crate::sql::{ident, join_on, literal, table as qtable};
 use crate::types;
 
@@ -35,12 +33,9 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         let counter = self.counter;
         let found = self.found;
         let session = counter.source;
-        let conv = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(c) => c,
-        };
+        let conv = strata_core::refuse_unless!(check(&ctx, s));
         let (t, c) = (conv.table, conv.column);
-        let mut a = sized(t);
+        let mut a = Analysis::of_table(t);
         if c.native_type == conv.target {
             a.warnings.push(format!(
                 "column \"{}\" is already {}; nothing to do",
@@ -52,7 +47,10 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         if !counter.is_recording() {
             let dependents = crate::dependents::of_column(session, t, &c.name).await?;
             if let Some(why) = carry_refusal(&ctx, &c.name, &dependents) {
-                return Ok(refused(Refusal::new(RefusalKind::Dependents, why)));
+                return Ok(Analysis::refused(Refusal::new(
+                    RefusalKind::Dependents,
+                    why,
+                )));
             }
             if !dependents.objects.is_empty() {
                 a.warnings.push(format!(
@@ -74,7 +72,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                 .await?
                 != 0
         {
-            return Ok(refused(Refusal::new(
+            return Ok(Analysis::refused(Refusal::new(
                 RefusalKind::Unsupported,
                 no_cast_refusal(c, &conv.target),
             )));
@@ -83,7 +81,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         if !counter.is_recording() && !widening {
             let keys = super::foreign_keys_on(session, t, &c.name).await?;
             if !keys.is_empty() {
-                return Ok(refused(Refusal::new(RefusalKind::Dependents, format!(
+                return Ok(Analysis::refused(Refusal::new(RefusalKind::Dependents, format!(
                 "{} reference column \"{}\" and keep their type; drop them first (drop_foreign_key) and add them again after",
                 keys.join(", "),
                 c.name
@@ -107,7 +105,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                     &format!("NULL::{}", conv.target),
                 );
                 if probe != body && session.execute(&format!("SELECT {probe}")).await.is_err() {
-                    return Ok(refused(Refusal::new(RefusalKind::Dependents, format!(
+                    return Ok(Analysis::refused(Refusal::new(RefusalKind::Dependents, format!(
                     "CHECK constraint {} of \"{}\" ({body}) does not apply to a column of type {}; drop it first (sql step) and re-create it for the new type after",
                     k.name, t.name, conv.target
                 ))));
@@ -121,7 +119,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
                     .await
                     .is_err()
             {
-                return Ok(refused(Refusal::new(RefusalKind::Incompatible, format!(
+                return Ok(Analysis::refused(Refusal::new(RefusalKind::Incompatible, format!(
                 "the default of column \"{}\", {literal}, does not convert to {}; drop it first (drop_default), and set a new one after",
                 c.name, conv.target
             ))));
@@ -133,7 +131,10 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
             &c.native_type,
             &conv.target,
         );
-        let n = counter.count(t, &predicate).await?;
+        let shown = format!("c.{}::text", ident(&c.name));
+        let finding =
+            strata_sql::incompatible_finding(counter, s, t, &c.name, &shown, &predicate).await?;
+        let n = finding.count;
         // A unique key over the column must still hold once its values are converted (two
         // values can become one; a default written into several rows repeats).
         if n == 0 || s.on_incompatible != strata_core::steps::OnIncompatible::Fail {
@@ -146,30 +147,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
             super::refuse_conflicts(counter, &ctx, t, &[(c.name.clone(), value)], None, &mut a)
                 .await?;
         }
-        let shown = if n > 0 {
-            examples(
-                session,
-                t,
-                &format!("c.{}::text", ident(&c.name)),
-                &predicate,
-            )
-            .await?
-        } else {
-            vec![]
-        };
-        let (handling, blocking) = s.on_incompatible.describe(
-            n,
-            &format!("{}.{}", t.name, c.name),
-            &s.to.to_string(),
-            s.default.as_ref(),
-        );
-        a.findings.push(Finding {
-            kind: FindingKind::Incompatible,
-            count: n,
-            examples: shown,
-            handling,
-            blocking,
-        });
+        a.findings.push(finding);
         Ok(a)
     }
 }
@@ -178,7 +156,7 @@ impl CompileKind<ChangeType> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
         let found = self.found.of(&ctx);
         let dependents = found.as_deref();
-        let conv = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let conv = ctx.checked(check(&ctx, s))?;
         let (t, c, target) = (conv.table, conv.column, conv.target.as_str());
         if c.native_type == target {
             return Ok(Vec::new());
@@ -222,7 +200,12 @@ impl CompileKind<ChangeType> for Compiler<'_> {
         // earlier step of the migration changes them (or their names) first: count again here.
         if ctx.earlier_step_on(&t.name).is_some() || changed_earlier(&ctx).is_some() {
             let value = converted_value(s, &format!("c.{col}"), &c.native_type, target);
-            for mut check in super::conflict_checks(&ctx, t, &[(c.name.clone(), value)], None) {
+            for mut check in strata_sql::conflict_checks::<crate::dialect::Pg>(
+                &ctx,
+                t,
+                &[(c.name.clone(), value)],
+                None,
+            ) {
                 if let Statement::Sql(sql) = &mut check.forward {
                     *sql = format!("{CAST_PROBE};\n{sql}");
                 }

@@ -1,31 +1,17 @@
 //! `create_table` on PostgreSQL. Rollback drops the table, and refuses (changing nothing)
 //! while it holds rows, so that a rollback never silently destroys data written since.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::CreateTable;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 
-use super::{refused, Analyzer, Checked, Compiler};
+use super::Compiler;
 use crate::sql::{ident, idents, literal, table as qtable};
 use crate::types;
 
-fn check(ctx: &StepContext<'_>, s: &CreateTable) -> Checked<()> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
-
-pub fn analyze(ctx: StepContext<'_>, s: &CreateTable) -> Analysis {
-    check(&ctx, s).err().map(refused).unwrap_or_default()
-}
-
-impl AnalyzeKind<CreateTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Analysis> {
-        Ok(analyze(ctx, s))
-    }
-}
-
 impl CompileKind<CreateTable> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-        check(&ctx, s).map_err(|m| ctx.error(m))?;
+        ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let mut defs: Vec<String> = s
             .columns
             .iter()

@@ -3,10 +3,10 @@
 
 use strata_core::{Analysis, QualifiedName, Statement, StepContext};
 
-use super::{find_table_column, refused, sized};
-
 pub fn analyze(ctx: StepContext<'_>, table: &QualifiedName, column: &str) -> Analysis {
-    find_table_column(&ctx, table, column).map_or_else(refused, |(t, _)| sized(t))
+    super::RULES
+        .table_column(ctx.snapshot, table, column)
+        .map_or_else(Analysis::refused, |(t, _)| Analysis::of_table(t))
 }
 
 pub(super) fn restore(tbl: &str, col: &str, previous: Option<&String>) -> Statement {

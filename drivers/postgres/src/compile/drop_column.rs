@@ -9,15 +9,11 @@
 //! constraints on the column go with it and come back with the rollback.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight;
 use strata_core::steps::DropColumn;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
-use strata_core::{Refusal, RefusalKind};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{
-    backup, foreign_keys_on, recreate, refused, select_keyed, sized, Analyzer, Checked, Compiler,
-};
+use super::{backup, foreign_keys_on, recreate, select_keyed, Analyzer, Checked, Compiler};
 use crate::sql::{ident, join_on, table as qtable};
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
@@ -28,48 +24,25 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Analysis> {
         let counter = self.counter;
         let session = counter.source;
-        let t = match check(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(check(&ctx, s));
         let mut dependents = crate::dependents::names_of_column(session, t, &s.column).await?;
         dependents.extend(foreign_keys_on(session, t, &s.column).await?);
         if !dependents.is_empty() {
-            return Ok(refused(Refusal::new(
-                RefusalKind::Dependents,
-                format!(
-                    "{} depend on column \"{}\"; drop them first",
-                    dependents.join(", "),
-                    s.column
-                ),
+            return Ok(Analysis::refused(preflight::dependents_refusal(
+                &dependents,
+                &s.column,
             )));
         }
-        let values = counter
-            .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
-            .await?;
-        let mut a = sized(t);
-        let handling = if s.backup {
-            format!(
-                "copied with their keys to {} and verified before the drop",
-                ctx.backup_name(&t.name, Some(&s.column))
-            )
-        } else {
-            "NOT backed up (backup = false): the values are lost".to_owned()
-        };
-        a.findings.push(Finding {
-            kind: FindingKind::RowsDestroyed,
-            count: values as u64,
-            examples: vec![],
-            handling,
-            blocking: None,
-        });
+        let mut a = Analysis::of_table(t);
+        a.findings
+            .push(strata_sql::dropped_values_finding(counter, &ctx, s, t).await?);
         Ok(a)
     }
 }
 
 impl CompileKind<DropColumn> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(check(&ctx, s))?;
         let c = t.column(&s.column).expect("checked");
         let step = ctx.step.index;
         let drop = Action::new(

@@ -6,7 +6,7 @@ use strata_core::steps::DropDefault;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::defaults::restore;
-use super::{find_table_column, Analyzer, Compiler};
+use super::{Analyzer, Compiler};
 use crate::sql::{ident, table as qtable};
 
 impl AnalyzeKind<DropDefault> for Analyzer<'_> {
@@ -17,7 +17,7 @@ impl AnalyzeKind<DropDefault> for Analyzer<'_> {
 
 impl CompileKind<DropDefault> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &DropDefault) -> Result<Vec<Action>> {
-        let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+        let (t, c) = ctx.checked(super::RULES.table_column(ctx.snapshot, &s.table, &s.column))?;
         let (tbl, col) = (qtable(&t.name), ident(&c.name));
         Ok(vec![Action::new(
             ctx.step.index,

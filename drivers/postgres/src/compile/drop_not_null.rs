@@ -6,14 +6,14 @@ use strata_core::steps::DropNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
-use super::{find_table_column, refused, sized, Analyzer, Compiler};
+use super::{Analyzer, Compiler};
 use crate::sql::{ident, table as qtable};
 
 pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
-    match find_table_column(&ctx, &s.table, &s.column) {
-        Err(m) => refused(m),
+    match super::RULES.table_column(ctx.snapshot, &s.table, &s.column) {
+        Err(m) => Analysis::refused(m),
         Ok((t, c)) => {
-            let mut a = sized(t);
+            let mut a = Analysis::of_table(t);
             if c.nullable {
                 a.warnings.push(format!(
                     "{}.{} already allows NULL; nothing to do",
@@ -21,7 +21,7 @@ pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
                 ));
             }
             if t.primary_key.contains(&c.name) {
-                return refused(Refusal::new(
+                return Analysis::refused(Refusal::new(
                     RefusalKind::Invalid,
                     format!(
                         "column \"{}\" is part of the primary key of \"{}\"",
@@ -42,7 +42,7 @@ impl AnalyzeKind<DropNotNull> for Analyzer<'_> {
 
 impl CompileKind<DropNotNull> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &DropNotNull) -> Result<Vec<Action>> {
-        let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+        let (t, c) = ctx.checked(super::RULES.table_column(ctx.snapshot, &s.table, &s.column))?;
         if c.nullable {
             return Ok(Vec::new());
         }

@@ -7,43 +7,17 @@
 //! and re-adds the keys: exact, and as fast as a rename, whatever the size. Without a backup,
 //! `DROP TABLE`.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::schema::{ConstraintKind, Table};
 use strata_core::steps::DropTable;
-use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, QualifiedName, Result, Statement, StepContext};
 
-use super::{refused, sized, Analyzer, Checked, Compiler};
+use super::Compiler;
 use crate::sql::{ident, string, table as qtable};
-
-fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
-
-pub fn analyze(ctx: StepContext<'_>, s: &DropTable) -> Analysis {
-    match check(&ctx, s) {
-        Err(m) => refused(m),
-        Ok(t) => {
-            let mut a = sized(t);
-            let backup = s.backup.then(|| ctx.backup_name(&s.table, None));
-            a.findings
-                .push(strata_core::preflight::dropped_rows_finding(
-                    t.rows,
-                    backup.as_ref(),
-                ));
-            a
-        }
-    }
-}
-
-impl AnalyzeKind<DropTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
-        Ok(analyze(ctx, s))
-    }
-}
 
 impl CompileKind<DropTable> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
-        let t = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let step = ctx.step.index;
         if !s.backup {
             return Ok(vec![Action::new(

@@ -32,10 +32,10 @@ use async_trait::async_trait;
 use strata_core::driver::{analyze_step, compile_step, StepCompiler};
 use strata_core::preflight::{Checked, Rules};
 use strata_core::schema::Snapshot;
-use strata_core::schema::{Column, Table};
+use strata_core::schema::Table;
 use strata_core::steps::Step;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
-use strata_sql::examples;
+use strata_sql::refuse_conflicts;
 
 use crate::connection::Session;
 use crate::sql::{ident, idents, table as qtable};
@@ -57,6 +57,13 @@ pub struct Analyzer<'a> {
 pub struct Compiler<'a> {
     found: &'a Found,
 }
+
+// The kinds this driver analyzes on the schema alone (core's `SchemaAnalysis`).
+strata_core::analyze_on_schema!(
+    Analyzer<'_>,
+    RULES,
+    [CreateTable, DropTable, DropIndex, DropForeignKey]
+);
 
 #[async_trait]
 impl StepCompiler for PostgresDriver {
@@ -88,22 +95,6 @@ pub const RULES: Rules = Rules {
     row_ids: false,
     forbidden: strata_core::preflight::any_name,
 };
-
-fn refused(reason: strata_core::Refusal) -> Analysis {
-    Analysis::refused(reason)
-}
-
-fn sized(t: &Table) -> Analysis {
-    Analysis::of_table(t)
-}
-
-fn find_table_column<'a>(
-    ctx: &StepContext<'a>,
-    table: &strata_core::QualifiedName,
-    column: &str,
-) -> Checked<(&'a Table, &'a Column)> {
-    RULES.table_column(ctx.snapshot, table, column)
-}
 
 /// The count and content hash of the rows of `from` (a table or a parenthesized query),
 /// independent of row and column order.
@@ -183,76 +174,35 @@ const QUOTING: strata_core::writes::Quoting = strata_core::writes::Quoting {
     table: qtable,
 };
 
-/// Refuses, in the plan, a write of `writes` into the rows `filter` selects that a UNIQUE key,
-/// a foreign key or a CHECK of `t` would stop half way (see `strata_core::writes`).
-async fn refuse_conflicts(
-    counter: &Counter<'_>,
-    ctx: &StepContext<'_>,
-    t: &Table,
-    writes: &[(String, String)],
-    filter: Option<&str>,
-    a: &mut Analysis,
-) -> Result<()> {
-    strata_core::writes::refuse(counter, all_conflicts(ctx, t, writes, filter), a).await
-}
-
-/// The keys a write would break (core's counts) and the CHECK constraints of `t` it would
-/// break: each CHECK that names a written column, evaluated with the written values in the
-/// rows the write changes (`IS FALSE`: a CHECK that is unknown holds).
-fn all_conflicts(
-    ctx: &StepContext<'_>,
-    t: &Table,
-    writes: &[(String, String)],
-    filter: Option<&str>,
-) -> Vec<strata_core::writes::Conflict> {
-    let mut out = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
-    for k in t
-        .constraints
-        .iter()
-        .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
-    {
-        let Some(body) = k.definition.strip_prefix("CHECK ") else {
-            continue;
-        };
-        let body = body.trim_end_matches(" NOT VALID");
-        let mut expr = body.to_owned();
-        for (column, value) in writes {
-            expr = crate::sql::replace_column(&expr, column, &format!("({value})"));
+impl strata_sql::WriteChecks for crate::dialect::Pg {
+    /// Each CHECK constraint of `t` that names a written column, evaluated with the written
+    /// values.
+    fn broken_checks(
+        t: &Table,
+        writes: &[(String, String)],
+        filter: Option<&str>,
+    ) -> Vec<strata_core::writes::Conflict> {
+        let mut out = Vec::new();
+        for k in t
+            .constraints
+            .iter()
+            .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
+        {
+            let Some(body) = k.definition.strip_prefix("CHECK ") else {
+                continue;
+            };
+            let body = body.trim_end_matches(" NOT VALID");
+            let mut expr = body.to_owned();
+            for (column, value) in writes {
+                expr = crate::sql::replace_column(&expr, column, &format!("({value})"));
+            }
+            if expr != body {
+                let what = format!("CHECK constraint {}", k.name);
+                out.push(strata_sql::conflicts::check_conflict::<Self>(
+                    t, &what, body, &expr, writes, filter,
+                ));
+            }
         }
-        if expr == body {
-            continue;
-        }
-        out.push(strata_core::writes::Conflict {
-            count: format!(
-                "SELECT count(*)::bigint FROM {} c WHERE ({}) AND ({expr}) IS FALSE",
-                qtable(&t.name),
-                filter.unwrap_or("TRUE")
-            ),
-            refusal: format!(
-                "the value written into {} breaks CHECK constraint {} of \"{}\" ({body})",
-                writes
-                    .iter()
-                    .map(|(c, _)| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                k.name,
-                t.name
-            ),
-        });
+        out
     }
-    out
-}
-
-/// The same counts as checks right before the write, for a table the plan could not count.
-fn conflict_checks(
-    ctx: &StepContext<'_>,
-    t: &Table,
-    writes: &[(String, String)],
-    filter: Option<&str>,
-) -> Vec<Action> {
-    strata_core::writes::checks(
-        ctx.step.index,
-        &t.name,
-        all_conflicts(ctx, t, writes, filter),
-    )
 }

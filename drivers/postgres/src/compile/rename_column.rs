@@ -8,24 +8,14 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::RenameColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{refused, sized, Analyzer, Checked, Compiler};
+use super::{Analyzer, Compiler};
 use crate::sql::{ident, table as qtable};
-
-fn check_column<'a>(
-    ctx: &StepContext<'a>,
-    s: &RenameColumn,
-) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
 
 impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Analysis> {
         let session = self.counter.source;
-        let t = match check_column(&ctx, s) {
-            Err(m) => return Ok(refused(m)),
-            Ok(t) => t,
-        };
-        let mut a = sized(t);
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
+        let mut a = Analysis::of_table(t);
         let users = crate::dependents::names_of_column(session, t, &s.column).await?;
         if !users.is_empty() {
             a.warnings.push(format!(
@@ -41,7 +31,7 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
 
 impl CompileKind<RenameColumn> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
-        let t = check_column(&ctx, s).map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let tbl = qtable(&t.name);
         Ok(vec![Action::new(
             ctx.step.index,

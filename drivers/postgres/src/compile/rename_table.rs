@@ -7,18 +7,12 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::RenameTable;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{refused, sized, Analyzer, Checked, Compiler};
+use super::{Analyzer, Compiler};
 use crate::sql::{ident, table as qtable};
 
-fn check_table<'a>(
-    ctx: &StepContext<'a>,
-    s: &RenameTable,
-) -> Checked<&'a strata_core::schema::Table> {
-    s.preflight(ctx.snapshot, &super::RULES)
-}
-
 pub fn analyze_table(ctx: StepContext<'_>, s: &RenameTable) -> Analysis {
-    check_table(&ctx, s).map_or_else(refused, sized)
+    s.preflight(ctx.snapshot, &super::RULES)
+        .map_or_else(Analysis::refused, Analysis::of_table)
 }
 
 impl AnalyzeKind<RenameTable> for Analyzer<'_> {
@@ -29,7 +23,7 @@ impl AnalyzeKind<RenameTable> for Analyzer<'_> {
 
 impl CompileKind<RenameTable> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-        check_table(&ctx, s).map_err(|m| ctx.error(m))?;
+        ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
         let renamed = s.table.with_name(&s.to);
         Ok(vec![Action::new(
             ctx.step.index,

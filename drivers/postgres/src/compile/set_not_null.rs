@@ -6,46 +6,27 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{
-    backup, examples, find_table_column, refused, select_keyed, sized, Analyzer, Compiler,
-};
+use super::{backup, select_keyed, Analyzer, Compiler};
 use crate::sql::{ident, join_on, literal, table as qtable};
 
 impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
         let counter = self.counter;
-        let (t, c) = match find_table_column(&ctx, &s.table, &s.column) {
-            Err(m) => return Ok(refused(m)),
-            Ok(x) => x,
-        };
-        let mut a = sized(t);
+        let (t, c) = strata_core::refuse_unless!(super::RULES.table_column(
+            ctx.snapshot,
+            &s.table,
+            &s.column
+        ));
+        let mut a = Analysis::of_table(t);
         if !c.nullable {
-            a.warnings.push(format!(
-                "{}.{} is already NOT NULL; nothing to do",
-                t.name, c.name
-            ));
+            a.warnings
+                .push(strata_core::preflight::already_not_null(t, &c.name));
             return Ok(a);
         }
         let filter = format!("c.{} IS NULL", ident(&c.name));
-        let nulls = counter.count(t, &filter).await?;
-        let shown = if nulls > 0 {
-            examples(
-                counter.source,
-                t,
-                &format!("c.{}::text", ident(&c.name)),
-                &filter,
-            )
-            .await?
-        } else {
-            vec![]
-        };
-        a.findings.push(strata_core::preflight::nulls_finding(
-            t,
-            &c.name,
-            nulls,
-            s.fill.as_ref(),
-            shown,
-        ));
+        let shown = format!("c.{}::text", ident(&c.name));
+        a.findings
+            .push(strata_sql::nulls_finding(counter, s, t, &c.name, &shown, &filter).await?);
         if let Some(fill) = &s.fill {
             let writes = [(c.name.clone(), literal(fill, &c.native_type))];
             super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
@@ -56,7 +37,7 @@ impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
 
 impl CompileKind<SetNotNull> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
-        let (t, c) = find_table_column(&ctx, &s.table, &s.column).map_err(|m| ctx.error(m))?;
+        let (t, c) = ctx.checked(super::RULES.table_column(ctx.snapshot, &s.table, &s.column))?;
         if !c.nullable {
             return Ok(Vec::new());
         }
@@ -65,7 +46,7 @@ impl CompileKind<SetNotNull> for Compiler<'_> {
         let mut actions = Vec::new();
         match &s.fill {
             Some(fill) if !t.primary_key.is_empty() => {
-                actions.extend(super::conflict_checks(
+                actions.extend(strata_sql::conflict_checks::<crate::dialect::Pg>(
                     &ctx,
                     t,
                     &[(c.name.clone(), literal(fill, &c.native_type))],

@@ -37,13 +37,13 @@ pub fn check_add<'a>(ctx: &StepContext<'a>, s: &AddColumn) -> Checked<(&'a Table
 
 impl AnalyzeKind<AddColumn> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Analysis> {
-        Ok(super::of(check_add(&ctx, s).map(|(t, _)| t)))
+        Ok(Analysis::of_checked(check_add(&ctx, s).map(|(t, _)| t)))
     }
 }
 
 impl CompileKind<AddColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
-        let (t, def) = check_add(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (t, def) = ctx.checked(check_add(&ctx, s))?;
         let tbl = qtable(&t.name);
         Ok(vec![Action::new(
             ctx.step.index,

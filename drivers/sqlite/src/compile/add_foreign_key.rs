@@ -72,7 +72,7 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
 
 impl CompileKind<AddForeignKey> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddForeignKey) -> Result<Vec<Action>> {
-        let (child, parent, text, to) = check_add(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (child, parent, text, to) = ctx.checked(check_add(&ctx, s))?;
         let step = ctx.step.index;
         let ctbl = qtable(&child.name);
         let filter = orphan_filter(s, parent);

@@ -10,21 +10,13 @@ use super::{Analyzer, Compiler};
 
 impl AnalyzeKind<AddIndex> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
-        analyze_add(
-            self.counter,
-            ctx,
-            &s.table,
-            &s.columns,
-            &s.index_name(),
-            s.unique,
-        )
-        .await
+        analyze_add(self.counter, ctx, &s.new_index()).await
     }
 }
 
 impl CompileKind<AddIndex> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Vec<Action>> {
-        compile_add(ctx, &s.table, &s.columns, &s.index_name(), s.unique)
+        compile_add(ctx, &s.new_index())
     }
 }
 

@@ -10,21 +10,13 @@ use super::{Analyzer, Compiler};
 
 impl AnalyzeKind<AddUnique> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Analysis> {
-        analyze_add(
-            self.counter,
-            ctx,
-            &s.table,
-            &s.columns,
-            &s.constraint_name(),
-            true,
-        )
-        .await
+        analyze_add(self.counter, ctx, &s.new_index()).await
     }
 }
 
 impl CompileKind<AddUnique> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddUnique) -> Result<Vec<Action>> {
-        compile_add(ctx, &s.table, &s.columns, &s.constraint_name(), true)
+        compile_add(ctx, &s.new_index())
     }
 }
 

@@ -2,10 +2,9 @@
 //! inverse puts the old values back from the backup.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::preflight::changed_rows_finding;
 use strata_core::steps::Backfill;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, Result, Statement, StepContext,
-};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::backup::{backup, keys_of, pk_join, select_keyed};
 use super::{Analyzer, Compiler, RULES};
@@ -38,10 +37,7 @@ fn writes(s: &Backfill) -> Vec<(String, String)> {
 impl AnalyzeKind<Backfill> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
         let counter = self.counter;
-        let t = match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
         let n = counter.count(t, &predicate(s, "c")).await?;
         let mut a = Analysis::of_table(t);
         super::refuse_conflicts(
@@ -53,29 +49,23 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
             &mut a,
         )
         .await?;
-        a.findings.push(Finding {
-            kind: FindingKind::RowsChanged,
-            count: n,
-            examples: vec![],
-            handling: format!(
-                "updated in batches of {}; the old values are backed up and restored by rollback",
-                s.batch_size
-            ),
-            blocking: None,
-        });
+        a.findings.push(changed_rows_finding(n, Some(s.batch_size)));
         Ok(a)
     }
 }
 
 impl CompileKind<Backfill> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let tbl = qtable(&t.name);
         let set_cols: Vec<String> = s.set.keys().cloned().collect();
         let bak = ctx.backup_name(&t.name, Some("backfill"));
-        let mut actions = super::conflict_checks(&ctx, t, &writes(s), Some(&predicate(s, "c")));
+        let mut actions = strata_sql::conflict_checks::<crate::dialect::Lite>(
+            &ctx,
+            t,
+            &writes(s),
+            Some(&predicate(s, "c")),
+        );
         actions.extend(backup(
             &ctx,
             &bak,

@@ -10,11 +10,7 @@ use strata_core::schema::{Column, ConstraintKind, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::writes::{self, Conflict};
 use strata_core::Refusal;
-use strata_core::{
-    Action, ActionKind, Analysis, Finding, FindingKind, PortableType, Result, Statement,
-    StepContext,
-};
-use strata_sql::examples;
+use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
 
 use super::backup::{
     backup, from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys, select_keyed,
@@ -242,43 +238,23 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         }
         refuse_null_keys(counter, t, &text, &mut a).await?;
         let predicate = incompatible(&format!("c.{}", ident(&c.name)), s.to);
-        let n = counter.count(t, &predicate).await?;
-        let shown = if n > 0 {
-            examples(
-                counter.source,
-                t,
-                &format!("c.{}", ident(&c.name)),
-                &predicate,
-            )
-            .await?
-        } else {
-            vec![]
-        };
-        let (handling, blocking) = s.on_incompatible.describe(
-            n,
-            &format!("{}.{}", t.name, c.name),
-            &s.to.to_string(),
-            s.default.as_ref(),
-        );
+        let value = format!("c.{}", ident(&c.name));
+        let finding =
+            strata_sql::incompatible_finding(counter, s, t, &c.name, &value, &predicate).await?;
+        let n = finding.count;
         // Values that will not convert refuse a `fail` step already; what they would convert to
         // does not matter.
         if n == 0 || s.on_incompatible != OnIncompatible::Fail {
             strata_core::writes::refuse(counter, conflicts(&ctx, t, c, s), &mut a).await?;
         }
-        a.findings.push(Finding {
-            kind: FindingKind::Incompatible,
-            count: n,
-            examples: shown,
-            handling,
-            blocking,
-        });
+        a.findings.push(finding);
         Ok(a)
     }
 }
 
 impl CompileKind<ChangeType> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-        let (t, c, text, to) = check(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (t, c, text, to) = ctx.checked(check(&ctx, s))?;
         if already(&text, s) {
             return Ok(Vec::new());
         }

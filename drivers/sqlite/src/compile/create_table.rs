@@ -1,10 +1,10 @@
 //! `create_table` on SQLite. Rollback drops the table.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::CreateTable;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 
-use super::{Analyzer, Compiler, RULES};
+use super::{Compiler, RULES};
 use crate::sql::{ident, idents, literal, table as qtable};
 use crate::types;
 
@@ -44,19 +44,9 @@ pub fn create_sql(s: &CreateTable) -> String {
     )
 }
 
-impl AnalyzeKind<CreateTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Analysis> {
-        Ok(s.preflight(ctx.snapshot, &RULES)
-            .err()
-            .map(Analysis::refused)
-            .unwrap_or_default())
-    }
-}
-
 impl CompileKind<CreateTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
-        s.preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let tbl = qtable(&s.table);
         Ok(vec![Action::new(ctx.step.index, ActionKind::Ddl, format!("create table {}", s.table), Statement::Sql(create_sql(s)))
         .with_inverse(Statement::Sql(format!("DROP TABLE {tbl}")))

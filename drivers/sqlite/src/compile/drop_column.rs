@@ -6,13 +6,12 @@ use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::DropColumn;
 use strata_core::Refusal;
-use strata_core::{Action, Analysis, Finding, FindingKind, Result, StepContext};
+use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::backup::{backup, from_backup, no_null_keys, refuse_null_keys, select_keyed};
 use super::table_text::{rebuild, rebuildable_column};
 use super::{uses, Analyzer, Compiler, RULES};
 use crate::ddl::CreateTable;
-use crate::sql::ident;
 
 /// The table, its text, and its text without the column; refused while a CHECK, generated
 /// column, index, foreign key or trigger uses the column (views are checked live, in the plan).
@@ -46,35 +45,19 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
         if let Some(refusal) = uses::refusal(t, &s.column, &views) {
             return Ok(Analysis::refused(refusal));
         }
-        let values = counter
-            .count(t, &format!("c.{} IS NOT NULL", ident(&s.column)))
-            .await?;
         let mut a = Analysis::of_table(t);
         if s.backup {
             refuse_null_keys(counter, t, &text, &mut a).await?;
         }
-        let handling = if s.backup {
-            format!(
-                "copied with their keys to {} and verified before the drop",
-                ctx.backup_name(&t.name, Some(&s.column))
-            )
-        } else {
-            "NOT backed up (backup = false): the values are lost".to_owned()
-        };
-        a.findings.push(Finding {
-            kind: FindingKind::RowsDestroyed,
-            count: values,
-            examples: vec![],
-            handling,
-            blocking: None,
-        });
+        a.findings
+            .push(strata_sql::dropped_values_finding(counter, &ctx, s, t).await?);
         Ok(a)
     }
 }
 
 impl CompileKind<DropColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-        let (t, text, to) = check_drop(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (t, text, to) = ctx.checked(check_drop(&ctx, s))?;
         let column = text.declared_name(&s.column);
         let mut back = Vec::new();
         let mut backups = Vec::new();

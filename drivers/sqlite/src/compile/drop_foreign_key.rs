@@ -28,13 +28,13 @@ pub fn check_drop<'a>(
 
 impl AnalyzeKind<DropForeignKey> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Analysis> {
-        Ok(super::of(check_drop(&ctx, s).map(|(t, _, _)| t)))
+        Ok(Analysis::of_checked(check_drop(&ctx, s).map(|(t, _, _)| t)))
     }
 }
 
 impl CompileKind<DropForeignKey> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropForeignKey) -> Result<Vec<Action>> {
-        let (t, text, to) = check_drop(&ctx, s).map_err(|m| ctx.error(m))?;
+        let (t, text, to) = ctx.checked(check_drop(&ctx, s))?;
         let description = format!("drop foreign key {} (table rebuild)", s.name);
         let (guard, alter) = rebuild(&ctx, t, &text, &to, &[], &[], description)?;
         Ok(vec![guard, alter])

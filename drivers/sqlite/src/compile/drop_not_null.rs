@@ -10,7 +10,7 @@ use super::{Analyzer, Compiler};
 
 impl AnalyzeKind<DropNotNull> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, _: &DropNotNull) -> Result<Analysis> {
-        Ok(super::of(check_reshape(&ctx).map(|(t, _, _)| t)))
+        Ok(Analysis::of_checked(check_reshape(&ctx).map(|(t, _, _)| t)))
     }
 }
 

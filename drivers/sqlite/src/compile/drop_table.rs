@@ -1,16 +1,16 @@
 //! `drop_table` on SQLite: the table is copied to a verified backup first; rollback re-creates
 //! it from its own `CREATE TABLE` text, with its indexes and triggers, and copies the rows back.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
-use strata_core::preflight::{self, Checked};
+use strata_core::driver::CompileKind;
+use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::DropTable;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
 use super::autoincrement::counter_as_read;
 use super::backup::backup;
-use super::{Analyzer, Compiler, RULES};
+use super::{Compiler, RULES};
 use crate::sql::{idents, table as qtable};
 
 /// The text `t` is re-created from when a rollback restores it, with its indexes' and
@@ -32,26 +32,9 @@ fn restorable(t: &Table) -> Checked<&str> {
     }
 }
 
-impl AnalyzeKind<DropTable> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
-        Ok(match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => Analysis::refused(m),
-            Ok(t) => {
-                let mut a = Analysis::of_table(t);
-                let backup = s.backup.then(|| ctx.backup_name(&s.table, None));
-                a.findings
-                    .push(preflight::dropped_rows_finding(t.rows, backup.as_ref()));
-                a
-            }
-        })
-    }
-}
-
 impl CompileKind<DropTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let tbl = qtable(&t.name);
         let mut actions = Vec::new();
         let mut drop = Action::new(
@@ -70,7 +53,7 @@ impl CompileKind<DropTable> for Compiler {
                 &format!("every row of {}", t.name),
                 &[],
             ));
-            let original = restorable(t).map_err(|m| ctx.error(m))?.to_owned();
+            let original = ctx.checked(restorable(t))?.to_owned();
             let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
             let mut restore = vec![
                 original,

@@ -3,6 +3,7 @@
 
 use strata_core::preflight;
 use strata_core::schema::Table;
+use strata_core::steps::NewIndex;
 use strata_core::{Action, ActionKind, Analysis, QualifiedName, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
@@ -59,15 +60,10 @@ fn duplicates(table: &QualifiedName, columns: &[String]) -> String {
 pub async fn analyze_add(
     counter: &Counter<'_>,
     ctx: StepContext<'_>,
-    table: &QualifiedName,
-    columns: &[String],
-    name: &str,
-    unique: bool,
+    key: &NewIndex<'_>,
 ) -> Result<Analysis> {
-    let t = match index_check(&ctx, table, columns, name) {
-        Err(m) => return Ok(Analysis::refused(m)),
-        Ok(t) => t,
-    };
+    let (table, columns, name, unique) = (key.table, key.columns, key.name.as_str(), key.unique);
+    let t = strata_core::refuse_unless!(index_check(&ctx, table, columns, name));
     let mut a = Analysis::of_table(t);
     if unique {
         let n = if counter.is_recording() {
@@ -81,14 +77,9 @@ pub async fn analyze_add(
     Ok(a)
 }
 
-pub fn compile_add(
-    ctx: StepContext<'_>,
-    table: &QualifiedName,
-    columns: &[String],
-    name: &str,
-    unique: bool,
-) -> Result<Vec<Action>> {
-    let t = index_check(&ctx, table, columns, name).map_err(|m| ctx.error(m))?;
+pub fn compile_add(ctx: StepContext<'_>, key: &NewIndex<'_>) -> Result<Vec<Action>> {
+    let (table, columns, name, unique) = (key.table, key.columns, key.name.as_str(), key.unique);
+    let t = ctx.checked(index_check(&ctx, table, columns, name))?;
     let kind = if unique { "UNIQUE INDEX" } else { "INDEX" };
     let mut actions = Vec::new();
     if unique {

@@ -34,12 +34,13 @@ mod writes;
 
 use async_trait::async_trait;
 use strata_core::driver::{analyze_step, compile_step, StepCompiler};
-use strata_core::preflight::{Checked, Rules};
+use strata_core::preflight::Rules;
 use strata_core::schema::Snapshot;
 use strata_core::schema::Table;
 use strata_core::steps::Step;
 use strata_core::writes::Conflict;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_sql::refuse_conflicts;
 
 use crate::connection::Session;
 use crate::SqliteDriver;
@@ -90,10 +91,8 @@ impl StepCompiler for SqliteDriver {
     }
 }
 
-/// The analysis of a step that only checks the schema: refused, or sized by its table.
-fn of(checked: Checked<&Table>) -> Analysis {
-    checked.map_or_else(Analysis::refused, Analysis::of_table)
-}
+// The kinds this driver analyzes on the schema alone (core's `SchemaAnalysis`).
+strata_core::analyze_on_schema!(Analyzer<'_>, RULES, [CreateTable, DropTable, DropIndex]);
 
 /// A check that no foreign key is violated (SQLite checks them only on demand here).
 fn foreign_key_check(ctx: &StepContext<'_>, t: &Table) -> Action {
@@ -116,38 +115,14 @@ const QUOTING: strata_core::writes::Quoting = strata_core::writes::Quoting {
     table: crate::sql::table,
 };
 
-/// Refuses, in the plan, a write of `writes` into the rows `filter` selects that a UNIQUE key
-/// or a foreign key of `t` would stop half way (see `strata_core::writes`).
-async fn refuse_conflicts(
-    counter: &Counter<'_>,
-    ctx: &StepContext<'_>,
-    t: &Table,
-    writes: &[(String, String)],
-    filter: Option<&str>,
-    a: &mut Analysis,
-) -> Result<()> {
-    strata_core::writes::refuse(counter, conflicts(ctx, t, writes, filter), a).await
-}
-
-/// What a write of `writes` into the rows `filter` selects would break: the unique and
-/// foreign keys of `t` (core's counts) and its CHECKs.
-fn conflicts(
-    ctx: &StepContext<'_>,
-    t: &Table,
-    writes: &[(String, String)],
-    filter: Option<&str>,
-) -> Vec<Conflict> {
-    let mut out = strata_core::writes::conflicts(ctx.snapshot, t, writes, filter, QUOTING);
-    out.extend(writes::broken_checks(t, writes, filter.unwrap_or("1")));
-    out
-}
-
-/// The same counts as checks right before the write, for a table the plan could not count.
-fn conflict_checks(
-    ctx: &StepContext<'_>,
-    t: &Table,
-    writes: &[(String, String)],
-    filter: Option<&str>,
-) -> Vec<Action> {
-    strata_core::writes::checks(ctx.step.index, &t.name, conflicts(ctx, t, writes, filter))
+impl strata_sql::WriteChecks for crate::dialect::Lite {
+    /// The CHECKs of `t`'s `CREATE TABLE` text that name a written column (see
+    /// `writes::broken_checks`).
+    fn broken_checks(
+        t: &Table,
+        writes: &[(String, String)],
+        filter: Option<&str>,
+    ) -> Vec<Conflict> {
+        writes::broken_checks(t, writes, filter.unwrap_or("1"))
+    }
 }

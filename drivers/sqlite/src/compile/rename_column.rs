@@ -28,10 +28,7 @@ use crate::sql::{ident, is_plain, name, string, table as qtable};
 impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Analysis> {
         let session = self.counter.source;
-        let t = match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
         let mut requoted = requoted_in_schema(&ctx, t, s);
         for (view, sql) in super::uses::views(session).await? {
             if mentions(&sql, 0, &t.name.name) && !spelled_back(&sql, s) {
@@ -78,9 +75,7 @@ impl AnalyzeKind<RenameColumn> for Analyzer<'_> {
 
 impl CompileKind<RenameColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameColumn) -> Result<Vec<Action>> {
-        let t = s
-            .preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        let t = ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         let tbl = qtable(&t.name);
         let rename = |a: &str, b: &str| {
             Statement::Sql(format!(

@@ -16,10 +16,7 @@ use crate::sql::ident;
 impl AnalyzeKind<RenameTable> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &RenameTable) -> Result<Analysis> {
         let session = self.counter.source;
-        let t = match s.preflight(ctx.snapshot, &RULES) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(t) => t,
-        };
+        let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
         let (name, quoted) = (&s.table.name, ident(&s.table.name));
         let requoted = |sql: &str| spellings(sql, name).iter().any(|w| *w != quoted);
         let mut objects = Vec::new();
@@ -71,8 +68,7 @@ impl AnalyzeKind<RenameTable> for Analyzer<'_> {
 
 impl CompileKind<RenameTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &RenameTable) -> Result<Vec<Action>> {
-        s.preflight(ctx.snapshot, &RULES)
-            .map_err(|m| ctx.error(m))?;
+        ctx.checked(s.preflight(ctx.snapshot, &RULES))?;
         // Here, unlike in a rebuild, references from other tables must follow the table.
         let rename = |from: &str, to: &str| {
             Statement::Sql(format!(

@@ -93,7 +93,7 @@ pub(super) fn describe(kind: &StepKind, t: &Table) -> String {
 /// `drop_not_null`, `set_default`, `drop_default`: a rebuild each way, nothing when the text
 /// already says so.
 pub fn compile_reshape(ctx: StepContext<'_>) -> Result<Vec<Action>> {
-    let (t, text, to) = check_reshape(&ctx).map_err(|m| ctx.error(m))?;
+    let (t, text, to) = ctx.checked(check_reshape(&ctx))?;
     if to == text.sql {
         return Ok(Vec::new());
     }

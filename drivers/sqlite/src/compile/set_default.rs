@@ -10,7 +10,7 @@ use super::{Analyzer, Compiler};
 
 impl AnalyzeKind<SetDefault> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, _: &SetDefault) -> Result<Analysis> {
-        Ok(super::of(check_reshape(&ctx).map(|(t, _, _)| t)))
+        Ok(Analysis::of_checked(check_reshape(&ctx).map(|(t, _, _)| t)))
     }
 }
 

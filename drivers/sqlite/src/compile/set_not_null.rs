@@ -2,10 +2,8 @@
 //! filled first where the step says (their keys backed up, and put back by rollback).
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
-use strata_core::preflight::{self};
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
-use strata_sql::examples;
 
 use super::backup::{backup, in_backup, select_keyed};
 use super::reshape::{check_reshape, describe};
@@ -16,38 +14,17 @@ use crate::sql::{ident, literal, table as qtable};
 impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
         let counter = self.counter;
-        let (t, text, to) = match check_reshape(&ctx) {
-            Err(m) => return Ok(Analysis::refused(m)),
-            Ok(x) => x,
-        };
+        let (t, text, to) = strata_core::refuse_unless!(check_reshape(&ctx));
         let mut a = Analysis::of_table(t);
         if to == text.sql {
-            a.warnings.push(format!(
-                "{}.{} is already NOT NULL; nothing to do",
-                t.name, s.column
-            ));
+            a.warnings
+                .push(strata_core::preflight::already_not_null(t, &s.column));
             return Ok(a);
         }
         let filter = format!("c.{} IS NULL", ident(&s.column));
-        let nulls = counter.count(t, &filter).await?;
-        let shown = if nulls > 0 {
-            examples(
-                counter.source,
-                t,
-                &format!("c.{}", ident(&s.column)),
-                &filter,
-            )
-            .await?
-        } else {
-            vec![]
-        };
-        a.findings.push(preflight::nulls_finding(
-            t,
-            &s.column,
-            nulls,
-            s.fill.as_ref(),
-            shown,
-        ));
+        let shown = format!("c.{}", ident(&s.column));
+        a.findings
+            .push(strata_sql::nulls_finding(counter, s, t, &s.column, &shown, &filter).await?);
         if let Some(fill) = &s.fill {
             super::backup::refuse_null_keys(counter, t, &text, &mut a).await?;
             let writes = [(s.column.clone(), literal(fill))];
@@ -59,7 +36,7 @@ impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
 
 impl CompileKind<SetNotNull> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Vec<Action>> {
-        let (t, text, to) = check_reshape(&ctx).map_err(|m| ctx.error(m))?;
+        let (t, text, to) = ctx.checked(check_reshape(&ctx))?;
         if to == text.sql {
             return Ok(Vec::new());
         }
@@ -70,7 +47,7 @@ impl CompileKind<SetNotNull> for Compiler {
         let mut before = Vec::new();
         match &s.fill {
             Some(fill) if !t.primary_key.is_empty() => {
-                before.extend(super::conflict_checks(
+                before.extend(strata_sql::conflict_checks::<crate::dialect::Lite>(
                     &ctx,
                     t,
                     &[(s.column.clone(), literal(fill))],
