@@ -151,6 +151,33 @@ impl TestContext {
         self.apply_with(self.driver.as_ref()).await
     }
 
+    /// Applies each case's TOML `steps` as migration 1, expecting a typed refusal whose
+    /// message contains the case's `needle`; each file is removed after its case.
+    pub async fn expect_refusals(&self, cases: &[(&str, &str)]) -> anyhow::Result<()> {
+        for (i, (steps, needle)) in cases.iter().enumerate() {
+            let path = self.write(1, &format!("case{i}"), steps)?;
+            crate::scenarios::expect_refusal_mentioning(self.apply().await, needle)
+                .with_context(|| format!("case {i}: {steps}"))?;
+            std::fs::remove_file(path)?;
+        }
+        Ok(())
+    }
+
+    /// [`expect_refusals`](Self::expect_refusals) with each case one step, as JSON.
+    pub async fn expect_json_refusals(
+        &self,
+        cases: &[(serde_json::Value, &str)],
+    ) -> anyhow::Result<()> {
+        for (i, (step, needle)) in cases.iter().enumerate() {
+            let text = serde_json::json!({ "step": [step] }).to_string();
+            let path = self.write_file(1, &format!("case{i}"), "json", &text)?;
+            crate::scenarios::expect_refusal_mentioning(self.apply().await, needle)
+                .with_context(|| format!("case {i}: {text}"))?;
+            std::fs::remove_file(path)?;
+        }
+        Ok(())
+    }
+
     /// Applies every pending migration, accepting data no backup keeps (`--allow-data-loss`).
     pub async fn apply_allowing_data_loss(&self) -> strata_core::Result<ApplyReport> {
         let migrations = self

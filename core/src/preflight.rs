@@ -297,3 +297,31 @@ macro_rules! analyze_on_schema {
         )+
     };
 }
+
+/// `drop_not_null` on an engine that keeps a primary key NOT NULL: refused on a key column,
+/// and a no-op (said as a warning) on a column that allows NULL already.
+impl SchemaAnalysis for crate::steps::DropNotNull {
+    fn schema_analysis(&self, ctx: &StepContext<'_>, rules: &Rules) -> crate::Analysis {
+        let (t, c) = match rules.table_column(ctx.snapshot, &self.table, &self.column) {
+            Err(m) => return crate::Analysis::refused(m),
+            Ok(found) => found,
+        };
+        if t.primary_key.contains(&c.name) {
+            return crate::Analysis::refused(Refusal::new(
+                RefusalKind::Invalid,
+                format!(
+                    "column \"{}\" is part of the primary key of \"{}\"",
+                    c.name, t.name
+                ),
+            ));
+        }
+        let mut a = crate::Analysis::of_table(t);
+        if c.nullable {
+            a.warnings.push(format!(
+                "{}.{} already allows NULL; nothing to do",
+                t.name, c.name
+            ));
+        }
+        a
+    }
+}

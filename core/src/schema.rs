@@ -25,6 +25,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// How many foreign keys the tables have, in all.
+    pub fn foreign_key_count(&self) -> usize {
+        self.tables
+            .values()
+            .flat_map(|t| &t.constraints)
+            .filter(|c| c.references.is_some())
+            .count()
+    }
+
     /// The table stored under `key` (its display name), for changing it.
     pub fn table_mut(&mut self, key: &str) -> Option<&mut Table> {
         self.tables.get_mut(key).map(Arc::make_mut)

@@ -40,3 +40,19 @@ pub struct VerifyCheck {
     /// Details (counts, names).
     pub detail: String,
 }
+
+impl VerifyCheck {
+    /// The check `check` that passes when nothing `found` is wrong: `ok_detail` then, else
+    /// `label: ` and what was found.
+    pub fn none_of(check: &str, found: &[String], ok_detail: String, label: &str) -> Self {
+        VerifyCheck {
+            check: check.to_owned(),
+            ok: found.is_empty(),
+            detail: if found.is_empty() {
+                ok_detail
+            } else {
+                format!("{label}{}", found.join(", "))
+            },
+        }
+    }
+}

@@ -130,6 +130,15 @@ impl StepSpec for CreateTable {
 }
 
 impl CreateTable {
+    /// The columns of the primary key, in order (none for a table without one).
+    pub fn primary_key(&self) -> Vec<&str> {
+        self.columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
     /// `create_table`: new names, and no such table yet.
     pub fn preflight(&self, snapshot: &Snapshot, rules: &Rules) -> Checked<()> {
         rules.new_name("table name", &self.table.name)?;

@@ -49,26 +49,18 @@ pub async fn verify_relations(session: &Session, snapshot: &Snapshot) -> Result<
             None => without.push(format!("{} (no validator)", t.name)),
         }
     }
-    let validators = VerifyCheck {
-        check: "validators present".into(),
-        ok: without.is_empty(),
-        detail: if without.is_empty() {
-            format!("{validated} collections validated")
-        } else {
-            without.join(", ")
-        },
-    };
     Ok(vec![
-        validators,
-        VerifyCheck {
-            check: "recorded relations hold for every document (MongoDB does not enforce them)"
-                .into(),
-            ok: broken.is_empty(),
-            detail: if broken.is_empty() {
-                format!("{checked} relations checked")
-            } else {
-                format!("orphans: {}", broken.join(", "))
-            },
-        },
+        VerifyCheck::none_of(
+            "validators present",
+            &without,
+            format!("{validated} collections validated"),
+            "",
+        ),
+        VerifyCheck::none_of(
+            "recorded relations hold for every document (MongoDB does not enforce them)",
+            &broken,
+            format!("{checked} relations checked"),
+            "orphans: ",
+        ),
     ])
 }

@@ -31,22 +31,9 @@ fn select_expr(c: &Column) -> String {
 }
 
 fn to_value(c: &Column, text: Option<String>) -> Value {
-    let Some(text) = text else { return Value::Null };
-    match c.portable {
-        Some(PortableType::Bool) => Value::Bool(text != "0"),
-        Some(t) if t.is_integer() => text.parse().map(Value::Int).unwrap_or(Value::Text(text)),
-        Some(PortableType::Float32 | PortableType::Float64) => {
-            text.parse().map(Value::Float).unwrap_or(Value::Text(text))
-        }
-        Some(PortableType::Json) => serde_json::from_str(&text)
-            .map(Value::Json)
-            .unwrap_or(Value::Text(text)),
-        Some(PortableType::Bytes) => Value::Bytes(
-            (0..text.len() / 2)
-                .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-                .collect(),
-        ),
-        _ => Value::Text(text),
+    match text {
+        None => Value::Null,
+        Some(text) => strata_sql::rows::text_value(c, text, |hex| strata_sql::rows::unhex(&hex)),
     }
 }
 

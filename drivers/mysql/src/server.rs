@@ -98,21 +98,13 @@ impl ServerOps for MySqlDriver {
                 }
             }
         }
-        let fks = snapshot
-            .tables
-            .values()
-            .flat_map(|t| &t.constraints)
-            .filter(|c| c.references.is_some())
-            .count();
-        Ok(vec![VerifyCheck {
-            check: "foreign keys hold for every row".into(),
-            ok: orphaned.is_empty(),
-            detail: if orphaned.is_empty() {
-                format!("{fks} foreign keys checked")
-            } else {
-                format!("orphans: {}", orphaned.join(", "))
-            },
-        }])
+        let fks = snapshot.foreign_key_count();
+        Ok(vec![VerifyCheck::none_of(
+            "foreign keys hold for every row",
+            &orphaned,
+            format!("{fks} foreign keys checked"),
+            "orphans: ",
+        )])
     }
 
     async fn server_facts(&self, tables: &[QualifiedName]) -> Result<ServerFacts> {
@@ -125,16 +117,12 @@ impl ServerOps for MySqlDriver {
 
     async fn activity(&self) -> Result<Activity> {
         let session = &self.session;
-        let long = LONG_RUNNING_SQL.replace("{min}", &LONG_RUNNING.as_secs().to_string());
-        let long_running = session.rows(&long).await?;
-        let row_waits = match session.rows(MARIADB_LOCK_WAITS_SQL).await {
+        let mut waits = match session.rows(MARIADB_LOCK_WAITS_SQL).await {
             Ok(rows) => rows,
             Err(_) => session.rows(MYSQL_LOCK_WAITS_SQL).await?,
         };
-        let metadata_waits = session.rows(METADATA_WAITS_SQL).await?;
-        Ok(Activity::from_text_rows(
-            &long_running,
-            row_waits.iter().chain(&metadata_waits),
-        ))
+        waits.extend(session.rows(METADATA_WAITS_SQL).await?);
+        let min = LONG_RUNNING.as_secs();
+        strata_sql::server::activity(session, LONG_RUNNING_SQL, min, waits).await
     }
 }

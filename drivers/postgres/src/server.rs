@@ -81,31 +81,20 @@ impl ServerOps for PostgresDriver {
                     .map(move |c| format!("{}.{}", t.name, c.name))
             })
             .collect();
-        let fks = snapshot
-            .tables
-            .values()
-            .flat_map(|t| &t.constraints)
-            .filter(|c| c.references.is_some())
-            .count();
+        let fks = snapshot.foreign_key_count();
         Ok(vec![
-            VerifyCheck {
-                check: "indexes valid".into(),
-                ok: invalid.is_empty(),
-                detail: if invalid.is_empty() {
-                    "no invalid index".into()
-                } else {
-                    format!("invalid: {}", invalid.join(", "))
-                },
-            },
-            VerifyCheck {
-                check: "constraints validated (foreign keys hold for every row)".into(),
-                ok: unvalidated.is_empty(),
-                detail: if unvalidated.is_empty() {
-                    format!("{fks} foreign keys, all validated")
-                } else {
-                    format!("NOT VALID: {}", unvalidated.join(", "))
-                },
-            },
+            VerifyCheck::none_of(
+                "indexes valid",
+                &invalid,
+                "no invalid index".into(),
+                "invalid: ",
+            ),
+            VerifyCheck::none_of(
+                "constraints validated (foreign keys hold for every row)",
+                &unvalidated,
+                format!("{fks} foreign keys, all validated"),
+                "NOT VALID: ",
+            ),
         ])
     }
 
@@ -118,10 +107,8 @@ impl ServerOps for PostgresDriver {
     }
 
     async fn activity(&self) -> Result<Activity> {
-        let session = &self.session;
-        let long = LONG_RUNNING_SQL.replace("{min}", &LONG_RUNNING.as_secs_f64().to_string());
-        let long_running = session.rows(&long).await?;
-        let lock_waits = session.rows(LOCK_WAITS_SQL).await?;
-        Ok(Activity::from_text_rows(&long_running, lock_waits.iter()))
+        let waits = self.session.rows(LOCK_WAITS_SQL).await?;
+        let min = LONG_RUNNING.as_secs_f64();
+        strata_sql::server::activity(&self.session, LONG_RUNNING_SQL, min, waits).await
     }
 }

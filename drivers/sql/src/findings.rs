@@ -143,3 +143,43 @@ pub async fn nulls_finding<D: Dialect>(
         shown,
     ))
 }
+
+/// The duplicates finding of a unique key on `columns` of `t`: the keys (none with a NULL)
+/// held by more than one row, and up to five of them with their row counts (`7, x (2 rows)`).
+/// A grouping, not a filter: it cannot join the fused scan, so it runs once, in the real pass.
+pub async fn duplicates_finding<D: Dialect>(
+    counter: &Counter<'_, Session<D>>,
+    t: &Table,
+    columns: &[String],
+) -> Result<Finding> {
+    let (cols, present) = crate::actions::key_parts::<D>(columns);
+    let grouped = format!(
+        "FROM {} c WHERE {present} GROUP BY {cols} HAVING {} > 1",
+        D::table(&t.name),
+        D::COUNT
+    );
+    if counter.is_recording() {
+        return Ok(preflight::duplicates_finding(t, columns, 0, vec![]));
+    }
+    let session = counter.source;
+    let n = session
+        .count(&format!("SELECT {} FROM (SELECT 1 {grouped}) d", D::COUNT))
+        .await? as u64;
+    let examples = if n > 0 {
+        let mut parts = Vec::new();
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                parts.push(D::string(", "));
+            }
+            parts.push(D::as_text(&format!("c.{}", D::ident(c))));
+        }
+        parts.push(D::string(" ("));
+        parts.push(D::as_text(D::COUNT));
+        parts.push(D::string(" rows)"));
+        let sql = format!("SELECT {} {grouped} LIMIT 5", D::concat(&parts));
+        session.texts(&sql).await?.into_iter().flatten().collect()
+    } else {
+        vec![]
+    };
+    Ok(preflight::duplicates_finding(t, columns, n, examples))
+}

@@ -10,20 +10,25 @@
 //! engine needs.
 #![forbid(unsafe_code)]
 
+pub mod actions;
+pub mod analyses;
 pub mod conflicts;
 mod dialect;
 pub mod engine;
 mod findings;
 pub mod history;
+pub mod orphans;
 pub mod provision;
 pub mod rows;
 pub mod server;
 mod session;
+pub mod text;
 
 pub use conflicts::{conflict_checks, refuse_conflicts, WriteChecks};
 pub use dialect::{Conn, DbRow, Dialect, HistorySql};
 pub use findings::{
-    dropped_values_finding, examples, incompatible_finding, nulls_finding, orphans_finding,
+    dropped_values_finding, duplicates_finding, examples, incompatible_finding, nulls_finding,
+    orphans_finding,
 };
 pub use rows::{RowCodec, SqlDriver};
 pub use session::{db_error, Session};

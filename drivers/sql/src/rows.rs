@@ -8,7 +8,7 @@
 //! [`sql_driver_traits!`]: crate::sql_driver_traits
 
 use strata_core::schema::{Column, Table};
-use strata_core::{Error, Inspect, QualifiedName, Refusal, Result, Row, Value};
+use strata_core::{Error, Inspect, PortableType, QualifiedName, Refusal, Result, Row, Value};
 
 use crate::dialect::Dialect;
 use crate::session::Session;
@@ -223,4 +223,28 @@ macro_rules! sql_driver_traits {
             }
         }
     };
+}
+
+/// The portable value of a column's `text` as the engine renders it (`0`/`1` booleans,
+/// numbers, JSON text), bytes through `bytes`; text that does not parse stays text.
+pub fn text_value(c: &Column, text: String, bytes: impl FnOnce(String) -> Vec<u8>) -> Value {
+    match c.portable {
+        Some(PortableType::Bool) => Value::Bool(text != "0"),
+        Some(t) if t.is_integer() => text.parse().map(Value::Int).unwrap_or(Value::Text(text)),
+        Some(PortableType::Float32 | PortableType::Float64) => {
+            text.parse().map(Value::Float).unwrap_or(Value::Text(text))
+        }
+        Some(PortableType::Json) => serde_json::from_str(&text)
+            .map(Value::Json)
+            .unwrap_or(Value::Text(text)),
+        Some(PortableType::Bytes) => Value::Bytes(bytes(text)),
+        _ => Value::Text(text),
+    }
+}
+
+/// The bytes of hexadecimal `text` (`HEX(…)`'s output).
+pub fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+        .collect()
 }

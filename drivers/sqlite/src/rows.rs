@@ -2,7 +2,7 @@
 //! their canonical text forms.
 
 use strata_core::schema::{Column, Table};
-use strata_core::{PortableType, Result, Row, Value};
+use strata_core::{Result, Row, Value};
 use strata_sql::RowCodec;
 
 use crate::dialect::Lite;
@@ -15,29 +15,12 @@ fn select_expr(c: &Column) -> String {
     format!("typeof({q}), CASE typeof({q}) WHEN 'blob' THEN hex({q}) ELSE CAST({q} AS TEXT) END")
 }
 
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-        .collect()
-}
-
 fn to_value(c: &Column, class: Option<String>, text: Option<String>) -> Value {
     let Some(text) = text else { return Value::Null };
     if class.as_deref() == Some("blob") {
-        return Value::Bytes(unhex(&text));
+        return Value::Bytes(strata_sql::rows::unhex(&text));
     }
-    match c.portable {
-        Some(PortableType::Bool) => Value::Bool(text != "0"),
-        Some(t) if t.is_integer() => text.parse().map(Value::Int).unwrap_or(Value::Text(text)),
-        Some(PortableType::Float32 | PortableType::Float64) => {
-            text.parse().map(Value::Float).unwrap_or(Value::Text(text))
-        }
-        Some(PortableType::Json) => serde_json::from_str(&text)
-            .map(Value::Json)
-            .unwrap_or(Value::Text(text)),
-        Some(PortableType::Bytes) => Value::Bytes(text.into_bytes()),
-        _ => Value::Text(text),
-    }
+    strata_sql::rows::text_value(c, text, String::into_bytes)
 }
 
 impl RowCodec for Lite {

@@ -45,12 +45,7 @@ impl CompileKind<CreateTable> for Compiler {
                     default: c.default.clone(),
                 })
                 .collect(),
-            primary_key: s
-                .columns
-                .iter()
-                .filter(|c| c.primary_key)
-                .map(|c| c.name.clone())
-                .collect(),
+            primary_key: s.primary_key().into_iter().map(str::to_owned).collect(),
             relations: Vec::new(),
             user_validator: None,
         };

@@ -153,11 +153,7 @@ async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "view paid_orders, view paid_amounts read collection \"orders\" by name",
         ),
     ];
-    for (i, (step, refusal)) in cases.iter().enumerate() {
-        let path = ctx.write(1, &format!("case{i}"), step)?;
-        expect_refusal_mentioning(ctx.apply().await, refusal)?;
-        std::fs::remove_file(path)?;
-    }
+    ctx.expect_refusals(&cases).await?;
     // A field no view names is removed as usual.
     ctx.write(
         1,
@@ -526,16 +522,7 @@ async fn colliding_writes_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "would repeat 1 keys of unique index members_email",
         ),
     ];
-    for (i, (step, refusal)) in cases.iter().enumerate() {
-        let path = ctx.write_file(
-            1,
-            &format!("case{i}"),
-            "json",
-            &json!({ "step": [step] }).to_string(),
-        )?;
-        expect_refusal_mentioning(ctx.apply().await, refusal)?;
-        std::fs::remove_file(path)?;
-    }
+    ctx.expect_json_refusals(&cases).await?;
     ensure!(
         ctx.capture().await?.catalog == before.catalog,
         "a refused migration changed the database"
@@ -1019,16 +1006,7 @@ async fn path_like_names_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "field \"p.q\"",
         ),
     ];
-    for (i, (step, refusal)) in cases.iter().enumerate() {
-        let path = ctx.write_file(
-            1,
-            &format!("case{i}"),
-            "json",
-            &json!({ "step": [step] }).to_string(),
-        )?;
-        expect_refusal_mentioning(ctx.apply().await, refusal)?;
-        std::fs::remove_file(path)?;
-    }
+    ctx.expect_json_refusals(&cases).await?;
     ensure!(
         ctx.capture().await?.catalog == before.catalog,
         "a refused migration changed the database"

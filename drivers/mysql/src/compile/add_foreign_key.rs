@@ -9,11 +9,13 @@ use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
+use strata_sql::orphans::{self, Undo};
 
 use super::{
     backup, constraint_absent, constraint_exists, index_absent, index_exists, online,
     orphan_filter, select_keyed, Analyzer, Checked, Compiler, ONLINE,
 };
+use crate::dialect::My;
 use crate::sql::{ident, idents, join_on, table as qtable};
 
 struct Plan<'a> {
@@ -148,69 +150,43 @@ impl CompileKind<AddForeignKey> for Compiler {
             )),
             OrphanMode::Delete => {
                 let cols: Vec<String> = child.columns.iter().map(|c| c.name.clone()).collect();
-                actions.extend(backup(
-                &ctx,
-                &bak,
-                &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
-                &cols,
-                &format!("the orphan rows of {}", child.name),
+                let same: Vec<String> = cols
+                    .iter()
+                    .map(|k| format!("t.{q} <=> b.{q}", q = ident(k)))
+                    .collect();
                 // Only rows that are missing: if the runner died before the DELETE, none is.
-                format!(
+                let restore = format!(
                     "INSERT INTO {ctbl} ({c}) SELECT {c} FROM {} b WHERE NOT EXISTS (SELECT 1 FROM {ctbl} t WHERE {})",
                     qtable(&bak),
-                    cols.iter().map(|k| format!("t.{q} <=> b.{q}", q = ident(k))).collect::<Vec<_>>().join(" AND "),
+                    same.join(" AND "),
                     c = idents(&cols)
-                ),
-            ));
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("delete the orphan rows of {}", child.name),
-                        Statement::Sql(format!("DELETE c FROM {ctbl} c WHERE {filter}")),
-                    )
-                    .destructive()
-                    .restored_by_backup(),
                 );
-            }
-            OrphanMode::SetNull => {
-                let (select, columns) = select_keyed(child, &s.columns, Some(&filter));
-                let restore: Vec<String> = s
-                    .columns
-                    .iter()
-                    .map(|c| format!("t.{q} = b.{q}", q = ident(c)))
-                    .collect();
                 actions.extend(backup(
                     &ctx,
                     &bak,
-                    &select,
-                    &columns,
-                    &format!("the keys of the orphan rows of {}", child.name),
-                    format!(
-                        "UPDATE {ctbl} t JOIN {} b ON {} SET {}",
-                        qtable(&bak),
-                        join_on("t", "b", &child.primary_key),
-                        restore.join(", ")
-                    ),
+                    &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
+                    &cols,
+                    &orphans::deleted_rows(child),
+                    restore,
                 ));
-                let nulls: Vec<String> = s
-                    .columns
-                    .iter()
-                    .map(|c| format!("c.{} = NULL", ident(c)))
-                    .collect();
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("set the keys of the orphan rows of {} to NULL", child.name),
-                        Statement::Sql(format!(
-                            "UPDATE {ctbl} c SET {} WHERE {filter}",
-                            nulls.join(", ")
-                        )),
-                    )
-                    .destructive()
-                    .restored_by_backup(),
+                let delete = format!("DELETE c FROM {ctbl} c WHERE {filter}");
+                actions.push(orphans::delete(step, child, delete, Undo::Backup));
+            }
+            OrphanMode::SetNull => {
+                let (select, columns) = select_keyed(child, &s.columns, Some(&filter));
+                let restore = format!(
+                    "UPDATE {ctbl} t JOIN {} b ON {} SET {}",
+                    qtable(&bak),
+                    join_on("t", "b", &child.primary_key),
+                    orphans::restored_keys::<My>(s, "t.")
                 );
+                let what = orphans::nulled_keys(child);
+                actions.extend(backup(&ctx, &bak, &select, &columns, &what, restore));
+                let update = format!(
+                    "UPDATE {ctbl} c SET {} WHERE {filter}",
+                    orphans::nulls::<My>(s, "c.")
+                );
+                actions.push(orphans::set_null(step, child, update, Undo::Backup));
             }
             OrphanMode::Placeholder => {
                 // A placeholder raises the parent's AUTO_INCREMENT counter, which deleting it does
@@ -242,42 +218,26 @@ impl CompileKind<AddForeignKey> for Compiler {
                         ))),
                     );
                 }
-                let aliased: Vec<String> = s
-                    .columns
-                    .iter()
-                    .zip(&s.references.columns)
-                    .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
-                    .collect();
-                let (targets, sources) = placeholder_lists(s);
+                let (targets, sources) = orphans::placeholder_lists::<My>(s);
+                let ptbl = qtable(&parent.name);
+                let remove = format!(
+                    "DELETE p FROM {ptbl} p JOIN {} b ON {}",
+                    qtable(&bak),
+                    join_on("p", "b", &s.references.columns)
+                );
                 actions.extend(backup(
                     &ctx,
                     &bak,
-                    &format!(
-                        "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
-                        aliased.join(", ")
-                    ),
+                    &orphans::select_missing_keys::<My>(s, child, &filter),
                     &s.references.columns,
-                    &format!("the missing keys of {}", parent.name),
-                    format!(
-                        "DELETE p FROM {} p JOIN {} b ON {}",
-                        qtable(&parent.name),
-                        qtable(&bak),
-                        join_on("p", "b", &s.references.columns)
-                    ),
+                    &orphans::missing_keys(parent),
+                    remove,
                 ));
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("insert placeholder rows into {}", parent.name),
-                        Statement::Sql(format!(
-                            "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
-                            qtable(&parent.name),
-                            qtable(&bak)
-                        )),
-                    )
-                    .restored_by_backup(),
+                let insert = format!(
+                    "INSERT INTO {ptbl} ({targets}) SELECT {sources} FROM {}",
+                    qtable(&bak)
                 );
+                actions.push(orphans::placeholders(step, parent, insert, Undo::Backup));
             }
         }
         let indexed = child.primary_key.starts_with(&s.columns)
@@ -336,15 +296,6 @@ impl CompileKind<AddForeignKey> for Compiler {
         ));
         Ok(actions)
     }
-}
-
-/// The column lists of the placeholder insert: target columns, and the backup's columns
-/// they take (see `strata_core::preflight::placeholder_columns`).
-fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
-    let cols = s.placeholder_columns();
-    let targets: Vec<String> = cols.iter().map(|(t, _)| t.clone()).collect();
-    let sources: Vec<String> = cols.iter().map(|(_, b)| b.clone()).collect();
-    (idents(&targets), idents(&sources))
 }
 
 strata_core::golden_test!("add_foreign_key");

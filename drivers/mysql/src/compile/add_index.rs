@@ -7,54 +7,10 @@
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::schema::Table;
 use strata_core::steps::AddIndex;
-use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::{
-    implicit_indexes, index_absent, index_exists, online, Analyzer, Compiler, Counter, ONLINE,
-};
+use super::{implicit_indexes, index_absent, index_exists, online, Analyzer, Compiler, ONLINE};
 use crate::sql::{ident, idents, table as qtable};
-
-/// Counts the keys of `columns` held by more than one row, with examples.
-pub(super) async fn duplicates(
-    counter: &Counter<'_>,
-    t: &Table,
-    columns: &[String],
-) -> Result<Finding> {
-    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
-    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-    let grouped = format!(
-        "FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1",
-        qtable(&t.name),
-        present.join(" AND "),
-        cols.join(", ")
-    );
-    // A grouping, not a filter: it cannot join the fused scan, so it runs once, in the real pass.
-    let n = if counter.is_recording() {
-        0
-    } else {
-        counter
-            .source
-            .count(&format!("SELECT COUNT(*) FROM (SELECT 1 {grouped}) d"))
-            .await? as u64
-    };
-    let examples = if n > 0 {
-        counter
-            .source
-            .texts(&format!(
-                "SELECT CONCAT(CONCAT_WS(', ', {}), ' (', COUNT(*), ' rows)') {grouped} LIMIT 5",
-                cols.join(", ")
-            ))
-            .await?
-            .into_iter()
-            .flatten()
-            .collect()
-    } else {
-        vec![]
-    };
-    Ok(strata_core::preflight::duplicates_finding(
-        t, columns, n, examples,
-    ))
-}
 
 impl AnalyzeKind<AddIndex> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
@@ -64,7 +20,8 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
         a.warnings
             .extend(implicit_indexes::warnings(t, &s.columns, &s.index_name()));
         if s.unique {
-            a.findings.push(duplicates(counter, t, &s.columns).await?);
+            a.findings
+                .push(strata_sql::duplicates_finding(counter, t, &s.columns).await?);
         }
         Ok(a)
     }
@@ -138,25 +95,12 @@ pub fn build(
 /// A check, right before a unique index on `columns` is built, that no key repeats: the
 /// plan counts the live table, which an earlier step may have changed since.
 pub(super) fn no_duplicates(ctx: &StepContext<'_>, t: &Table, columns: &[String]) -> Action {
-    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
-    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-    Action::check(
-        ctx.step.index,
-        ActionKind::Check,
-        format!("no key of {}({}) repeats", t.name, columns.join(", ")),
-        Statement::Sql(format!(
-            "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} c WHERE {} GROUP BY {} HAVING COUNT(*) > 1) d",
-            qtable(&t.name),
-            present.join(" AND "),
-            cols.join(", ")
-        )),
-        0,
-        format!(
-            "rows of {} share a key of ({}), which must become unique",
-            t.name,
-            columns.join(", ")
-        ),
-    )
+    let (cols, present) = strata_sql::actions::key_parts::<crate::dialect::My>(columns);
+    let count = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {} c WHERE {present} GROUP BY {cols} HAVING COUNT(*) > 1) d",
+        qtable(&t.name)
+    );
+    strata_sql::actions::repeated_keys_check(ctx, t, columns, count)
 }
 
 strata_core::golden_test!("add_index");

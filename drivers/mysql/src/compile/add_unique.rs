@@ -6,7 +6,6 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddUnique;
 use strata_core::{Action, Analysis, Result, StepContext};
 
-use super::add_index::duplicates;
 use super::{implicit_indexes, online, Analyzer, Compiler, ONLINE};
 use crate::sql::{ident, idents, table as qtable};
 
@@ -20,7 +19,8 @@ impl AnalyzeKind<AddUnique> for Analyzer<'_> {
             &s.columns,
             &s.constraint_name(),
         ));
-        a.findings.push(duplicates(counter, t, &s.columns).await?);
+        a.findings
+            .push(strata_sql::duplicates_finding(counter, t, &s.columns).await?);
         Ok(a)
     }
 }

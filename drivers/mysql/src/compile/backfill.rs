@@ -1,11 +1,12 @@
 //! `backfill` on MySQL: the rows to change are backed up with their old values (the backup's
 //! inverse restores them); the runner updates them in batches, touching only backed-up rows.
 
+use crate::dialect::My;
 use strata_core::driver::{AnalyzeKind, CompileKind};
-use strata_core::preflight::changed_rows_finding;
 use strata_core::schema::Table;
 use strata_core::steps::Backfill;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_sql::actions::backfilled_check;
 
 use super::{backup, keyed_backup, select_keyed, Analyzer, Compiler};
 use crate::sql::{ident, idents, join_on, table as qtable, typed_literal};
@@ -62,19 +63,8 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
         let counter = self.counter;
         let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
-        let n = counter.count(t, &predicate(t, s, "c")).await?;
-        let mut a = Analysis::of_table(t);
-        super::refuse_conflicts(
-            counter,
-            &ctx,
-            t,
-            &writes(t, s),
-            Some(&predicate(t, s, "c")),
-            &mut a,
-        )
-        .await?;
-        a.findings.push(changed_rows_finding(n, Some(s.batch_size)));
-        Ok(a)
+        let (writes, predicate) = (writes(t, s), predicate(t, s, "c"));
+        strata_sql::analyses::backfill(counter, &ctx, s, t, &writes, &predicate).await
     }
 }
 
@@ -266,19 +256,8 @@ impl CompileKind<Backfill> for Compiler {
             action = action.with_more(more);
         }
         actions.push(action);
-        actions.push(Action::check(
-            ctx.step.index,
-            ActionKind::Verify,
-            format!("verify every backed-up row of {} was backfilled", t.name),
-            Statement::Sql(format!(
-                "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE {}",
-                qtable(&bak),
-                join_on("c", "b", &t.primary_key),
-                predicate(t, s, "c")
-            )),
-            0,
-            format!("rows of {} still match the backfill's filter", t.name),
-        ));
+        let verify = backfilled_check::<My>(&ctx, t, &bak, &predicate(t, s, "c"));
+        actions.push(verify);
         Ok(actions)
     }
 }

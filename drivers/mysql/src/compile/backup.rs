@@ -109,18 +109,8 @@ pub(super) fn select_keyed(
     extra: &[String],
     filter: Option<&str>,
 ) -> (String, Vec<String>) {
-    let mut cols: Vec<String> = t.primary_key.clone();
-    cols.extend(extra.iter().filter(|c| !t.primary_key.contains(c)).cloned());
-    let filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
     (
-        format!(
-            "SELECT {} FROM {} c{filter}",
-            cols.iter()
-                .map(|c| format!("c.{}", ident(c)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            qtable(&t.name)
-        ),
-        cols,
+        strata_sql::actions::select_keyed::<crate::dialect::My>(t, extra, filter),
+        strata_sql::actions::keyed_columns(t, extra),
     )
 }

@@ -13,6 +13,7 @@ use strata_core::schema::{Column, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
+use strata_sql::actions::unconverted_check;
 
 use super::conversion::{
     convert_back, default_of, expected, incompatible, key_bytes, same, MAX_KEY_BYTES,
@@ -249,23 +250,11 @@ impl CompileKind<ChangeType> for Compiler {
         ));
         let live = |alias: &str| format!("{alias}{col}");
         if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
-            actions.push(Action::check(
-                step,
-                ActionKind::Check,
-                format!(
-                    "no value of {}.{} fails to convert to {}",
-                    t.name, c.name, s.to
-                ),
-                Statement::Sql(format!(
-                    "SELECT COUNT(*) FROM {tbl} c WHERE {}",
-                    incompatible(&live("c."), c, s.to)
-                )),
-                0,
-                format!(
-                    "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
-                    t.name, c.name, s.to
-                ),
-            ));
+            let count = format!(
+                "SELECT COUNT(*) FROM {tbl} c WHERE {}",
+                incompatible(&live("c."), c, s.to)
+            );
+            actions.push(unconverted_check(step, t, &c.name, s, count));
         }
         actions.push(
             Action::new(

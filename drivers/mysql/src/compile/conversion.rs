@@ -221,19 +221,7 @@ pub(super) fn default_of(c: &Column) -> Option<String> {
     let rest = &def[start..];
     // A string literal ends at its closing quote (quotes inside are doubled).
     if rest.starts_with('\'') {
-        let mut i = 1;
-        let bytes = rest.as_bytes();
-        while i < bytes.len() {
-            if bytes[i] == b'\'' {
-                if bytes.get(i + 1) == Some(&b'\'') {
-                    i += 2;
-                    continue;
-                }
-                return Some(rest[..=i].to_owned());
-            }
-            i += 1;
-        }
-        return None;
+        return strata_sql::text::string_literal_len(rest).map(|end| rest[..end].to_owned());
     }
     let end = [
         " ON UPDATE ",

@@ -1,11 +1,11 @@
 //! `create_table` on MySQL. Rollback drops the table, and refuses while it holds rows.
 
 use strata_core::driver::CompileKind;
-use strata_core::steps::CreateTable;
+use strata_core::steps::{ColumnSpec, CreateTable};
 use strata_core::{Action, ActionKind, PortableType, Result, Statement, StepContext};
 
 use super::{table_absent, table_exists, Compiler};
-use crate::sql::{ident, idents, literal, table as qtable, typed_literal};
+use crate::sql::{ident, literal, table as qtable, typed_literal};
 use crate::types;
 
 /// `DEFAULT x`, or `DEFAULT (x)` for the types MySQL gives only expression defaults.
@@ -21,31 +21,8 @@ pub fn default_clause(ty: PortableType, value: &serde_json::Value) -> String {
 impl CompileKind<CreateTable> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
         ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
-        let mut defs: Vec<String> = s
-            .columns
-            .iter()
-            .map(|c| {
-                let mut d = format!("{} {}", ident(&c.name), types::native(c.ty));
-                d.push_str(if !c.nullable || c.primary_key {
-                    " NOT NULL"
-                } else {
-                    " NULL"
-                });
-                if let Some(v) = &c.default {
-                    d.push_str(&default_clause(c.ty, v));
-                }
-                d
-            })
-            .collect();
-        let pk: Vec<&str> = s
-            .columns
-            .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| c.name.as_str())
-            .collect();
-        if !pk.is_empty() {
-            defs.push(format!("PRIMARY KEY ({})", idents(&pk)));
-        }
+        let mut defs =
+            strata_sql::actions::table_elements::<crate::dialect::My>(s, column_definition);
         for c in s.columns.iter().filter(|c| c.unique) {
             let name =
                 strata_core::steps::fit_identifier(&format!("{}_{}_key", s.table.name, c.name));
@@ -67,6 +44,20 @@ impl CompileKind<CreateTable> for Compiler {
         format!("table {} holds rows written since the migration; rollback refuses to drop them (empty or drop the table by hand first)", s.table),
     )])
     }
+}
+
+/// The definition of column `c` in `CREATE TABLE`.
+fn column_definition(c: &ColumnSpec) -> String {
+    let mut d = format!("{} {}", ident(&c.name), types::native(c.ty));
+    d.push_str(if !c.nullable || c.primary_key {
+        " NOT NULL"
+    } else {
+        " NULL"
+    });
+    if let Some(v) = &c.default {
+        d.push_str(&default_clause(c.ty, v));
+    }
+    d
 }
 
 strata_core::golden_test!("create_table");

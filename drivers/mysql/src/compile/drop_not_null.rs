@@ -1,45 +1,13 @@
 //! `drop_not_null` on MySQL: `MODIFY COLUMN` with the column's definition made nullable.
 //! Rollback restores the definition exactly as `SHOW CREATE TABLE` gave it.
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::DropNotNull;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
-use strata_core::{Refusal, RefusalKind};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 
 use super::nullability::with_nullability;
-use super::{column_nullable_is, exact_definition, online, Analyzer, Compiler, ONLINE};
+use super::{column_nullable_is, exact_definition, online, Compiler, ONLINE};
 use crate::sql::table as qtable;
-
-pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
-    match super::RULES.table_column(ctx.snapshot, &s.table, &s.column) {
-        Err(m) => Analysis::refused(m),
-        Ok((t, c)) => {
-            if t.primary_key.contains(&c.name) {
-                return Analysis::refused(Refusal::new(
-                    RefusalKind::Invalid,
-                    format!(
-                        "column \"{}\" is part of the primary key of \"{}\"",
-                        c.name, t.name
-                    ),
-                ));
-            }
-            let mut a = Analysis::of_table(t);
-            if c.nullable {
-                a.warnings.push(format!(
-                    "{}.{} already allows NULL; nothing to do",
-                    t.name, c.name
-                ));
-            }
-            a
-        }
-    }
-}
-
-impl AnalyzeKind<DropNotNull> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropNotNull) -> Result<Analysis> {
-        Ok(analyze_drop(ctx, s))
-    }
-}
 
 impl CompileKind<DropNotNull> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropNotNull) -> Result<Vec<Action>> {

@@ -2,10 +2,12 @@
 //! backup's inverse puts the NULLs back); fill them; `MODIFY COLUMN … NOT NULL`. Rollback
 //! restores the column's definition and then the NULLs.
 
+use crate::dialect::My;
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
+use strata_sql::actions::no_nulls_check;
 
 use super::nullability::with_nullability;
 use super::{
@@ -41,21 +43,9 @@ impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &SetNotNull) -> Result<Analysis> {
         let counter = self.counter;
         let (t, c) = strata_core::refuse_unless!(check_set(&ctx, s));
-        let mut a = Analysis::of_table(t);
-        if !c.nullable {
-            a.warnings
-                .push(strata_core::preflight::already_not_null(t, &c.name));
-            return Ok(a);
-        }
-        let filter = format!("c.{} IS NULL", ident(&c.name));
         let shown = format!("c.{}", ident(&c.name));
-        a.findings
-            .push(strata_sql::nulls_finding(counter, s, t, &c.name, &shown, &filter).await?);
-        if let Some(fill) = &s.fill {
-            let writes = [(c.name.clone(), typed_literal(fill, c.portable))];
-            super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
-        }
-        Ok(a)
+        let fill = s.fill.as_ref().map(|fill| typed_literal(fill, c.portable));
+        strata_sql::analyses::set_not_null(counter, &ctx, s, (t, c), &shown, fill).await
     }
 }
 
@@ -104,17 +94,7 @@ impl CompileKind<SetNotNull> for Compiler {
                     .restored_by_backup(),
                 );
             }
-            _ => actions.push(Action::check(
-                step,
-                ActionKind::Check,
-                format!("{}.{} holds no NULL", t.name, c.name),
-                Statement::Sql(format!("SELECT COUNT(*) FROM {tbl} WHERE {col} IS NULL")),
-                0,
-                format!(
-                    "rows of {} hold NULL in \"{}\" and the step has no usable `fill`",
-                    t.name, c.name
-                ),
-            )),
+            _ => actions.push(no_nulls_check::<My>(step, t, &c.name)),
         }
         actions.push(
             Action::new(

@@ -237,11 +237,7 @@ pub async fn half_way_failures_are_refused(ctx: &TestContext) -> anyhow::Result<
             "which InnoDB cannot build on text",
         ),
     ];
-    for (i, (step, refusal)) in cases.iter().enumerate() {
-        let path = ctx.write(1, &format!("case{i}"), step)?;
-        expect_refusal_mentioning(ctx.apply().await, refusal)?;
-        std::fs::remove_file(path)?;
-    }
+    ctx.expect_refusals(&cases).await?;
     // With set_null, the bytes that are not UTF-8 become NULL, and come back on rollback.
     ctx.write(
         1,

@@ -88,19 +88,12 @@ async fn implicit_fk_index(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.write(
         1,
         "cascade",
+        // The steps as an array of inline tables, as some write TOML.
         r#"
-[[step]]
-op = "add_foreign_key"
-table = "orders"
-columns = ["user_id"]
-references = { table = "users", columns = ["id"] }
-on_delete = "cascade"
-replace = "orders_user_fk"
-
-[[step]]
-op = "add_index"
-table = "orders"
-columns = ["user_id"]
+step = [
+  { op = "add_foreign_key", table = "orders", columns = ["user_id"], references = { table = "users", columns = ["id"] }, on_delete = "cascade", replace = "orders_user_fk" },
+  { op = "add_index", table = "orders", columns = ["user_id"] },
+]
 "#,
     )?;
     let plan = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
@@ -200,10 +193,6 @@ async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
             "view big_orders name table \"users\" and would break",
         ),
     ];
-    for (i, (step, refusal)) in cases.iter().enumerate() {
-        let path = ctx.write(1, &format!("case{i}"), step)?;
-        strata_conformance::scenarios::expect_refusal_mentioning(ctx.apply().await, refusal)?;
-        std::fs::remove_file(path)?;
-    }
+    ctx.expect_refusals(&cases).await?;
     ctx.assert_restored(&before).await
 }

@@ -2,7 +2,7 @@
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddColumn;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::{Analyzer, Compiler};
 use crate::sql::{ident, literal, table as qtable};
@@ -32,17 +32,14 @@ impl CompileKind<AddColumn> for Compiler<'_> {
         if !s.nullable {
             def.push_str(" NOT NULL");
         }
-        let tbl = qtable(&t.name);
-        Ok(vec![Action::new(
-            ctx.step.index,
-            ActionKind::Ddl,
-            format!("add column {}.{}", t.name, s.column),
-            Statement::Sql(format!("ALTER TABLE {tbl} ADD COLUMN {def}")),
-        )
-        .with_inverse(Statement::Sql(format!(
-            "ALTER TABLE {tbl} DROP COLUMN IF EXISTS {}",
+        let drop = format!(
+            "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
+            qtable(&t.name),
             ident(&s.column)
-        )))])
+        );
+        Ok(vec![strata_sql::actions::add_column::<crate::dialect::Pg>(
+            &ctx, t, s, &def, drop,
+        )])
     }
 }
 

@@ -11,7 +11,10 @@ use strata_core::schema::Table;
 use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
+use strata_sql::orphans::{self, Undo};
+
 use super::{backup, select_keyed, Analyzer, Checked, Compiler};
+use crate::dialect::Pg;
 use crate::sql::{ident, idents, join_on, table as qtable};
 
 struct Plan<'a> {
@@ -90,94 +93,64 @@ impl CompileKind<AddForeignKey> for Compiler<'_> {
                     &ctx,
                     &bak,
                     &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
-                    &format!("the orphan rows of {}", child.name),
+                    &orphans::deleted_rows(child),
                 ));
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("delete the orphan rows of {}", child.name),
-                        Statement::Sql(format!("DELETE FROM {ctbl} c WHERE {filter}")),
-                    )
-                    .with_inverse(Statement::Sql(format!(
-                        "INSERT INTO {ctbl} ({cols}){overriding} SELECT {cols} FROM {}",
-                        qtable(&bak),
-                        cols = idents(&cols)
-                    )))
-                    .destructive(),
+                let delete = format!("DELETE FROM {ctbl} c WHERE {filter}");
+                let restore = format!(
+                    "INSERT INTO {ctbl} ({cols}){overriding} SELECT {cols} FROM {}",
+                    qtable(&bak),
+                    cols = idents(&cols)
                 );
+                actions.push(orphans::delete(step, child, delete, Undo::Inverse(restore)));
             }
             OrphanMode::SetNull => {
                 actions.extend(backup(
                     &ctx,
                     &bak,
                     &select_keyed(child, &s.columns, Some(&filter)),
-                    &format!("the keys of the orphan rows of {}", child.name),
+                    &orphans::nulled_keys(child),
                 ));
-                let nulls: Vec<String> = s
-                    .columns
-                    .iter()
-                    .map(|c| format!("{} = NULL", ident(c)))
-                    .collect();
-                let restore: Vec<String> = s
-                    .columns
-                    .iter()
-                    .map(|c| format!("{q} = b.{q}", q = ident(c)))
-                    .collect();
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("set the keys of the orphan rows of {} to NULL", child.name),
-                        Statement::Sql(format!(
-                            "UPDATE {ctbl} c SET {} WHERE {filter}",
-                            nulls.join(", ")
-                        )),
-                    )
-                    .with_inverse(Statement::Sql(format!(
-                        "UPDATE {ctbl} t SET {} FROM {} b WHERE {}",
-                        restore.join(", "),
-                        qtable(&bak),
-                        join_on("t", "b", &child.primary_key)
-                    )))
-                    .destructive(),
+                let update = format!(
+                    "UPDATE {ctbl} c SET {} WHERE {filter}",
+                    orphans::nulls::<Pg>(s, "")
                 );
+                let restore = format!(
+                    "UPDATE {ctbl} t SET {} FROM {} b WHERE {}",
+                    orphans::restored_keys::<Pg>(s, ""),
+                    qtable(&bak),
+                    join_on("t", "b", &child.primary_key)
+                );
+                actions.push(orphans::set_null(
+                    step,
+                    child,
+                    update,
+                    Undo::Inverse(restore),
+                ));
             }
             OrphanMode::Placeholder => {
-                let aliased: Vec<String> = s
-                    .columns
-                    .iter()
-                    .zip(&s.references.columns)
-                    .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
-                    .collect();
                 actions.extend(backup(
                     &ctx,
                     &bak,
-                    &format!(
-                        "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
-                        aliased.join(", ")
-                    ),
-                    &format!("the missing keys of {}", parent.name),
+                    &orphans::select_missing_keys::<Pg>(s, child, &filter),
+                    &orphans::missing_keys(parent),
                 ));
-                let (targets, sources) = placeholder_lists(s);
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("insert placeholder rows into {}", parent.name),
-                        Statement::Sql(format!(
-                            "INSERT INTO {} ({targets}) SELECT {sources} FROM {}",
-                            qtable(&parent.name),
-                            qtable(&bak)
-                        )),
-                    )
-                    .with_inverse(Statement::Sql(format!(
-                        "DELETE FROM {} p USING {} b WHERE {}",
-                        qtable(&parent.name),
-                        qtable(&bak),
-                        join_on("p", "b", &s.references.columns)
-                    ))),
+                let (targets, sources) = orphans::placeholder_lists::<Pg>(s);
+                let ptbl = qtable(&parent.name);
+                let insert = format!(
+                    "INSERT INTO {ptbl} ({targets}) SELECT {sources} FROM {}",
+                    qtable(&bak)
                 );
+                let remove = format!(
+                    "DELETE FROM {ptbl} p USING {} b WHERE {}",
+                    qtable(&bak),
+                    join_on("p", "b", &s.references.columns)
+                );
+                actions.push(orphans::placeholders(
+                    step,
+                    parent,
+                    insert,
+                    Undo::Inverse(remove),
+                ));
             }
         }
         let add = format!(
@@ -203,15 +176,6 @@ impl CompileKind<AddForeignKey> for Compiler<'_> {
         );
         Ok(actions)
     }
-}
-
-/// The column lists of the placeholder insert: target columns, and the backup's columns
-/// they take (see `strata_core::preflight::placeholder_columns`).
-fn placeholder_lists(s: &AddForeignKey) -> (String, String) {
-    let cols = s.placeholder_columns();
-    let targets: Vec<String> = cols.iter().map(|(t, _)| t.clone()).collect();
-    let sources: Vec<String> = cols.iter().map(|(_, b)| b.clone()).collect();
-    (idents(&targets), idents(&sources))
 }
 
 strata_core::golden_test!("add_foreign_key");

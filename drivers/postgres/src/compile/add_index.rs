@@ -7,59 +7,11 @@
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddIndex;
-use strata_core::{Action, ActionKind, Analysis, Finding, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
-use super::{Analyzer, Compiler, Counter};
+use super::{Analyzer, Compiler};
 use crate::sql::{ident, idents, string, table as qtable};
-
-/// Counts the keys of `columns` held by more than one row, with examples.
-pub(super) async fn duplicates(
-    counter: &Counter<'_>,
-    t: &strata_core::schema::Table,
-    columns: &[String],
-) -> Result<Finding> {
-    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
-    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-    let grouped = format!(
-        "FROM {} c WHERE {} GROUP BY {} HAVING count(*) > 1",
-        qtable(&t.name),
-        present.join(" AND "),
-        cols.join(", ")
-    );
-    // A grouping, not a filter: it cannot join the fused scan, so it runs once, in the real pass.
-    let n = if counter.is_recording() {
-        0
-    } else {
-        counter
-            .source
-            .count(&format!(
-                "SELECT count(*)::bigint FROM (SELECT 1 {grouped}) d"
-            ))
-            .await? as u64
-    };
-    let examples = if n > 0 {
-        let key = cols
-            .iter()
-            .map(|c| format!("{c}::text"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        counter
-            .source
-            .texts(&format!(
-                "SELECT concat_ws(', ', {key}) || ' (' || count(*) || ' rows)' {grouped} LIMIT 5"
-            ))
-            .await?
-            .into_iter()
-            .flatten()
-            .collect()
-    } else {
-        vec![]
-    };
-    Ok(strata_core::preflight::duplicates_finding(
-        t, columns, n, examples,
-    ))
-}
 
 impl AnalyzeKind<AddIndex> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &AddIndex) -> Result<Analysis> {
@@ -89,7 +41,8 @@ impl AnalyzeKind<AddIndex> for Analyzer<'_> {
         }
         let mut a = Analysis::of_table(t);
         if s.unique {
-            a.findings.push(duplicates(counter, t, &s.columns).await?);
+            a.findings
+                .push(strata_sql::duplicates_finding(counter, t, &s.columns).await?);
         }
         Ok(a)
     }
@@ -177,25 +130,12 @@ pub(super) fn no_duplicates(
     t: &strata_core::schema::Table,
     columns: &[String],
 ) -> Action {
-    let cols: Vec<String> = columns.iter().map(|c| format!("c.{}", ident(c))).collect();
-    let present: Vec<String> = cols.iter().map(|c| format!("{c} IS NOT NULL")).collect();
-    Action::check(
-        ctx.step.index,
-        ActionKind::Check,
-        format!("no key of {}({}) repeats", t.name, columns.join(", ")),
-        Statement::Sql(format!(
-            "SELECT count(*)::bigint FROM (SELECT 1 FROM {} c WHERE {} GROUP BY {} HAVING count(*) > 1) d",
-            qtable(&t.name),
-            present.join(" AND "),
-            cols.join(", ")
-        )),
-        0,
-        format!(
-            "rows of {} share a key of ({}), which must become unique",
-            t.name,
-            columns.join(", ")
-        ),
-    )
+    let (cols, present) = strata_sql::actions::key_parts::<crate::dialect::Pg>(columns);
+    let count = format!(
+        "SELECT count(*)::bigint FROM (SELECT 1 FROM {} c WHERE {present} GROUP BY {cols} HAVING count(*) > 1) d",
+        qtable(&t.name)
+    );
+    strata_sql::actions::repeated_keys_check(ctx, t, columns, count)
 }
 
 strata_core::golden_test!("add_index");

@@ -4,7 +4,6 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::AddUnique;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::add_index::duplicates;
 use super::{Analyzer, Compiler};
 use crate::sql::{ident, idents, table as qtable};
 
@@ -13,7 +12,8 @@ impl AnalyzeKind<AddUnique> for Analyzer<'_> {
         let counter = self.counter;
         let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
         let mut a = Analysis::of_table(t);
-        a.findings.push(duplicates(counter, t, &s.columns).await?);
+        a.findings
+            .push(strata_sql::duplicates_finding(counter, t, &s.columns).await?);
         Ok(a)
     }
 }

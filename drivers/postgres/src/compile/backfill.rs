@@ -2,10 +2,11 @@
 //! `set` values) are backed up with their old values; the runner then updates them in batches
 //! of `batch_size`, touching only backed-up rows. Rollback restores the old values.
 
+use crate::dialect::Pg;
 use strata_core::driver::{AnalyzeKind, CompileKind};
-use strata_core::preflight::changed_rows_finding;
 use strata_core::steps::Backfill;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_sql::actions::backfilled_check;
 
 use super::{backup, select_keyed, Analyzer, Compiler};
 use crate::sql::{ident, join_on, literal, table as qtable};
@@ -51,19 +52,8 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
         let counter = self.counter;
         let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &super::RULES));
-        let n = counter.count(t, &predicate(t, s, "c")).await?;
-        let mut a = Analysis::of_table(t);
-        super::refuse_conflicts(
-            counter,
-            &ctx,
-            t,
-            &writes(t, s),
-            Some(&predicate(t, s, "c")),
-            &mut a,
-        )
-        .await?;
-        a.findings.push(changed_rows_finding(n, Some(s.batch_size)));
-        Ok(a)
+        let (writes, predicate) = (writes(t, s), predicate(t, s, "c"));
+        strata_sql::analyses::backfill(counter, &ctx, s, t, &writes, &predicate).await
     }
 }
 
@@ -129,19 +119,8 @@ impl CompileKind<Backfill> for Compiler<'_> {
                 join_on("t", "b", &t.primary_key)
             ))),
         );
-        actions.push(Action::check(
-            ctx.step.index,
-            ActionKind::Verify,
-            format!("verify every backed-up row of {} was backfilled", t.name),
-            Statement::Sql(format!(
-                "SELECT count(*)::bigint FROM {tbl} c JOIN {} b ON {} WHERE {}",
-                qtable(&bak),
-                join_on("c", "b", &t.primary_key),
-                predicate(t, s, "c")
-            )),
-            0,
-            format!("rows of {} still match the backfill's filter", t.name),
-        ));
+        let verify = backfilled_check::<Pg>(&ctx, t, &bak, &predicate(t, s, "c"));
+        actions.push(verify);
         Ok(actions)
     }
 }

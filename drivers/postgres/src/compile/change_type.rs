@@ -18,6 +18,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::ChangeType;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
+use strata_sql::actions::unconverted_check;
 
 use super::conversion::{
     carry_refusal, check, checks_as_written, constant, converted_value, fails, no_cast,
@@ -241,23 +242,11 @@ impl CompileKind<ChangeType> for Compiler<'_> {
         };
         let (prelude, using) = match s.on_incompatible {
             Fail if s.using.is_none() => {
-                actions.push(Action::check(
-                    step,
-                    ActionKind::Check,
-                    format!(
-                        "no value of {}.{} fails to convert to {}",
-                        t.name, c.name, s.to
-                    ),
-                    Statement::Sql(format!(
-                        "{CAST_PROBE};\nSELECT count(*)::bigint FROM {tbl} c WHERE {}",
-                        fails(&format!("c.{col}"), &c.native_type, target)
-                    )),
-                    0,
-                    format!(
-                        "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
-                        t.name, c.name, s.to
-                    ),
-                ));
+                let count = format!(
+                    "{CAST_PROBE};\nSELECT count(*)::bigint FROM {tbl} c WHERE {}",
+                    fails(&format!("c.{col}"), &c.native_type, target)
+                );
+                actions.push(unconverted_check(step, t, &c.name, s, count));
                 (String::new(), converted)
             }
             Fail => (String::new(), converted),

@@ -47,26 +47,9 @@ pub(super) fn constant(default: &str) -> Option<&str> {
         .strip_prefix('(')
         .and_then(|x| x.strip_suffix(')'))
         .unwrap_or(d);
-    let (literal, casts) = match d.strip_prefix('\'') {
-        Some(rest) => {
-            // The closing quote is the first one not doubled.
-            let mut end = None;
-            let mut i = 0;
-            let bytes = rest.as_bytes();
-            while i < bytes.len() {
-                if bytes[i] == b'\'' {
-                    if bytes.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    end = Some(i);
-                    break;
-                }
-                i += 1;
-            }
-            let end = end? + 2;
-            (&d[..end], &d[end..])
-        }
+    let (literal, casts) = match strata_sql::text::string_literal_len(d) {
+        Some(end) => (&d[..end], &d[end..]),
+        None if d.starts_with('\'') => return None,
         None => d
             .split_once("::")
             .map_or((d, ""), |(l, _)| (l, &d[l.len()..])),

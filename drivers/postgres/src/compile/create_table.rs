@@ -2,40 +2,18 @@
 //! while it holds rows, so that a rollback never silently destroys data written since.
 
 use strata_core::driver::CompileKind;
-use strata_core::steps::CreateTable;
+use strata_core::steps::{ColumnSpec, CreateTable};
 use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 
 use super::Compiler;
-use crate::sql::{ident, idents, literal, table as qtable};
+use crate::sql::{ident, literal, table as qtable};
 use crate::types;
 
 impl CompileKind<CreateTable> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &CreateTable) -> Result<Vec<Action>> {
         ctx.checked(s.preflight(ctx.snapshot, &super::RULES))?;
-        let mut defs: Vec<String> = s
-            .columns
-            .iter()
-            .map(|c| {
-                let native = types::native(c.ty);
-                let mut d = format!("{} {native}", ident(&c.name));
-                if let Some(v) = &c.default {
-                    d.push_str(&format!(" DEFAULT {}", literal(v, &native)));
-                }
-                if !c.nullable || c.primary_key {
-                    d.push_str(" NOT NULL");
-                }
-                d
-            })
-            .collect();
-        let pk: Vec<&str> = s
-            .columns
-            .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| c.name.as_str())
-            .collect();
-        if !pk.is_empty() {
-            defs.push(format!("PRIMARY KEY ({})", idents(&pk)));
-        }
+        let mut defs =
+            strata_sql::actions::table_elements::<crate::dialect::Pg>(s, column_definition);
         for c in s.columns.iter().filter(|c| c.unique) {
             defs.push(format!("UNIQUE ({})", ident(&c.name)));
         }
@@ -52,6 +30,19 @@ impl CompileKind<CreateTable> for Compiler<'_> {
         format!("table {} holds rows written since the migration; rollback refuses to drop them (empty or drop the table by hand first)", s.table),
     )])
     }
+}
+
+/// The definition of column `c` in `CREATE TABLE`.
+fn column_definition(c: &ColumnSpec) -> String {
+    let native = types::native(c.ty);
+    let mut d = format!("{} {native}", ident(&c.name));
+    if let Some(v) = &c.default {
+        d.push_str(&format!(" DEFAULT {}", literal(v, &native)));
+    }
+    if !c.nullable || c.primary_key {
+        d.push_str(" NOT NULL");
+    }
+    d
 }
 
 strata_core::golden_test!("create_table");

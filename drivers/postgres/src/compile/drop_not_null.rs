@@ -1,44 +1,12 @@
 //! `drop_not_null` on PostgreSQL. Rollback sets NOT NULL again (it fails, and says so, if a
 //! NULL was written meanwhile).
 
-use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::driver::CompileKind;
 use strata_core::steps::DropNotNull;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
-use strata_core::{Refusal, RefusalKind};
+use strata_core::{Action, ActionKind, Result, Statement, StepContext};
 
-use super::{Analyzer, Compiler};
+use super::Compiler;
 use crate::sql::{ident, table as qtable};
-
-pub fn analyze_drop(ctx: StepContext<'_>, s: &DropNotNull) -> Analysis {
-    match super::RULES.table_column(ctx.snapshot, &s.table, &s.column) {
-        Err(m) => Analysis::refused(m),
-        Ok((t, c)) => {
-            let mut a = Analysis::of_table(t);
-            if c.nullable {
-                a.warnings.push(format!(
-                    "{}.{} already allows NULL; nothing to do",
-                    t.name, c.name
-                ));
-            }
-            if t.primary_key.contains(&c.name) {
-                return Analysis::refused(Refusal::new(
-                    RefusalKind::Invalid,
-                    format!(
-                        "column \"{}\" is part of the primary key of \"{}\"",
-                        c.name, t.name
-                    ),
-                ));
-            }
-            a
-        }
-    }
-}
-
-impl AnalyzeKind<DropNotNull> for Analyzer<'_> {
-    async fn analyze(&self, ctx: StepContext<'_>, s: &DropNotNull) -> Result<Analysis> {
-        Ok(analyze_drop(ctx, s))
-    }
-}
 
 impl CompileKind<DropNotNull> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &DropNotNull) -> Result<Vec<Action>> {

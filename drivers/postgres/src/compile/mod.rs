@@ -62,7 +62,13 @@ pub struct Compiler<'a> {
 strata_core::analyze_on_schema!(
     Analyzer<'_>,
     RULES,
-    [CreateTable, DropTable, DropIndex, DropForeignKey]
+    [
+        CreateTable,
+        DropTable,
+        DropIndex,
+        DropForeignKey,
+        DropNotNull
+    ]
 );
 
 #[async_trait]

@@ -2,9 +2,11 @@
 //! fill them; `SET NOT NULL`. Rollback drops the constraint and puts back exactly the NULLs it
 //! filled.
 
+use crate::dialect::Pg;
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_sql::actions::no_nulls_check;
 
 use super::{backup, select_keyed, Analyzer, Compiler};
 use crate::sql::{ident, join_on, literal, table as qtable};
@@ -17,21 +19,9 @@ impl AnalyzeKind<SetNotNull> for Analyzer<'_> {
             &s.table,
             &s.column
         ));
-        let mut a = Analysis::of_table(t);
-        if !c.nullable {
-            a.warnings
-                .push(strata_core::preflight::already_not_null(t, &c.name));
-            return Ok(a);
-        }
-        let filter = format!("c.{} IS NULL", ident(&c.name));
         let shown = format!("c.{}::text", ident(&c.name));
-        a.findings
-            .push(strata_sql::nulls_finding(counter, s, t, &c.name, &shown, &filter).await?);
-        if let Some(fill) = &s.fill {
-            let writes = [(c.name.clone(), literal(fill, &c.native_type))];
-            super::refuse_conflicts(counter, &ctx, t, &writes, Some(&filter), &mut a).await?;
-        }
-        Ok(a)
+        let fill = s.fill.as_ref().map(|fill| literal(fill, &c.native_type));
+        strata_sql::analyses::set_not_null(counter, &ctx, s, (t, c), &shown, fill).await
     }
 }
 
@@ -76,19 +66,7 @@ impl CompileKind<SetNotNull> for Compiler<'_> {
                     ))),
                 );
             }
-            _ => actions.push(Action::check(
-                step,
-                ActionKind::Check,
-                format!("{}.{} holds no NULL", t.name, c.name),
-                Statement::Sql(format!(
-                    "SELECT count(*)::bigint FROM {tbl} WHERE {col} IS NULL"
-                )),
-                0,
-                format!(
-                    "rows of {} hold NULL in \"{}\" and the step has no usable `fill`",
-                    t.name, c.name
-                ),
-            )),
+            _ => actions.push(no_nulls_check::<Pg>(step, t, &c.name)),
         }
         actions.push(
             Action::new(

@@ -159,10 +159,6 @@ pub async fn writes_that_break_constraints_are_refused(ctx: &TestContext) -> any
             "CHECK constraint qty_positive",
         ),
     ];
-    for (i, (step, refusal)) in cases.iter().enumerate() {
-        let path = ctx.write(1, &format!("case{i}"), step)?;
-        expect_refusal_mentioning(ctx.apply().await, refusal)?;
-        std::fs::remove_file(path)?;
-    }
+    ctx.expect_refusals(&cases).await?;
     ctx.assert_restored(&before).await
 }

@@ -6,7 +6,7 @@ use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::AddColumn;
 use strata_core::Refusal;
-use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
+use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::{Analyzer, Compiler, RULES};
 use crate::sql::{ident, literal, table as qtable};
@@ -44,17 +44,14 @@ impl AnalyzeKind<AddColumn> for Analyzer<'_> {
 impl CompileKind<AddColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &AddColumn) -> Result<Vec<Action>> {
         let (t, def) = ctx.checked(check_add(&ctx, s))?;
-        let tbl = qtable(&t.name);
-        Ok(vec![Action::new(
-            ctx.step.index,
-            ActionKind::Ddl,
-            format!("add column {}.{}", t.name, s.column),
-            Statement::Sql(format!("ALTER TABLE {tbl} ADD COLUMN {def}")),
-        )
-        .with_inverse(Statement::Sql(format!(
-            "ALTER TABLE {tbl} DROP COLUMN {}",
+        let drop = format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            qtable(&t.name),
             ident(&s.column)
-        )))])
+        );
+        Ok(vec![
+            strata_sql::actions::add_column::<crate::dialect::Lite>(&ctx, t, s, &def, drop),
+        ])
     }
 }
 

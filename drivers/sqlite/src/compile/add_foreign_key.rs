@@ -9,10 +9,13 @@ use strata_core::steps::{AddForeignKey, OrphanMode};
 use strata_core::Refusal;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
+use strata_sql::orphans::{self, Undo};
+
 use super::backup::{backup, select_keyed};
 use super::table_text::{rebuild, rebuildable};
 use super::{foreign_key_check, Analyzer, Compiler, RULES};
 use crate::ddl::CreateTable;
+use crate::dialect::Lite;
 use crate::inspect;
 use crate::sql::{ident, idents, join_on, table as qtable};
 
@@ -88,86 +91,56 @@ impl CompileKind<AddForeignKey> for Compiler {
                     &ctx,
                     &bak,
                     &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
-                    &format!("the orphan rows of {}", child.name),
+                    &orphans::deleted_rows(child),
                     &[],
                 ));
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("delete the orphan rows of {}", child.name),
-                        Statement::Sql(format!("DELETE FROM {ctbl} AS c WHERE {filter}")),
-                    )
-                    .with_inverse(Statement::Sql(super::autoincrement::keeping_counter(
-                        child,
-                        format!(
-                            "INSERT INTO {ctbl} ({c}) SELECT {c} FROM {}",
-                            qtable(&bak),
-                            c = idents(&cols)
-                        ),
-                    )))
-                    .destructive(),
+                let delete = format!("DELETE FROM {ctbl} AS c WHERE {filter}");
+                let restore = super::autoincrement::keeping_counter(
+                    child,
+                    format!(
+                        "INSERT INTO {ctbl} ({c}) SELECT {c} FROM {}",
+                        qtable(&bak),
+                        c = idents(&cols)
+                    ),
                 );
+                actions.push(orphans::delete(step, child, delete, Undo::Inverse(restore)));
             }
             OrphanMode::SetNull => {
                 actions.extend(backup(
                     &ctx,
                     &bak,
                     &select_keyed(child, &s.columns, Some(&filter)),
-                    &format!("the keys of the orphan rows of {}", child.name),
+                    &orphans::nulled_keys(child),
                     &child.primary_key,
                 ));
-                let nulls: Vec<String> = s
-                    .columns
-                    .iter()
-                    .map(|c| format!("{} = NULL", ident(c)))
-                    .collect();
-                let restore: Vec<String> = s
-                    .columns
-                    .iter()
-                    .map(|c| format!("{q} = b.{q}", q = ident(c)))
-                    .collect();
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("set the keys of the orphan rows of {} to NULL", child.name),
-                        Statement::Sql(format!(
-                            "UPDATE {ctbl} AS c SET {} WHERE {filter}",
-                            nulls.join(", ")
-                        )),
-                    )
-                    .with_inverse(Statement::Sql(format!(
-                        "UPDATE {ctbl} SET {} FROM {} b WHERE {}",
-                        restore.join(", "),
-                        qtable(&bak),
-                        join_on(&ctbl, "b", &child.primary_key)
-                    )))
-                    .destructive(),
+                let update = format!(
+                    "UPDATE {ctbl} AS c SET {} WHERE {filter}",
+                    orphans::nulls::<Lite>(s, "")
                 );
+                let restore = format!(
+                    "UPDATE {ctbl} SET {} FROM {} b WHERE {}",
+                    orphans::restored_keys::<Lite>(s, ""),
+                    qtable(&bak),
+                    join_on(&ctbl, "b", &child.primary_key)
+                );
+                actions.push(orphans::set_null(
+                    step,
+                    child,
+                    update,
+                    Undo::Inverse(restore),
+                ));
             }
             OrphanMode::Placeholder => {
-                let aliased: Vec<String> = s
-                    .columns
-                    .iter()
-                    .zip(&s.references.columns)
-                    .map(|(c, p)| format!("c.{} AS {}", ident(c), ident(p)))
-                    .collect();
                 actions.extend(backup(
                     &ctx,
                     &bak,
-                    &format!(
-                        "SELECT DISTINCT {} FROM {ctbl} c WHERE {filter}",
-                        aliased.join(", ")
-                    ),
-                    &format!("the missing keys of {}", parent.name),
+                    &orphans::select_missing_keys::<Lite>(s, child, &filter),
+                    &orphans::missing_keys(parent),
                     &[],
                 ));
                 let refs = idents(&s.references.columns);
                 let ptbl = qtable(&parent.name);
-                let placed = s.placeholder_columns();
-                let targets: Vec<String> = placed.iter().map(|(t, _)| t.clone()).collect();
-                let sources: Vec<String> = placed.iter().map(|(_, b)| b.clone()).collect();
+                let (targets, sources) = orphans::placeholder_lists::<Lite>(s);
                 let mut undo = vec![format!(
                     "DELETE FROM {ptbl} WHERE ({refs}) IN (SELECT {refs} FROM {})",
                     qtable(&bak)
@@ -178,20 +151,12 @@ impl CompileKind<AddForeignKey> for Compiler {
                 // default under a unique key): such rows are skipped rather than failing the
                 // statement, and the check after it refuses the migration, inside its
                 // transaction, when any key is still missing.
-                actions.push(
-                    Action::new(
-                        step,
-                        ActionKind::Dml,
-                        format!("insert placeholder rows into {}", parent.name),
-                        Statement::Sql(format!(
-                            "INSERT OR IGNORE INTO {ptbl} ({}) SELECT {} FROM {}",
-                            idents(&targets),
-                            idents(&sources),
-                            qtable(&bak)
-                        )),
-                    )
-                    .with_inverse(Statement::Sql(undo.join(";\n"))),
+                let insert = format!(
+                    "INSERT OR IGNORE INTO {ptbl} ({targets}) SELECT {sources} FROM {}",
+                    qtable(&bak)
                 );
+                let undo = Undo::Inverse(undo.join(";\n"));
+                actions.push(orphans::placeholders(step, parent, insert, undo));
                 let found: Vec<String> = s
                     .references
                     .columns

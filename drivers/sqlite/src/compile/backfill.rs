@@ -2,7 +2,6 @@
 //! inverse puts the old values back from the backup.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
-use strata_core::preflight::changed_rows_finding;
 use strata_core::steps::Backfill;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
@@ -38,19 +37,8 @@ impl AnalyzeKind<Backfill> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &Backfill) -> Result<Analysis> {
         let counter = self.counter;
         let t = strata_core::refuse_unless!(s.preflight(ctx.snapshot, &RULES));
-        let n = counter.count(t, &predicate(s, "c")).await?;
-        let mut a = Analysis::of_table(t);
-        super::refuse_conflicts(
-            counter,
-            &ctx,
-            t,
-            &writes(s),
-            Some(&predicate(s, "c")),
-            &mut a,
-        )
-        .await?;
-        a.findings.push(changed_rows_finding(n, Some(s.batch_size)));
-        Ok(a)
+        let (writes, predicate) = (writes(s), predicate(s, "c"));
+        strata_sql::analyses::backfill(counter, &ctx, s, t, &writes, &predicate).await
     }
 }
 

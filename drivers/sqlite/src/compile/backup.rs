@@ -115,17 +115,7 @@ pub fn no_null_keys(ctx: &StepContext<'_>, t: &Table, text: &CreateTable<'_>) ->
 
 /// `SELECT pk…, extra… FROM t c [WHERE …]`.
 pub fn select_keyed(t: &Table, extra: &[String], filter: Option<&str>) -> String {
-    let mut cols: Vec<String> = t.primary_key.clone();
-    cols.extend(extra.iter().filter(|c| !t.primary_key.contains(c)).cloned());
-    let filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
-    format!(
-        "SELECT {} FROM {} c{filter}",
-        cols.iter()
-            .map(|c| format!("c.{}", ident(c)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        qtable(&t.name)
-    )
+    strata_sql::actions::select_keyed::<crate::dialect::Lite>(t, extra, filter)
 }
 
 /// The value of `column` for the old row, from the backup `bak` keyed by the primary key.

@@ -11,6 +11,7 @@ use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::writes::{self, Conflict};
 use strata_core::Refusal;
 use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
+use strata_sql::actions::unconverted_check;
 
 use super::backup::{
     backup, from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys, select_keyed,
@@ -283,23 +284,11 @@ impl CompileKind<ChangeType> for Compiler {
             &t.primary_key,
         ));
         if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
-            actions.push(Action::check(
-                step,
-                ActionKind::Check,
-                format!(
-                    "no value of {}.{} fails to convert to {}",
-                    t.name, c.name, s.to
-                ),
-                Statement::Sql(format!(
-                    "SELECT COUNT(*) FROM {tbl} c WHERE {}",
-                    incompatible(&format!("c.{}", ident(&c.name)), s.to)
-                )),
-                0,
-                format!(
-                    "values of {}.{} will not convert to {} (on_incompatible = \"fail\")",
-                    t.name, c.name, s.to
-                ),
-            ));
+            let count = format!(
+                "SELECT COUNT(*) FROM {tbl} c WHERE {}",
+                incompatible(&format!("c.{}", ident(&c.name)), s.to)
+            );
+            actions.push(unconverted_check(step, t, &c.name, s, count));
         }
         actions.extend(strata_core::writes::checks(
             ctx.step.index,

@@ -25,12 +25,7 @@ pub fn create_sql(s: &CreateTable) -> String {
             d
         })
         .collect();
-    let key: Vec<&String> = s
-        .columns
-        .iter()
-        .filter(|c| c.primary_key)
-        .map(|c| &c.name)
-        .collect();
+    let key = s.primary_key();
     if !key.is_empty() {
         defs.push(format!("PRIMARY KEY ({})", idents(&key)));
     }
