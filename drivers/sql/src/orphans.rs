@@ -121,3 +121,35 @@ pub fn placeholder_lists<D: Dialect>(s: &AddForeignKey) -> (String, String) {
     let sources: Vec<&str> = cols.iter().map(|(_, b)| b.as_str()).collect();
     (D::idents(&targets), D::idents(&sources))
 }
+
+/// The check, before the key is added with `orphans = "fail"`, that no row of `child`
+/// (aliased `c`) is an orphan: `filter` selects them.
+pub fn none_check<D: Dialect>(step: usize, child: &Table, parent: &Table, filter: &str) -> Action {
+    Action::check(
+        step,
+        ActionKind::Check,
+        format!("no orphan rows in {}", child.name),
+        Statement::Sql(format!(
+            "SELECT {} FROM {} c WHERE {filter}",
+            D::COUNT,
+            D::table(&child.name)
+        )),
+        0,
+        format!(
+            "rows of {} reference no row of {} (orphans = \"fail\")",
+            child.name, parent.name
+        ),
+    )
+}
+
+/// The drop of foreign key `old`, which the new key replaces (`replace = "old"`): `drop_sql`,
+/// undone by `add_sql`.
+pub fn drop_replaced(step: usize, old: &str, drop_sql: String, add_sql: String) -> Action {
+    Action::new(
+        step,
+        ActionKind::Ddl,
+        format!("drop foreign key {old} (replaced)"),
+        Statement::Sql(drop_sql),
+    )
+    .with_inverse(Statement::Sql(add_sql))
+}

@@ -118,36 +118,21 @@ impl CompileKind<AddForeignKey> for Compiler {
         let mut actions = Vec::new();
         if let Some(old) = &s.replace {
             let def = &child.constraint(old).expect("checked").definition;
+            let drop = format!("ALTER TABLE {ctbl} DROP FOREIGN KEY {}", ident(old));
+            let add = format!("ALTER TABLE {ctbl} ADD {def}");
             actions.push(
-                Action::new(
-                    step,
-                    ActionKind::Ddl,
-                    format!("drop foreign key {old} (replaced)"),
-                    Statement::Sql(format!(
-                        "ALTER TABLE {ctbl} DROP FOREIGN KEY {}",
-                        ident(old)
-                    )),
-                )
-                .outside_transaction()
-                .with_probe(Statement::Sql(constraint_absent(cname, old)))
-                .with_inverse(Statement::Sql(format!("ALTER TABLE {ctbl} ADD {def}")))
-                .with_undo_probe(Statement::Sql(constraint_exists(cname, old))),
+                orphans::drop_replaced(step, old, drop, add)
+                    .outside_transaction()
+                    .with_probe(Statement::Sql(constraint_absent(cname, old)))
+                    .with_undo_probe(Statement::Sql(constraint_exists(cname, old))),
             );
         }
         let filter = orphan_filter(parent, &s.columns, &s.references.columns);
         let bak = ctx.backup_name(&child.name, Some("orphans"));
         match s.orphans {
-            OrphanMode::Fail => actions.push(Action::check(
-                step,
-                ActionKind::Check,
-                format!("no orphan rows in {}", child.name),
-                Statement::Sql(format!("SELECT COUNT(*) FROM {ctbl} c WHERE {filter}")),
-                0,
-                format!(
-                    "rows of {} reference no row of {} (orphans = \"fail\")",
-                    child.name, parent.name
-                ),
-            )),
+            OrphanMode::Fail => {
+                actions.push(orphans::none_check::<My>(step, child, parent, &filter))
+            }
             OrphanMode::Delete => {
                 let cols: Vec<String> = child.columns.iter().map(|c| c.name.clone()).collect();
                 let same: Vec<String> = cols

@@ -53,35 +53,16 @@ impl CompileKind<AddForeignKey> for Compiler<'_> {
         let mut actions = Vec::new();
         if let Some(old) = &s.replace {
             let def = &child.constraint(old).expect("checked").definition;
-            actions.push(
-                Action::new(
-                    step,
-                    ActionKind::Ddl,
-                    format!("drop foreign key {old} (replaced)"),
-                    Statement::Sql(format!("ALTER TABLE {ctbl} DROP CONSTRAINT {}", ident(old))),
-                )
-                .with_inverse(Statement::Sql(format!(
-                    "ALTER TABLE {ctbl} ADD CONSTRAINT {} {def}",
-                    ident(old)
-                ))),
-            );
+            let drop = format!("ALTER TABLE {ctbl} DROP CONSTRAINT {}", ident(old));
+            let add = format!("ALTER TABLE {ctbl} ADD CONSTRAINT {} {def}", ident(old));
+            actions.push(orphans::drop_replaced(step, old, drop, add));
         }
         let filter = orphan_filter(s, parent);
         let bak = ctx.backup_name(&child.name, Some("orphans"));
         match s.orphans {
-            OrphanMode::Fail => actions.push(Action::check(
-                step,
-                ActionKind::Check,
-                format!("no orphan rows in {}", child.name),
-                Statement::Sql(format!(
-                    "SELECT count(*)::bigint FROM {ctbl} c WHERE {filter}"
-                )),
-                0,
-                format!(
-                    "rows of {} reference no row of {} (orphans = \"fail\")",
-                    child.name, parent.name
-                ),
-            )),
+            OrphanMode::Fail => {
+                actions.push(orphans::none_check::<Pg>(step, child, parent, &filter))
+            }
             OrphanMode::Delete => {
                 let cols: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
                 let overriding = if child.columns.iter().any(|c| c.identity.is_some()) {
@@ -101,7 +82,8 @@ impl CompileKind<AddForeignKey> for Compiler<'_> {
                     qtable(&bak),
                     cols = idents(&cols)
                 );
-                actions.push(orphans::delete(step, child, delete, Undo::Inverse(restore)));
+                let undo = Undo::Inverse(restore);
+                actions.push(orphans::delete(step, child, delete, undo));
             }
             OrphanMode::SetNull => {
                 actions.extend(backup(

@@ -103,7 +103,8 @@ impl CompileKind<AddForeignKey> for Compiler {
                         c = idents(&cols)
                     ),
                 );
-                actions.push(orphans::delete(step, child, delete, Undo::Inverse(restore)));
+                let undo = Undo::Inverse(restore);
+                actions.push(orphans::delete(step, child, delete, undo));
             }
             OrphanMode::SetNull => {
                 actions.extend(backup(
