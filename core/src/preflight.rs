@@ -106,14 +106,15 @@ pub fn dropped_rows_finding(rows: u64, backup: Option<&QualifiedName>) -> crate:
     }
 }
 
-/// The analysis of `drop_table` step `s`: refused as its pre-flight says, or the table's rows
-/// destroyed (backed up unless `backup = false`).
+/// The analysis of `drop_table` step `s`: refused as `checked` (its pre-flight, and what the
+/// engine checks besides) says, or the table's rows destroyed (backed up unless
+/// `backup = false`).
 pub fn drop_table_analysis(
     ctx: &StepContext<'_>,
     s: &crate::steps::DropTable,
-    rules: &Rules,
+    checked: Checked<&Table>,
 ) -> crate::Analysis {
-    match s.preflight(ctx.snapshot, rules) {
+    match checked {
         Err(m) => crate::Analysis::refused(m),
         Ok(t) => {
             let mut a = crate::Analysis::of_table(t);
@@ -254,7 +255,7 @@ impl SchemaAnalysis for crate::steps::CreateTable {
 
 impl SchemaAnalysis for crate::steps::DropTable {
     fn schema_analysis(&self, ctx: &StepContext<'_>, rules: &Rules) -> crate::Analysis {
-        drop_table_analysis(ctx, self, rules)
+        drop_table_analysis(ctx, self, self.preflight(ctx.snapshot, rules))
     }
 }
 

@@ -2,12 +2,12 @@
 //! re-creates the table from its `SHOW CREATE TABLE` statement (columns, keys, foreign keys,
 //! AUTO_INCREMENT counter) and the backup's inverse puts the rows back.
 
-use strata_core::driver::CompileKind;
+use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::DropTable;
-use strata_core::{Action, ActionKind, Result, Statement, StepContext};
+use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 
-use super::{backup, idents_of, table_absent, table_exists, Checked, Compiler};
+use super::{backup, idents_of, table_absent, table_exists, Analyzer, Checked, Compiler};
 use crate::sql::table as qtable;
 
 fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::schema::Table> {
@@ -21,6 +21,15 @@ fn check<'a>(ctx: &StepContext<'a>, s: &DropTable) -> Checked<&'a strata_core::s
         )));
     }
     Ok(t)
+}
+
+impl AnalyzeKind<DropTable> for Analyzer<'_> {
+    async fn analyze(&self, ctx: StepContext<'_>, s: &DropTable) -> Result<Analysis> {
+        let checked = check(&ctx, s);
+        Ok(strata_core::preflight::drop_table_analysis(
+            &ctx, s, checked,
+        ))
+    }
 }
 
 impl CompileKind<DropTable> for Compiler {

@@ -81,7 +81,7 @@ pub struct Compiler {
 strata_core::analyze_on_schema!(
     Analyzer<'_>,
     RULES,
-    [CreateTable, DropTable, DropForeignKey, DropNotNull]
+    [CreateTable, DropForeignKey, DropNotNull]
 );
 
 #[async_trait]

@@ -194,5 +194,32 @@ async fn breaking_steps_refused(ctx: &TestContext) -> anyhow::Result<()> {
         ),
     ];
     ctx.expect_refusals(&cases).await?;
-    ctx.assert_restored(&before).await
+    ctx.assert_restored(&before).await?;
+    // Dropping a table would lose its trigger, which the rollback could not re-create: the
+    // analysis refuses it.
+    ctx.run_sql(&[
+        "CREATE TABLE audit_log (id INT PRIMARY KEY, note VARCHAR(20))",
+        "CREATE TRIGGER audit_log_note BEFORE INSERT ON audit_log FOR EACH ROW SET NEW.note = COALESCE(NEW.note, 'none')",
+    ])
+    .await?;
+    ctx.write(
+        1,
+        "drop",
+        "[[step]]\nop = \"drop_table\"\ntable = \"audit_log\"\n",
+    )?;
+    let plan = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    let refused = plan[0].steps[0].analysis.blocking();
+    ensure!(
+        refused
+            .iter()
+            .any(|r| r.detail.contains("has triggers (audit_log_note)")),
+        "the plan does not refuse dropping a table with a trigger: {refused:?}"
+    );
+    // Refused by the analysis itself, which so announces no rows as destroyed.
+    ensure!(
+        plan[0].steps[0].analysis.findings.is_empty(),
+        "a refused drop_table reports findings: {:?}",
+        plan[0].steps[0].analysis.findings
+    );
+    Ok(())
 }
