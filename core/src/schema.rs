@@ -182,6 +182,13 @@ impl Table {
     pub fn constraint(&self, name: &str) -> Option<&Constraint> {
         self.constraints.iter().find(|c| c.name == name)
     }
+
+    /// Its CHECK constraints, in order.
+    pub fn checks(&self) -> impl Iterator<Item = &Constraint> {
+        self.constraints
+            .iter()
+            .filter(|c| c.kind == ConstraintKind::Check)
+    }
 }
 
 /// One column.

@@ -24,11 +24,7 @@ impl strata_sql::WriteChecks for My {
         writes: &[(String, String)],
         filter: Option<&str>,
     ) -> Vec<Conflict> {
-        let table_checks = t
-            .constraints
-            .iter()
-            .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
-            .map(|k| (k.name.clone(), k.definition.clone()));
+        let table_checks = t.checks().map(|k| (k.name.clone(), k.definition.clone()));
         let column_checks = t.columns.iter().filter_map(|c| {
             let d = c.definition.as_deref()?;
             d.find(" CHECK (").map(|at| {

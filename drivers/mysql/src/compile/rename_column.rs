@@ -1,7 +1,7 @@
 //! `rename_column` on MySQL. Rollback renames back.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
-use strata_core::schema::{ConstraintKind, Table};
+use strata_core::schema::Table;
 use strata_core::steps::RenameColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
@@ -83,11 +83,7 @@ pub(crate) fn carried<'a>(
             back.push(format!("CHANGE COLUMN {} {d}", ident(moved(&c.name))));
         }
     }
-    let checks: Vec<_> = t
-        .constraints
-        .iter()
-        .filter(|c| c.kind == ConstraintKind::Check)
-        .collect();
+    let checks: Vec<_> = t.checks().collect();
     let first = checks
         .iter()
         .position(|c| renamed_ident(&c.definition, from, to) != c.definition);

@@ -92,14 +92,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         // A CHECK over the column is checked again against the new type: it must still make
         // sense there (`starts >= '-1000'::integer` does not for a varchar).
         if !counter.is_recording() {
-            for k in t
-                .constraints
-                .iter()
-                .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
-            {
-                let Some(body) = k.definition.strip_prefix("CHECK ") else {
-                    continue;
-                };
+            for (k, body) in super::check_bodies(t) {
                 let probe = crate::sql::replace_column(
                     body.trim_end_matches(" NOT VALID"),
                     &c.name,

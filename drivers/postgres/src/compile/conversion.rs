@@ -126,15 +126,9 @@ pub(super) fn converted_value(s: &ChangeType, column: &str, from: &str, target: 
 /// converting the column back leaves the casts in. Its comment comes back with it.
 pub(super) fn checks_as_written(t: &Table, column: &str) -> Vec<String> {
     let tbl = qtable(&t.name);
-    t.constraints
-        .iter()
-        .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
-        .filter(|k| {
-            k.definition
-                .strip_prefix("CHECK ")
-                .is_some_and(|body| crate::sql::replace_column(body, column, "NULL") != body)
-        })
-        .map(|k| {
+    super::check_bodies(t)
+        .filter(|(_, body)| crate::sql::replace_column(body, column, "NULL") != *body)
+        .map(|(k, _)| {
             let name = ident(&k.name);
             format!(
                 "DO $strata$ DECLARE note text := obj_description((SELECT oid FROM pg_constraint WHERE conrelid = {rel}::regclass AND conname = {lit}), 'pg_constraint'); BEGIN \

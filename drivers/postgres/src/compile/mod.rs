@@ -180,6 +180,13 @@ const QUOTING: strata_core::writes::Quoting = strata_core::writes::Quoting {
     table: qtable,
 };
 
+/// The CHECK constraints of `t` with their bodies as `pg_get_constraintdef` writes them after
+/// `CHECK ` (`(qty > 0)`, ` NOT VALID` included).
+fn check_bodies(t: &Table) -> impl Iterator<Item = (&strata_core::schema::Constraint, &str)> {
+    t.checks()
+        .filter_map(|k| k.definition.strip_prefix("CHECK ").map(|body| (k, body)))
+}
+
 impl strata_sql::WriteChecks for crate::dialect::Pg {
     /// Each CHECK constraint of `t` that names a written column, evaluated with the written
     /// values.
@@ -189,14 +196,7 @@ impl strata_sql::WriteChecks for crate::dialect::Pg {
         filter: Option<&str>,
     ) -> Vec<strata_core::writes::Conflict> {
         let mut out = Vec::new();
-        for k in t
-            .constraints
-            .iter()
-            .filter(|k| k.kind == strata_core::schema::ConstraintKind::Check)
-        {
-            let Some(body) = k.definition.strip_prefix("CHECK ") else {
-                continue;
-            };
+        for (k, body) in check_bodies(t) {
             let body = body.trim_end_matches(" NOT VALID");
             let mut expr = body.to_owned();
             for (column, value) in writes {
