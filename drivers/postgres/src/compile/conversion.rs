@@ -14,21 +14,7 @@ use crate::dependents::Dependents;
 use crate::sql::{ident, literal, string, table as qtable};
 use crate::types;
 
-/// Creates the session-temporary conversion probe. Re-created by every statement that uses it,
-/// so a resumed run in a new session has it too.
-pub(super) const CAST_PROBE: &str = "CREATE OR REPLACE FUNCTION pg_temp.strata_cast_fails(v text, src text, dst text, src_textual boolean, dst_textual boolean)
-RETURNS boolean LANGUAGE plpgsql AS $strata$
-DECLARE r text; same boolean;
-BEGIN
-  IF v IS NULL THEN RETURN false; END IF;
-  IF src_textual THEN
-    EXECUTE format('SELECT ((%L)::%s)::%s::text', v, src, dst) INTO r;
-    RETURN dst_textual AND r IS DISTINCT FROM v;
-  END IF;
-  EXECUTE format('SELECT ((((%L)::%s)::%s)::%s)::text = ((%L)::%s)::text', v, src, dst, src, v, src) INTO same;
-  RETURN NOT coalesce(same, false);
-EXCEPTION WHEN others THEN RETURN true;
-END $strata$";
+pub(super) use super::convertible::{fails, CAST_PROBE};
 
 /// A default expression (as `pg_get_expr` prints it) converted to `target`: a literal
 /// re-typed (`'5'::text` → `'5'::integer`), anything else cast.
@@ -90,17 +76,6 @@ pub(super) fn no_cast_refusal(c: &Column, to: &str) -> String {
     format!(
         "PostgreSQL has no conversion from {} to {to} for column \"{}\"; give a `using` expression (`using = {{ postgres = \"…\" }}`) that computes the new value",
         c.native_type, c.name
-    )
-}
-
-/// `pg_temp.strata_cast_fails("col"::text, 'from', 'to', …)` for values of `column` in `alias`.
-pub(super) fn fails(column_ref: &str, from: &str, to: &str) -> String {
-    format!(
-        "pg_temp.strata_cast_fails({column_ref}::text, {}, {}, {}, {})",
-        string(from),
-        string(to),
-        types::is_textual(from),
-        types::is_textual(to)
     )
 }
 

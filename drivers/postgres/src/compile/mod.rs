@@ -10,6 +10,7 @@ mod assert;
 mod backfill;
 mod change_type;
 mod conversion;
+pub mod convertible;
 mod create_table;
 mod defaults;
 mod dependents;
@@ -102,12 +103,13 @@ pub const RULES: Rules = Rules {
     forbidden: strata_core::preflight::any_name,
 };
 
-/// The count and content hash of the rows of `from` (a table or a parenthesized query),
-/// independent of row and column order.
+/// The count and content hash of the rows of `from` (a table or a parenthesized query): the
+/// sum (a `numeric`, which does not overflow) of a 64-bit hash of each row's text, independent
+/// of the order rows are read in, computed in the scan without sorting. The backup is made by
+/// the same `SELECT`, so its columns come in the same order with the same types.
 fn fingerprint(from: &str) -> String {
     format!(
-        "(SELECT count(*)::bigint AS n, coalesce(md5(string_agg(h, '' ORDER BY h)), '') AS h \
-         FROM (SELECT md5(to_jsonb(f)::text) AS h FROM {from} f) x)"
+        "(SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(f::text, 0)), 0) AS h FROM {from} f)"
     )
 }
 
