@@ -102,6 +102,40 @@ pub async fn run(driver: &dyn Driver, needs: &Needs) -> Result<Vec<Check>> {
     Ok(judge(&facts, needs))
 }
 
+/// The server facts of one command, collected once and judged for each migration: the
+/// version, features and timeouts do not change while a command runs. They are collected
+/// again for a migration that backs up data (free space) or touches a table that existed when
+/// the command started (transactions open on it); a migration that only creates tables is
+/// judged on the facts already read.
+#[derive(Debug, Default)]
+pub struct PerCommand {
+    facts: Option<ServerFacts>,
+}
+
+impl PerCommand {
+    /// The checks for `needs`; `existing` says whether a table existed when the command began.
+    pub async fn run(
+        &mut self,
+        driver: &dyn Driver,
+        needs: &Needs,
+        existing: impl Fn(&QualifiedName) -> bool,
+    ) -> Result<Vec<Check>> {
+        let Some(server) = driver.server() else {
+            return run(driver, needs).await;
+        };
+        let fresh = needs.backups > 0 || needs.tables.iter().any(existing);
+        match &self.facts {
+            Some(facts) if !fresh => Ok(judge(facts, needs)),
+            _ => {
+                let facts = server.server_facts(&needs.tables).await?;
+                let checks = judge(&facts, needs);
+                self.facts = Some(facts);
+                Ok(checks)
+            }
+        }
+    }
+}
+
 /// Judges `facts` against `needs`.
 pub fn judge(facts: &ServerFacts, needs: &Needs) -> Vec<Check> {
     let mut checks = vec![Check {

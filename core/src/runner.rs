@@ -165,25 +165,44 @@ pub async fn apply(
                 )));
             }
         }
-        let mut planned = None;
+        // The schema is inspected once per command and carried forward: each migration is
+        // planned against the schema the one before it leaves, as the driver simulates it
+        // (the same simulation every later step of one migration is compiled against). A
+        // migration with a `sql` step changes what no simulation knows: the schema is read
+        // again after it. A dry run changes nothing: every migration counts on the live data,
+        // and a table an earlier one creates has no rows yet.
+        let mut known: Option<crate::schema::Snapshot> = None;
+        let mut dry_planned: Option<crate::schema::Snapshot> = None;
+        let mut server = checks::PerCommand::default();
+        let mut at_start: Option<crate::schema::Snapshot> = None;
         for m in todo {
-            let live = driver.inspect().await?;
-            let planned = planned.get_or_insert_with(|| live.clone());
-            if !dry_run {
-                *planned = live.clone();
-            }
-            let plan = plan_migration(driver, m, &live, planned).await?;
+            let live = match known.take() {
+                Some(schema) => schema,
+                None => driver.inspect().await?,
+            };
+            let at_start = at_start.get_or_insert_with(|| live.clone());
+            let mut planned = match dry_planned.take() {
+                Some(planned) => planned,
+                None => live.clone(),
+            };
+            let plan = plan_migration(driver, m, &live, &mut planned).await?;
             ensure_allowed(&plan)?;
             ensure_no_unbacked_loss(&plan, opts.allow_data_loss)?;
-            let checks = checks::run(driver, &checks::Needs::of(std::slice::from_ref(&plan))).await?;
+            let needs = checks::Needs::of(std::slice::from_ref(&plan));
+            let checks = server.run(driver, &needs, |t| at_start.table(t).is_some()).await?;
             for c in checks.iter().filter(|c| c.status != checks::Status::Ok) {
                 (opts.progress)(&format!("check {}: {} — {}", c.status.label(), c.check, c.detail));
             }
             checks::ensure_passed(&checks)?;
             report.checks.extend(checks);
-            if !dry_run {
+            if dry_run {
+                known = Some(live);
+                dry_planned = Some(planned);
+            } else {
                 run_migration(driver, m, &plan, opts).await?;
                 report.applied.push(m.version);
+                let raw_sql = m.steps.iter().any(|s| matches!(s.kind, crate::steps::StepKind::Sql(_)));
+                known = (!raw_sql).then_some(planned);
             }
             report.plans.push(plan);
         }
@@ -214,8 +233,9 @@ async fn run_migration(
             "warning: rolling back the transaction failed too: {rb}"
         ))
     };
+    // One history write: what runs in the transaction commits with the record or not at all,
+    // so the record is written once, at its end, with the journal of what runs after it.
     let transactional_part = async {
-        driver.record(&record).await?;
         for i in 0..record.journal.len() {
             if record.journal[i].action.transactional {
                 failpoint("before-action");

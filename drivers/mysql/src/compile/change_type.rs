@@ -1,5 +1,8 @@
-//! `change_type` on MySQL, through a shadow column, because an in-place `MODIFY` can lose
-//! data: back up `(primary key, column)`; add the shadow column of the new type; copy the
+//! `change_type` on MySQL. Back up `(primary key, column)`; then, where the pre-flight
+//! predicates prove an in-place `MODIFY` safe in strict mode, convert in place
+//! ([`super::in_place`]: one rewrite of the values not written as they convert, one `ALTER`).
+//! Otherwise (a `using` expression, a pair without that proof) through a shadow column: add
+//! the shadow column of the new type; copy the
 //! converted values into it in batches; verify every value against its backed-up original;
 //! then, with writes held off (`LOCK TABLES … WRITE`), copy what was written meanwhile and swap
 //! the columns in one `ALTER`. Rollback converts the column back (`MODIFY`) and restores every
@@ -255,6 +258,10 @@ impl CompileKind<ChangeType> for Compiler {
                 incompatible(&live("c."), c, s.to)
             );
             actions.push(unconverted_check(step, t, &c.name, s, count));
+        }
+        if super::in_place::applies(c, s) {
+            actions.extend(super::in_place::actions(&ctx, s, t, c, &original, &bak));
+            return Ok(actions);
         }
         actions.push(
             Action::new(

@@ -33,6 +33,7 @@ mod drop_table;
 #[cfg(test)]
 mod golden;
 mod implicit_indexes;
+mod in_place;
 pub use implicit_indexes::superseded;
 pub(crate) use rename_column::carried;
 mod drop_default;
