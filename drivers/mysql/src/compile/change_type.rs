@@ -240,6 +240,7 @@ impl CompileKind<ChangeType> for Compiler {
         ));
         }
         actions.extend(backup(
+            self.row_hash,
             &ctx,
             &bak,
             &select,
