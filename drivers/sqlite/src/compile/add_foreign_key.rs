@@ -11,7 +11,7 @@ use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use strata_sql::orphans::{self, Undo};
 
-use super::backup::{backup, select_keyed};
+use super::backup::{backup, keyed_backup};
 use super::table_text::{rebuild, rebuildable};
 use super::{foreign_key_check, Analyzer, Compiler, RULES};
 use crate::ddl::CreateTable;
@@ -107,12 +107,13 @@ impl CompileKind<AddForeignKey> for Compiler {
                 actions.push(orphans::delete(step, child, delete, undo));
             }
             OrphanMode::SetNull => {
-                actions.extend(backup(
+                actions.extend(keyed_backup(
                     &ctx,
                     &bak,
-                    &select_keyed(child, &s.columns, Some(&filter)),
+                    child,
+                    &s.columns,
+                    Some(&filter),
                     &orphans::nulled_keys(child),
-                    &child.primary_key,
                 ));
                 let update = format!(
                     "UPDATE {ctbl} AS c SET {} WHERE {filter}",

@@ -5,7 +5,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::Backfill;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::backup::{backup, keys_of, pk_join, select_keyed};
+use super::backup::{keyed_backup, keys_of, pk_join};
 use super::{Analyzer, Compiler, RULES};
 use crate::sql::{ident, join_on, literal, table as qtable};
 
@@ -54,12 +54,13 @@ impl CompileKind<Backfill> for Compiler {
             &writes(s),
             Some(&predicate(s, "c")),
         );
-        actions.extend(backup(
+        actions.extend(keyed_backup(
             &ctx,
             &bak,
-            &select_keyed(t, &set_cols, Some(&predicate(s, "c"))),
+            t,
+            &set_cols,
+            Some(&predicate(s, "c")),
             &format!("the rows of {} the backfill changes", t.name),
-            &t.primary_key,
         ));
         let assignments: Vec<String> = s
             .set

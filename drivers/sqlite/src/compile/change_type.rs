@@ -14,7 +14,7 @@ use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement,
 use strata_sql::actions::unconverted_check;
 
 use super::backup::{
-    backup, from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys, select_keyed,
+    from_backup, in_backup, keyed_backup, no_null_keys, pk_join, refuse_null_keys,
 };
 use super::table_text::{rebuild, rebuildable_column};
 use super::{Analyzer, Compiler, QUOTING, RULES};
@@ -276,12 +276,13 @@ impl CompileKind<ChangeType> for Compiler {
         let (guard, mut alter) = rebuild(&ctx, t, &text, &to, &forward, &back, description)?;
         let mut actions = vec![guard];
         actions.extend(no_null_keys(&ctx, t, &text));
-        actions.extend(backup(
+        actions.extend(keyed_backup(
             &ctx,
             &bak,
-            &select_keyed(t, std::slice::from_ref(&c.name), None),
+            t,
+            std::slice::from_ref(&c.name),
+            None,
             &format!("{}.{} with its keys", t.name, c.name),
-            &t.primary_key,
         ));
         if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
             let count = format!(

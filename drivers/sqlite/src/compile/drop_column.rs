@@ -8,7 +8,7 @@ use strata_core::steps::DropColumn;
 use strata_core::Refusal;
 use strata_core::{Action, Analysis, Result, StepContext};
 
-use super::backup::{backup, from_backup, no_null_keys, refuse_null_keys, select_keyed};
+use super::backup::{from_backup, keyed_backup, no_null_keys, refuse_null_keys};
 use super::table_text::{rebuild, rebuildable_column};
 use super::{uses, Analyzer, Compiler, RULES};
 use crate::ddl::CreateTable;
@@ -64,12 +64,13 @@ impl CompileKind<DropColumn> for Compiler {
         if s.backup {
             let bak = ctx.backup_name(&t.name, Some(&s.column));
             backups.extend(no_null_keys(&ctx, t, &text));
-            backups.extend(backup(
+            backups.extend(keyed_backup(
                 &ctx,
                 &bak,
-                &select_keyed(t, std::slice::from_ref(&s.column), None),
+                t,
+                std::slice::from_ref(&s.column),
+                None,
                 &format!("{}.{} with its keys", t.name, s.column),
-                &t.primary_key,
             ));
             back.push((column.clone(), from_backup(t, &bak, &s.column)));
         }

@@ -5,7 +5,7 @@ use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::steps::SetNotNull;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
-use super::backup::{backup, in_backup, select_keyed};
+use super::backup::{in_backup, keyed_backup};
 use super::reshape::{check_reshape, describe};
 use super::table_text::rebuild;
 use super::{Analyzer, Compiler};
@@ -55,12 +55,13 @@ impl CompileKind<SetNotNull> for Compiler {
                 ));
                 let bak = ctx.backup_name(&t.name, Some(&s.column));
                 before.extend(super::backup::no_null_keys(&ctx, t, &text));
-                before.extend(backup(
+                before.extend(keyed_backup(
                     &ctx,
                     &bak,
-                    &select_keyed(t, &[], Some(&format!("c.{col} IS NULL"))),
+                    t,
+                    &[],
+                    Some(&format!("c.{col} IS NULL")),
                     &format!("the keys of the rows where {}.{} is NULL", t.name, s.column),
-                    &t.primary_key,
                 ));
                 before.push(
                     Action::new(
