@@ -59,14 +59,26 @@ pub struct PostgresDriver {
     session: Session,
     /// The dependent objects each step's analysis found, for its compilation.
     found: compile::Found,
+    /// The server's conversions (by its version).
+    casts: compile::convertible::Casts,
 }
 
 impl PostgresDriver {
     /// Connects to `url` (`postgres://user@host:port/database`).
     pub async fn connect(url: &str) -> Result<Self> {
+        let session = connection::connect(url).await?;
+        let version_num = session
+            .texts("SHOW server_version_num")
+            .await?
+            .into_iter()
+            .flatten()
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         Ok(PostgresDriver {
-            session: connection::connect(url).await?,
+            session,
             found: compile::Found::default(),
+            casts: compile::convertible::Casts { version_num },
         })
     }
 }

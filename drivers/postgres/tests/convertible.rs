@@ -1,10 +1,10 @@
 //! The native convertibility predicates never disagree with PostgreSQL's own cast: for every
 //! pair with a native form, over edge values (whitespace, signs, exponents, overflow by one,
-//! leap days, unicode digits and spaces, odd spellings), `convertible::fails` gives what the
+//! leap days, unicode digits and spaces, odd spellings), `Casts::fails` (for the server's version) gives what the
 //! probe gives — the cast itself, tried in a subtransaction — and never raises an error.
 
 use strata_core::{Driver, Statement};
-use strata_postgres::compile::convertible::{fails, probe, CAST_PROBE};
+use strata_postgres::compile::convertible::{probe, Casts, CAST_PROBE};
 use strata_postgres::testing;
 
 const INTEGERS: &[&str] = &[
@@ -349,6 +349,15 @@ async fn native_predicates_agree_with_the_cast_on_every_edge_value() -> anyhow::
     let driver = strata_postgres::PostgresDriver::connect(&url).await?;
     let driver: &dyn Driver = &driver;
     driver.execute(&Statement::Sql(CAST_PROBE.into())).await?;
+    let casts = Casts {
+        version_num: u32::try_from(
+            driver
+                .query_count(&Statement::Sql(
+                    "SELECT current_setting('server_version_num')::bigint".into(),
+                ))
+                .await?,
+        )?,
+    };
     let mut disagreements = Vec::new();
     let mut checked = 0;
     for (from, to, values) in pairs() {
@@ -375,7 +384,7 @@ async fn native_predicates_agree_with_the_cast_on_every_edge_value() -> anyhow::
             let verdicts = driver
                 .query_count(&Statement::Sql(format!(
                     "SELECT (CASE WHEN {} THEN 1 ELSE 0 END + CASE WHEN {} THEN 2 ELSE 0 END)::bigint FROM vals WHERE i = {i}",
-                    fails("v", from, to),
+                    casts.fails("v", from, to),
                     probe("v", from, to)
                 )))
                 .await

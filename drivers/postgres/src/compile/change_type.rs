@@ -21,8 +21,8 @@ use strata_core::{Refusal, RefusalKind};
 use strata_sql::actions::unconverted_check;
 
 use super::conversion::{
-    carry_refusal, check, checks_as_written, constant, converted_value, fails, no_cast,
-    no_cast_refusal, retyped, CAST_PROBE,
+    carry_refusal, check, checks_as_written, constant, converted_value, no_cast, no_cast_refusal,
+    retyped, CAST_PROBE,
 };
 use super::dependents::{bracket, changed_earlier};
 use super::{backup, select_keyed, Analyzer, Compiler};
@@ -33,6 +33,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
     async fn analyze(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Analysis> {
         let counter = self.counter;
         let found = self.found;
+        let casts = self.casts;
         let session = counter.source;
         let conv = strata_core::refuse_unless!(check(&ctx, s));
         let (t, c) = (conv.table, conv.column);
@@ -120,7 +121,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
             }
         }
         session.execute(CAST_PROBE).await?;
-        let predicate = fails(
+        let predicate = casts.fails(
             &format!("c.{}", ident(&c.name)),
             &c.native_type,
             &conv.target,
@@ -133,6 +134,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
         // values can become one; a default written into several rows repeats).
         if n == 0 || s.on_incompatible != strata_core::steps::OnIncompatible::Fail {
             let value = converted_value(
+                casts,
                 s,
                 &format!("c.{}", ident(&c.name)),
                 &c.native_type,
@@ -148,6 +150,7 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
 
 impl CompileKind<ChangeType> for Compiler<'_> {
     fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
+        let casts = self.casts;
         let found = self.found.of(&ctx);
         let dependents = found.as_deref();
         let conv = ctx.checked(check(&ctx, s))?;
@@ -193,7 +196,7 @@ impl CompileKind<ChangeType> for Compiler<'_> {
         // The plan counted the keys the converted values would repeat on the live rows; an
         // earlier step of the migration changes them (or their names) first: count again here.
         if ctx.earlier_step_on(&t.name).is_some() || changed_earlier(&ctx).is_some() {
-            let value = converted_value(s, &format!("c.{col}"), &c.native_type, target);
+            let value = converted_value(casts, s, &format!("c.{col}"), &c.native_type, target);
             for mut check in strata_sql::conflict_checks::<crate::dialect::Pg>(
                 &ctx,
                 t,
@@ -217,7 +220,7 @@ impl CompileKind<ChangeType> for Compiler<'_> {
             Some(expr) => format!("({expr})::{target}"),
             None => format!("{col}::{target}"),
         };
-        let probe = fails(&col, &c.native_type, target);
+        let probe = casts.fails(&col, &c.native_type, target);
         use strata_core::steps::OnIncompatible::*;
         // What each row must hold afterwards, computed from its backed-up original.
         let original = format!("b.{col}");
@@ -225,11 +228,11 @@ impl CompileKind<ChangeType> for Compiler<'_> {
             Fail => format!("{original}::{target}"),
             SetNull => format!(
                 "CASE WHEN {} THEN NULL ELSE {original}::{target} END",
-                fails(&original, &c.native_type, target)
+                casts.fails(&original, &c.native_type, target)
             ),
             UseDefault => format!(
                 "CASE WHEN {} THEN {} ELSE {original}::{target} END",
-                fails(&original, &c.native_type, target),
+                casts.fails(&original, &c.native_type, target),
                 literal(s.default.as_ref().expect("validated"), target)
             ),
         };
@@ -237,7 +240,7 @@ impl CompileKind<ChangeType> for Compiler<'_> {
             Fail if s.using.is_none() => {
                 let count = format!(
                     "{CAST_PROBE};\nSELECT count(*)::bigint FROM {tbl} c WHERE {}",
-                    fails(&format!("c.{col}"), &c.native_type, target)
+                    casts.fails(&format!("c.{col}"), &c.native_type, target)
                 );
                 actions.push(unconverted_check(step, t, &c.name, s, count));
                 (String::new(), converted)
@@ -283,7 +286,7 @@ impl CompileKind<ChangeType> for Compiler<'_> {
         let back_value = if reversible {
             format!(
                 "CASE WHEN {} THEN NULL ELSE {col}::{orig} END",
-                fails(&col, target, &c.native_type),
+                casts.fails(&col, target, &c.native_type),
                 orig = c.native_type
             )
         } else {

@@ -14,7 +14,7 @@ use crate::dependents::Dependents;
 use crate::sql::{ident, literal, string, table as qtable};
 use crate::types;
 
-pub(super) use super::convertible::{fails, CAST_PROBE};
+pub(super) use super::convertible::{Casts, CAST_PROBE};
 
 /// A default expression (as `pg_get_expr` prints it) converted to `target`: a literal
 /// re-typed (`'5'::text` → `'5'::integer`), anything else cast.
@@ -81,9 +81,15 @@ pub(super) fn no_cast_refusal(c: &Column, to: &str) -> String {
 
 /// The value a row's `column` (an expression) holds once converted to `target`, as the
 /// step's `on_incompatible` decides for a value that does not convert.
-pub(super) fn converted_value(s: &ChangeType, column: &str, from: &str, target: &str) -> String {
+pub(super) fn converted_value(
+    casts: Casts,
+    s: &ChangeType,
+    column: &str,
+    from: &str,
+    target: &str,
+) -> String {
     let cast = format!("{column}::{target}");
-    let failing = fails(column, from, target);
+    let failing = casts.fails(column, from, target);
     match (&s.on_incompatible, &s.default) {
         (strata_core::steps::OnIncompatible::UseDefault, Some(d)) => format!(
             "CASE WHEN {failing} THEN {} ELSE {cast} END",

@@ -57,16 +57,40 @@ pub fn probe(value: &str, from: &str, to: &str) -> String {
     )
 }
 
-/// True for a `value` (an SQL expression of type `from`) that converting to `to` refuses,
-/// false for one it converts unchanged and for NULL. Native where the pair has a native form;
-/// the statement needs [`CAST_PROBE`] in the session whenever [`needs_probe`] says so.
-pub fn fails(value: &str, from: &str, to: &str) -> String {
-    native(value, from, to).unwrap_or_else(|| probe(value, from, to))
+/// The conversions of one server: what its input functions read depends on its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Casts {
+    /// `server_version_num` (150004 for 15.4).
+    pub version_num: u32,
 }
 
-/// Whether [`fails`] for the pair calls the probe for some values.
-pub fn needs_probe(from: &str, to: &str) -> bool {
-    fails("v", from, to).contains("pg_temp.strata_cast_fails")
+impl Casts {
+    /// True for a `value` (an SQL expression of type `from`) that converting to `to` refuses,
+    /// false for one it converts unchanged and for NULL. Native where the pair has a native
+    /// form; the statement needs [`CAST_PROBE`] in the session whenever [`Casts::needs_probe`]
+    /// says so.
+    ///
+    /// From PostgreSQL 16, text to any type that is not a string is `pg_input_is_valid`,
+    /// which asks the type's input function itself (the cast from text is that function).
+    /// Before 16, a decimal integer is decided entirely natively (no other form reads as an
+    /// integer there): a predicate that calls the probe keeps the scan from running in
+    /// parallel, the probe being parallel-unsafe.
+    pub fn fails(&self, value: &str, from: &str, to: &str) -> String {
+        if self.version_num >= 160000 && types::is_textual(from) && !types::is_textual(to) {
+            return case(
+                value,
+                &[],
+                format!("NOT pg_input_is_valid({value}::text, {})", string(to)),
+            );
+        }
+        native(value, from, to, self.version_num).unwrap_or_else(|| probe(value, from, to))
+    }
+
+    /// Whether [`Casts::fails`] for the pair calls the probe for some values.
+    pub fn needs_probe(&self, from: &str, to: &str) -> bool {
+        self.fails("v", from, to)
+            .contains("pg_temp.strata_cast_fails")
+    }
 }
 
 /// `(low, high)` of an integer type.
@@ -122,13 +146,13 @@ fn out_of(value: &str, (low, high): (i64, i64)) -> String {
     format!("{value} NOT BETWEEN {low} AND {high}")
 }
 
-fn native(v: &str, from: &str, to: &str) -> Option<String> {
+fn native(v: &str, from: &str, to: &str, version_num: u32) -> Option<String> {
     if from == to {
         return Some("false".into());
     }
     let probe = probe(v, from, to);
     if types::is_textual(from) {
-        return from_text(v, to, probe);
+        return from_text(v, to, probe, version_num);
     }
     if !exact_text(from) {
         return None;
@@ -175,7 +199,7 @@ fn native(v: &str, from: &str, to: &str) -> Option<String> {
 }
 
 /// Text to `to`: the cast is `to`'s input function, whose grammar the forms below follow.
-fn from_text(v: &str, to: &str, probe: String) -> Option<String> {
+fn from_text(v: &str, to: &str, probe: String, version_num: u32) -> Option<String> {
     if to == "text" || to == "character varying" {
         return Some("false".into());
     }
@@ -183,11 +207,24 @@ fn from_text(v: &str, to: &str, probe: String) -> Option<String> {
         return Some(format!("coalesce(char_length({v}) > {n}, false)"));
     }
     // A decimal integer is read alike by every version; PostgreSQL 16 also reads `0x1F`,
-    // `0o17`, `0b101` and `1_000`, left to the probe. Any other character fails everywhere.
+    // `0o17`, `0b101` and `1_000` (left to the probe there), earlier ones nothing else. Any
+    // other character fails everywhere.
     if let Some(range) = integer_range(to) {
+        let odd = if version_num < 160000 {
+            "true".to_owned()
+        } else {
+            probe
+        };
+        // Digits few enough to be in range whatever they are decide without the numeric cast
+        // (most values); more digits are compared with the range.
+        let safe_digits = range.1.to_string().len() - 1;
         return Some(case(
             v,
             &[
+                (
+                    matches(v, &format!("^{WS}[+-]?[0-9]{{1,{safe_digits}}}{WS}$")),
+                    "false".into(),
+                ),
                 (
                     matches(v, &format!("^{WS}[+-]?[0-9]+{WS}$")),
                     out_of(&format!("{v}::numeric"), range),
@@ -197,7 +234,7 @@ fn from_text(v: &str, to: &str, probe: String) -> Option<String> {
                     "true".into(),
                 ),
             ],
-            probe,
+            odd,
         ));
     }
     let numeric = numeric_modifier(to);
@@ -287,6 +324,14 @@ fn from_text(v: &str, to: &str, probe: String) -> Option<String> {
 mod tests {
     use super::*;
 
+    const PG15: Casts = Casts {
+        version_num: 150004,
+    };
+
+    fn fails(v: &str, from: &str, to: &str) -> String {
+        PG15.fails(v, from, to)
+    }
+
     #[test]
     fn common_pairs_are_native_and_the_rest_keep_the_probe() {
         for (from, to) in [
@@ -309,8 +354,16 @@ mod tests {
         }
         // Every value may go to the probe (no native form), or only the odd ones.
         assert_eq!(fails("c.x", "text", "jsonb"), probe("c.x", "text", "jsonb"));
-        assert!(needs_probe("text", "integer"));
-        assert!(!needs_probe("text", "boolean"));
-        assert!(!needs_probe("bigint", "integer"));
+        assert!(!PG15.needs_probe("text", "integer"));
+        assert!(PG15.needs_probe("text", "numeric(10,2)"));
+        assert!(!PG15.needs_probe("text", "boolean"));
+        assert!(!PG15.needs_probe("bigint", "integer"));
+        let pg16 = Casts {
+            version_num: 160002,
+        };
+        assert!(pg16
+            .fails("v", "text", "integer")
+            .contains("pg_input_is_valid"));
+        assert!(!pg16.needs_probe("text", "date"));
     }
 }

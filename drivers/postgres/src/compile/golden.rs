@@ -18,7 +18,15 @@ impl TypeMapper for Types {
 pub fn check(op: &str) {
     let found = super::Found::default();
     let compile = |ctx: StepContext<'_>| {
-        strata_core::driver::compile_step(&super::Compiler { found: &found }, ctx)
+        strata_core::driver::compile_step(
+            &super::Compiler {
+                found: &found,
+                casts: super::convertible::Casts {
+                    version_num: 150000,
+                },
+            },
+            ctx,
+        )
     };
     let golden = Golden {
         types: &Types,

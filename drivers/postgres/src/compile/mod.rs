@@ -52,11 +52,13 @@ pub type Counter<'a> = strata_core::counter::Counter<'a, Session>;
 pub struct Analyzer<'a> {
     counter: &'a Counter<'a>,
     found: &'a Found,
+    casts: convertible::Casts,
 }
 
 /// What PostgreSQL's compilation of a step reads: the dependent objects its analysis found.
 pub struct Compiler<'a> {
     found: &'a Found,
+    casts: convertible::Casts,
 }
 
 // The kinds this driver analyzes on the schema alone (core's `SchemaAnalysis`).
@@ -78,14 +80,31 @@ impl StepCompiler for PostgresDriver {
     /// dependent objects found in `self.found` for the compilation.
     async fn analyze_steps(&self, steps: &[StepContext<'_>]) -> Vec<Result<Analysis>> {
         let found = &self.found;
+        let casts = self.casts;
         strata_core::counter::analyze_fused(&self.session, steps, |counter, ctx| {
-            Box::pin(async move { analyze_step(&Analyzer { counter, found }, ctx).await })
+            Box::pin(async move {
+                analyze_step(
+                    &Analyzer {
+                        counter,
+                        found,
+                        casts,
+                    },
+                    ctx,
+                )
+                .await
+            })
         })
         .await
     }
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
-        compile_step(&Compiler { found: &self.found }, ctx)
+        compile_step(
+            &Compiler {
+                found: &self.found,
+                casts: self.casts,
+            },
+            ctx,
+        )
     }
 
     fn simulate(&self, step: &Step, before: &Snapshot, after: &mut Snapshot) {
