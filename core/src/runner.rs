@@ -166,19 +166,26 @@ pub async fn apply(
             }
         }
         // The schema is inspected once per command and carried forward: each migration is
-        // planned against the schema the one before it leaves, as the driver simulates it
-        // (the same simulation every later step of one migration is compiled against). A
-        // migration with a `sql` step changes what no simulation knows: the schema is read
-        // again after it. A dry run changes nothing: every migration counts on the live data,
-        // and a table an earlier one creates has no rows yet.
+        // planned against the schema the one before it leaves, as the driver simulates it.
+        // The simulation does not know everything the server would say of what it changed (a
+        // column's exact definition on MySQL, the keys that reference a table), so a migration
+        // that names a table an earlier migration of this command changed is planned on a
+        // fresh inspection; so is everything after a `sql` step, which no simulation knows. A
+        // dry run changes nothing: every migration counts on the live data, and a table an
+        // earlier one creates has no rows yet.
         let mut known: Option<crate::schema::Snapshot> = None;
+        let mut changed: Vec<crate::QualifiedName> = Vec::new();
         let mut dry_planned: Option<crate::schema::Snapshot> = None;
         let mut server = checks::PerCommand::default();
         let mut at_start: Option<crate::schema::Snapshot> = None;
         for m in todo {
+            let named = tables_named(m);
             let live = match known.take() {
-                Some(schema) => schema,
-                None => driver.inspect().await?,
+                Some(schema) if !named.iter().any(|t| changed.contains(t)) => schema,
+                _ => {
+                    changed.clear();
+                    driver.inspect().await?
+                }
             };
             let at_start = at_start.get_or_insert_with(|| live.clone());
             let mut planned = match dry_planned.take() {
@@ -202,6 +209,7 @@ pub async fn apply(
                 run_migration(driver, m, &plan, opts).await?;
                 report.applied.push(m.version);
                 let raw_sql = m.steps.iter().any(|s| matches!(s.kind, crate::steps::StepKind::Sql(_)));
+                changed.extend(named);
                 known = (!raw_sql).then_some(planned);
             }
             report.plans.push(plan);
@@ -209,6 +217,25 @@ pub async fn apply(
         Ok(report)
     })
     .await
+}
+
+/// Every table `m`'s steps name: the one each works on, a foreign key's parent, a renamed
+/// table's new name.
+fn tables_named(m: &Migration) -> Vec<crate::QualifiedName> {
+    use crate::steps::StepKind;
+    let mut named = Vec::new();
+    for step in &m.steps {
+        named.extend(step.kind.spec().table().cloned());
+        match &step.kind {
+            StepKind::AddForeignKey(f) => named.push(f.references.table.clone()),
+            StepKind::RenameTable(r) => named.push(crate::QualifiedName {
+                schema: r.table.schema.clone(),
+                name: r.to.clone(),
+            }),
+            _ => {}
+        }
+    }
+    named
 }
 
 async fn run_migration(

@@ -333,7 +333,12 @@ fn pairs() -> Vec<(&'static str, &'static str, Vec<String>)> {
         (
             "date",
             "timestamp without time zone",
-            sql(&["'2024-02-29'", "'infinity'"]),
+            sql(&[
+                "'2024-02-29'",
+                "'infinity'",
+                "'294276-12-31'",
+                "'294277-01-01'",
+            ]),
         ),
     ]
 }
@@ -399,6 +404,28 @@ async fn native_predicates_agree_with_the_cast_on_every_edge_value() -> anyhow::
                 ));
             }
         }
+    }
+    // A column of a nondeterministic collation takes no regular expression: the predicates
+    // read its text in the "C" collation.
+    driver
+        .execute(&Statement::Sql(
+            "CREATE COLLATION strata_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false); \
+             CREATE TABLE ci (v text COLLATE strata_ci); \
+             INSERT INTO ci VALUES ('12'), ('n/a'), ('TRUE'), ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), ('2024-02-29')"
+                .into(),
+        ))
+        .await?;
+    for to in ["integer", "boolean", "uuid", "date", "numeric(5,2)"] {
+        let n = driver
+            .query_count(&Statement::Sql(format!(
+                "SELECT count(*) FROM ci WHERE {}",
+                casts.fails("v", "text", to)
+            )))
+            .await?;
+        assert_eq!(
+            n, 4,
+            "text COLLATE strata_ci → {to}: one value of five converts"
+        );
     }
     testing::drop_database(&admin, &url).await?;
     assert!(

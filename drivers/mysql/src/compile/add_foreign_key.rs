@@ -147,7 +147,6 @@ impl CompileKind<AddForeignKey> for Compiler {
                     c = idents(&cols)
                 );
                 actions.extend(backup(
-                    self.row_hash,
                     &ctx,
                     &bak,
                     &format!("SELECT c.* FROM {ctbl} c WHERE {filter}"),
@@ -167,15 +166,7 @@ impl CompileKind<AddForeignKey> for Compiler {
                     orphans::restored_keys::<My>(s, "t.")
                 );
                 let what = orphans::nulled_keys(child);
-                actions.extend(backup(
-                    self.row_hash,
-                    &ctx,
-                    &bak,
-                    &select,
-                    &columns,
-                    &what,
-                    restore,
-                ));
+                actions.extend(backup(&ctx, &bak, &select, &columns, &what, restore));
                 let update = format!(
                     "UPDATE {ctbl} c SET {} WHERE {filter}",
                     orphans::nulls::<My>(s, "c.")
@@ -220,7 +211,6 @@ impl CompileKind<AddForeignKey> for Compiler {
                     join_on("p", "b", &s.references.columns)
                 );
                 actions.extend(backup(
-                    self.row_hash,
                     &ctx,
                     &bak,
                     &orphans::select_missing_keys::<My>(s, child, &filter),

@@ -205,7 +205,6 @@ impl CompileKind<Backfill> for Compiler {
             // key makes each a range read), so none reads again what an earlier batch did.
             let keys = Keyset::new(&t.primary_key);
             actions.extend(keyed_backup(
-                self.row_hash,
                 &ctx,
                 &bak,
                 &select,
@@ -230,15 +229,7 @@ impl CompileKind<Backfill> for Compiler {
             ];
             (batch.join("; "), Some(Statement::Sql(keys.more())))
         } else {
-            actions.extend(backup(
-                self.row_hash,
-                &ctx,
-                &bak,
-                &select,
-                &columns,
-                &what,
-                restore,
-            ));
+            actions.extend(backup(&ctx, &bak, &select, &columns, &what, restore));
             let assignments = assignments(t, s, "");
             let pk = idents(&t.primary_key);
             let batch = format!(

@@ -240,7 +240,6 @@ impl CompileKind<ChangeType> for Compiler {
         ));
         }
         actions.extend(backup(
-            self.row_hash,
             &ctx,
             &bak,
             &select,

@@ -118,7 +118,6 @@ impl CompileKind<DropColumn> for Compiler {
             let bak = ctx.backup_name(&t.name, Some(&c.name));
             let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
             actions.extend(backup(
-                self.row_hash,
                 &ctx,
                 &bak,
                 &select,

@@ -41,7 +41,7 @@ impl CompileKind<DropTable> for Compiler {
         if s.backup {
             let bak = ctx.backup_name(&t.name, None);
             let cols = idents_of(&columns);
-            actions.extend(backup(self.row_hash, &ctx,
+            actions.extend(backup(&ctx,
             &bak,
             &format!("SELECT c.* FROM {tbl} c"),
             &columns,

@@ -18,7 +18,6 @@ impl TypeMapper for Types {
 pub fn check(op: &str) {
     let compiler = super::Compiler {
         flavor: crate::connection::Flavor::MariaDb,
-        row_hash: super::backup::RowHash::Crc64,
     };
     let compile = |ctx: StepContext<'_>| strata_core::driver::compile_step(&compiler, ctx);
     let golden = Golden {

@@ -1,8 +1,12 @@
-//! `change_type` on MySQL in place, as a DBA does it: the values that will not convert are
-//! set as `on_incompatible` says (and every value not already written the way its converted
-//! value reads is rewritten so), then one `ALTER TABLE … MODIFY COLUMN` converts the column in
-//! strict mode, where a value that would still not convert is an error that changes nothing.
-//! Every value is then verified against its backed-up original.
+//! `change_type` on MySQL in place, as a DBA does it: with writes held off (`LOCK TABLES …
+//! WRITE`), the values that will not convert are set as `on_incompatible` says and every
+//! value not already written the way its converted value reads is rewritten so; then one
+//! `ALTER TABLE … MODIFY COLUMN` converts the column in strict mode. Every value then reads as
+//! the text of its converted value, which the server converts exactly (rounding, which strict
+//! mode lets through with a note, has nothing left to round), and no row can be written in
+//! between. Every value is then verified against its backed-up original. Should the `ALTER`
+//! still fail, it changes nothing but the rewrite has run: the migration stops, and `strata
+//! rollback` restores every value from the verified backup.
 //!
 //! Proven safe by the pre-flight predicates ([`incompatible`], [`expected`]) for the pairs of
 //! [`applies`]; other pairs, and a `using` expression, go through the shadow column of
@@ -18,7 +22,7 @@ use crate::types;
 
 /// Whether `c` converts to `s.to` in place: no `using`; a text source whose column has room
 /// for the text of every converted value (it is written there before the `MODIFY`), or an
-/// exact number narrowed to an integer or a decimal.
+/// exact number narrowed to an integer or a decimal whose incompatible values become NULL.
 pub(super) fn applies(c: &Column, s: &ChangeType) -> bool {
     if s.using.is_some() {
         return false;
@@ -30,15 +34,19 @@ pub(super) fn applies(c: &Column, s: &ChangeType) -> bool {
         Some(PortableType::Text) => textual,
         _ => false,
     };
-    let exact_number = c
-        .portable
-        .is_some_and(|p| p.is_integer() || matches!(p, PortableType::Decimal { .. }));
+    // A number's incompatible values are written in place: as NULL they fit, but a default
+    // of the new type may not (274.555 in a BIGINT is 275).
+    let exact_number = s.on_incompatible != OnIncompatible::UseDefault
+        && c.portable
+            .is_some_and(|p| p.is_integer() || matches!(p, PortableType::Decimal { .. }));
     match s.to {
         t if t.is_integer() => room(range(t).0.len() as u32) || exact_number,
         PortableType::Decimal { precision, .. } => room(u32::from(precision) + 2) || exact_number,
         PortableType::Bool => room(1),
         PortableType::Date => room(10),
-        PortableType::Timestamp | PortableType::TimestampTz => room(26),
+        // Not `timestamptz`: MySQL's TIMESTAMP holds 1970 to 2038 only, which the date
+        // predicate does not check; the shadow column's verified copy does.
+        PortableType::Timestamp => room(26),
         PortableType::Text | PortableType::String { .. } => textual,
         _ => false,
     }
@@ -66,27 +74,11 @@ pub(super) fn actions(
     } else {
         incompatible(&col, c, s.to)
     };
-    let mut rewrite_action = Action::new(
-        step,
-        ActionKind::Dml,
-        match s.on_incompatible {
-            OnIncompatible::Fail => format!(
-                "write the values of {}.{} as their converted values read",
-                t.name, c.name
-            ),
-            _ => format!(
-                "write the values of {}.{} as their converted values read, the incompatible ones as {}",
-                t.name,
-                c.name,
-                if s.on_incompatible == OnIncompatible::SetNull { "NULL" } else { "the default" }
-            ),
-        },
-        Statement::Sql(format!("UPDATE {tbl} SET {col} = {value} WHERE {rewrite}")),
-    )
-    .restored_by_backup();
-    if s.on_incompatible != OnIncompatible::Fail {
-        rewrite_action = rewrite_action.destructive();
-    }
+    let incompatible_as = match s.on_incompatible {
+        OnIncompatible::Fail => String::new(),
+        OnIncompatible::SetNull => ", the incompatible ones as NULL".into(),
+        OnIncompatible::UseDefault => ", the incompatible ones as the default".into(),
+    };
     let mut definition = format!(
         "{col} {target}{}",
         if c.nullable { " NULL" } else { " NOT NULL" }
@@ -94,19 +86,24 @@ pub(super) fn actions(
     if let Some(d) = default_of(c) {
         definition.push_str(&format!(" DEFAULT {d}"));
     }
-    let modify = Action::new(
+    let mut convert = Action::new(
         step,
         ActionKind::Ddl,
         format!(
-            "convert {}.{} to {target} in place (strict mode: a value that does not convert stops it, changing nothing; the server rebuilds the table, reads go on)",
+            "convert {}.{} to {target} in place: with writes held off, write its values as their converted values read{incompatible_as}, then MODIFY in strict mode (the server rebuilds the table)",
             t.name, c.name
         ),
-        Statement::Sql(format!("ALTER TABLE {tbl} MODIFY COLUMN {definition}")),
+        Statement::Sql(format!(
+            "LOCK TABLES {tbl} WRITE;\nUPDATE {tbl} SET {col} = {value} WHERE {rewrite};\nALTER TABLE {tbl} MODIFY COLUMN {definition};\nUNLOCK TABLES"
+        )),
     )
     .outside_transaction()
     .with_inverse(Statement::Sql(convert_back(
         t, c, s.to, original, &tbl, bak,
     )));
+    if s.on_incompatible != OnIncompatible::Fail {
+        convert = convert.destructive();
+    }
     let verify = Action::check(
         step,
         ActionKind::Verify,
@@ -130,5 +127,5 @@ pub(super) fn actions(
             t.name, c.name
         ),
     );
-    vec![rewrite_action, modify, verify]
+    vec![convert, verify]
 }

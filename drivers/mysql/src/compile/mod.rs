@@ -76,7 +76,6 @@ pub struct Analyzer<'a> {
 /// What MySQL's compilation of a step reads: the server's flavor (MySQL or MariaDB).
 pub struct Compiler {
     flavor: Flavor,
-    row_hash: backup::RowHash,
 }
 
 // The kinds this driver analyzes on the schema alone (core's `SchemaAnalysis`).
@@ -100,7 +99,6 @@ impl StepCompiler for MySqlDriver {
         compile_step(
             &Compiler {
                 flavor: self.flavor(),
-                row_hash: backup::RowHash::of(&self.session.state),
             },
             ctx,
         )

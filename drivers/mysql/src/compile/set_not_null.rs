@@ -70,7 +70,6 @@ impl CompileKind<SetNotNull> for Compiler {
                 let bak = ctx.backup_name(&t.name, Some(&c.name));
                 let (select, columns) = select_keyed(t, &[], Some(&format!("c.{col} IS NULL")));
                 actions.extend(backup(
-                    self.row_hash,
                     &ctx,
                     &bak,
                     &select,

@@ -137,8 +137,14 @@ fn case(value: &str, arms: &[(String, String)], otherwise: String) -> String {
     sql
 }
 
+/// `value ~ pattern`, on its text in the "C" collation: a column of a nondeterministic
+/// collation takes no regular expression, and the input functions read bytes anyway.
 fn matches(value: &str, pattern: &str) -> String {
-    format!("{value} ~ {}", string(pattern))
+    format!("{} ~ {}", c_text(value), string(pattern))
+}
+
+fn c_text(value: &str) -> String {
+    format!("({value})::text COLLATE \"C\"")
 }
 
 /// `value BETWEEN low AND high` is false: out of `to`'s range.
@@ -191,9 +197,6 @@ fn native(v: &str, from: &str, to: &str, version_num: u32) -> Option<String> {
     }
     if from == "timestamp without time zone" && to == "date" {
         return Some(format!("coalesce({v} <> date_trunc('day', {v}), false)"));
-    }
-    if from == "date" && to == "timestamp without time zone" {
-        return Some("false".into());
     }
     None
 }
@@ -272,7 +275,8 @@ fn from_text(v: &str, to: &str, probe: String, version_num: u32) -> Option<Strin
             v,
             &[],
             format!(
-                "{v} !~* {}",
+                "{} !~* {}",
+                c_text(v),
                 string(&format!(
                     "^{WS}(t|tr|tru|true|y|ye|yes|on|of|off|f|fa|fal|fals|false|n|no|1|0){WS}$"
                 ))
@@ -283,7 +287,11 @@ fn from_text(v: &str, to: &str, probe: String, version_num: u32) -> Option<Strin
             Some(case(
                 v,
                 &[],
-                format!("{v} !~ {}", string(&format!(r"^({hex}|\{{{hex}\}})$"))),
+                format!(
+                    "{} !~ {}",
+                    c_text(v),
+                    string(&format!(r"^({hex}|\{{{hex}\}})$"))
+                ),
             ))
         }
         "date" | "timestamp without time zone" | "timestamp with time zone" => {
