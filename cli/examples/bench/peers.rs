@@ -56,6 +56,7 @@ pub async fn trivial_migrations(bin: &Path, counts: &[usize]) -> anyhow::Result<
     let dbmate = on_path("dbmate");
     let mut rows = String::new();
     let mut strata_times = Vec::new();
+    let mut sqlx_times = Vec::new();
     for &n in counts {
         eprintln!("{n} trivial migrations …");
         // strata
@@ -137,6 +138,7 @@ pub async fn trivial_migrations(bin: &Path, counts: &[usize]) -> anyhow::Result<
             }
             None => None,
         };
+        sqlx_times.extend(sqlx_took.map(|t| (n, t)));
         let peer = |t: Option<Duration>| match t {
             Some(t) => format!(
                 "{:.2} s | **{:.2}×**",
@@ -156,10 +158,19 @@ pub async fn trivial_migrations(bin: &Path, counts: &[usize]) -> anyhow::Result<
         let _ = writeln!(rows, "{line}");
     }
     let growth = match strata_times.as_slice() {
-        [.., (a, ta), (b, tb)] => format!(
-            "\n{b} migrations took **{:.2}×** the time of {a}.\n",
-            tb.as_secs_f64() / ta.as_secs_f64()
-        ),
+        [.., (a, ta), (b, tb)] => {
+            let sqlx = match sqlx_times.as_slice() {
+                [.., (_, sa), (_, sb)] => format!(
+                    " (sqlx, on the same server: **{:.2}×**; each `CREATE TABLE` costs the server more as the catalog grows)",
+                    sb.as_secs_f64() / sa.as_secs_f64()
+                ),
+                _ => String::new(),
+            };
+            format!(
+                "\n{b} migrations took **{:.2}×** the time of {a}{sqlx}.\n",
+                tb.as_secs_f64() / ta.as_secs_f64()
+            )
+        }
         _ => String::new(),
     };
     Ok(format!(
