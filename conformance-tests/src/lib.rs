@@ -19,6 +19,7 @@ mod context;
 pub mod generative;
 mod harness;
 pub mod scenarios;
+pub mod spoil;
 
 pub use context::{catalog_differences, row, State, TestContext};
 pub use harness::{run, run_with, Catalog, Provision};

@@ -10,6 +10,7 @@
 //! to the range MySQL documents, years 1000 to 9999, where the server stores some earlier
 //! ones. Rollback then gives back every original value.
 
+use strata_conformance::spoil::quote;
 use strata_conformance::TestContext;
 use strata_core::{Driver, Statement};
 use strata_mysql::testing;
@@ -112,10 +113,6 @@ fn native(to: &str) -> &'static str {
         "timestamp" => "datetime(6)",
         _ => "tinyint(1)",
     }
-}
-
-fn quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "''"))
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! leap days, unicode digits and spaces, odd spellings), `Casts::fails` (for the server's version) gives what the
 //! probe gives — the cast itself, tried in a subtransaction — and never raises an error.
 
+use strata_conformance::spoil::quote;
 use strata_core::{Driver, Statement};
 use strata_postgres::compile::convertible::{probe, Casts, CAST_PROBE};
 use strata_postgres::testing;
@@ -341,10 +342,6 @@ fn pairs() -> Vec<(&'static str, &'static str, Vec<String>)> {
             ]),
         ),
     ]
-}
-
-fn quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "''"))
 }
 
 #[tokio::test]

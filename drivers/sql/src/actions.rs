@@ -33,6 +33,25 @@ pub fn unconverted_check(
     )
 }
 
+/// The verification, after `change_type` converted `column` of `t`, that every value is its
+/// backed-up original converted: `differences_sql` counts the rows that are not.
+pub fn converted_check(step: usize, t: &Table, column: &str, differences_sql: String) -> Action {
+    Action::check(
+        step,
+        ActionKind::Verify,
+        format!(
+            "verify every value of {}.{column} against its original",
+            t.name
+        ),
+        Statement::Sql(differences_sql),
+        0,
+        format!(
+            "{}.{column} does not hold the converted values of its originals",
+            t.name
+        ),
+    )
+}
+
 /// The key `columns` of the rows aliased `c`: `c.a, c.b` (to group by) and
 /// `c.a IS NOT NULL AND c.b IS NOT NULL` (a key with a NULL repeats nothing).
 pub fn key_parts<D: Dialect>(columns: &[String]) -> (String, String) {

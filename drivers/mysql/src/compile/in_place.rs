@@ -104,14 +104,11 @@ pub(super) fn actions(
     if s.on_incompatible != OnIncompatible::Fail {
         convert = convert.destructive();
     }
-    let verify = Action::check(
+    let verify = strata_sql::actions::converted_check(
         step,
-        ActionKind::Verify,
+        t,
+        &c.name,
         format!(
-            "verify every converted value of {}.{} against its original",
-            t.name, c.name
-        ),
-        Statement::Sql(format!(
             "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE NOT {}",
             qtable(bak),
             join_on("c", "b", &t.primary_key),
@@ -120,11 +117,6 @@ pub(super) fn actions(
                 &expected(&format!("b.{col}"), c, s),
                 s.to
             )
-        )),
-        0,
-        format!(
-            "{}.{} does not hold the converted values of its originals",
-            t.name, c.name
         ),
     );
     vec![convert, verify]

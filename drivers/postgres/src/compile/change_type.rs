@@ -320,22 +320,14 @@ impl CompileKind<ChangeType> for Compiler<'_> {
                 fields.join(", ")
             )
         };
-        let verify = Action::check(
+        let verify = strata_sql::actions::converted_check(
             step,
-            ActionKind::Verify,
+            t,
+            &c.name,
             format!(
-                "verify every value of {}.{} against its original",
-                t.name, c.name
-            ),
-            Statement::Sql(format!(
                 "{CAST_PROBE};\nSELECT CASE WHEN a.n = b.n AND a.h = b.h THEN 0 ELSE 1 END::bigint FROM {} a, {} b",
                 side(&tbl, "c", &format!("c.{col}")),
                 side(&qtable(&bak), "b", &format!("({expected})")),
-            )),
-            0,
-            format!(
-                "{}.{} does not hold the converted original values",
-                t.name, c.name
             ),
         );
         let mut alter = Action::new(

@@ -10,7 +10,7 @@ use strata_core::schema::{Column, ConstraintKind, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::writes::{self, Conflict};
 use strata_core::Refusal;
-use strata_core::{Action, ActionKind, Analysis, PortableType, Result, Statement, StepContext};
+use strata_core::{Action, Analysis, PortableType, Result, StepContext};
 use strata_sql::actions::unconverted_check;
 
 use super::backup::{
@@ -301,24 +301,16 @@ impl CompileKind<ChangeType> for Compiler {
         }
         actions.push(alter);
         if s.using.is_none() {
-            actions.push(Action::check(
+            actions.push(strata_sql::actions::converted_check(
                 step,
-                ActionKind::Verify,
+                t,
+                &c.name,
                 format!(
-                    "verify every value of {}.{} against its original",
-                    t.name, c.name
-                ),
-                Statement::Sql(format!(
                     "SELECT COUNT(*) FROM {tbl} JOIN {} b ON {} WHERE {tbl}.{col} IS NOT ({})",
                     qtable(&bak),
                     pk_join(t),
                     converted(&format!("b.{}", ident(&c.name)), s),
                     col = ident(&c.name)
-                )),
-                0,
-                format!(
-                    "{}.{} does not hold the converted original values",
-                    t.name, c.name
                 ),
             ));
         }
