@@ -120,7 +120,9 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
             ))));
             }
         }
-        session.execute(CAST_PROBE).await?;
+        if casts.needs_probe(&c.native_type, &conv.target) {
+            session.execute(CAST_PROBE).await?;
+        }
         let predicate = casts.fails(
             &format!("c.{}", ident(&c.name)),
             &c.native_type,
@@ -204,7 +206,7 @@ impl CompileKind<ChangeType> for Compiler<'_> {
                 None,
             ) {
                 if let Statement::Sql(sql) = &mut check.forward {
-                    *sql = format!("{CAST_PROBE};\n{sql}");
+                    *sql = format!("{}{sql}", casts.prelude(&c.native_type, target));
                 }
                 actions.push(check);
             }
@@ -239,7 +241,8 @@ impl CompileKind<ChangeType> for Compiler<'_> {
         let (prelude, using) = match s.on_incompatible {
             Fail if s.using.is_none() => {
                 let count = format!(
-                    "{CAST_PROBE};\nSELECT count(*)::bigint FROM {tbl} c WHERE {}",
+                    "{}SELECT count(*)::bigint FROM {tbl} c WHERE {}",
+                    casts.prelude(&c.native_type, target),
                     casts.fails(&format!("c.{col}"), &c.native_type, target)
                 );
                 actions.push(unconverted_check(step, t, &c.name, s, count));
@@ -247,13 +250,13 @@ impl CompileKind<ChangeType> for Compiler<'_> {
             }
             Fail => (String::new(), converted),
             SetNull => (
-                format!("{CAST_PROBE};\n"),
+                casts.prelude(&c.native_type, target),
                 format!("CASE WHEN {probe} THEN NULL ELSE {converted} END"),
             ),
             UseDefault => {
                 let default = literal(s.default.as_ref().expect("validated"), target);
                 (
-                    format!("{CAST_PROBE};\n"),
+                    casts.prelude(&c.native_type, target),
                     format!("CASE WHEN {probe} THEN {default} ELSE {converted} END"),
                 )
             }
@@ -273,7 +276,10 @@ impl CompileKind<ChangeType> for Compiler<'_> {
         "{prelude}ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {target} USING {using}{set_default}"
     );
 
-        let mut inverse = vec![CAST_PROBE.to_owned()];
+        let mut inverse = Vec::new();
+        if casts.needs_probe(target, &c.native_type) {
+            inverse.push(CAST_PROBE.to_owned());
+        }
         if !c.nullable {
             inverse.push(format!(
                 "ALTER TABLE {tbl} ALTER COLUMN {col} DROP NOT NULL"
@@ -325,7 +331,8 @@ impl CompileKind<ChangeType> for Compiler<'_> {
             t,
             &c.name,
             format!(
-                "{CAST_PROBE};\nSELECT CASE WHEN a.n = b.n AND a.h = b.h THEN 0 ELSE 1 END::bigint FROM {} a, {} b",
+                "{}SELECT CASE WHEN a.n = b.n AND a.h = b.h THEN 0 ELSE 1 END::bigint FROM {} a, {} b",
+                casts.prelude(&c.native_type, target),
                 side(&tbl, "c", &format!("c.{col}")),
                 side(&qtable(&bak), "b", &format!("({expected})")),
             ),

@@ -91,6 +91,17 @@ impl Casts {
         self.fails("v", from, to)
             .contains("pg_temp.strata_cast_fails")
     }
+
+    /// What a statement using [`Casts::fails`] for the pair starts with: the probe's
+    /// creation where it is called, nothing where the pair is native (no temporary function
+    /// is made in the session then).
+    pub fn prelude(&self, from: &str, to: &str) -> String {
+        if self.needs_probe(from, to) {
+            format!("{CAST_PROBE};\n")
+        } else {
+            String::new()
+        }
+    }
 }
 
 /// `(low, high)` of an integer type.
