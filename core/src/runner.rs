@@ -170,7 +170,8 @@ pub async fn apply(
         // The simulation does not know everything the server would say of what it changed (a
         // column's exact definition on MySQL, the keys that reference a table), so a migration
         // that names a table an earlier migration of this command changed is planned on a
-        // fresh inspection; so is everything after a `sql` step, which no simulation knows. A
+        // fresh inspection; so is everything after a migration whose steps reach tables they
+        // do not name (a `sql` step, a dropped key and its parent's references). A
         // dry run changes nothing: every migration counts on the live data, and a table an
         // earlier one creates has no rows yet.
         let mut known: Option<crate::schema::Snapshot> = None;
@@ -208,15 +209,29 @@ pub async fn apply(
             } else {
                 run_migration(driver, m, &plan, opts).await?;
                 report.applied.push(m.version);
-                let raw_sql = m.steps.iter().any(|s| matches!(s.kind, crate::steps::StepKind::Sql(_)));
                 changed.extend(named);
-                known = (!raw_sql).then_some(planned);
+                known = (!reaches_unnamed_tables(m)).then_some(planned);
             }
             report.plans.push(plan);
         }
         Ok(report)
     })
     .await
+}
+
+/// Whether a step of `m` changes what it does not name: raw SQL, or a key dropped (by itself,
+/// with its table or with its column), which changes the keys that reference its parent.
+fn reaches_unnamed_tables(m: &Migration) -> bool {
+    use crate::steps::StepKind;
+    m.steps.iter().any(|s| {
+        matches!(
+            s.kind,
+            StepKind::Sql(_)
+                | StepKind::DropForeignKey(_)
+                | StepKind::DropTable(_)
+                | StepKind::DropColumn(_)
+        )
+    })
 }
 
 /// Every table `m`'s steps name: the one each works on, a foreign key's parent, a renamed

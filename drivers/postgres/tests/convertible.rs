@@ -250,6 +250,8 @@ fn pairs() -> Vec<(&'static str, &'static str, Vec<String>)> {
         ("text", "timestamp without time zone", text(TIMESTAMPS)),
         ("text", "timestamp with time zone", text(TIMESTAMPS)),
         ("text", "uuid", text(UUIDS)),
+        ("character(40)", "uuid", text(UUIDS)),
+        ("character(24)", "integer", text(&INTEGERS[..24])),
         ("text", "character varying(5)", text(STRINGS)),
         (
             "character varying(10)",

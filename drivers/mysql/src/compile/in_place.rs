@@ -1,5 +1,5 @@
-//! `change_type` on MySQL in place, as a DBA does it: with writes held off (`LOCK TABLES …
-//! WRITE`), the values that will not convert are set as `on_incompatible` says and every
+//! `change_type` on MySQL in place, as a DBA does it: with the table locked (`LOCK TABLES …
+//! WRITE`: other sessions' reads and writes wait), the values that will not convert are set as `on_incompatible` says and every
 //! value not already written the way its converted value reads is rewritten so; then one
 //! `ALTER TABLE … MODIFY COLUMN` converts the column in strict mode. Every value then reads as
 //! the text of its converted value, which the server converts exactly (rounding, which strict
@@ -90,7 +90,7 @@ pub(super) fn actions(
         step,
         ActionKind::Ddl,
         format!(
-            "convert {}.{} to {target} in place: with writes held off, write its values as their converted values read{incompatible_as}, then MODIFY in strict mode (the server rebuilds the table)",
+            "convert {}.{} to {target} in place: with the table locked (reads and writes wait), write its values as their converted values read{incompatible_as}, then MODIFY in strict mode (the server rebuilds the table)",
             t.name, c.name
         ),
         Statement::Sql(format!(
