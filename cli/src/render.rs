@@ -124,6 +124,12 @@ pub fn plan(p: &MigrationPlan) -> String {
         for w in &s.analysis.warnings {
             let _ = writeln!(out, "     warning: {w}");
         }
+        if let Some(head) = s.combined_into {
+            let _ = writeln!(
+                out,
+                "     - compiled together with step {head}: its actions, listed there, make this change too"
+            );
+        }
         for a in &s.actions {
             let place = match (p.transactional, a.transactional) {
                 (true, false) => ", after commit",

@@ -327,6 +327,34 @@ impl TestContext {
         Ok(())
     }
 
+    /// The backups the plans of `report` make, by name (without a schema), sorted: one per
+    /// step that backs something up, or one for several steps on a table where the driver
+    /// compiles them together.
+    pub fn planned_backups(report: &ApplyReport) -> Vec<String> {
+        let mut names: Vec<String> = report
+            .plans
+            .iter()
+            .flat_map(|p| p.actions())
+            .filter_map(|a| a.backup_object)
+            .map(|o| unqualified(&o))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The backups left in the database, by name (without a schema), sorted.
+    pub async fn backup_names(&self) -> anyhow::Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .backups()
+            .await?
+            .iter()
+            .map(|b| unqualified(b))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// Names of the backup objects that exist now.
     pub async fn backups(&self) -> anyhow::Result<Vec<String>> {
         Ok(self
@@ -337,6 +365,14 @@ impl TestContext {
             .filter(|k| k.contains("strata_bak_"))
             .collect())
     }
+}
+
+fn unqualified(name: &str) -> String {
+    name.rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_matches('"')
+        .to_owned()
 }
 
 impl Drop for TestContext {

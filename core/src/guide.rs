@@ -351,6 +351,12 @@ fn step_section(out: &mut String, p: &MigrationPlan, s: &StepPlan) {
     for r in &s.analysis.refusals {
         let _ = writeln!(out, "- ❌ **refused:** {r}");
     }
+    if let Some(head) = s.combined_into {
+        let _ = writeln!(
+            out,
+            "\nCompiled together with step {head}: the statements listed there make this change too (one statement or one rebuild for the steps on this table)."
+        );
+    }
     let backups: Vec<&Action> = s
         .actions
         .iter()

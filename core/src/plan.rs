@@ -62,6 +62,10 @@ pub struct StepPlan {
     pub not_analyzed: Option<String>,
     /// The actions, in order.
     pub actions: Vec<Action>,
+    /// The earlier step whose actions carry this step's change too, compiled together (one
+    /// `ALTER` or one rebuild for consecutive steps on one table); this step has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combined_into: Option<usize>,
 }
 
 /// One row of the changes summary.
@@ -290,18 +294,30 @@ pub async fn plan_migration(
     // engine that needs its real definition compiles the step once that migration has run
     // (`apply` plans each migration against the live schema).
     let first_snapshot = before_step.first().cloned().unwrap_or_default();
+    let mut prepared: Vec<(Analysis, Option<String>)> = contexts
+        .iter()
+        .zip(analyses)
+        .map(|(ctx, analysis)| {
+            let (mut analysis, not_analyzed) =
+                analysis.expect("every step is analyzed or explained");
+            analysis
+                .refusals
+                .extend(crate::preflight::literal_refusals(ctx));
+            (analysis, not_analyzed)
+        })
+        .collect();
+    let together = compile_runs(driver, &contexts, &mut prepared);
     let mut steps = Vec::with_capacity(contexts.len());
-    for (ctx, analysis) in contexts.iter().zip(analyses) {
-        let (analysis, mut not_analyzed) = analysis.expect("every step is analyzed or explained");
+    for (i, ctx) in contexts.iter().enumerate() {
+        let (mut analysis, mut not_analyzed) = std::mem::take(&mut prepared[i]);
         let spec = ctx.step.kind.spec();
-        let mut analysis = analysis;
-        analysis
-            .refusals
-            .extend(crate::preflight::literal_refusals(ctx));
         tokio::task::yield_now().await;
-        let actions = if analysis.refusals.is_empty() {
-            match driver.compile(*ctx) {
-                Ok(actions) => actions,
+        let (actions, combined_into) = match &together[i] {
+            Together::Head(actions) => (actions.clone(), None),
+            Together::Member(head) => (Vec::new(), Some(*head)),
+            Together::Alone if !analysis.refusals.is_empty() => (Vec::new(), None),
+            Together::Alone => match driver.compile(*ctx) {
+                Ok(actions) => (actions, None),
                 Err(e)
                     if spec
                         .table()
@@ -310,7 +326,7 @@ pub async fn plan_migration(
                     not_analyzed = Some(format!(
                         "compiled once the earlier pending migrations have run: {e}"
                     ));
-                    Vec::new()
+                    (Vec::new(), None)
                 }
                 // A step the driver cannot compile against the schema earlier steps leave
                 // (a table they made or renamed, whose counts were skipped) is refused like
@@ -320,12 +336,10 @@ pub async fn plan_migration(
                         kind.unwrap_or(RefusalKind::Unsupported),
                         message,
                     ));
-                    Vec::new()
+                    (Vec::new(), None)
                 }
                 Err(e) => return Err(e),
-            }
-        } else {
-            Vec::new()
+            },
         };
         steps.push(StepPlan {
             index: ctx.step.index,
@@ -338,6 +352,7 @@ pub async fn plan_migration(
             analysis,
             not_analyzed,
             actions,
+            combined_into,
         });
     }
     refuse_shared_backups(&mut steps);
@@ -353,6 +368,74 @@ pub async fn plan_migration(
         summary,
         impact,
     })
+}
+
+/// How a step is compiled: alone, or with the steps after it on its table (the head carries
+/// the actions of all), or as one of those (a member, by its head's step index).
+enum Together {
+    Alone,
+    Head(Vec<Action>),
+    Member(usize),
+}
+
+/// Offers the driver every run of two or more consecutive steps on one table, none refused,
+/// to compile together ([`StepCompiler::compile_run`](crate::driver::StepCompiler::compile_run)).
+///
+/// A step of a run whose own backup is not among the run's backups has its values in the
+/// run's first one (one copy for the table); its findings are told that name.
+fn compile_runs(
+    driver: &dyn Driver,
+    contexts: &[StepContext<'_>],
+    prepared: &mut [(Analysis, Option<String>)],
+) -> Vec<Together> {
+    let mut together: Vec<Together> = contexts.iter().map(|_| Together::Alone).collect();
+    let table = |i: usize| {
+        let ctx: &StepContext<'_> = &contexts[i];
+        ctx.step.kind.spec().table().cloned()
+    };
+    let refused: Vec<bool> = prepared
+        .iter()
+        .map(|(a, _)| !a.refusals.is_empty())
+        .collect();
+    let ready = |i: usize| !refused[i] && table(i).is_some();
+    let mut i = 0;
+    while i < contexts.len() {
+        let mut end = i;
+        while end < contexts.len() && ready(end) && table(end) == table(i) {
+            end += 1;
+        }
+        if end - i >= 2 {
+            if let Some((taken, actions)) = driver.compile_run(&contexts[i..end]) {
+                let taken = taken.clamp(2, end - i);
+                let head = contexts[i].step.index;
+                let made: Vec<&str> = actions
+                    .iter()
+                    .filter_map(|a| a.backup_object.as_deref())
+                    .collect();
+                for (ctx, (analysis, _)) in contexts[i..i + taken]
+                    .iter()
+                    .zip(prepared[i..i + taken].iter_mut())
+                {
+                    let own = ctx.own_backup_name().map(|n| n.to_string());
+                    if let (Some(own), Some(shared)) = (own, made.first()) {
+                        if !made.contains(&own.as_str()) {
+                            for f in &mut analysis.findings {
+                                f.handling = f.handling.replace(&own, shared);
+                            }
+                        }
+                    }
+                }
+                together[i] = Together::Head(actions);
+                for member in together.iter_mut().take(i + taken).skip(i + 1) {
+                    *member = Together::Member(head);
+                }
+                i += taken;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    together
 }
 
 /// Refuses a step whose backup object has the name an earlier step's backup has: the second

@@ -214,6 +214,16 @@ impl<'a> StepContext<'a> {
     }
 }
 
+impl StepContext<'_> {
+    /// The name of the step's own backup, as [`backup_name`](Self::backup_name) gives it to a
+    /// step compiled alone; `None` for a step that backs nothing up.
+    pub fn own_backup_name(&self) -> Option<QualifiedName> {
+        let table = self.step.kind.spec().table()?;
+        let suffix = backup_suffix(&self.step.kind)?;
+        Some(self.backup_name(table, suffix.as_deref()))
+    }
+}
+
 /// The suffix a step's backup takes (see [`StepContext::backup_name`]), the same for every
 /// driver; `None` for a step that backs nothing up.
 fn backup_suffix(step: &crate::steps::StepKind) -> Option<Option<String>> {

@@ -88,10 +88,13 @@ pub async fn long_generated_names(ctx: &TestContext) -> anyhow::Result<()> {
             "[[step]]\nop = \"drop_column\"\ntable = \"{table}\"\ncolumn = \"{a}\"\n[[step]]\nop = \"drop_column\"\ntable = \"{table}\"\ncolumn = \"{b}\"\n[[step]]\nop = \"add_index\"\ntable = \"{table}\"\ncolumns = [\"id\"]\n"
         ),
     )?;
-    ctx.apply().await?;
-    let backups = ctx.backups().await?;
+    let report = ctx.apply().await?;
+    // Two backups, or one where the driver compiles both drops together.
+    let backups = ctx.backup_names().await?;
     ensure!(
-        backups.len() == 2 && backups.iter().all(|b| b.len() <= 63),
+        backups == TestContext::planned_backups(&report)
+            && (1..=2).contains(&backups.len())
+            && backups.iter().all(|b| b.len() <= 63),
         "backups: {backups:?}"
     );
     ctx.rollback(1).await?;

@@ -130,6 +130,10 @@ impl StepCompiler for Interrupted {
         self.inner.compile(ctx)
     }
 
+    fn compile_run(&self, run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
+        self.inner.compile_run(run)
+    }
+
     fn simulate(&self, step: &strata_core::steps::Step, before: &Snapshot, after: &mut Snapshot) {
         self.inner.simulate(step, before, after)
     }

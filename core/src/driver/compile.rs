@@ -29,6 +29,19 @@ pub trait StepCompiler: Send + Sync {
     /// Compiles the step into actions, against `ctx.snapshot`.
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>>;
 
+    /// Compiles the first steps of `run` together, as a DBA would: one `ALTER` with a clause
+    /// per step, or one table rebuild, and one backup copy for them. `run` is two or more
+    /// consecutive steps of one migration on one table, none refused. The driver returns
+    /// how many leading steps it took (at least two) and their actions, in order; or `None`,
+    /// and each step is compiled alone. Each action keeps the index of the step it comes
+    /// from. A step whose own backup ([`StepContext::own_backup_name`]) the actions do not
+    /// create has its values in the first backup they create (one copy for the table), and
+    /// the plan says so. By default `None`.
+    fn compile_run(&self, run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
+        let _ = run;
+        None
+    }
+
     /// Brings the engine's own text in `after` up to date after `step`, as its compiled
     /// actions will leave it: the definitions a later step's compilation reads (SQLite
     /// rebuilds a table from its `CREATE TABLE` text and re-creates its indexes from theirs).

@@ -253,6 +253,7 @@ forward! {
 forward! {
     impl StepCompiler via inner {
         fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>>;
+        fn compile_run(&self, run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)>;
         fn simulate(&self, step: &Step, before: &Snapshot, after: &mut Snapshot) -> ();
     } async {
         fn analyze(&self, ctx: StepContext<'_>) -> Result<Analysis>;

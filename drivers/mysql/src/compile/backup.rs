@@ -9,10 +9,13 @@ use super::table_exists;
 use crate::sql::{ident, idents, table as qtable};
 
 /// An order-independent fingerprint of `columns` of the rows of `from` (a table or a
-/// parenthesized query): row count and the sum of a 64-bit slice of each row's MD5, computed
-/// once a row, in the scan. (Not a CRC, though MariaDB's `CRC32`/`CRC32C` cost a third: a
-/// CRC is linear, and one systematic change to many rows — the same bytes changed at the
-/// same place, as a wrong character set would — can cancel out in a sum of CRCs.)
+/// parenthesized query): row count and the sum of a 64-bit slice of each row's SHA-1, computed
+/// once a row, in the scan. SHA-1, not MD5: the server computes it with the CPU's SHA
+/// instructions where it has them, at half MD5's cost on 1M rows here (0.8 s against 1.5 s),
+/// and it is no weaker as a checksum. (Not a CRC, though MariaDB's `CRC32`/`CRC32C` cost
+/// less still: a CRC is linear, and one systematic change to many rows — the same bytes
+/// changed at the same place, as a wrong character set would — can cancel out in a sum of
+/// CRCs.)
 pub(super) fn fingerprint(from: &str, columns: &[String]) -> String {
     // QUOTE, not JSON_ARRAY: MariaDB embeds a column with a json_valid CHECK as JSON, and
     // the same text in the backup's plain LONGTEXT column as a string, so equal rows hashed
@@ -21,7 +24,7 @@ pub(super) fn fingerprint(from: &str, columns: &[String]) -> String {
     // DOUBLE, and rounding then depends on the order the rows are read in (a backup keyed on
     // the table's key and a source read through another index differed).
     let row = format!(
-        "MD5(CONCAT_WS(',', {}))",
+        "SHA1(CONCAT_WS(',', {}))",
         columns
             .iter()
             .map(|c| format!("QUOTE(f.{})", ident(c)))

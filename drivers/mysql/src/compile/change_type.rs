@@ -28,12 +28,12 @@ use super::{
 use crate::sql::{ident, join_on, table as qtable};
 use crate::types;
 
-struct Conversion<'a> {
+pub(super) struct Conversion<'a> {
     table: &'a Table,
     column: &'a Column,
 }
 
-fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
+pub(super) fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conversion<'a>> {
     let (t, c) = s.preflight(ctx.snapshot, &super::RULES, "mysql")?;
     if t.primary_key.contains(&c.name) {
         return Err(Refusal::new(RefusalKind::Unsupported, format!("column \"{}\" is part of the primary key; strata does not convert key columns on MySQL", c.name)));

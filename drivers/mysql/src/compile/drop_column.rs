@@ -14,7 +14,10 @@ use super::{
 };
 use crate::sql::{ident, join_on, table as qtable};
 
-fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
+pub(super) fn check<'a>(
+    ctx: &StepContext<'a>,
+    s: &DropColumn,
+) -> Checked<&'a strata_core::schema::Table> {
     let (t, _) = s.preflight(ctx.snapshot, &super::RULES)?;
     if let Some(fk) = t
         .constraints

@@ -62,39 +62,21 @@ pub(super) fn actions(
     bak: &strata_core::QualifiedName,
 ) -> Vec<Action> {
     let step = ctx.step.index;
-    let (tbl, col) = (qtable(&t.name), ident(&c.name));
-    let target = types::native(s.to);
-    let value = expected(&col, c, s);
-    let textual = types::is_textual(&c.native_type);
-    // A text value is rewritten unless it already reads byte for byte as its converted value
-    // (` 12` and `+12` become `12`, `true` becomes `1`); a number only where it does not
-    // convert.
-    let rewrite = if textual {
-        format!("{col} IS NOT NULL AND NOT (BINARY CAST({value} AS CHAR) <=> BINARY {col})")
-    } else {
-        incompatible(&col, c, s.to)
-    };
-    let incompatible_as = match s.on_incompatible {
-        OnIncompatible::Fail => String::new(),
-        OnIncompatible::SetNull => ", the incompatible ones as NULL".into(),
-        OnIncompatible::UseDefault => ", the incompatible ones as the default".into(),
-    };
-    let mut definition = format!(
-        "{col} {target}{}",
-        if c.nullable { " NULL" } else { " NOT NULL" }
-    );
-    if let Some(d) = default_of(c) {
-        definition.push_str(&format!(" DEFAULT {d}"));
-    }
+    let tbl = qtable(&t.name);
     let mut convert = Action::new(
         step,
         ActionKind::Ddl,
         format!(
-            "convert {}.{} to {target} in place: with the table locked (reads and writes wait), write its values as their converted values read{incompatible_as}, then MODIFY in strict mode (the server rebuilds the table)",
-            t.name, c.name
+            "convert {}.{} to {} in place: with the table locked (reads and writes wait), write its values as their converted values read{}, then MODIFY in strict mode (the server rebuilds the table)",
+            t.name,
+            c.name,
+            types::native(s.to),
+            incompatible_as(s)
         ),
         Statement::Sql(format!(
-            "LOCK TABLES {tbl} WRITE;\nUPDATE {tbl} SET {col} = {value} WHERE {rewrite};\nALTER TABLE {tbl} MODIFY COLUMN {definition};\nUNLOCK TABLES"
+            "LOCK TABLES {tbl} WRITE;\n{};\nALTER TABLE {tbl} {};\nUNLOCK TABLES",
+            rewrite(t, c, s),
+            modify(c, s)
         )),
     )
     .outside_transaction()
@@ -104,12 +86,67 @@ pub(super) fn actions(
     if s.on_incompatible != OnIncompatible::Fail {
         convert = convert.destructive();
     }
-    let verify = strata_sql::actions::converted_check(
+    vec![convert, verify(step, t, c, s, bak)]
+}
+
+/// What the plan says of the incompatible values.
+pub(super) fn incompatible_as(s: &ChangeType) -> &'static str {
+    match s.on_incompatible {
+        OnIncompatible::Fail => "",
+        OnIncompatible::SetNull => ", the incompatible ones as NULL",
+        OnIncompatible::UseDefault => ", the incompatible ones as the default",
+    }
+}
+
+/// The `UPDATE` that writes every value of `c` the way its converted value reads (run with
+/// the table locked, right before [`modify`]).
+pub(super) fn rewrite(t: &Table, c: &Column, s: &ChangeType) -> String {
+    let col = ident(&c.name);
+    let value = expected(&col, c, s);
+    // A text value is rewritten unless it already reads byte for byte as its converted value
+    // (` 12` and `+12` become `12`, `true` becomes `1`); a number only where it does not
+    // convert.
+    let rewrite = if types::is_textual(&c.native_type) {
+        format!("{col} IS NOT NULL AND NOT (BINARY CAST({value} AS CHAR) <=> BINARY {col})")
+    } else {
+        incompatible(&col, c, s.to)
+    };
+    format!(
+        "UPDATE {} SET {col} = {value} WHERE {rewrite}",
+        qtable(&t.name)
+    )
+}
+
+/// The `MODIFY COLUMN` clause that converts `c` in strict mode.
+pub(super) fn modify(c: &Column, s: &ChangeType) -> String {
+    let mut definition = format!(
+        "{} {}{}",
+        ident(&c.name),
+        types::native(s.to),
+        if c.nullable { " NULL" } else { " NOT NULL" }
+    );
+    if let Some(d) = default_of(c) {
+        definition.push_str(&format!(" DEFAULT {d}"));
+    }
+    format!("MODIFY COLUMN {definition}")
+}
+
+/// Every converted value of `c` against its original in `bak` (which holds it by key).
+pub(super) fn verify(
+    step: usize,
+    t: &Table,
+    c: &Column,
+    s: &ChangeType,
+    bak: &strata_core::QualifiedName,
+) -> Action {
+    let col = ident(&c.name);
+    strata_sql::actions::converted_check(
         step,
         t,
         &c.name,
         format!(
-            "SELECT COUNT(*) FROM {tbl} c JOIN {} b ON {} WHERE NOT {}",
+            "SELECT COUNT(*) FROM {} c JOIN {} b ON {} WHERE NOT {}",
+            qtable(&t.name),
             qtable(bak),
             join_on("c", "b", &t.primary_key),
             same(
@@ -118,6 +155,5 @@ pub(super) fn actions(
                 s.to
             )
         ),
-    );
-    vec![convert, verify]
+    )
 }

@@ -39,6 +39,7 @@ pub(crate) use rename_column::carried;
 mod drop_default;
 mod drop_not_null;
 mod nullability;
+mod one_alter;
 mod rename_column;
 mod rename_table;
 mod set_default;
@@ -102,6 +103,10 @@ impl StepCompiler for MySqlDriver {
             },
             ctx,
         )
+    }
+
+    fn compile_run(&self, run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
+        one_alter::compile(run)
     }
 
     fn simulate(&self, step: &Step, before: &Snapshot, after: &mut Snapshot) {

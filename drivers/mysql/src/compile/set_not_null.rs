@@ -17,7 +17,7 @@ use crate::sql::{ident, join_on, table as qtable, typed_literal};
 
 /// The table and column of a `set_not_null`: not a column a foreign key sets to NULL
 /// (`ON DELETE SET NULL`), which MySQL refuses to make NOT NULL (error 1830).
-fn check_set<'a>(
+pub(super) fn check_set<'a>(
     ctx: &StepContext<'a>,
     s: &SetNotNull,
 ) -> super::Checked<(

@@ -5,6 +5,7 @@
 
 mod batches;
 mod found;
+mod one_alter;
 
 use anyhow::ensure;
 use strata_conformance::{Scenario, TestContext};
@@ -61,6 +62,12 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("half_way_failures_are_refused_in_plan", |ctx| {
         Box::pin(found::half_way_failures_are_refused(ctx))
+    }),
+    Scenario::new("steps_on_one_table_share_one_alter", |ctx| {
+        Box::pin(one_alter::steps_on_one_table_share_one_alter(ctx))
+    }),
+    Scenario::new("a_step_one_alter_cannot_take_ends_the_run", |ctx| {
+        Box::pin(one_alter::a_step_it_cannot_take_ends_the_run(ctx))
     }),
 ];
 
