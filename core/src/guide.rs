@@ -426,7 +426,12 @@ fn step_section(out: &mut String, p: &MigrationPlan, s: &StepPlan) {
         })
         .collect();
     let _ = writeln!(out, "\n**Rollback** ({}):\n", s.reversibility.label());
-    if inverse.is_empty() {
+    if let (true, Some(head)) = (inverse.is_empty(), s.combined_into) {
+        let _ = writeln!(
+            out,
+            "With step {head}'s: its rollback undoes this step too."
+        );
+    } else if inverse.is_empty() {
         let _ = writeln!(
             out,
             "{}",

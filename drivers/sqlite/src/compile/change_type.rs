@@ -16,7 +16,8 @@ use strata_sql::actions::unconverted_check;
 use super::backup::{
     from_backup, in_backup, keyed_backup, no_null_keys, pk_join, refuse_null_keys,
 };
-use super::table_text::{rebuild, rebuildable_column};
+use super::one_rebuild::Rebuilt;
+use super::table_text::rebuildable_column;
 use super::{Analyzer, Compiler, QUOTING, RULES};
 use crate::ddl::lexer::same_name;
 use crate::ddl::CreateTable;
@@ -255,67 +256,81 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
 
 impl CompileKind<ChangeType> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-        let (t, c, text, to) = ctx.checked(check(&ctx, s))?;
-        if already(&text, s) {
-            return Ok(Vec::new());
+        match parts(&ctx, s)? {
+            Some(p) => p.actions(&ctx),
+            None => Ok(Vec::new()),
         }
-        let step = ctx.step.index;
-        let tbl = qtable(&t.name);
-        let bak = ctx.backup_name(&t.name, Some(&c.name));
-        let old = format!("strata_row.{}", ident(&c.name));
-        let forward = vec![(c.name.clone(), converted(&old, s))];
-        let back = vec![(
-            c.name.clone(),
-            format!(
-                "CASE WHEN {} THEN {} ELSE {old} END",
-                in_backup(t, &bak),
-                from_backup(t, &bak, &c.name)
-            ),
-        )];
-        let description = format!("convert {}.{} to {} (table rebuild)", t.name, c.name, s.to);
-        let (guard, mut alter) = rebuild(&ctx, t, &text, &to, &forward, &back, description)?;
-        let mut actions = vec![guard];
-        actions.extend(no_null_keys(&ctx, t, &text));
-        actions.extend(keyed_backup(
-            &ctx,
-            &bak,
-            t,
-            std::slice::from_ref(&c.name),
-            None,
-            &format!("{}.{} with its keys", t.name, c.name),
-        ));
-        if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
-            let count = format!(
-                "SELECT COUNT(*) FROM {tbl} c WHERE {}",
-                incompatible(&format!("c.{}", ident(&c.name)), s.to)
-            );
-            actions.push(unconverted_check(step, t, &c.name, s, count));
-        }
-        actions.extend(strata_core::writes::checks(
-            ctx.step.index,
-            &t.name,
-            conflicts(&ctx, t, c, s),
-        ));
-        if s.on_incompatible != OnIncompatible::Fail {
-            alter = alter.destructive();
-        }
-        actions.push(alter);
-        if s.using.is_none() {
-            actions.push(strata_sql::actions::converted_check(
-                step,
-                t,
-                &c.name,
-                format!(
-                    "SELECT COUNT(*) FROM {tbl} JOIN {} b ON {} WHERE {tbl}.{col} IS NOT ({})",
-                    qtable(&bak),
-                    pk_join(t),
-                    converted(&format!("b.{}", ident(&c.name)), s),
-                    col = ident(&c.name)
-                ),
-            ));
-        }
-        Ok(actions)
     }
+}
+
+/// The step in parts ([`Rebuilt`]); `None` when the column is of the type already.
+pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Result<Option<Rebuilt<'a>>> {
+    let (t, c, text, to) = ctx.checked(check(ctx, s))?;
+    if already(&text, s) {
+        return Ok(None);
+    }
+    let step = ctx.step.index;
+    let tbl = qtable(&t.name);
+    let bak = ctx.backup_name(&t.name, Some(&c.name));
+    let old = format!("strata_row.{}", ident(&c.name));
+    let forward = vec![(c.name.clone(), converted(&old, s))];
+    let back = vec![(
+        c.name.clone(),
+        format!(
+            "CASE WHEN {} THEN {} ELSE {old} END",
+            in_backup(t, &bak),
+            from_backup(t, &bak, &c.name)
+        ),
+    )];
+    let mut before = Vec::new();
+    before.extend(no_null_keys(ctx, t, &text));
+    before.extend(keyed_backup(
+        ctx,
+        &bak,
+        t,
+        std::slice::from_ref(&c.name),
+        None,
+        &format!("{}.{} with its keys", t.name, c.name),
+    ));
+    if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
+        let count = format!(
+            "SELECT COUNT(*) FROM {tbl} c WHERE {}",
+            incompatible(&format!("c.{}", ident(&c.name)), s.to)
+        );
+        before.push(unconverted_check(step, t, &c.name, s, count));
+    }
+    before.extend(strata_core::writes::checks(
+        ctx.step.index,
+        &t.name,
+        conflicts(ctx, t, c, s),
+    ));
+    let mut after = Vec::new();
+    if s.using.is_none() {
+        after.push(strata_sql::actions::converted_check(
+            step,
+            t,
+            &c.name,
+            format!(
+                "SELECT COUNT(*) FROM {tbl} JOIN {} b ON {} WHERE {tbl}.{col} IS NOT ({})",
+                qtable(&bak),
+                pk_join(t),
+                converted(&format!("b.{}", ident(&c.name)), s),
+                col = ident(&c.name)
+            ),
+        ));
+    }
+    Ok(Some(Rebuilt {
+        table: t,
+        text,
+        to,
+        forward,
+        back,
+        before,
+        after,
+        description: format!("convert {}.{} to {} (table rebuild)", t.name, c.name, s.to),
+        destroys: s.on_incompatible != OnIncompatible::Fail,
+        undoable: true,
+    }))
 }
 
 strata_core::golden_test!("change_type");

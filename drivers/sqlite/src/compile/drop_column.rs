@@ -9,7 +9,8 @@ use strata_core::Refusal;
 use strata_core::{Action, Analysis, Result, StepContext};
 
 use super::backup::{from_backup, keyed_backup, no_null_keys, refuse_null_keys};
-use super::table_text::{rebuild, rebuildable_column};
+use super::one_rebuild::Rebuilt;
+use super::table_text::rebuildable_column;
 use super::{uses, Analyzer, Compiler, RULES};
 use crate::ddl::CreateTable;
 
@@ -57,34 +58,44 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
 
 impl CompileKind<DropColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-        let (t, text, to) = ctx.checked(check_drop(&ctx, s))?;
-        let column = text.declared_name(&s.column);
-        let mut back = Vec::new();
-        let mut backups = Vec::new();
-        if s.backup {
-            let bak = ctx.backup_name(&t.name, Some(&s.column));
-            backups.extend(no_null_keys(&ctx, t, &text));
-            backups.extend(keyed_backup(
-                &ctx,
-                &bak,
-                t,
-                std::slice::from_ref(&s.column),
-                None,
-                &format!("{}.{} with its keys", t.name, s.column),
-            ));
-            back.push((column.clone(), from_backup(t, &bak, &s.column)));
+        match parts(&ctx, s)? {
+            Some(p) => p.actions(&ctx),
+            None => Ok(Vec::new()),
         }
-        let description = format!("drop column {}.{} (table rebuild)", t.name, s.column);
-        let (guard, drop) = rebuild(&ctx, t, &text, &to, &[], &back, description)?;
-        let mut drop = drop.destructive();
-        if !s.backup {
-            drop.inverse = None;
-        }
-        let mut actions = vec![guard];
-        actions.extend(backups);
-        actions.push(drop);
-        Ok(actions)
     }
+}
+
+/// The step in parts ([`Rebuilt`]).
+pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Result<Option<Rebuilt<'a>>> {
+    let (t, text, to) = ctx.checked(check_drop(ctx, s))?;
+    let column = text.declared_name(&s.column);
+    let mut back = Vec::new();
+    let mut before = Vec::new();
+    if s.backup {
+        let bak = ctx.backup_name(&t.name, Some(&s.column));
+        before.extend(no_null_keys(ctx, t, &text));
+        before.extend(keyed_backup(
+            ctx,
+            &bak,
+            t,
+            std::slice::from_ref(&s.column),
+            None,
+            &format!("{}.{} with its keys", t.name, s.column),
+        ));
+        back.push((column, from_backup(t, &bak, &s.column)));
+    }
+    Ok(Some(Rebuilt {
+        table: t,
+        text,
+        to,
+        forward: Vec::new(),
+        back,
+        before,
+        after: Vec::new(),
+        description: format!("drop column {}.{} (table rebuild)", t.name, s.column),
+        destroys: true,
+        undoable: s.backup,
+    }))
 }
 
 strata_core::golden_test!("drop_column");

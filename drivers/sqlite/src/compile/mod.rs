@@ -22,6 +22,7 @@ mod drop_table;
 #[cfg(test)]
 mod golden;
 mod indexes;
+mod one_rebuild;
 mod rename_column;
 mod rename_table;
 mod reshape;
@@ -84,6 +85,10 @@ impl StepCompiler for SqliteDriver {
 
     fn compile(&self, ctx: StepContext<'_>) -> Result<Vec<Action>> {
         compile_step(&Compiler, ctx)
+    }
+
+    fn compile_run(&self, run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
+        one_rebuild::compile(run)
     }
 
     fn simulate(&self, step: &Step, _before: &Snapshot, after: &mut Snapshot) {

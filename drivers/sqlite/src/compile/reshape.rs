@@ -6,7 +6,8 @@ use strata_core::schema::Table;
 use strata_core::Refusal;
 use strata_core::{Action, QualifiedName, Result, StepContext, StepKind};
 
-use super::table_text::{rebuild, rebuildable_column};
+use super::one_rebuild::Rebuilt;
+use super::table_text::rebuildable_column;
 use crate::ddl::lexer::same_name;
 use crate::ddl::{ColumnConstraintKind, CreateTable, TableConstraintKind};
 use crate::sql::literal;
@@ -93,10 +94,29 @@ pub(super) fn describe(kind: &StepKind, t: &Table) -> String {
 /// `drop_not_null`, `set_default`, `drop_default`: a rebuild each way, nothing when the text
 /// already says so.
 pub fn compile_reshape(ctx: StepContext<'_>) -> Result<Vec<Action>> {
-    let (t, text, to) = ctx.checked(check_reshape(&ctx))?;
-    if to == text.sql {
-        return Ok(Vec::new());
+    match parts(&ctx)? {
+        Some(p) => p.actions(&ctx),
+        None => Ok(Vec::new()),
     }
-    let (guard, alter) = rebuild(&ctx, t, &text, &to, &[], &[], describe(&ctx.step.kind, t))?;
-    Ok(vec![guard, alter])
+}
+
+/// `drop_not_null`, `set_default`, `drop_default` in parts ([`Rebuilt`]); `None` when the
+/// text already says so.
+pub(super) fn parts<'a>(ctx: &StepContext<'a>) -> Result<Option<Rebuilt<'a>>> {
+    let (t, text, to) = ctx.checked(check_reshape(ctx))?;
+    if to == text.sql {
+        return Ok(None);
+    }
+    Ok(Some(Rebuilt {
+        table: t,
+        description: describe(&ctx.step.kind, t),
+        text,
+        to,
+        forward: Vec::new(),
+        back: Vec::new(),
+        before: Vec::new(),
+        after: Vec::new(),
+        destroys: false,
+        undoable: true,
+    }))
 }

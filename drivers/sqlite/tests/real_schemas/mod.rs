@@ -128,6 +128,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("user_tables_named_like_sqlite_are_migrated", |ctx| {
         Box::pin(rebuilds::tables_named_like_sqlite(ctx))
     }),
+    Scenario::new("steps_on_one_table_in_one_rebuild", |ctx| {
+        Box::pin(rebuilds::steps_on_one_table_in_one_rebuild(ctx))
+    }),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back

@@ -342,3 +342,105 @@ value = 3
     .await?;
     Ok(())
 }
+
+/// Four steps on one hand-written table — a drop, a conversion, NOT NULL with a fill and a
+/// new default — in one table rebuild (`compile/one_rebuild.rs`): the plan says so and has
+/// one rebuild, the table's text keeps every clause the steps are not about, the values come
+/// out as each step alone leaves them, and rollback gives back the whole catalog.
+pub async fn steps_on_one_table_in_one_rebuild(ctx: &TestContext) -> anyhow::Result<()> {
+    let ddl: &[&str] = &[
+        "CREATE TABLE accounts ( -- people
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  email TEXT COLLATE NOCASE,
+  age TEXT CHECK (length(age) < 10),
+  legacy INT DEFAULT 3, /* old flags */
+  plan TEXT NOT NULL DEFAULT 'free',
+  CONSTRAINT accounts_plan_ck CHECK (plan IN ('free', 'pro'))
+)",
+        "CREATE INDEX accounts_plan_idx ON accounts(plan)",
+        "CREATE TRIGGER accounts_audit AFTER UPDATE OF plan ON accounts BEGIN SELECT 1; END",
+        "CREATE VIEW pros AS SELECT id, email FROM accounts WHERE plan = 'pro'",
+        "INSERT INTO accounts (email, age, legacy, plan) VALUES ('a@x.io', ' 42', 1, 'pro'), (NULL, '+7', 2, 'free'), ('c@x.io', 'n/a', 3, 'pro'), (NULL, NULL, 4, 'free')",
+        "UPDATE sqlite_sequence SET seq = 17 WHERE name = 'accounts'",
+    ];
+    let migration = r#"
+[[step]]
+op = "drop_column"
+table = "accounts"
+column = "legacy"
+
+[[step]]
+op = "change_type"
+table = "accounts"
+column = "age"
+to = "int32"
+on_incompatible = "set_null"
+
+[[step]]
+op = "set_not_null"
+table = "accounts"
+column = "email"
+fill = "nobody@x.io"
+
+[[step]]
+op = "set_default"
+table = "accounts"
+column = "plan"
+value = "pro"
+"#;
+    ctx.run_sql(ddl).await?;
+    let before = ctx.capture().await?;
+    ctx.write(1, "change", migration)?;
+    let plans = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
+    let combined: Vec<Option<usize>> = plans[0].steps.iter().map(|s| s.combined_into).collect();
+    ensure!(
+        combined == [None, Some(1), Some(1), Some(1)],
+        "not one rebuild for the four steps: {combined:?}"
+    );
+    let rebuilds = plans[0]
+        .actions()
+        .iter()
+        .filter(|a| a.kind == strata_core::ActionKind::Ddl)
+        .count();
+    ensure!(rebuilds == 1, "{rebuilds} rebuilds, not one");
+    ctx.apply().await.context("applying")?;
+    let applied = ctx.catalog().await?;
+    has(
+        &applied,
+        "table accounts",
+        &[
+            "-- people",
+            "id INTEGER PRIMARY KEY AUTOINCREMENT",
+            "email TEXT COLLATE NOCASE NOT NULL",
+            "age INTEGER CHECK (length(age) < 10)",
+            "plan TEXT NOT NULL DEFAULT 'pro'",
+            "CONSTRAINT accounts_plan_ck CHECK (plan IN ('free', 'pro'))",
+        ],
+    )?;
+    lacks(&applied, "table accounts", &["legacy"])?;
+    same(
+        &before.catalog,
+        &applied,
+        &[
+            "index accounts_plan_idx",
+            "trigger accounts_audit",
+            "view pros",
+            "sequence accounts",
+        ],
+    )?;
+    let converted = count(
+        ctx,
+        // SQLite takes a number whose text round-trips: ' 42' is 42, '+7' is not one.
+        "SELECT COUNT(*) FROM accounts WHERE (id = 1 AND age = 42) OR (id IN (2, 3, 4) AND age IS NULL)",
+    )
+    .await?;
+    ensure!(converted == 4, "{converted} of 4 ages as planned");
+    let filled = count(
+        ctx,
+        "SELECT COUNT(*) FROM accounts WHERE email = 'nobody@x.io'",
+    )
+    .await?;
+    ensure!(filled == 2, "{filled} of 2 NULL emails filled");
+    ctx.rollback(1).await.context("rolling back")?;
+    ctx.assert_restored(&before).await
+}

@@ -1,0 +1,144 @@
+//! Steps that rebuild a SQLite table, in parts, and consecutive ones on one table in one
+//! rebuild. Every `drop_column`, `change_type`, `set_not_null`, `drop_not_null`,
+//! `set_default` and `drop_default` rebuilds the whole table (SQLite's `ALTER TABLE` cannot
+//! make those changes); three of them on one table rebuild it three times. Together they
+//! rebuild it once, from the table's text before the first of them to its text after the last
+//! (as the planner's simulation gives it to the last step), with every column the steps
+//! compute computed in the one copy; the way back is one rebuild too, each column read back as
+//! its own step reads it. Each step keeps its own backup and checks, which run before the
+//! rebuild, and its verification, which runs after it.
+//!
+//! Taken for consecutive steps each on its own column, each of which would rebuild the table
+//! alone; a `drop_column` only with its backup (its way back needs it).
+
+use strata_core::schema::Table;
+use strata_core::{Action, Result, StepContext, StepKind};
+
+use super::table_text::rebuild;
+use crate::ddl::CreateTable;
+
+/// A step that rebuilds its table, in parts.
+pub(super) struct Rebuilt<'a> {
+    /// The table as the step finds it.
+    pub table: &'a Table,
+    /// Its text as the step finds it.
+    pub text: CreateTable<'a>,
+    /// Its text after the step.
+    pub to: String,
+    /// Columns the copy computes from the old row (`strata_row`), the rest copied by name.
+    pub forward: Vec<(String, String)>,
+    /// Columns the way back computes from the row the step left.
+    pub back: Vec<(String, String)>,
+    /// What runs before the rebuild: backups, fills, checks.
+    pub before: Vec<Action>,
+    /// What runs after it: verifications.
+    pub after: Vec<Action>,
+    /// The rebuild's description.
+    pub description: String,
+    /// The rebuild destroys values (a dropped column, values set NULL).
+    pub destroys: bool,
+    /// The rebuild can be undone (not a `drop_column` without backup).
+    pub undoable: bool,
+}
+
+impl Rebuilt<'_> {
+    /// The step's actions alone: the guard that the table is as planned, what runs before,
+    /// the rebuild, what runs after.
+    pub fn actions(self, ctx: &StepContext<'_>) -> Result<Vec<Action>> {
+        let (guard, mut alter) = rebuild(
+            ctx,
+            self.table,
+            &self.text,
+            &self.to,
+            &self.forward,
+            &self.back,
+            self.description,
+        )?;
+        if self.destroys {
+            alter = alter.destructive();
+        }
+        if !self.undoable {
+            alter.inverse = None;
+        }
+        let mut actions = vec![guard];
+        actions.extend(self.before);
+        actions.push(alter);
+        actions.extend(self.after);
+        Ok(actions)
+    }
+}
+
+/// The step in parts, when it is one that rebuilds its table (and has something to do).
+fn parts<'a>(ctx: &StepContext<'a>) -> Option<Rebuilt<'a>> {
+    let parts = match &ctx.step.kind {
+        StepKind::DropColumn(s) if s.backup => super::drop_column::parts(ctx, s),
+        StepKind::ChangeType(s) => super::change_type::parts(ctx, s),
+        StepKind::SetNotNull(s) => super::set_not_null::parts(ctx, s),
+        StepKind::DropNotNull(_) | StepKind::SetDefault(_) | StepKind::DropDefault(_) => {
+            super::reshape::parts(ctx)
+        }
+        _ => return None,
+    };
+    parts.ok().flatten()
+}
+
+/// The leading steps of `run` that go in one rebuild, with their actions; `None` when fewer
+/// than two do.
+pub(super) fn compile(run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
+    let mut taken: Vec<Rebuilt<'_>> = Vec::new();
+    let mut columns: Vec<&str> = Vec::new();
+    for ctx in run {
+        let Some(column) = ctx.step.kind.spec().columns().first().copied() else {
+            break;
+        };
+        if columns
+            .iter()
+            .any(|c| crate::ddl::lexer::same_name(c, column))
+        {
+            break;
+        }
+        let Some(p) = parts(ctx) else { break };
+        columns.push(column);
+        taken.push(p);
+    }
+    if taken.len() < 2 {
+        return None;
+    }
+    let n = taken.len();
+    let steps: Vec<String> = run[..n].iter().map(|c| c.step.index.to_string()).collect();
+    let mut rest = taken.split_off(1);
+    let mut first = taken.pop().expect("two or more");
+    let last = rest.pop().expect("two or more");
+    let mut what = vec![first.description.replace(" (table rebuild)", "")];
+    let mut merge = |p: Rebuilt<'_>, first: &mut Rebuilt<'_>| {
+        what.push(p.description.replace(" (table rebuild)", ""));
+        first.forward.extend(p.forward);
+        first.back.extend(p.back);
+        // A check two steps make alike (no NULL in the key) runs once.
+        for a in p.before {
+            let repeated = a.kind.is_query()
+                && first
+                    .before
+                    .iter()
+                    .any(|b| b.kind == a.kind && b.forward == a.forward && b.expect == a.expect);
+            if !repeated {
+                first.before.push(a);
+            }
+        }
+        first.after.extend(p.after);
+        first.destroys |= p.destroys;
+        first.undoable &= p.undoable;
+    };
+    for p in rest {
+        merge(p, &mut first);
+    }
+    first.to = last.to.clone();
+    merge(last, &mut first);
+    first.description = format!(
+        "steps {} on {} in one table rebuild: {}",
+        steps.join(", "),
+        first.table.name,
+        what.join(", ")
+    );
+    first.actions(&run[0]).ok().map(|actions| (n, actions))
+}
