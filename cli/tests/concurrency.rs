@@ -53,8 +53,8 @@ async fn two_applies_one_wins(engine: Engine) -> anyhow::Result<()> {
         runs.len() == 1 && runs[0].actions_done == runs[0].actions_total,
         "history: {runs:?}"
     );
-    // Every backup the run's journal made is there, and nothing else: five, or three where
-    // the driver puts the three steps on users in one copy.
+    // Every backup the run's journal made is there, and nothing else: five, or fewer where
+    // the driver puts the steps on users in one copy.
     let mut made: Vec<String> = runs[0]
         .journal
         .iter()
@@ -64,7 +64,7 @@ async fn two_applies_one_wins(engine: Engine) -> anyhow::Result<()> {
     made.sort();
     let backups = p.ctx.backup_names().await?;
     ensure!(
-        backups == made && (backups.len() == 5 || backups.len() == 3),
+        backups == made && (3..=5).contains(&backups.len()),
         "backups: {backups:?}, the journal's: {made:?}"
     );
     p.finish().await

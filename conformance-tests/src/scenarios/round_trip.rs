@@ -124,11 +124,12 @@ pub async fn full_round_trip(ctx: &TestContext) -> anyhow::Result<()> {
         "orders.user_id after apply: {user_ids:?}"
     );
     // Five steps back something up; a driver that compiles the three on users together
-    // keeps their values in one copy.
+    // keeps the dropped and converted values in one copy (and the filled NULLs' keys in
+    // that copy or their own).
     let backups = ctx.backup_names().await?;
     let planned = TestContext::planned_backups(&report);
     ensure!(
-        backups == planned && (backups.len() == 5 || backups.len() == 3),
+        backups == planned && (3..=5).contains(&backups.len()),
         "expected the plan's backups ({planned:?}), found {backups:?}"
     );
 

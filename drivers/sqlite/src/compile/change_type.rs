@@ -10,13 +10,11 @@ use strata_core::schema::{Column, ConstraintKind, Table};
 use strata_core::steps::{ChangeType, OnIncompatible};
 use strata_core::writes::{self, Conflict};
 use strata_core::Refusal;
-use strata_core::{Action, Analysis, PortableType, Result, StepContext};
+use strata_core::{Action, Analysis, PortableType, QualifiedName, Result, StepContext};
 use strata_sql::actions::unconverted_check;
 
-use super::backup::{
-    from_backup, in_backup, keyed_backup, no_null_keys, pk_join, refuse_null_keys,
-};
-use super::one_rebuild::Rebuilt;
+use super::backup::{from_backup, in_backup, no_null_keys, pk_join, refuse_null_keys};
+use super::one_rebuild::{KeyedBackup, Rebuilt};
 use super::table_text::rebuildable_column;
 use super::{Analyzer, Compiler, QUOTING, RULES};
 use crate::ddl::lexer::same_name;
@@ -256,22 +254,30 @@ impl AnalyzeKind<ChangeType> for Analyzer<'_> {
 
 impl CompileKind<ChangeType> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &ChangeType) -> Result<Vec<Action>> {
-        match parts(&ctx, s)? {
+        match parts(&ctx, s, None)? {
             Some(p) => p.actions(&ctx),
             None => Ok(Vec::new()),
         }
     }
 }
 
-/// The step in parts ([`Rebuilt`]); `None` when the column is of the type already.
-pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Result<Option<Rebuilt<'a>>> {
+/// The step in parts ([`Rebuilt`]); `None` when the column is of the type already. Its values
+/// are backed up to `shared` when given (one copy for several steps on the table), else to
+/// its own backup.
+pub(super) fn parts<'a>(
+    ctx: &StepContext<'a>,
+    s: &ChangeType,
+    shared: Option<&QualifiedName>,
+) -> Result<Option<Rebuilt<'a>>> {
     let (t, c, text, to) = ctx.checked(check(ctx, s))?;
     if already(&text, s) {
         return Ok(None);
     }
     let step = ctx.step.index;
     let tbl = qtable(&t.name);
-    let bak = ctx.backup_name(&t.name, Some(&c.name));
+    let bak = shared
+        .cloned()
+        .unwrap_or_else(|| ctx.backup_name(&t.name, Some(&c.name)));
     let old = format!("strata_row.{}", ident(&c.name));
     let forward = vec![(c.name.clone(), converted(&old, s))];
     let back = vec![(
@@ -282,16 +288,13 @@ pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Result<Option<
             from_backup(t, &bak, &c.name)
         ),
     )];
+    let pre: Vec<Action> = no_null_keys(ctx, t, &text).into_iter().collect();
+    let backup = Some(KeyedBackup {
+        name: bak.clone(),
+        columns: vec![c.name.clone()],
+        what: format!("{}.{}", t.name, c.name),
+    });
     let mut before = Vec::new();
-    before.extend(no_null_keys(ctx, t, &text));
-    before.extend(keyed_backup(
-        ctx,
-        &bak,
-        t,
-        std::slice::from_ref(&c.name),
-        None,
-        &format!("{}.{} with its keys", t.name, c.name),
-    ));
     if s.on_incompatible == OnIncompatible::Fail && s.using.is_none() {
         let count = format!(
             "SELECT COUNT(*) FROM {tbl} c WHERE {}",
@@ -325,6 +328,8 @@ pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Result<Option<
         to,
         forward,
         back,
+        pre,
+        backup,
         before,
         after,
         description: format!("convert {}.{} to {} (table rebuild)", t.name, c.name, s.to),

@@ -6,10 +6,10 @@ use strata_core::preflight::Checked;
 use strata_core::schema::Table;
 use strata_core::steps::DropColumn;
 use strata_core::Refusal;
-use strata_core::{Action, Analysis, Result, StepContext};
+use strata_core::{Action, Analysis, QualifiedName, Result, StepContext};
 
-use super::backup::{from_backup, keyed_backup, no_null_keys, refuse_null_keys};
-use super::one_rebuild::Rebuilt;
+use super::backup::{from_backup, no_null_keys, refuse_null_keys};
+use super::one_rebuild::{KeyedBackup, Rebuilt};
 use super::table_text::rebuildable_column;
 use super::{uses, Analyzer, Compiler, RULES};
 use crate::ddl::CreateTable;
@@ -58,31 +58,36 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
 
 impl CompileKind<DropColumn> for Compiler {
     fn compile(&self, ctx: StepContext<'_>, s: &DropColumn) -> Result<Vec<Action>> {
-        match parts(&ctx, s)? {
+        match parts(&ctx, s, None)? {
             Some(p) => p.actions(&ctx),
             None => Ok(Vec::new()),
         }
     }
 }
 
-/// The step in parts ([`Rebuilt`]).
-pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Result<Option<Rebuilt<'a>>> {
+/// The step in parts ([`Rebuilt`]); its values backed up to `shared` when given (one copy
+/// for several steps on the table), else to its own backup.
+pub(super) fn parts<'a>(
+    ctx: &StepContext<'a>,
+    s: &DropColumn,
+    shared: Option<&QualifiedName>,
+) -> Result<Option<Rebuilt<'a>>> {
     let (t, text, to) = ctx.checked(check_drop(ctx, s))?;
     let column = text.declared_name(&s.column);
     let mut back = Vec::new();
-    let mut before = Vec::new();
+    let mut pre = Vec::new();
+    let mut backup = None;
     if s.backup {
-        let bak = ctx.backup_name(&t.name, Some(&s.column));
-        before.extend(no_null_keys(ctx, t, &text));
-        before.extend(keyed_backup(
-            ctx,
-            &bak,
-            t,
-            std::slice::from_ref(&s.column),
-            None,
-            &format!("{}.{} with its keys", t.name, s.column),
-        ));
+        let bak = shared
+            .cloned()
+            .unwrap_or_else(|| ctx.backup_name(&t.name, Some(&s.column)));
+        pre.extend(no_null_keys(ctx, t, &text));
         back.push((column, from_backup(t, &bak, &s.column)));
+        backup = Some(KeyedBackup {
+            name: bak,
+            columns: vec![s.column.clone()],
+            what: format!("{}.{}", t.name, s.column),
+        });
     }
     Ok(Some(Rebuilt {
         table: t,
@@ -90,7 +95,9 @@ pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Result<Option<
         to,
         forward: Vec::new(),
         back,
-        before,
+        pre,
+        backup,
+        before: Vec::new(),
         after: Vec::new(),
         description: format!("drop column {}.{} (table rebuild)", t.name, s.column),
         destroys: true,

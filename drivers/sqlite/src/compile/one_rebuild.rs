@@ -12,10 +12,22 @@
 //! alone; a `drop_column` only with its backup (its way back needs it).
 
 use strata_core::schema::Table;
-use strata_core::{Action, Result, StepContext, StepKind};
+use strata_core::{Action, QualifiedName, Result, StepContext, StepKind};
 
+use super::backup::keyed_backup;
 use super::table_text::rebuild;
 use crate::ddl::CreateTable;
+
+/// A keyed backup of whole columns of the table (every row): one step's, or one for several
+/// steps of a run.
+pub(super) struct KeyedBackup {
+    /// Its name.
+    pub name: QualifiedName,
+    /// The columns, beside the key.
+    pub columns: Vec<String>,
+    /// What the plan calls them (`users.age`).
+    pub what: String,
+}
 
 /// A step that rebuilds its table, in parts.
 pub(super) struct Rebuilt<'a> {
@@ -29,7 +41,11 @@ pub(super) struct Rebuilt<'a> {
     pub forward: Vec<(String, String)>,
     /// Columns the way back computes from the row the step left.
     pub back: Vec<(String, String)>,
-    /// What runs before the rebuild: backups, fills, checks.
+    /// What runs before the backup: checks it needs.
+    pub pre: Vec<Action>,
+    /// The backup of whole columns, keyed, when the step takes one.
+    pub backup: Option<KeyedBackup>,
+    /// What runs between the backup and the rebuild: other backups, fills, checks.
     pub before: Vec<Action>,
     /// What runs after it: verifications.
     pub after: Vec<Action>,
@@ -61,6 +77,17 @@ impl Rebuilt<'_> {
             alter.inverse = None;
         }
         let mut actions = vec![guard];
+        actions.extend(self.pre);
+        if let Some(b) = &self.backup {
+            let what = if b.columns.len() > 1 {
+                format!("{} with their keys", b.what)
+            } else {
+                format!("{} with its keys", b.what)
+            };
+            actions.extend(keyed_backup(
+                ctx, &b.name, self.table, &b.columns, None, &what,
+            ));
+        }
         actions.extend(self.before);
         actions.push(alter);
         actions.extend(self.after);
@@ -68,11 +95,12 @@ impl Rebuilt<'_> {
     }
 }
 
-/// The step in parts, when it is one that rebuilds its table (and has something to do).
-fn parts<'a>(ctx: &StepContext<'a>) -> Option<Rebuilt<'a>> {
+/// The step in parts, when it is one that rebuilds its table (and has something to do); its
+/// whole-column backup goes to `shared` when given.
+fn parts<'a>(ctx: &StepContext<'a>, shared: Option<&QualifiedName>) -> Option<Rebuilt<'a>> {
     let parts = match &ctx.step.kind {
-        StepKind::DropColumn(s) if s.backup => super::drop_column::parts(ctx, s),
-        StepKind::ChangeType(s) => super::change_type::parts(ctx, s),
+        StepKind::DropColumn(s) if s.backup => super::drop_column::parts(ctx, s, shared),
+        StepKind::ChangeType(s) => super::change_type::parts(ctx, s, shared),
         StepKind::SetNotNull(s) => super::set_not_null::parts(ctx, s),
         StepKind::DropNotNull(_) | StepKind::SetDefault(_) | StepKind::DropDefault(_) => {
             super::reshape::parts(ctx)
@@ -97,7 +125,13 @@ pub(super) fn compile(run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
         {
             break;
         }
-        let Some(p) = parts(ctx) else { break };
+        // The first whole-column backup of the run holds the columns of every later one.
+        let shared = taken
+            .iter()
+            .find_map(|p| p.backup.as_ref().map(|b| b.name.clone()));
+        let Some(p) = parts(ctx, shared.as_ref()) else {
+            break;
+        };
         columns.push(column);
         taken.push(p);
     }
@@ -114,14 +148,21 @@ pub(super) fn compile(run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
         what.push(p.description.replace(" (table rebuild)", ""));
         first.forward.extend(p.forward);
         first.back.extend(p.back);
-        // A check two steps make alike (no NULL in the key) runs once.
+        match (&mut first.backup, p.backup) {
+            (Some(shared), Some(b)) => {
+                shared.columns.extend(b.columns);
+                shared.what = format!("{}, {}", shared.what, b.what);
+            }
+            (none @ None, b) => *none = b,
+            (Some(_), None) => {}
+        }
+        for a in p.pre {
+            if !repeated(&first.pre, &a) {
+                first.pre.push(a);
+            }
+        }
         for a in p.before {
-            let repeated = a.kind.is_query()
-                && first
-                    .before
-                    .iter()
-                    .any(|b| b.kind == a.kind && b.forward == a.forward && b.expect == a.expect);
-            if !repeated {
+            if !repeated(&first.before, &a) && !repeated(&first.pre, &a) {
                 first.before.push(a);
             }
         }
@@ -141,4 +182,13 @@ pub(super) fn compile(run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
         what.join(", ")
     );
     first.actions(&run[0]).ok().map(|actions| (n, actions))
+}
+
+/// Whether `a` is a check one of `actions` makes already (two steps check alike that no key
+/// holds NULL): it runs once.
+fn repeated(actions: &[Action], a: &Action) -> bool {
+    a.kind.is_query()
+        && actions
+            .iter()
+            .any(|b| b.kind == a.kind && b.forward == a.forward && b.expect == a.expect)
 }

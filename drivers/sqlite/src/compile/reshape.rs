@@ -114,6 +114,8 @@ pub(super) fn parts<'a>(ctx: &StepContext<'a>) -> Result<Option<Rebuilt<'a>>> {
         to,
         forward: Vec::new(),
         back: Vec::new(),
+        pre: Vec::new(),
+        backup: None,
         before: Vec::new(),
         after: Vec::new(),
         destroys: false,

@@ -111,6 +111,8 @@ pub(super) fn parts<'a>(ctx: &StepContext<'a>, s: &SetNotNull) -> Result<Option<
         to,
         forward: Vec::new(),
         back,
+        pre: Vec::new(),
+        backup: None,
         before,
         after: Vec::new(),
         destroys: false,
