@@ -405,8 +405,12 @@ fn compile_runs(
             end += 1;
         }
         if end - i >= 2 {
-            if let Some((taken, actions)) = driver.compile_run(&contexts[i..end]) {
-                let taken = taken.clamp(2, end - i);
+            // A driver's answer outside 2..=len (a plugin's, say) is taken as no answer:
+            // steps counted as members would otherwise lose their change.
+            let run = driver
+                .compile_run(&contexts[i..end])
+                .filter(|(taken, _)| (2..=end - i).contains(taken));
+            if let Some((taken, actions)) = run {
                 let head = contexts[i].step.index;
                 let made: Vec<&str> = actions
                     .iter()

@@ -9,7 +9,13 @@
 //! rebuild, and its verification, which runs after it.
 //!
 //! Taken for consecutive steps each on its own column, each of which would rebuild the table
-//! alone; a `drop_column` only with its backup (its way back needs it).
+//! alone; a `drop_column` only with its backup (its way back needs it); not a step on a key
+//! column (the backups are read back by key), nor a `change_type` with a `using` expression
+//! (it may read another column of the run, which the one copy reads as it was before the
+//! run). Each step's checks run before the one rebuild, on the rows as they are before the
+//! run: where an earlier step's fill would make a later step's converted values break a
+//! unique key or CHECK over both columns, the rebuild itself fails and the migration's
+//! transaction undoes everything.
 
 use strata_core::schema::Table;
 use strata_core::{Action, QualifiedName, Result, StepContext, StepKind};
@@ -98,9 +104,22 @@ impl Rebuilt<'_> {
 /// The step in parts, when it is one that rebuilds its table (and has something to do); its
 /// whole-column backup goes to `shared` when given.
 fn parts<'a>(ctx: &StepContext<'a>, shared: Option<&QualifiedName>) -> Option<Rebuilt<'a>> {
+    // A key column is not taken: the backups are read back by key, and a conversion may
+    // change the key (`'true'` becomes 1) after the run's backups were keyed by the old one.
+    let table = ctx.snapshot.table(ctx.step.kind.spec().table()?)?;
+    let column = ctx.step.kind.spec().columns().first().copied()?;
+    if table
+        .primary_key
+        .iter()
+        .any(|k| crate::ddl::lexer::same_name(k, column))
+    {
+        return None;
+    }
     let parts = match &ctx.step.kind {
         StepKind::DropColumn(s) if s.backup => super::drop_column::parts(ctx, s, shared),
-        StepKind::ChangeType(s) => super::change_type::parts(ctx, s, shared),
+        // A `using` expression may name another column of the run, which the one copy reads
+        // as it was before the run, not as the earlier step left it.
+        StepKind::ChangeType(s) if s.using.is_none() => super::change_type::parts(ctx, s, shared),
         StepKind::SetNotNull(s) => super::set_not_null::parts(ctx, s),
         StepKind::DropNotNull(_) | StepKind::SetDefault(_) | StepKind::DropDefault(_) => {
             super::reshape::parts(ctx)
