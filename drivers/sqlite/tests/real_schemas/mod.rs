@@ -131,6 +131,9 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("steps_on_one_table_in_one_rebuild", |ctx| {
         Box::pin(rebuilds::steps_on_one_table_in_one_rebuild(ctx))
     }),
+    Scenario::new("using_and_key_steps_are_rebuilt_alone", |ctx| {
+        Box::pin(rebuilds::using_and_key_steps_are_rebuilt_alone(ctx))
+    }),
 ];
 
 /// Runs `ddl`, applies `migration`, checks the catalog after it with `forward`, rolls back
