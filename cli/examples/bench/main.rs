@@ -254,7 +254,7 @@ async fn main() -> anyhow::Result<()> {
          copy is verified (a hash of every row on both sides; MariaDB: one SHA-1 a row) and so is every \
          converted value (a join with the backup), which the hand procedure skips. PostgreSQL still runs \
          one `ALTER` and one backup a step. Timings on this 2-core machine vary from run to run by up \
-         to a third (the hand apply on PostgreSQL took 3.2 to 5.1 s in runs a day apart).\n\n\
+         to a third (the hand apply on PostgreSQL took from 3.2 to 5.1 s across runs).\n\n\
          {trivial}\
          MongoDB is not in these tables: the only MongoDB-wire server reachable here is SecantusDB, a \
          Python server, whose figures would say nothing about MongoDB.\n",
