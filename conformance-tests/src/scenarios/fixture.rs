@@ -198,3 +198,27 @@ pub async fn setup(ctx: &TestContext) -> anyhow::Result<()> {
     .await?;
     Ok(())
 }
+
+/// Three steps on one column each of `accounts(id, email, age text, legacy, …)`: a drop, a
+/// conversion setting what does not convert to NULL, NOT NULL with a fill — the run a driver
+/// may compile together (one `ALTER`, one rebuild). The engines' scenarios build `accounts`
+/// with their own DDL.
+pub const ONE_TABLE_RUN: &str = r#"
+[[step]]
+op = "drop_column"
+table = "accounts"
+column = "legacy"
+
+[[step]]
+op = "change_type"
+table = "accounts"
+column = "age"
+to = "int32"
+on_incompatible = "set_null"
+
+[[step]]
+op = "set_not_null"
+table = "accounts"
+column = "email"
+fill = "nobody@x.io"
+"#;

@@ -3,6 +3,7 @@
 //! trigger on columns the steps leave alone, a view, comments, a column `NOT NULL DEFAULT`.
 
 use anyhow::{ensure, Context as _};
+use strata_conformance::scenarios::ONE_TABLE_RUN as CLEANUP;
 use strata_conformance::TestContext;
 use strata_core::ActionKind;
 
@@ -16,26 +17,6 @@ const ACCOUNTS: &[&str] = &[
     "INSERT INTO accounts (email, age, legacy, plan) VALUES ('a@x.io', ' 42', 1, 'pro'), (NULL, '+7', 2, NULL), ('c@x.io', 'n/a', 3, 'team'), (NULL, NULL, 4, 'pro'), ('e@x.io', '12.5', 5, NULL)",
     "INSERT INTO invoices VALUES (1, 1), (2, 3)",
 ];
-
-const CLEANUP: &str = r#"
-[[step]]
-op = "drop_column"
-table = "accounts"
-column = "legacy"
-
-[[step]]
-op = "change_type"
-table = "accounts"
-column = "age"
-to = "int32"
-on_incompatible = "set_null"
-
-[[step]]
-op = "set_not_null"
-table = "accounts"
-column = "email"
-fill = "nobody@x.io"
-"#;
 
 /// Three steps, one `ALTER` (one rebuild) and one backup copy; the values come out as each
 /// step alone would leave them, and rollback gives back the whole catalog.

@@ -363,34 +363,13 @@ pub async fn steps_on_one_table_in_one_rebuild(ctx: &TestContext) -> anyhow::Res
         "INSERT INTO accounts (email, age, legacy, plan) VALUES ('a@x.io', ' 42', 1, 'pro'), (NULL, '+7', 2, 'free'), ('c@x.io', 'n/a', 3, 'pro'), (NULL, NULL, 4, 'free')",
         "UPDATE sqlite_sequence SET seq = 17 WHERE name = 'accounts'",
     ];
-    let migration = r#"
-[[step]]
-op = "drop_column"
-table = "accounts"
-column = "legacy"
-
-[[step]]
-op = "change_type"
-table = "accounts"
-column = "age"
-to = "int32"
-on_incompatible = "set_null"
-
-[[step]]
-op = "set_not_null"
-table = "accounts"
-column = "email"
-fill = "nobody@x.io"
-
-[[step]]
-op = "set_default"
-table = "accounts"
-column = "plan"
-value = "pro"
-"#;
+    let migration = format!(
+        "{}\n[[step]]\nop = \"set_default\"\ntable = \"accounts\"\ncolumn = \"plan\"\nvalue = \"pro\"\n",
+        strata_conformance::scenarios::ONE_TABLE_RUN
+    );
     ctx.run_sql(ddl).await?;
     let before = ctx.capture().await?;
-    ctx.write(1, "change", migration)?;
+    ctx.write(1, "change", &migration)?;
     let plans = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
     let combined: Vec<Option<usize>> = plans[0].steps.iter().map(|s| s.combined_into).collect();
     ensure!(
