@@ -116,6 +116,31 @@ pub(super) fn check<'a>(ctx: &StepContext<'a>, s: &ChangeType) -> Checked<Conver
     })
 }
 
+/// The check that the column's default converts to the new type. Also at apply time: the plan
+/// cannot count a table an earlier step changed.
+pub(super) fn default_converts(
+    step: usize,
+    t: &Table,
+    c: &Column,
+    s: &ChangeType,
+) -> Option<Action> {
+    let d = default_of(c)?;
+    Some(Action::check(
+        step,
+        ActionKind::Check,
+        format!("the default of {}.{} converts to {}", t.name, c.name, s.to),
+        Statement::Sql(format!(
+            "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
+            incompatible(&d, c, s.to)
+        )),
+        0,
+        format!(
+            "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
+            c.name, s.to
+        ),
+    ))
+}
+
 /// The CHECK constraints of `t` whose text names `column`.
 pub(super) fn checks_naming<'a>(
     t: &'a Table,
@@ -222,23 +247,7 @@ impl CompileKind<ChangeType> for Compiler {
         let bak = ctx.backup_name(&t.name, Some(&c.name));
         let (select, columns) = select_keyed(t, std::slice::from_ref(&c.name), None);
         let mut actions = Vec::new();
-        if let Some(d) = default_of(c) {
-            // Also at apply time: the plan cannot count a table an earlier step changed.
-            actions.push(Action::check(
-            step,
-            ActionKind::Check,
-            format!("the default of {}.{} converts to {}", t.name, c.name, s.to),
-            Statement::Sql(format!(
-                "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
-                incompatible(&d, c, s.to)
-            )),
-            0,
-            format!(
-                "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
-                c.name, s.to
-            ),
-        ));
-        }
+        actions.extend(default_converts(step, t, c, s));
         actions.extend(backup(
             &ctx,
             &bak,

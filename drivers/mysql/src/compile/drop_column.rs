@@ -69,6 +69,36 @@ impl AnalyzeKind<DropColumn> for Analyzer<'_> {
     }
 }
 
+/// For a column that does not come back as it was (NOT NULL, or a default): the check that it
+/// is there to drop, whose inverse gives it its exact `definition` again once the backup's
+/// values are back (it runs after the restore on rollback). The column comes back NULL-able and
+/// without its default, so that re-adding it fills every row with NULL: neither a value strict
+/// mode refuses (a zero date) nor one that repeats in its unique keys (its default).
+pub(super) fn definition_back(
+    step: usize,
+    t: &strata_core::schema::Table,
+    c: &strata_core::schema::Column,
+    definition: &str,
+) -> Option<Action> {
+    let plain =
+        c.nullable && (!definition.contains(" DEFAULT ") || definition.contains(" DEFAULT NULL"));
+    (!plain).then(|| {
+        Action::check(
+            step,
+            ActionKind::Check,
+            format!("column {}.{} is there to drop", t.name, c.name),
+            Statement::Sql(column_exists(&t.name.name, &c.name)),
+            1,
+            format!("{}.{} is gone", t.name, c.name),
+        )
+        .outside_transaction()
+        .with_inverse(Statement::Sql(format!(
+            "ALTER TABLE {} MODIFY COLUMN {definition}",
+            qtable(&t.name)
+        )))
+    })
+}
+
 /// `DROP INDEX i, ADD <definition>` (or just `ADD`) for each index covering `column`: MySQL
 /// drops a one-column index with its column and shrinks a wider one.
 pub fn restore_indexes(t: &strata_core::schema::Table, column: &str) -> Vec<String> {
@@ -91,31 +121,9 @@ impl CompileKind<DropColumn> for Compiler {
         let c = t.column(&s.column).expect("checked");
         let (tbl, col) = (qtable(&t.name), ident(&c.name));
         let mut actions = Vec::new();
-        // The column comes back NULL-able and without its default, so that re-adding it fills
-        // every row with NULL: neither a value strict mode refuses (a zero date) nor one that
-        // repeats in its unique keys (its default). It gets its exact definition again once the
-        // backup's values are back: this check's inverse runs after the restore on rollback.
-        let plain = c.nullable
-            && !c
-                .definition
-                .as_deref()
-                .is_some_and(|d| d.contains(" DEFAULT ") && !d.contains(" DEFAULT NULL"));
-        if s.backup && !plain {
+        if s.backup {
             let definition = ctx.checked(super::exact_definition(c))?;
-            actions.push(
-                Action::check(
-                    ctx.step.index,
-                    ActionKind::Check,
-                    format!("column {}.{} is there to drop", t.name, c.name),
-                    Statement::Sql(column_exists(&t.name.name, &c.name)),
-                    1,
-                    format!("{}.{} is gone", t.name, c.name),
-                )
-                .outside_transaction()
-                .with_inverse(Statement::Sql(format!(
-                    "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
-                ))),
-            );
+            actions.extend(definition_back(ctx.step.index, t, c, &definition));
         }
         if s.backup {
             let bak = ctx.backup_name(&t.name, Some(&c.name));

@@ -30,7 +30,7 @@ use strata_core::schema::{Column, Table};
 use strata_core::steps::{ChangeType, OnIncompatible, StepKind};
 use strata_core::{Action, ActionKind, Statement, StepContext};
 
-use super::conversion::{default_of, incompatible};
+use super::conversion::incompatible;
 use super::nullability::with_nullability;
 use super::{
     backup, column_absent, column_exists, column_nullable_is, exact_definition, online,
@@ -165,46 +165,17 @@ fn actions(first: &StepContext<'_>, t: &Table, parts: &[Part<'_>]) -> Option<Vec
             Part::Drop(ctx, _) => {
                 destroys = true;
                 forward.push(format!("DROP COLUMN {col}"));
-                // Back NULL-able and without its default, so that every row gets NULL; its
-                // exact definition comes back after the restore (this check's inverse).
-                let plain = c.nullable
-                    && (!definition.contains(" DEFAULT ") || definition.contains(" DEFAULT NULL"));
-                if !plain {
-                    checks.push(
-                        Action::check(
-                            ctx.step.index,
-                            ActionKind::Check,
-                            format!("column {}.{} is there to drop", t.name, c.name),
-                            Statement::Sql(column_exists(&t.name.name, &c.name)),
-                            1,
-                            format!("{}.{} is gone", t.name, c.name),
-                        )
-                        .outside_transaction()
-                        .with_inverse(Statement::Sql(format!(
-                            "ALTER TABLE {tbl} MODIFY COLUMN {definition}"
-                        ))),
-                    );
-                }
+                checks.extend(super::drop_column::definition_back(
+                    ctx.step.index,
+                    t,
+                    c,
+                    &definition,
+                ));
             }
             Part::Convert(ctx, s, _) => {
                 let step = ctx.step.index;
                 destroys |= s.on_incompatible != OnIncompatible::Fail;
-                if let Some(d) = default_of(c) {
-                    checks.push(Action::check(
-                        step,
-                        ActionKind::Check,
-                        format!("the default of {}.{} converts to {}", t.name, c.name, s.to),
-                        Statement::Sql(format!(
-                            "SELECT CASE WHEN {} THEN 1 ELSE 0 END",
-                            incompatible(&d, c, s.to)
-                        )),
-                        0,
-                        format!(
-                            "the default of column \"{}\", {d}, does not convert to {}; drop it first (drop_default), and set a new one after",
-                            c.name, s.to
-                        ),
-                    ));
-                }
+                checks.extend(super::change_type::default_converts(step, t, c, s));
                 let bak = bak.as_ref()?;
                 if s.on_incompatible == OnIncompatible::Fail {
                     let count = format!(
