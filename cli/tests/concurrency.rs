@@ -76,15 +76,19 @@ async fn two_applies_one_wins(engine: Engine) -> anyhow::Result<()> {
 async fn writers_wait_between_backup_and_destruction() -> anyhow::Result<()> {
     use strata_core::Statement::Sql;
     let p = Project::acceptance().await?;
-    // Action 4 backs up users.legacy_flags; action 6 drops the column.
+    // Action 5 backs up the columns of users that steps 2 to 4 destroy or change (one copy
+    // for the three, compiled together), action 8 drops and converts them; the run sleeps
+    // after the backup.
     let mut run = Running::spawn(p.command(
         &["apply", "--yes"],
         &[("FAILPOINTS", "after-action=4*off->1*sleep(3000)->off")],
     ));
-    run.wait_for(|l| {
-        l.iter()
-            .any(|x| x.starts_with("  [4/") && x.contains("back up users.legacy_flags"))
+    let backed_up = run.wait_for(|l| {
+        l.iter().any(|x| {
+            x.starts_with("  [5/") && x.contains("back up users.") && x.contains("legacy_flags")
+        })
     });
+    ensure!(backed_up, "action 5 is not the backup of users");
     std::thread::sleep(std::time::Duration::from_millis(500));
     let other = p.ctx.connect_again().await?;
     other

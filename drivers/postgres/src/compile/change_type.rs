@@ -15,14 +15,16 @@
 //! in the plan, naming each object.
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
+use strata_core::schema::{Column, Table};
 use strata_core::steps::ChangeType;
+use strata_core::steps::OnIncompatible::*;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 use strata_core::{Refusal, RefusalKind};
 use strata_sql::actions::unconverted_check;
 
 use super::conversion::{
     carry_refusal, check, checks_as_written, constant, converted_value, no_cast, no_cast_refusal,
-    retyped, CAST_PROBE,
+    retyped, Casts, CAST_PROBE,
 };
 use super::dependents::{bracket, changed_earlier};
 use super::{backup, select_keyed, Analyzer, Compiler};
@@ -218,63 +220,14 @@ impl CompileKind<ChangeType> for Compiler<'_> {
             &format!("{}.{} with its keys", t.name, c.name),
         ));
 
-        let converted = match s.using.as_ref().and_then(|u| u.postgres.as_deref()) {
-            Some(expr) => format!("({expr})::{target}"),
-            None => format!("{col}::{target}"),
-        };
-        let probe = casts.fails(&col, &c.native_type, target);
-        use strata_core::steps::OnIncompatible::*;
-        // What each row must hold afterwards, computed from its backed-up original.
-        let original = format!("b.{col}");
-        let expected = match s.on_incompatible {
-            Fail => format!("{original}::{target}"),
-            SetNull => format!(
-                "CASE WHEN {} THEN NULL ELSE {original}::{target} END",
-                casts.fails(&original, &c.native_type, target)
-            ),
-            UseDefault => format!(
-                "CASE WHEN {} THEN {} ELSE {original}::{target} END",
-                casts.fails(&original, &c.native_type, target),
-                literal(s.default.as_ref().expect("validated"), target)
-            ),
-        };
-        let (prelude, using) = match s.on_incompatible {
-            Fail if s.using.is_none() => {
-                let count = format!(
-                    "{}SELECT count(*)::bigint FROM {tbl} c WHERE {}",
-                    casts.prelude(&c.native_type, target),
-                    casts.fails(&format!("c.{col}"), &c.native_type, target)
-                );
-                actions.push(unconverted_check(step, t, &c.name, s, count));
-                (String::new(), converted)
-            }
-            Fail => (String::new(), converted),
-            SetNull => (
-                casts.prelude(&c.native_type, target),
-                format!("CASE WHEN {probe} THEN NULL ELSE {converted} END"),
-            ),
-            UseDefault => {
-                let default = literal(s.default.as_ref().expect("validated"), target);
-                (
-                    casts.prelude(&c.native_type, target),
-                    format!("CASE WHEN {probe} THEN {default} ELSE {converted} END"),
-                )
-            }
-        };
-        // PostgreSQL converts the column's default only by an implicit or assignment cast (text
-        // to a date is neither): the default is dropped and set again, converted, around the
-        // change, and back again around the reverse one.
-        let (drop_default, set_default, set_back) = match &c.default {
-            Some(d) => (
-                format!("ALTER COLUMN {col} DROP DEFAULT, "),
-                format!(", ALTER COLUMN {col} SET DEFAULT {}", retyped(d, target)),
-                format!(", ALTER COLUMN {col} SET DEFAULT {d}"),
-            ),
-            None => Default::default(),
-        };
+        let (prelude, using) = conversion(casts, s, c, target);
+        if let Some(check) = unconverted(casts, step, t, c, s, target) {
+            actions.push(check);
+        }
         let forward = format!(
-        "{prelude}ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {target} USING {using}{set_default}"
-    );
+            "{prelude}ALTER TABLE {tbl} {}",
+            type_clauses(c, target, &using)
+        );
 
         let mut inverse = Vec::new();
         if casts.needs_probe(target, &c.native_type) {
@@ -285,23 +238,11 @@ impl CompileKind<ChangeType> for Compiler<'_> {
                 "ALTER TABLE {tbl} ALTER COLUMN {col} DROP NOT NULL"
             ));
         }
-        // Converted back by cast where PostgreSQL has one; where it has none (a boolean back to
-        // jsonb) the expression must still parse: every row is emptied, then refilled from the
-        // backup — and a rollback that would lose a value written since is refused by a guard.
         let reversible = types::cast_exists(target, &c.native_type);
-        let back_value = if reversible {
-            format!(
-                "CASE WHEN {} THEN NULL ELSE {col}::{orig} END",
-                casts.fails(&col, target, &c.native_type),
-                orig = c.native_type
-            )
-        } else {
-            format!("NULL::{}", c.native_type)
-        };
         inverse.push(format!(
-        "ALTER TABLE {tbl} {drop_default}ALTER COLUMN {col} TYPE {orig} USING {back_value}{set_back}",
-        orig = c.native_type
-    ));
+            "ALTER TABLE {tbl} {}",
+            back_clauses(casts, c, target)
+        ));
         inverse.push(format!(
             "UPDATE {tbl} t SET {col} = b.{col} FROM {} b WHERE {}",
             qtable(&bak),
@@ -311,32 +252,7 @@ impl CompileKind<ChangeType> for Compiler<'_> {
             inverse.push(format!("ALTER TABLE {tbl} ALTER COLUMN {col} SET NOT NULL"));
         }
         inverse.extend(checks_as_written(t, &c.name));
-        // Every (key, value) of the table against (key, converted original) of the backup:
-        // count and a sum of 64-bit hashes on each side, one scan each and no join (the
-        // expected value has the column's type, so equal values have equal text).
-        let side = |from: &str, alias: &str, value: &str| {
-            let mut fields: Vec<String> = t
-                .primary_key
-                .iter()
-                .map(|k| format!("{alias}.{}", ident(k)))
-                .collect();
-            fields.push(value.to_owned());
-            format!(
-                "(SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(ROW({})::text, 0)), 0) AS h FROM {from} {alias})",
-                fields.join(", ")
-            )
-        };
-        let verify = strata_sql::actions::converted_check(
-            step,
-            t,
-            &c.name,
-            format!(
-                "{}SELECT CASE WHEN a.n = b.n AND a.h = b.h THEN 0 ELSE 1 END::bigint FROM {} a, {} b",
-                casts.prelude(&c.native_type, target),
-                side(&tbl, "c", &format!("c.{col}")),
-                side(&qtable(&bak), "b", &format!("({expected})")),
-            ),
-        );
+        let verify = verify(casts, step, t, c, s, target, &bak);
         let mut alter = Action::new(
             step,
             ActionKind::Ddl,
@@ -375,6 +291,147 @@ impl CompileKind<ChangeType> for Compiler<'_> {
         }
         Ok(actions)
     }
+}
+
+/// The session prelude (the cast probe, where the pair needs it) and the `USING` expression
+/// that converts the column as `on_incompatible` asks.
+pub(super) fn conversion(
+    casts: Casts,
+    s: &ChangeType,
+    c: &Column,
+    target: &str,
+) -> (String, String) {
+    let col = ident(&c.name);
+    let converted = match s.using.as_ref().and_then(|u| u.postgres.as_deref()) {
+        Some(expr) => format!("({expr})::{target}"),
+        None => format!("{col}::{target}"),
+    };
+    let probe = casts.fails(&col, &c.native_type, target);
+    let prelude = casts.prelude(&c.native_type, target);
+    match s.on_incompatible {
+        Fail => (String::new(), converted),
+        SetNull => (
+            prelude,
+            format!("CASE WHEN {probe} THEN NULL ELSE {converted} END"),
+        ),
+        UseDefault => {
+            let default = literal(s.default.as_ref().expect("validated"), target);
+            (
+                prelude,
+                format!("CASE WHEN {probe} THEN {default} ELSE {converted} END"),
+            )
+        }
+    }
+}
+
+/// For `on_incompatible = "fail"` without `using`: the count of values that do not convert,
+/// which must be 0 before the `ALTER` runs.
+pub(super) fn unconverted(
+    casts: Casts,
+    step: usize,
+    t: &Table,
+    c: &Column,
+    s: &ChangeType,
+    target: &str,
+) -> Option<Action> {
+    (s.on_incompatible == Fail && s.using.is_none()).then(|| {
+        let count = format!(
+            "{}SELECT count(*)::bigint FROM {} c WHERE {}",
+            casts.prelude(&c.native_type, target),
+            qtable(&t.name),
+            casts.fails(&format!("c.{}", ident(&c.name)), &c.native_type, target)
+        );
+        unconverted_check(step, t, &c.name, s, count)
+    })
+}
+
+/// The `ALTER TABLE` clauses that convert `c` with `using`. PostgreSQL converts the column's
+/// default only by an implicit or assignment cast (text to a date is neither): the default is
+/// dropped and set again, converted, around the change.
+pub(super) fn type_clauses(c: &Column, target: &str, using: &str) -> String {
+    let col = ident(&c.name);
+    match &c.default {
+        Some(d) => format!(
+            "ALTER COLUMN {col} DROP DEFAULT, ALTER COLUMN {col} TYPE {target} USING {using}, ALTER COLUMN {col} SET DEFAULT {}",
+            retyped(d, target)
+        ),
+        None => format!("ALTER COLUMN {col} TYPE {target} USING {using}"),
+    }
+}
+
+/// The clauses that convert `c` back from `target` to its type, with its default as it was.
+/// Converted back by cast where PostgreSQL has one; where it has none (a boolean back to
+/// jsonb) the expression must still parse: every row is emptied, then refilled from the backup
+/// (and a rollback that would lose a value written since is refused by the step's guard).
+pub(super) fn back_clauses(casts: Casts, c: &Column, target: &str) -> String {
+    let col = ident(&c.name);
+    let orig = &c.native_type;
+    let back_value = if types::cast_exists(target, orig) {
+        format!(
+            "CASE WHEN {} THEN NULL ELSE {col}::{orig} END",
+            casts.fails(&col, target, orig)
+        )
+    } else {
+        format!("NULL::{orig}")
+    };
+    match &c.default {
+        Some(d) => format!(
+            "ALTER COLUMN {col} DROP DEFAULT, ALTER COLUMN {col} TYPE {orig} USING {back_value}, ALTER COLUMN {col} SET DEFAULT {d}"
+        ),
+        None => format!("ALTER COLUMN {col} TYPE {orig} USING {back_value}"),
+    }
+}
+
+/// Every (key, value) of the table against (key, converted original) of the backup `bak`:
+/// count and a sum of 64-bit hashes on each side, one scan each and no join (the expected
+/// value has the column's type, so equal values have equal text).
+pub(super) fn verify(
+    casts: Casts,
+    step: usize,
+    t: &Table,
+    c: &Column,
+    s: &ChangeType,
+    target: &str,
+    bak: &strata_core::QualifiedName,
+) -> Action {
+    let col = ident(&c.name);
+    // What each row must hold afterwards, computed from its backed-up original.
+    let original = format!("b.{col}");
+    let expected = match s.on_incompatible {
+        Fail => format!("{original}::{target}"),
+        SetNull => format!(
+            "CASE WHEN {} THEN NULL ELSE {original}::{target} END",
+            casts.fails(&original, &c.native_type, target)
+        ),
+        UseDefault => format!(
+            "CASE WHEN {} THEN {} ELSE {original}::{target} END",
+            casts.fails(&original, &c.native_type, target),
+            literal(s.default.as_ref().expect("validated"), target)
+        ),
+    };
+    let side = |from: &str, alias: &str, value: &str| {
+        let mut fields: Vec<String> = t
+            .primary_key
+            .iter()
+            .map(|k| format!("{alias}.{}", ident(k)))
+            .collect();
+        fields.push(value.to_owned());
+        format!(
+            "(SELECT count(*)::bigint AS n, coalesce(sum(hashtextextended(ROW({})::text, 0)), 0) AS h FROM {from} {alias})",
+            fields.join(", ")
+        )
+    };
+    strata_sql::actions::converted_check(
+        step,
+        t,
+        &c.name,
+        format!(
+            "{}SELECT CASE WHEN a.n = b.n AND a.h = b.h THEN 0 ELSE 1 END::bigint FROM {} a, {} b",
+            casts.prelude(&c.native_type, target),
+            side(&qtable(&t.name), "c", &format!("c.{col}")),
+            side(&qtable(bak), "b", &format!("({expected})")),
+        ),
+    )
 }
 
 strata_core::golden_test!("change_type");

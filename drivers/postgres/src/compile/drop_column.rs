@@ -10,13 +10,14 @@
 
 use strata_core::driver::{AnalyzeKind, CompileKind};
 use strata_core::preflight;
+use strata_core::schema::{Column, Table};
 use strata_core::steps::DropColumn;
 use strata_core::{Action, ActionKind, Analysis, Result, Statement, StepContext};
 
 use super::{backup, foreign_keys_on, recreate, select_keyed, Analyzer, Checked, Compiler};
-use crate::sql::{ident, join_on, table as qtable};
+use crate::sql::{ident, join_on, string, table as qtable};
 
-fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a strata_core::schema::Table> {
+pub(super) fn check<'a>(ctx: &StepContext<'a>, s: &DropColumn) -> Checked<&'a Table> {
     s.preflight(ctx.snapshot, &super::RULES).map(|(t, _)| t)
 }
 
@@ -56,29 +57,7 @@ impl CompileKind<DropColumn> for Compiler<'_> {
             )),
         )
         .destructive();
-        // Again at apply time: the plan cannot look at a column an earlier step renamed.
-        let unused = Action::check(
-        step,
-        ActionKind::Check,
-        format!("nothing else uses {}.{}", t.name, c.name),
-        Statement::Sql(super::dependents::column_users_count(
-            &qtable(&t.name),
-            &c.name,
-            &[
-                "pg_class",
-                "pg_rewrite",
-                "pg_policy",
-                "pg_trigger",
-                "pg_constraint",
-                "pg_proc",
-            ],
-        )),
-        0,
-        format!(
-            "objects depend on column \"{}\" of {} (views, rules, policies, triggers, foreign keys, functions); drop them first",
-            c.name, t.name
-        ),
-    );
+        let unused = unused(step, t, c);
         if !s.backup {
             return Ok(vec![unused, drop]);
         }
@@ -90,16 +69,11 @@ impl CompileKind<DropColumn> for Compiler<'_> {
             &select_keyed(t, std::slice::from_ref(&c.name), None),
             &format!("{}.{} with its keys", t.name, c.name),
         ));
+        with_comment_kept(&mut actions[1], &t.name, &bak, &c.name);
         let mut restore = vec![format!(
-            "ALTER TABLE {} ADD COLUMN {}",
+            "ALTER TABLE {} {}",
             qtable(&t.name),
-            recreate::column_definition(
-                t,
-                &strata_core::schema::Column {
-                    nullable: true,
-                    ..c.clone()
-                }
-            )
+            add_back(t, c)
         )];
         restore.push(format!(
             "UPDATE {tbl} t SET {col} = b.{col} FROM {bak} b WHERE {on}",
@@ -108,22 +82,100 @@ impl CompileKind<DropColumn> for Compiler<'_> {
             bak = qtable(&bak),
             on = join_on("t", "b", &t.primary_key)
         ));
-        if !c.nullable {
-            restore.push(format!(
-                "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
-                qtable(&t.name),
-                ident(&c.name)
-            ));
-        }
-        restore.extend(recreate::restore_sequences(t, Some(&c.name)));
-        restore.extend(recreate::dependent_objects(
-            t,
-            &|cols| cols.contains(&c.name),
-            false,
-        ));
+        restore.extend(after_restore(t, c));
+        restore.push(copy_comment(&bak, &t.name, &c.name));
         actions.push(drop.with_inverse(Statement::Sql(restore.join(";\n"))));
         Ok(actions)
     }
+}
+
+/// Again at apply time: the plan cannot look at a column an earlier step renamed.
+pub(super) fn unused(step: usize, t: &Table, c: &Column) -> Action {
+    Action::check(
+    step,
+    ActionKind::Check,
+    format!("nothing else uses {}.{}", t.name, c.name),
+    Statement::Sql(super::dependents::column_users_count(
+        &qtable(&t.name),
+        &c.name,
+        &[
+            "pg_class",
+            "pg_rewrite",
+            "pg_policy",
+            "pg_trigger",
+            "pg_constraint",
+            "pg_proc",
+        ],
+    )),
+    0,
+    format!(
+        "objects depend on column \"{}\" of {} (views, rules, policies, triggers, foreign keys, functions); drop them first",
+        c.name, t.name
+    ),
+    )
+}
+
+/// Copies the comment of column `column` of `from` onto the column of the same name of `to`,
+/// where it has one: the backup keeps a dropped column's comment, and the restore reads it
+/// back from there (the column's own is gone with it).
+pub(super) fn copy_comment(
+    from: &strata_core::QualifiedName,
+    to: &strata_core::QualifiedName,
+    column: &str,
+) -> String {
+    let (from, to, col) = (string(&qtable(from)), string(&qtable(to)), string(column));
+    format!(
+        "DO $strata$ DECLARE note text := col_description({from}::regclass, \
+           (SELECT attnum FROM pg_attribute WHERE attrelid = {from}::regclass AND attname = {col})); \
+         BEGIN IF note IS NOT NULL THEN EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', {to}, {col}, note); END IF; END $strata$"
+    )
+}
+
+/// The backup action `copy` also keeps the comment of the dropped column `column`.
+pub(super) fn with_comment_kept(
+    copy: &mut Action,
+    table: &strata_core::QualifiedName,
+    bak: &strata_core::QualifiedName,
+    column: &str,
+) {
+    if let Statement::Sql(sql) = &mut copy.forward {
+        sql.push_str(";\n");
+        sql.push_str(&copy_comment(table, bak, column));
+    }
+}
+
+/// The clause that adds the dropped column `c` back, NULL-able until its values are back.
+pub(super) fn add_back(t: &Table, c: &Column) -> String {
+    format!(
+        "ADD COLUMN {}",
+        recreate::column_definition(
+            t,
+            &Column {
+                nullable: true,
+                ..c.clone()
+            }
+        )
+    )
+}
+
+/// What follows the restore of the dropped column's values: its NOT NULL, its sequence's
+/// value, and the constraints and indexes that covered it.
+pub(super) fn after_restore(t: &Table, c: &Column) -> Vec<String> {
+    let mut out = Vec::new();
+    if !c.nullable {
+        out.push(format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+            qtable(&t.name),
+            ident(&c.name)
+        ));
+    }
+    out.extend(recreate::restore_sequences(t, Some(&c.name)));
+    out.extend(recreate::dependent_objects(
+        t,
+        &|cols| cols.contains(&c.name),
+        false,
+    ));
+    out
 }
 
 strata_core::golden_test!("drop_column");

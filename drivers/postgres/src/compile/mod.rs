@@ -22,6 +22,7 @@ mod drop_not_null;
 mod drop_table;
 #[cfg(test)]
 mod golden;
+mod one_alter;
 mod recreate;
 mod rename_column;
 mod rename_table;
@@ -104,6 +105,18 @@ impl StepCompiler for PostgresDriver {
                 casts: self.casts,
             },
             ctx,
+        )
+    }
+
+    /// A drop, type changes and NOT NULLs on one table in one `ALTER` with one backup copy
+    /// ([`one_alter`]).
+    fn compile_run(&self, run: &[StepContext<'_>]) -> Option<(usize, Vec<Action>)> {
+        one_alter::compile(
+            &Compiler {
+                found: &self.found,
+                casts: self.casts,
+            },
+            run,
         )
     }
 

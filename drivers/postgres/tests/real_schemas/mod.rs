@@ -6,6 +6,7 @@
 mod carried;
 mod found;
 mod kept;
+mod one_alter;
 mod refused;
 mod support;
 
@@ -58,5 +59,11 @@ pub static SCENARIOS: &[Scenario] = &[
     }),
     Scenario::new("writes_that_break_constraints_are_refused_in_plan", |c| {
         Box::pin(found::writes_that_break_constraints_are_refused(c))
+    }),
+    Scenario::new("steps_on_one_table_share_one_alter", |c| {
+        Box::pin(one_alter::steps_on_one_table_share_one_alter(c))
+    }),
+    Scenario::new("a_step_one_alter_cannot_take_ends_the_run", |c| {
+        Box::pin(one_alter::a_step_it_cannot_take_ends_the_run(c))
     }),
 ];
