@@ -8,9 +8,9 @@
 //!
 //! The actions, in order:
 //! 1. the checks each step makes alone (nothing else uses a dropped column; PostgreSQL can
-//!    convert the type; no value fails a conversion that must not; a fill breaks no unique
-//!    key);
-//! 2. the one backup (the table locked against writes until the transaction ends), verified;
+//!    convert the type; a fill breaks no unique key);
+//! 2. the one backup (the table locked against writes until the transaction ends), verified,
+//!    then the count of values a conversion that must not fail cannot convert;
 //! 3. each fill;
 //! 4. the one `ALTER`: `DROP COLUMN …, ALTER COLUMN … TYPE … USING …, ALTER COLUMN … SET NOT
 //!    NULL`;
@@ -23,8 +23,10 @@
 //! Taken where each step alone would take no detour: a table with a primary key; columns
 //! outside it, and a converted column that no index, constraint or dependent object (view,
 //! rule, policy, trigger) names, NULL-able, without `using`, with a cast back to its type, and
-//! read by the analysis. Any other step ends the run, and the steps after it are compiled
-//! alone.
+//! read by the analysis; and no two columns of the run that one index or constraint names
+//! together (alone, a later step finds the object an earlier drop took with it gone, and sees
+//! the values an earlier fill wrote). Any other step ends the run, and the steps after it are
+//! compiled alone.
 
 use strata_core::schema::{Column, Table};
 use strata_core::steps::{ChangeType, StepKind};
@@ -88,7 +90,17 @@ pub(super) fn compile(
     let mut parts: Vec<Part<'_>> = Vec::new();
     for ctx in run {
         match part(compiler, ctx, t) {
-            Some(p) if !parts.iter().any(|q| q.column().name == p.column().name) => parts.push(p),
+            // Alone, each step finds the indexes and constraints an earlier one dropped gone,
+            // and the values an earlier fill wrote: a run takes no two columns one of them
+            // names together.
+            Some(p)
+                if !parts.iter().any(|q| {
+                    q.column().name == p.column().name
+                        || named_together(t, &q.column().name, &p.column().name)
+                }) =>
+            {
+                parts.push(p)
+            }
             _ => break,
         }
     }
@@ -114,12 +126,7 @@ fn part<'a>(compiler: &Compiler<'_>, ctx: &'a StepContext<'a>, t: &'a Table) -> 
         StepKind::ChangeType(s) if s.using.is_none() => {
             let conv = super::conversion::check(ctx, s).ok()?;
             let target = conv.target;
-            let named = t.indexes.iter().any(|i| i.columns.contains(&c.name))
-                || t.constraints.iter().any(|k| {
-                    k.columns.contains(&c.name)
-                        || crate::sql::replace_column(&k.definition, &c.name, "NULL")
-                            != k.definition
-                });
+            let named = !objects_naming(t, &c.name).is_empty();
             // What depends on the column was read by the analysis, and nothing does.
             let alone = compiler
                 .found
@@ -144,6 +151,32 @@ fn part<'a>(compiler: &Compiler<'_>, ctx: &'a StepContext<'a>, t: &'a Table) -> 
     }
 }
 
+/// The indexes and constraints of `t` that name `column` (in their columns, expressions or
+/// predicates), by name.
+fn objects_naming<'t>(t: &'t Table, column: &str) -> Vec<&'t str> {
+    let names = |columns: &[String], definition: &str| {
+        columns.iter().any(|c| c == column)
+            || crate::sql::replace_column(definition, column, "NULL") != definition
+    };
+    let indexes = t
+        .indexes
+        .iter()
+        .filter(|i| names(&i.columns, &i.definition))
+        .map(|i| i.name.as_str());
+    let constraints = t
+        .constraints
+        .iter()
+        .filter(|k| names(&k.columns, &k.definition))
+        .map(|k| k.name.as_str());
+    indexes.chain(constraints).collect()
+}
+
+/// Whether an index or constraint of `t` names both columns.
+fn named_together(t: &Table, a: &str, b: &str) -> bool {
+    let of_b = objects_naming(t, b);
+    objects_naming(t, a).iter().any(|o| of_b.contains(o))
+}
+
 fn actions(compiler: &Compiler<'_>, t: &Table, parts: &[Part<'_>]) -> Vec<Action> {
     let casts = compiler.casts;
     let tbl = qtable(&t.name);
@@ -163,6 +196,7 @@ fn actions(compiler: &Compiler<'_>, t: &Table, parts: &[Part<'_>]) -> Vec<Action
     );
 
     let mut checks = Vec::new();
+    let mut unconverted = Vec::new();
     let mut fills = Vec::new();
     let mut verifies = Vec::new();
     let (mut forward, mut back, mut restored, mut after) =
@@ -190,7 +224,8 @@ fn actions(compiler: &Compiler<'_>, t: &Table, parts: &[Part<'_>]) -> Vec<Action
                     0,
                     super::conversion::no_cast_refusal(c, target),
                 ));
-                checks.extend(change_type::unconverted(casts, step, t, c, s, target));
+                // With the table locked by the backup, as alone.
+                unconverted.extend(change_type::unconverted(casts, step, t, c, s, target));
                 let (needs, using) = change_type::conversion(casts, s, c, target);
                 if prelude.is_empty() {
                     prelude = needs;
@@ -243,6 +278,7 @@ fn actions(compiler: &Compiler<'_>, t: &Table, parts: &[Part<'_>]) -> Vec<Action
         drop_column::with_comment_kept(&mut copy[0], &t.name, &bak, &p.column().name);
     }
     out.extend(copy);
+    out.extend(unconverted);
     out.extend(fills);
 
     let steps: Vec<String> = parts

@@ -66,4 +66,7 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("a_step_one_alter_cannot_take_ends_the_run", |c| {
         Box::pin(one_alter::a_step_it_cannot_take_ends_the_run(c))
     }),
+    Scenario::new("one_alter_takes_no_two_columns_one_index_names", |c| {
+        Box::pin(one_alter::two_columns_one_index_names_are_not_together(c))
+    }),
 ];

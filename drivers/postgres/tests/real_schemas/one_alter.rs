@@ -130,3 +130,22 @@ pub async fn a_step_it_cannot_take_ends_the_run(ctx: &TestContext) -> anyhow::Re
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
+
+/// An index over two columns of the run (the dropped one and the one filled) ends the run
+/// there: alone, the fill meets the table without that index, which the drop took with it.
+pub async fn two_columns_one_index_names_are_not_together(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.run_sql(ACCOUNTS).await?;
+    ctx.run_sql(&["CREATE UNIQUE INDEX accounts_email_legacy ON accounts (email, legacy)"])
+        .await?;
+    let before = ctx.capture().await?;
+    ctx.write(1, "cleanup", CLEANUP)?;
+    let plans = plan(ctx).await?;
+    let combined: Vec<Option<usize>> = plans[0].steps.iter().map(|s| s.combined_into).collect();
+    ensure!(
+        combined == [None, Some(1), None],
+        "not steps 1 and 2 together and step 3 alone: {combined:?}"
+    );
+    ctx.apply().await?;
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
