@@ -146,6 +146,21 @@ impl TestContext {
         runner::apply(driver, &migrations, None, false, Self::options(LOCK_WAIT)).await
     }
 
+    /// Applies every pending migration; the runner's progress lines too.
+    pub async fn apply_logged(&self) -> strata_core::Result<(ApplyReport, Vec<String>)> {
+        let migrations = self
+            .migrations()
+            .map_err(|e| strata_core::Error::Usage(e.to_string()))?;
+        let lines = std::sync::Mutex::new(Vec::new());
+        let progress = |line: &str| lines.lock().expect("progress lines").push(line.to_owned());
+        let opts = RunOptions {
+            progress: &progress,
+            ..Self::options(LOCK_WAIT)
+        };
+        let report = runner::apply(self.driver.as_ref(), &migrations, None, false, opts).await?;
+        Ok((report, lines.into_inner().expect("progress lines")))
+    }
+
     /// Applies every pending migration.
     pub async fn apply(&self) -> strata_core::Result<ApplyReport> {
         self.apply_with(self.driver.as_ref()).await

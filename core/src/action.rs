@@ -101,6 +101,11 @@ pub struct Action {
     /// nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub more: Option<Statement>,
+    /// For batches whose statement writes its size with [`crate::batches::rows`]: the time,
+    /// in milliseconds, each batch should take; the runner resizes every batch after the
+    /// first to take about that long. `None` (or 0): every batch as compiled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_ms: Option<u32>,
 }
 
 impl Action {
@@ -128,6 +133,7 @@ impl Action {
             undo_guard: None,
             restored_by_backup: false,
             more: None,
+            batch_ms: None,
         }
     }
 
@@ -192,6 +198,13 @@ impl Action {
     /// Sets the query that says whether batches remain (see [`Action::more`]).
     pub fn with_more(mut self, query: Statement) -> Self {
         self.more = Some(query);
+        self
+    }
+
+    /// Sizes each batch after the first to take about `ms` milliseconds (see
+    /// [`crate::batches`]); 0 keeps every batch as compiled.
+    pub fn sized_by_time(mut self, ms: u32) -> Self {
+        self.batch_ms = (ms > 0).then_some(ms);
         self
     }
 

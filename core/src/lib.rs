@@ -23,6 +23,7 @@ pub mod action;
 pub mod activity;
 pub mod backup_file;
 pub mod backups;
+pub mod batches;
 pub mod capabilities;
 pub mod checks;
 pub mod counter;

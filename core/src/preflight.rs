@@ -171,14 +171,14 @@ pub fn dropped_values_finding(
 
 /// The finding of a `backfill`: the `rows` it updates (`in_batches` of that many rows, where
 /// the engine batches), whose old values it backs up.
-pub fn changed_rows_finding(rows: u64, in_batches: Option<u32>) -> crate::Finding {
+pub fn changed_rows_finding(rows: u64, in_batches: Option<String>) -> crate::Finding {
     crate::Finding {
         kind: crate::FindingKind::RowsChanged,
         count: rows,
         examples: vec![],
         handling: match in_batches {
-            Some(n) => format!(
-                "updated in batches of {n}; the old values are backed up and restored by rollback"
+            Some(batches) => format!(
+                "updated in {batches}; the old values are backed up and restored by rollback"
             ),
             None => "updated; the old values are backed up and restored by rollback".into(),
         },

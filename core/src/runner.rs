@@ -505,15 +505,38 @@ async fn run_action(
         }
         ActionKind::Backfill => {
             let mut done = 0u64;
+            // Batches sized by time where the action asks for it (see `batches`).
+            let mut sizer = action
+                .batch_ms
+                .filter(|ms| *ms > 0)
+                .zip(crate::batches::compiled_rows(&action.forward))
+                .map(|(ms, first)| {
+                    crate::batches::Sizer::new(first, Duration::from_millis(u64::from(ms)))
+                });
             loop {
-                let n = driver.execute(&action.forward).await.map_err(wrap)?;
+                let started = std::time::Instant::now();
+                let n = match &sizer {
+                    Some(s) => {
+                        let batch = crate::batches::statement(&action.forward, s.rows());
+                        driver.execute(&batch).await.map_err(wrap)?
+                    }
+                    None => driver.execute(&action.forward).await.map_err(wrap)?,
+                };
+                let took = started.elapsed();
                 let more = match &action.more {
                     Some(query) => driver.query_count(query).await.map_err(wrap)? != 0,
                     None => n != 0,
                 };
                 done += n;
                 if n != 0 {
-                    (opts.progress)(&format!("    backfilled {done} rows"));
+                    let size = sizer
+                        .as_ref()
+                        .map(|s| format!(" (batch of {} in {} ms)", s.rows(), took.as_millis()))
+                        .unwrap_or_default();
+                    (opts.progress)(&format!("    backfilled {done} rows{size}"));
+                }
+                if let Some(s) = &mut sizer {
+                    s.took(took);
                 }
                 if !more {
                     break;

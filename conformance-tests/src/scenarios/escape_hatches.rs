@@ -2,15 +2,15 @@
 
 use anyhow::ensure;
 use strata_core::RefusalKind;
-use strata_core::Value::Text;
+use strata_core::Value::{Int, Text};
 
 use super::{expect_refused, fixture::setup};
-use crate::context::TestContext;
+use crate::context::{row, TestContext};
 
 pub async fn backfill(ctx: &TestContext) -> anyhow::Result<()> {
     setup(ctx).await?;
     let before = ctx.capture().await?;
-    ctx.write(2, "fill", "[[step]]\nop = \"backfill\"\ntable = \"users\"\nset = { email = \"filled@example.invalid\" }\nwhere_null = [\"email\"]\nbatch_size = 1\n")?;
+    ctx.write(2, "fill", "[[step]]\nop = \"backfill\"\ntable = \"users\"\nset = { email = \"filled@example.invalid\" }\nwhere_null = [\"email\"]\nbatch_size = 1\nbatch_ms = 0\n")?;
     let report = ctx.apply().await?;
     ensure!(
         report.plans[0].steps[0].analysis.findings[0].count == 2,
@@ -24,6 +24,62 @@ pub async fn backfill(ctx: &TestContext) -> anyhow::Result<()> {
         .filter(|r| r["email"] == Text("filled@example.invalid".into()))
         .count();
     ensure!(filled == 2, "{filled} rows backfilled, expected 2");
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// A backfill of 5000 rows whose first batch is 10 rows: fixed, 500 batches; sized by time
+/// (each later batch aimed at 150 ms), a handful, each at most four times the one before and
+/// none smaller than the first.
+pub async fn backfill_batches_sized_by_time(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    let rows: Vec<_> = (1000..6000)
+        .map(|i| {
+            row(&[
+                ("id", Int(i)),
+                ("age", Text("30".into())),
+                ("legacy_flags", Int(0)),
+                ("name", Text(format!("n{i}"))),
+            ])
+        })
+        .collect();
+    ctx.insert("users", &rows).await?;
+    let before = ctx.capture().await?;
+    ctx.write(2, "fill", "[[step]]\nop = \"backfill\"\ntable = \"users\"\nset = { email = \"filled@example.invalid\" }\nwhere_null = [\"email\"]\nbatch_size = 10\nbatch_ms = 150\n")?;
+    let (_, lines) = ctx.apply_logged().await?;
+    // (rows, milliseconds) of each batch, from `backfilled N rows (batch of R in M ms)`.
+    let batches: Vec<(u64, u64)> = lines
+        .iter()
+        .filter_map(|l| {
+            let (rows, rest) = l.split_once("(batch of ")?.1.split_once(" in ")?;
+            Some((rows.parse().ok()?, rest.split(' ').next()?.parse().ok()?))
+        })
+        .collect();
+    ensure!(
+        batches.first().map(|b| b.0) == Some(10) && (2..500).contains(&batches.len()),
+        "not a first batch of 10, then fewer batches than the 500 of fixed ones: {batches:?}"
+    );
+    // Each batch grows after one much faster than 150 ms and shrinks (down to the first's
+    // size) after one much slower, by four times at most.
+    for w in batches.windows(2) {
+        let ((rows, ms), (next, _)) = (w[0], w[1]);
+        let followed = next <= rows * 4
+            && next * 4 >= rows
+            && next >= 10
+            && (ms * 2 >= 150 || next > rows)
+            && (ms <= 300 || next < rows || next == 10);
+        ensure!(
+            followed,
+            "a batch of {rows} rows took {ms} ms and the next has {next}: {batches:?}"
+        );
+    }
+    let filled = ctx
+        .rows("users")
+        .await?
+        .iter()
+        .filter(|r| r["email"] == Text("filled@example.invalid".into()))
+        .count();
+    ensure!(filled == 5002, "{filled} rows backfilled, expected 5002");
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }

@@ -106,6 +106,7 @@ scenarios! {
     unique_index_refuses_duplicates => indexes::unique_refuses_duplicates;
     add_unique_and_drop_index => indexes::add_unique_and_drop_index;
     backfill_in_batches => escape_hatches::backfill;
+    backfill_batches_sized_by_time => escape_hatches::backfill_batches_sized_by_time;
     sql_and_assert_steps => escape_hatches::sql_and_assert;
     full_round_trip => round_trip::full_round_trip;
     concurrent_runners_apply_once => concurrency::concurrent_runners;

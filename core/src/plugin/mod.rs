@@ -38,7 +38,7 @@ use crate::registration::{CreateFuture, DriverRegistration};
 /// trait whose objects cross the boundary. Bumped whenever any of them changes.
 ///
 /// [`Driver`]: crate::Driver
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// The name of the symbol every plugin exports.
 pub const ENTRY_POINT: &str = "strata_plugin";

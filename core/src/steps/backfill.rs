@@ -6,11 +6,14 @@
 //! table = "users"
 //! set = { status = "active" }
 //! where_null = ["status"]        # TOML has no null; YAML/JSON may say where: {status: null}
-//! batch_size = 500
+//! batch_size = 500                # the first batch's rows [1000]
+//! batch_ms = 150                   # what each later batch should take [150]; 0: all batch_size
 //! ```
 //! The rows it will change (matching `where` and not already holding the `set` values) are
 //! counted first, and their keys and old values backed up; rollback restores them. The runner
-//! drives the update in batches of `batch_size` rows.
+//! drives the update in batches: the first of `batch_size` rows, each later one sized to take
+//! about `batch_ms` milliseconds from how long the one before took (see
+//! [`crate::batches`]); with `batch_ms = 0`, every batch of `batch_size` rows.
 
 use std::collections::BTreeMap;
 
@@ -36,13 +39,27 @@ pub struct Backfill {
     /// `where = { email = null }` says in YAML and JSON.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub where_null: Vec<String>,
-    /// Rows per batch [1000].
+    /// Rows of the first batch, and of every batch when `batch_ms` is 0 [1000].
     #[serde(default = "default_batch")]
     pub batch_size: u32,
+    /// The time each batch after the first should take, in milliseconds [150]; 0 keeps every
+    /// batch at `batch_size` rows.
+    /// Left out of the serialized step when it is the default, so that a migration written
+    /// before the field existed keeps its checksum.
+    #[serde(default = "default_batch_ms", skip_serializing_if = "is_default_ms")]
+    pub batch_ms: u32,
 }
 
 fn default_batch() -> u32 {
-    1000
+    crate::batches::DEFAULT_ROWS
+}
+
+fn default_batch_ms() -> u32 {
+    crate::batches::DEFAULT_MS
+}
+
+fn is_default_ms(ms: &u32) -> bool {
+    *ms == crate::batches::DEFAULT_MS
 }
 
 impl Backfill {
@@ -88,6 +105,9 @@ impl StepSpec for Backfill {
         if self.batch_size == 0 {
             return Err("field `batch_size`: must be at least 1".into());
         }
+        if self.batch_ms > 60_000 {
+            return Err("field `batch_ms`: at most 60000 (a minute a batch)".into());
+        }
         Ok(())
     }
     fn category(&self) -> ChangeCategory {
@@ -116,5 +136,27 @@ impl Backfill {
             primary_key(t, "back up the rows it changes and update them in batches")?;
         }
         Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backfill;
+
+    /// A migration written before `batch_ms` existed serializes (and so checksums) as it did.
+    #[test]
+    fn the_default_batch_time_is_left_out_of_the_checksummed_form() {
+        let old: Backfill = serde_json::from_value(serde_json::json!({
+            "table": "users", "set": { "email": "x" }, "batch_size": 50
+        }))
+        .expect("a backfill");
+        assert_eq!(old.batch_ms, crate::batches::DEFAULT_MS);
+        let json = serde_json::to_value(&old).expect("serializes");
+        assert!(json.get("batch_ms").is_none(), "{json}");
+        let fixed = Backfill { batch_ms: 0, ..old };
+        assert_eq!(
+            serde_json::to_value(&fixed).expect("serializes")["batch_ms"],
+            0
+        );
     }
 }

@@ -23,8 +23,10 @@ pub async fn backfill<D: WriteChecks>(
     let n = counter.count(t, predicate).await?;
     let mut a = Analysis::of_table(t);
     refuse_conflicts(counter, ctx, t, writes, Some(predicate), &mut a).await?;
-    a.findings
-        .push(preflight::changed_rows_finding(n, Some(s.batch_size)));
+    a.findings.push(preflight::changed_rows_finding(
+        n,
+        Some(strata_core::batches::describe(s.batch_size, s.batch_ms)),
+    ));
     Ok(a)
 }
 

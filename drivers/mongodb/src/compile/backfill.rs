@@ -133,13 +133,14 @@ impl CompileKind<Backfill> for Compiler {
                 ctx.step.index,
                 ActionKind::Backfill,
                 format!(
-                    "backfill {name} ({}) in batches of {}",
+                    "backfill {name} ({}) in {}",
                     fields.join(", "),
-                    s.batch_size
+                    strata_core::batches::describe(s.batch_size, s.batch_ms)
                 ),
                 batch(name, &predicate(t, s), Json::Object(literal), s.batch_size),
             )
             .restored_by_backup()
+            .sized_by_time(s.batch_ms)
             .outside_transaction(),
         );
         Ok(actions)

@@ -274,12 +274,23 @@ impl CompileKind<ChangeType> for Compiler {
                 step,
                 ActionKind::Backfill,
                 format!(
-                    "convert the values of {name}.{} to {}, in batches of 1000",
-                    c.name, s.to
+                    "convert the values of {name}.{} to {}, in {}",
+                    c.name,
+                    s.to,
+                    strata_core::batches::describe(
+                        strata_core::batches::DEFAULT_ROWS,
+                        strata_core::batches::DEFAULT_MS
+                    )
                 ),
-                batch(name, &pending, json!({ &c.name: value }), 1000),
+                batch(
+                    name,
+                    &pending,
+                    json!({ &c.name: value }),
+                    strata_core::batches::DEFAULT_ROWS,
+                ),
             )
             .restored_by_backup()
+            .sized_by_time(strata_core::batches::DEFAULT_MS)
             .outside_transaction();
             if s.on_incompatible != OnIncompatible::Fail {
                 update = update.destructive();

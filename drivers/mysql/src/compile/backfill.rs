@@ -130,13 +130,14 @@ impl<'a> Keyset<'a> {
         let inner: Vec<String> = self.columns("b");
         let desc: Vec<String> = names.iter().map(|c| format!("x.{c} DESC")).collect();
         format!(
-            "SET {}; SELECT {} INTO {} FROM (SELECT {} FROM {bak} b WHERE {} ORDER BY {} LIMIT {n}) x ORDER BY {} LIMIT 1",
+            "SET {}; SELECT {} INTO {} FROM (SELECT {} FROM {bak} b WHERE {} ORDER BY {} LIMIT {}) x ORDER BY {} LIMIT 1",
             to.iter().map(|v| format!("{v} = NULL")).collect::<Vec<_>>().join(", "),
             names.iter().map(|c| format!("x.{c}")).collect::<Vec<_>>().join(", "),
             to.join(", "),
             inner.join(", "),
             self.after_start("b"),
             inner.join(", "),
+            strata_core::batches::rows(n),
             desc.join(", ")
         )
     }
@@ -236,7 +237,7 @@ impl CompileKind<Backfill> for Compiler {
                 "UPDATE {tbl} SET {} WHERE {} AND ({pk}) IN (SELECT {pk} FROM {bak_sql}) LIMIT {}",
                 assignments.join(", "),
                 predicate(t, s, ""),
-                s.batch_size
+                strata_core::batches::rows(s.batch_size)
             );
             (batch, None)
         };
@@ -244,14 +245,15 @@ impl CompileKind<Backfill> for Compiler {
             ctx.step.index,
             ActionKind::Backfill,
             format!(
-                "backfill {} ({}) in batches of {}",
+                "backfill {} ({}) in {}",
                 t.name,
                 set_cols.join(", "),
-                s.batch_size
+                strata_core::batches::describe(s.batch_size, s.batch_ms)
             ),
             Statement::Sql(batch),
         )
-        .restored_by_backup();
+        .restored_by_backup()
+        .sized_by_time(s.batch_ms);
         if let Some(more) = more {
             action = action.with_more(more);
         }

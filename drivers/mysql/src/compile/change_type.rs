@@ -305,12 +305,21 @@ impl CompileKind<ChangeType> for Compiler {
                 step,
                 ActionKind::Backfill,
                 format!(
-                    "copy the converted values of {}.{} into {shadow_name}, in batches of 1000",
-                    t.name, c.name
+                    "copy the converted values of {}.{} into {shadow_name}, in {}",
+                    t.name,
+                    c.name,
+                    strata_core::batches::describe(
+                        strata_core::batches::DEFAULT_ROWS,
+                        strata_core::batches::DEFAULT_MS
+                    )
                 ),
-                Statement::Sql(format!("{copy} LIMIT 1000")),
+                Statement::Sql(format!(
+                    "{copy} LIMIT {}",
+                    strata_core::batches::rows(strata_core::batches::DEFAULT_ROWS)
+                )),
             )
-            .restored_by_backup(),
+            .restored_by_backup()
+            .sized_by_time(strata_core::batches::DEFAULT_MS),
         );
         actions.push(Action::check(
             step,

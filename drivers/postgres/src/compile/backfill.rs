@@ -97,7 +97,7 @@ impl CompileKind<Backfill> for Compiler<'_> {
         qtable(&bak),
         join_on("c", "b", &t.primary_key),
         predicate(t, s, "c"),
-        s.batch_size,
+        strata_core::batches::rows(s.batch_size),
         join_on("t", "s", &t.primary_key)
     );
         actions.push(
@@ -105,13 +105,14 @@ impl CompileKind<Backfill> for Compiler<'_> {
                 ctx.step.index,
                 ActionKind::Backfill,
                 format!(
-                    "backfill {} ({}) in batches of {}",
+                    "backfill {} ({}) in {}",
                     t.name,
                     set_cols.join(", "),
-                    s.batch_size
+                    strata_core::batches::describe(s.batch_size, s.batch_ms)
                 ),
                 Statement::Sql(batch),
             )
+            .sized_by_time(s.batch_ms)
             .with_inverse(Statement::Sql(format!(
                 "UPDATE {tbl} t SET {} FROM {} b WHERE {}",
                 restore.join(", "),

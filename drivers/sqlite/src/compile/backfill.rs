@@ -76,7 +76,7 @@ impl CompileKind<Backfill> for Compiler {
         Action::new(
             ctx.step.index,
             ActionKind::Backfill,
-            format!("backfill {} ({}) in batches of {}", t.name, set_cols.join(", "), s.batch_size),
+            format!("backfill {} ({}) in {}", t.name, set_cols.join(", "), strata_core::batches::describe(s.batch_size, s.batch_ms)),
             Statement::Sql(format!(
                 "UPDATE {tbl} SET {} WHERE ({keys}) IN (SELECT {} FROM {tbl} c JOIN {} b ON {} WHERE {} LIMIT {})",
                 assignments.join(", "),
@@ -84,9 +84,10 @@ impl CompileKind<Backfill> for Compiler {
                 qtable(&bak),
                 join_on("c", "b", &t.primary_key),
                 predicate(s, "c"),
-                s.batch_size
+                strata_core::batches::rows(s.batch_size)
             )),
         )
+        .sized_by_time(s.batch_ms)
         .with_inverse(Statement::Sql(format!("UPDATE {tbl} SET {} FROM {} b WHERE {}", restore.join(", "), qtable(&bak), pk_join(t)))),
     );
         Ok(actions)
