@@ -222,3 +222,40 @@ table = "accounts"
 column = "email"
 fill = "nobody@x.io"
 "#;
+
+/// What a driver's plan of [`ONE_TABLE_RUN`] shows when it compiles the three steps together:
+/// steps 2 and 3 compiled into step 1, one `ALTER` holding each of `clauses`, one backup copy,
+/// which the drop's finding names.
+pub fn ensure_one_table_run(
+    plan: &strata_core::plan::MigrationPlan,
+    clauses: &[&str],
+) -> anyhow::Result<()> {
+    use anyhow::{ensure, Context as _};
+    let combined: Vec<Option<usize>> = plan.steps.iter().map(|s| s.combined_into).collect();
+    ensure!(
+        combined == [None, Some(1), Some(1)],
+        "steps 2 and 3 are not compiled with step 1: {combined:?}"
+    );
+    let actions = plan.actions();
+    let alters: Vec<String> = actions
+        .iter()
+        .filter(|a| a.kind == strata_core::ActionKind::Ddl)
+        .map(|a| a.forward.to_string())
+        .collect();
+    ensure!(alters.len() == 1, "not one ALTER: {alters:#?}");
+    for clause in clauses {
+        ensure!(alters[0].contains(clause), "no {clause} in {}", alters[0]);
+    }
+    let copies = actions.iter().filter(|a| a.backup_object.is_some()).count();
+    ensure!(copies == 1, "{copies} backup copies, not one");
+    let shared = actions
+        .iter()
+        .find_map(|a| a.backup_object.clone())
+        .context("a backup")?;
+    let finding = &plan.steps[0].analysis.findings[0].handling;
+    ensure!(
+        finding.contains(&shared),
+        "the drop's finding does not name the backup it is in ({shared}): {finding}"
+    );
+    Ok(())
+}

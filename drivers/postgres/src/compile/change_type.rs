@@ -396,19 +396,7 @@ pub(super) fn verify(
 ) -> Action {
     let col = ident(&c.name);
     // What each row must hold afterwards, computed from its backed-up original.
-    let original = format!("b.{col}");
-    let expected = match s.on_incompatible {
-        Fail => format!("{original}::{target}"),
-        SetNull => format!(
-            "CASE WHEN {} THEN NULL ELSE {original}::{target} END",
-            casts.fails(&original, &c.native_type, target)
-        ),
-        UseDefault => format!(
-            "CASE WHEN {} THEN {} ELSE {original}::{target} END",
-            casts.fails(&original, &c.native_type, target),
-            literal(s.default.as_ref().expect("validated"), target)
-        ),
-    };
+    let expected = converted_value(casts, s, &format!("b.{col}"), &c.native_type, target);
     let side = |from: &str, alias: &str, value: &str| {
         let mut fields: Vec<String> = t
             .primary_key

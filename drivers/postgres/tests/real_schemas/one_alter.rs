@@ -7,7 +7,6 @@
 use anyhow::{ensure, Context as _};
 use strata_conformance::scenarios::ONE_TABLE_RUN as CLEANUP;
 use strata_conformance::TestContext;
-use strata_core::ActionKind;
 
 use super::support::{plan, texts};
 
@@ -37,37 +36,15 @@ pub async fn steps_on_one_table_share_one_alter(ctx: &TestContext) -> anyhow::Re
     ctx.write(1, "cleanup", CLEANUP)?;
     let plans = plan(ctx).await?;
     let plan = plans.first().context("one plan")?;
-    let combined: Vec<Option<usize>> = plan.steps.iter().map(|s| s.combined_into).collect();
-    ensure!(
-        combined == [None, Some(1), Some(1)],
-        "steps 2 and 3 are not compiled with step 1: {combined:?}"
-    );
-    let actions = plan.actions();
-    let alters: Vec<String> = actions
-        .iter()
-        .filter(|a| a.kind == ActionKind::Ddl)
-        .map(|a| a.forward.to_string())
-        .collect();
-    ensure!(alters.len() == 1, "not one ALTER: {alters:#?}");
-    for clause in [
-        "DROP COLUMN \"legacy\"",
-        "ALTER COLUMN \"age\" TYPE integer USING",
-        "ALTER COLUMN \"age\" SET DEFAULT '18'::integer",
-        "ALTER COLUMN \"email\" SET NOT NULL",
-    ] {
-        ensure!(alters[0].contains(clause), "no {clause} in {}", alters[0]);
-    }
-    let copies = actions.iter().filter(|a| a.backup_object.is_some()).count();
-    ensure!(copies == 1, "{copies} backup copies, not one");
-    let shared = actions
-        .iter()
-        .find_map(|a| a.backup_object.clone())
-        .context("a backup")?;
-    let finding = &plan.steps[0].analysis.findings[0].handling;
-    ensure!(
-        finding.contains(&shared),
-        "the drop's finding does not name the backup it is in ({shared}): {finding}"
-    );
+    strata_conformance::scenarios::ensure_one_table_run(
+        plan,
+        &[
+            "DROP COLUMN \"legacy\"",
+            "ALTER COLUMN \"age\" TYPE integer USING",
+            "ALTER COLUMN \"age\" SET DEFAULT '18'::integer",
+            "ALTER COLUMN \"email\" SET NOT NULL",
+        ],
+    )?;
 
     ctx.apply().await?;
     let ages = texts(
