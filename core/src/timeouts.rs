@@ -18,6 +18,28 @@ pub const DEFAULT_CONNECT: Duration = Duration::from_secs(10);
 /// session's transaction gives up, instead of queueing every other session behind it.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
 
+/// How long one attempt at a lock waits, where the driver retries (PostgreSQL, inside the
+/// migration's transaction): a statement waiting for a strong lock queues every session that
+/// comes after it, so it gives up after this long, lets them through, and tries again, until
+/// the lock-wait timeout has passed.
+pub const LOCK_ATTEMPT: Duration = Duration::from_millis(500);
+
+/// The pause before attempt `n + 1` at a lock (`n` ≥ 1 attempts failed): 50 ms doubled each
+/// time up to 1.6 s, with up to half of it again at random, so that runners retrying together
+/// drift apart.
+pub fn backoff(n: u32) -> Duration {
+    let base = 50u64 << n.saturating_sub(1).min(5);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    // An xorshift of the clock's nanoseconds: jitter needs no more randomness than this.
+    let mut x = nanos ^ 0x9E37_79B9_7F4A_7C15;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    Duration::from_millis(base + x % (base / 2 + 1))
+}
+
 /// The query keys strata reads (and the `[timeouts]` keys of `strata.toml`, without the
 /// `_timeout`).
 pub const KEYS: [&str; 3] = ["connect_timeout", "statement_timeout", "lock_wait_timeout"];
@@ -173,6 +195,16 @@ mod tests {
         assert_eq!(t.lock_wait, Duration::from_secs(2));
         let e = Timeouts::from_url("mysql://h/db?connect_timeout=soon").unwrap_err();
         assert!(e.to_string().contains("connect_timeout"), "{e}");
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_a_bound() {
+        for n in 1..12 {
+            let base = 50u64 << (n - 1).min(5);
+            let d = backoff(n).as_millis() as u64;
+            assert!((base..=base + base / 2).contains(&d), "attempt {n}: {d} ms");
+        }
+        assert!(backoff(40) <= Duration::from_millis(2400));
     }
 
     #[test]

@@ -47,7 +47,12 @@ pub async fn connect(url: &str) -> Result<Session> {
         Ok(conn)
     })
     .await?;
-    Ok(Session::new(conn, t.answer(), database, ()))
+    Ok(Session::new(
+        conn,
+        t.answer(),
+        database,
+        crate::lock_wait::LockWait(t.lock_wait),
+    ))
 }
 
 /// Removes the password of `url` from `message`.

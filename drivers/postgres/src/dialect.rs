@@ -19,7 +19,7 @@ pub struct Pg;
 #[async_trait]
 impl Dialect for Pg {
     type Db = sqlx::Postgres;
-    type State = ();
+    type State = crate::lock_wait::LockWait;
 
     const ENGINE: &'static str = NAME;
     const CAPABILITIES: Capabilities = crate::CAPABILITIES;
@@ -27,6 +27,12 @@ impl Dialect for Pg {
 
     fn native_type(ty: PortableType) -> String {
         crate::types::native(ty)
+    }
+
+    /// Waits for locks in short attempts inside the migration's transaction
+    /// ([`crate::lock_wait`]).
+    async fn run(session: &Session<Self>, sql: &str) -> Result<u64> {
+        crate::lock_wait::run(session, sql).await
     }
 
     async fn server_version(session: &Session<Self>) -> Result<String> {

@@ -65,24 +65,15 @@ macro_rules! sql_engine {
             }
 
             async fn begin(&self) -> $crate::strata_core::Result<()> {
-                $crate::SqlDriver::session(self)
-                    .execute(<<$driver as $crate::SqlDriver>::Dialect as $crate::Dialect>::BEGIN)
-                    .await
-                    .map(drop)
+                $crate::SqlDriver::session(self).begin().await
             }
 
             async fn commit(&self) -> $crate::strata_core::Result<()> {
-                $crate::SqlDriver::session(self)
-                    .execute("COMMIT")
-                    .await
-                    .map(drop)
+                $crate::SqlDriver::session(self).commit().await
             }
 
             async fn rollback_transaction(&self) -> $crate::strata_core::Result<()> {
-                $crate::SqlDriver::session(self)
-                    .execute("ROLLBACK")
-                    .await
-                    .map(drop)
+                $crate::SqlDriver::session(self).rollback().await
             }
         }
     };

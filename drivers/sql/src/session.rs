@@ -16,6 +16,8 @@ use crate::dialect::{Conn, DbRow, Dialect};
 pub struct Session<D: Dialect> {
     conn: Mutex<Conn<D>>,
     answer: Option<Duration>,
+    /// Whether a transaction [`Session::begin`] opened is open.
+    in_transaction: std::sync::atomic::AtomicBool,
     /// The database, as messages name it (no credentials).
     pub database: String,
     /// What else the engine's session keeps.
@@ -31,6 +33,7 @@ impl<D: Dialect> Session<D> {
         Session {
             conn: Mutex::new(conn),
             answer,
+            in_transaction: std::sync::atomic::AtomicBool::new(false),
             database,
             state,
             dialect: PhantomData,
@@ -42,18 +45,57 @@ impl<D: Dialect> Session<D> {
         self.conn.lock().await
     }
 
+    /// Opens a transaction (the dialect's `BEGIN`).
+    pub async fn begin(&self) -> Result<()> {
+        self.execute(D::BEGIN).await?;
+        self.set_in_transaction(true);
+        Ok(())
+    }
+
+    /// Commits the open transaction.
+    pub async fn commit(&self) -> Result<()> {
+        let done = self.execute("COMMIT").await;
+        self.set_in_transaction(false);
+        done.map(drop)
+    }
+
+    /// Rolls the open transaction back.
+    pub async fn rollback(&self) -> Result<()> {
+        let done = self.execute("ROLLBACK").await;
+        self.set_in_transaction(false);
+        done.map(drop)
+    }
+
+    /// Whether a transaction [`Session::begin`] opened is open.
+    pub fn in_transaction(&self) -> bool {
+        self.in_transaction
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn set_in_transaction(&self, open: bool) {
+        self.in_transaction
+            .store(open, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Runs SQL text (one or several statements); returns the rows affected.
     pub async fn execute(&self, sql: &str) -> Result<u64> {
+        self.execute_as(sql, sql).await
+    }
+
+    /// Runs `sql`, which wraps the statement `shown` (in a savepoint, say): errors quote
+    /// `shown`.
+    pub async fn execute_as(&self, sql: &str, shown: &str) -> Result<u64> {
         let mut conn = self.conn.lock().await;
-        let answered = timeouts::answer(D::ENGINE, &doing("executing", sql), self.answer, async {
-            Ok(D::execute(&mut conn, sql).await)
-        })
-        .await?;
+        let answered =
+            timeouts::answer(D::ENGINE, &doing("executing", shown), self.answer, async {
+                Ok(D::execute(&mut conn, sql).await)
+            })
+            .await?;
         match answered {
             Ok(rows) => Ok(rows),
             Err(e) => {
                 D::after_failure(&mut conn, sql).await;
-                Err(db_error::<D>("executing", sql, e))
+                Err(db_error::<D>("executing", shown, e))
             }
         }
     }

@@ -6,6 +6,7 @@
 mod carried;
 mod found;
 mod kept;
+mod lock_wait;
 mod one_alter;
 mod refused;
 mod support;
@@ -66,6 +67,13 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("a_step_one_alter_cannot_take_ends_the_run", |c| {
         Box::pin(one_alter::a_step_it_cannot_take_ends_the_run(c))
     }),
+    Scenario::new("readers_are_not_queued_behind_a_waiting_alter", |c| {
+        Box::pin(lock_wait::readers_are_not_queued_behind_a_waiting_alter(c))
+    }),
+    Scenario::new(
+        "a_lock_held_past_the_timeout_fails_naming_the_attempts",
+        |c| Box::pin(lock_wait::a_lock_held_past_the_timeout_fails_naming_the_attempts(c)),
+    ),
     Scenario::new("one_alter_takes_no_two_columns_one_index_names", |c| {
         Box::pin(one_alter::two_columns_one_index_names_are_not_together(c))
     }),

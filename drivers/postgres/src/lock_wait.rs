@@ -1,0 +1,92 @@
+//! A migration's statements wait for locks in short attempts. A statement that waits for a
+//! strong lock (an `ALTER TABLE` behind a long-running reader) queues every later session on
+//! that table behind it: for as long as it waits, nobody reads or writes. Inside the
+//! migration's transaction each statement therefore runs under a savepoint with
+//! `lock_timeout` = [`LOCK_ATTEMPT`] (500 ms, or the lock-wait timeout when that is shorter);
+//! when the lock is not granted in time the savepoint is rolled back (the transaction and
+//! everything done before stay), the queue behind drains, and after a pause that doubles with
+//! jitter ([`timeouts::backoff`]) the statement tries again, until the session's lock-wait
+//! timeout (`lock_wait_timeout`, 10 s by default) has passed. Then it fails as before, naming
+//! the attempts.
+//!
+//! Outside a transaction (an online index build) a statement waits once, for the whole
+//! lock-wait timeout: `CREATE INDEX CONCURRENTLY` takes no lock that stops readers or
+//! writers.
+
+use std::time::{Duration, Instant};
+
+use strata_core::timeouts::{self, LOCK_ATTEMPT};
+use strata_core::{Error, Result};
+
+use crate::connection::Session;
+use crate::NAME;
+
+const SAVEPOINT: &str = "strata_attempt";
+
+/// The session's lock-wait timeout: how long a statement may wait for a lock in all.
+#[derive(Debug, Clone, Copy)]
+pub struct LockWait(pub Duration);
+
+/// Runs a migration statement, waiting for its locks in attempts (see the module).
+pub async fn run(session: &Session, sql: &str) -> Result<u64> {
+    if !session.in_transaction() {
+        return session.execute(sql).await;
+    }
+    let budget = session.state.0;
+    let each = LOCK_ATTEMPT.min(budget).max(Duration::from_millis(1));
+    let attempt = format!(
+        "SAVEPOINT {SAVEPOINT};\nSET LOCAL lock_timeout = '{}ms';\n{sql}\n;\nSET LOCAL lock_timeout = '{}ms';\nRELEASE SAVEPOINT {SAVEPOINT}",
+        each.as_millis(),
+        budget.as_millis()
+    );
+    let started = Instant::now();
+    let mut failed = 0u32;
+    loop {
+        match session.execute_as(&attempt, sql).await {
+            Ok(n) => return Ok(n),
+            Err(e) if lock_not_granted(&e) => {
+                failed += 1;
+                // The savepoint undoes the attempt (and its lock_timeout): the transaction
+                // goes on as it was before it.
+                session
+                    .execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))
+                    .await?;
+                let pause = timeouts::backoff(failed);
+                if started.elapsed() + pause + each > budget {
+                    return Err(Error::database(
+                        NAME,
+                        format!(
+                            "waiting for a lock another session holds: {failed} attempts of {} ms over {:.1} s (each given up so that the sessions queued behind it could go on; raise the total with ?lock_wait_timeout=SECONDS); `strata status` shows what holds it",
+                            each.as_millis(),
+                            started.elapsed().as_secs_f64()
+                        ),
+                        e,
+                    ));
+                }
+                tracing::info!(
+                    "lock not granted in {} ms (attempt {failed}); trying again in {} ms",
+                    each.as_millis(),
+                    pause.as_millis()
+                );
+                tokio::time::sleep(pause).await;
+            }
+            Err(e) => {
+                // Any other error aborts the transaction, as without attempts; the savepoint
+                // goes with it.
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Whether `e` is PostgreSQL's `lock_not_available` (55P03): `lock_timeout` expired.
+fn lock_not_granted(e: &Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(sqlx::Error::Database(d)) = s.downcast_ref::<sqlx::Error>() {
+            return d.code().as_deref() == Some("55P03");
+        }
+        source = s.source();
+    }
+    false
+}
