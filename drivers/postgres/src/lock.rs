@@ -64,7 +64,7 @@ impl RunnerLock for PostgresDriver {
                 statement: (state.as_deref() == Some("active"))
                     .then(|| field(6))
                     .flatten()
-                    .map(|q| strata_core::lock::statement_text(&q)),
+                    .map(|q| strata_core::lock::statement_text(crate::lock_wait::unwrapped(&q))),
                 detail: state.map(|s| match field(5) {
                     Some(q) if s == "active" => format!("statement running since {q}"),
                     _ => format!("session {s}"),

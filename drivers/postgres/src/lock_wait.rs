@@ -79,6 +79,19 @@ pub async fn run(session: &Session, sql: &str) -> Result<u64> {
     }
 }
 
+/// The statement of an attempt's text (as another session sees it in `pg_stat_activity`),
+/// without the savepoint and settings around it; any other text as it is.
+pub fn unwrapped(text: &str) -> &str {
+    let Some(rest) = text.strip_prefix(&format!(
+        "SAVEPOINT {SAVEPOINT};\nSET LOCAL lock_timeout = '"
+    )) else {
+        return text;
+    };
+    let body = rest.split_once("';\n").map_or(rest, |(_, b)| b);
+    body.rsplit_once("\n;\nSET LOCAL lock_timeout = '")
+        .map_or(body, |(statement, _)| statement)
+}
+
 /// Whether `e` is PostgreSQL's `lock_not_available` (55P03): `lock_timeout` expired.
 fn lock_not_granted(e: &Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -89,4 +102,17 @@ fn lock_not_granted(e: &Error) -> bool {
         source = s.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_attempt_shows_as_its_statement() {
+        let sql = "ALTER TABLE t ADD COLUMN c int; -- done";
+        let attempt = format!(
+            "SAVEPOINT strata_attempt;\nSET LOCAL lock_timeout = '500ms';\n{sql}\n;\nSET LOCAL lock_timeout = '10000ms';\nRELEASE SAVEPOINT strata_attempt"
+        );
+        assert_eq!(super::unwrapped(&attempt), sql);
+        assert_eq!(super::unwrapped("SELECT 1"), "SELECT 1");
+    }
 }

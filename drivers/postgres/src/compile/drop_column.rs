@@ -70,11 +70,12 @@ impl CompileKind<DropColumn> for Compiler<'_> {
             &format!("{}.{} with its keys", t.name, c.name),
         ));
         with_comment_kept(&mut actions[1], &t.name, &bak, &c.name);
-        let mut restore = vec![format!(
+        let mut restore = before_add_back(t, c);
+        restore.push(format!(
             "ALTER TABLE {} {}",
             qtable(&t.name),
             add_back(t, c)
-        )];
+        ));
         restore.push(format!(
             "UPDATE {tbl} t SET {col} = b.{col} FROM {bak} b WHERE {on}",
             tbl = qtable(&t.name),
@@ -144,14 +145,38 @@ pub(super) fn with_comment_kept(
     }
 }
 
-/// The clause that adds the dropped column `c` back, NULL-able until its values are back.
+/// What must exist before the dropped column `c` comes back: the sequence a `serial` column
+/// owned, which PostgreSQL drops with the column (an identity column's comes back with it).
+pub(super) fn before_add_back(t: &Table, c: &Column) -> Vec<String> {
+    owned_sequences(t, c)
+        .map(|s| format!("CREATE SEQUENCE IF NOT EXISTS {} {}", s.name, s.definition))
+        .collect()
+}
+
+fn owned_sequences<'t>(
+    t: &'t Table,
+    c: &'t Column,
+) -> impl Iterator<Item = &'t strata_core::schema::Sequence> {
+    t.sequences
+        .iter()
+        .filter(move |s| s.column == c.name && c.identity.is_none())
+}
+
+/// The clause that adds the dropped column `c` back, NULL-able until its values are back; an
+/// identity column `GENERATED ALWAYS` comes back `BY DEFAULT` until then (its values cannot be
+/// written otherwise).
 pub(super) fn add_back(t: &Table, c: &Column) -> String {
+    let identity = c
+        .identity
+        .as_deref()
+        .map(|k| if k == "ALWAYS" { "BY DEFAULT" } else { k }.to_owned());
     format!(
         "ADD COLUMN {}",
         recreate::column_definition(
             t,
             &Column {
                 nullable: true,
+                identity,
                 ..c.clone()
             }
         )
@@ -169,12 +194,43 @@ pub(super) fn after_restore(t: &Table, c: &Column) -> Vec<String> {
             ident(&c.name)
         ));
     }
+    if c.identity.as_deref() == Some("ALWAYS") {
+        out.push(format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET GENERATED ALWAYS",
+            qtable(&t.name),
+            ident(&c.name)
+        ));
+    }
+    for s in owned_sequences(t, c) {
+        out.push(format!(
+            "ALTER SEQUENCE {} OWNED BY {}.{}",
+            s.name,
+            qtable(&t.name),
+            ident(&c.name)
+        ));
+    }
     out.extend(recreate::restore_sequences(t, Some(&c.name)));
     out.extend(recreate::dependent_objects(
         t,
         &|cols| cols.contains(&c.name),
         false,
     ));
+    // Indexes on an expression of the column or with it in their predicate go with it too;
+    // `IF NOT EXISTS`, since a name that merely reads like the column's matches as well.
+    for i in t.indexes.iter().filter(|i| {
+        !i.columns.contains(&c.name)
+            && crate::sql::replace_column(&i.definition, &c.name, "NULL") != i.definition
+    }) {
+        out.push(
+            i.definition
+                .replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                .replacen(
+                    "CREATE UNIQUE INDEX ",
+                    "CREATE UNIQUE INDEX IF NOT EXISTS ",
+                    1,
+                ),
+        );
+    }
     out
 }
 

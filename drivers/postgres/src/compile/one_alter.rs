@@ -286,10 +286,15 @@ fn actions(compiler: &Compiler<'_>, t: &Table, parts: &[Part<'_>]) -> Vec<Action
         .map(|p| p.ctx().step.index.to_string())
         .collect();
     let described: Vec<String> = parts.iter().map(Part::describe).collect();
-    let mut inverse = vec![format!(
+    let mut inverse: Vec<String> = parts
+        .iter()
+        .filter(|p| matches!(p, Part::Drop(..)))
+        .flat_map(|p| drop_column::before_add_back(t, p.column()))
+        .collect();
+    inverse.push(format!(
         "{back_prelude}ALTER TABLE {tbl} {}",
         back.join(", ")
-    )];
+    ));
     if !restored.is_empty() {
         inverse.push(format!("UPDATE {tbl} t SET {} {join}", restored.join(", ")));
     }

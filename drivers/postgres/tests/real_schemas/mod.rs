@@ -4,6 +4,7 @@
 //! Each round trip compares the engine's whole catalog before and after the rollback.
 
 mod carried;
+mod dropped;
 mod found;
 mod kept;
 mod lock_wait;
@@ -67,6 +68,10 @@ pub static SCENARIOS: &[Scenario] = &[
     Scenario::new("a_step_one_alter_cannot_take_ends_the_run", |c| {
         Box::pin(one_alter::a_step_it_cannot_take_ends_the_run(c))
     }),
+    Scenario::new(
+        "drop_column_serial_identity_expression_indexes_round_trip",
+        |c| Box::pin(dropped::serial_identity_and_expression_indexes_come_back(c)),
+    ),
     Scenario::new("readers_are_not_queued_behind_a_waiting_alter", |c| {
         Box::pin(lock_wait::readers_are_not_queued_behind_a_waiting_alter(c))
     }),
