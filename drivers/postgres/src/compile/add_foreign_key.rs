@@ -38,10 +38,62 @@ impl AnalyzeKind<AddForeignKey> for Analyzer<'_> {
         let plan = strata_core::refuse_unless!(check(&ctx, s));
         let filter = orphan_filter(s, plan.parent);
         let mut a = Analysis::of_table(plan.child);
+        if s.orphans == OrphanMode::Placeholder {
+            if let Some(refusal) = unfit_placeholders(self, s, &plan, &filter).await? {
+                return Ok(Analysis::refused(refusal));
+            }
+        }
         a.findings
             .push(strata_sql::orphans_finding(counter, s, plan.child, plan.parent, &filter).await?);
         Ok(a)
     }
+}
+
+/// For `orphans = "placeholder"`: the refusal when an orphan's key does not fit the parent's
+/// key column (a `bigint` child key past the range of an `integer` parent key): no parent row
+/// can hold it, and the placeholder insert would fail halfway through the migration.
+async fn unfit_placeholders(
+    analyzer: &Analyzer<'_>,
+    s: &AddForeignKey,
+    plan: &Plan<'_>,
+    filter: &str,
+) -> Result<Option<strata_core::Refusal>> {
+    let casts = analyzer.casts;
+    for (child_col, parent_col) in s.columns.iter().zip(&s.references.columns) {
+        let (Some(c), Some(p)) = (plan.child.column(child_col), plan.parent.column(parent_col))
+        else {
+            continue;
+        };
+        if c.native_type == p.native_type {
+            continue;
+        }
+        if casts.needs_probe(&c.native_type, &p.native_type) && !analyzer.counter.is_recording() {
+            analyzer
+                .counter
+                .source
+                .execute(super::conversion::CAST_PROBE)
+                .await?;
+        }
+        let fails = casts.fails(
+            &format!("c.{}", ident(&c.name)),
+            &c.native_type,
+            &p.native_type,
+        );
+        let n = analyzer
+            .counter
+            .count(plan.child, &format!("{filter} AND {fails}"))
+            .await?;
+        if n > 0 {
+            return Ok(Some(strata_core::Refusal::new(
+                strata_core::RefusalKind::Incompatible,
+                format!(
+                    "{n} orphan rows of {} hold a {} that does not fit {}.{} ({}): no placeholder parent row can hold it; use orphans = \"delete\" or \"set_null\", or widen {} first",
+                    plan.child.name, c.name, plan.parent.name, p.name, p.native_type, p.name
+                ),
+            )));
+        }
+    }
+    Ok(None)
 }
 
 impl CompileKind<AddForeignKey> for Compiler<'_> {
