@@ -18,7 +18,7 @@ pub const DEFAULT_CONNECT: Duration = Duration::from_secs(10);
 /// session's transaction gives up, instead of queueing every other session behind it.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
 
-/// How long one attempt at a lock waits, where the driver retries (PostgreSQL, inside the
+/// How long one attempt at a lock waits, where the driver retries (PostgreSQL DDL, inside the
 /// migration's transaction): a statement waiting for a strong lock queues every session that
 /// comes after it, so it gives up after this long, lets them through, and tries again, until
 /// the lock-wait timeout has passed.

@@ -202,6 +202,17 @@ pub fn simulate(step: &Step, _before: &Snapshot, snapshot: &mut Snapshot) {
                 }
             }
         }
+        // PostgreSQL drops with a column the indexes that name it in an expression or a
+        // predicate (core's portable effect keeps them: their column lists do not name it),
+        // and the sequence a `serial` column owns.
+        StepKind::DropColumn(s) => {
+            if let Some(t) = snapshot.table_mut(&table.to_string()) {
+                t.indexes.retain(|i| {
+                    crate::sql::replace_column(&i.definition, &s.column, "NULL") == i.definition
+                });
+                t.sequences.retain(|q| q.column != s.column);
+            }
+        }
         // The default converted as the step converts it.
         StepKind::ChangeType(s) => {
             if let Some(c) = snapshot

@@ -149,7 +149,7 @@ pub(super) fn with_comment_kept(
 /// owned, which PostgreSQL drops with the column (an identity column's comes back with it).
 pub(super) fn before_add_back(t: &Table, c: &Column) -> Vec<String> {
     owned_sequences(t, c)
-        .map(|s| format!("CREATE SEQUENCE IF NOT EXISTS {} {}", s.name, s.definition))
+        .map(|s| format!("CREATE SEQUENCE {} {}", s.name, s.definition))
         .collect()
 }
 
@@ -202,12 +202,22 @@ pub(super) fn after_restore(t: &Table, c: &Column) -> Vec<String> {
         ));
     }
     for s in owned_sequences(t, c) {
+        // Owned by the table's owner again (strata's role made it), which `OWNED BY` needs.
+        out.push(format!(
+            "DO $strata$ BEGIN EXECUTE format('ALTER SEQUENCE %s OWNER TO %I', {seq}, (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = {rel}::regclass)); END $strata$",
+            seq = string(&s.name),
+            rel = string(&qtable(&t.name)),
+        ));
         out.push(format!(
             "ALTER SEQUENCE {} OWNED BY {}.{}",
             s.name,
             qtable(&t.name),
             ident(&c.name)
         ));
+        // Never used before the drop: adding the column back drew a value a row.
+        if s.last_value.is_none() {
+            out.push(format!("ALTER SEQUENCE {} RESTART", s.name));
+        }
     }
     out.extend(recreate::restore_sequences(t, Some(&c.name)));
     out.extend(recreate::dependent_objects(
@@ -215,8 +225,10 @@ pub(super) fn after_restore(t: &Table, c: &Column) -> Vec<String> {
         &|cols| cols.contains(&c.name),
         false,
     ));
-    // Indexes on an expression of the column or with it in their predicate go with it too;
-    // `IF NOT EXISTS`, since a name that merely reads like the column's matches as well.
+    // Indexes on an expression of the column or with it in their predicate go with it too
+    // (`IF NOT EXISTS`, since a name that merely reads like the column's matches as well);
+    // one that also names a column an earlier step dropped is not in `t` (the simulation
+    // took it out) and comes back with that step's rollback, once both columns are back.
     for i in t.indexes.iter().filter(|i| {
         !i.columns.contains(&c.name)
             && crate::sql::replace_column(&i.definition, &c.name, "NULL") != i.definition

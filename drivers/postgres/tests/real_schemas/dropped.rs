@@ -1,7 +1,8 @@
 //! `drop_column` on columns other tools make: a `serial` counter (its owned sequence goes with
 //! the column), a `GENERATED ALWAYS` identity, a column only an expression index and a partial
-//! index's predicate name. Rollback gives back the whole catalog, sequences and indexes
-//! included, and every value.
+//! index's predicate name, and two columns one expression index names (dropped by two steps,
+//! the index comes back once both are back). Rollback gives back the whole catalog, sequences
+//! and indexes included, and every value.
 
 use anyhow::ensure;
 use strata_conformance::TestContext;
@@ -13,6 +14,7 @@ const ITEMS: &[&str] = &[
     "CREATE INDEX items_lower_code ON items (lower(code))",
     "CREATE UNIQUE INDEX items_upper_code_key ON items (upper(code))",
     "CREATE INDEX items_kind_coded ON items (kind) WHERE code IS NOT NULL",
+    "CREATE INDEX items_code_kind ON items ((code || kind))",
     "INSERT INTO items (code, kind) VALUES ('a1', 'x'), ('B2', 'y'), (NULL, 'z')",
 ];
 
@@ -28,7 +30,8 @@ pub async fn serial_identity_and_expression_indexes_come_back(
         "drops",
         "[[step]]\nop = \"drop_column\"\ntable = \"items\"\ncolumn = \"counter\"\n\n\
          [[step]]\nop = \"drop_column\"\ntable = \"items\"\ncolumn = \"ext\"\n\n\
-         [[step]]\nop = \"drop_column\"\ntable = \"items\"\ncolumn = \"code\"\n",
+         [[step]]\nop = \"drop_column\"\ntable = \"items\"\ncolumn = \"code\"\n\n\
+         [[step]]\nop = \"drop_column\"\ntable = \"items\"\ncolumn = \"kind\"\n",
     )?;
     ctx.apply().await?;
     let left = texts(
