@@ -99,7 +99,14 @@ fn takes_table_locks(sql: &str) -> bool {
         first.as_str(),
         "ALTER" | "LOCK" | "CREATE" | "DROP" | "COMMENT" | "GRANT" | "REVOKE" | "TRUNCATE"
     );
-    let upper = sql.to_ascii_uppercase();
+    // strata's own `DO $strata$ … $strata$` blocks (a comment kept on a backup) hold their
+    // own `BEGIN … END` and no transaction control; a user's `$$` body is read as written.
+    let upper: String = sql
+        .split("$strata$")
+        .step_by(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase();
     let own_control = upper
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
         .any(|w| {
@@ -169,7 +176,11 @@ mod tests {
         assert!(!ddl("INSERT INTO t SELECT * FROM b"));
         assert!(!ddl("CREATE TABLE x (id int); COMMIT; BEGIN"));
         assert!(!ddl("LOCK TABLE t NOWAIT"));
-        // A `DO` block's `BEGIN … END` is its own: run as written.
+        // A user's `DO` block's `BEGIN … END` may be anything: run as written; strata's own
+        // (`$strata$`) are read past.
         assert!(!ddl("DO $$ BEGIN ALTER TABLE t ADD c int; END $$"));
+        assert!(ddl(
+            "LOCK TABLE t IN EXCLUSIVE MODE;\nCREATE TABLE b AS SELECT 1;\nDO $strata$ BEGIN NULL; END $strata$"
+        ));
     }
 }

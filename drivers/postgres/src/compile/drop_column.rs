@@ -116,9 +116,10 @@ pub(super) fn unused(step: usize, t: &Table, c: &Column) -> Action {
     )
 }
 
-/// Copies the comment of column `column` of `from` onto the column of the same name of `to`,
-/// where it has one: the backup keeps a dropped column's comment, and the restore reads it
-/// back from there (the column's own is gone with it).
+/// Copies the comment and the column-level grants (`GRANT UPDATE (c)`) of column `column` of
+/// `from` onto the column of the same name of `to`, where it has them: the backup keeps a
+/// dropped column's, and the restore reads them back from there (the column's own are gone
+/// with it).
 pub(super) fn copy_comment(
     from: &strata_core::QualifiedName,
     to: &strata_core::QualifiedName,
@@ -127,8 +128,11 @@ pub(super) fn copy_comment(
     let (from, to, col) = (string(&qtable(from)), string(&qtable(to)), string(column));
     format!(
         "DO $strata$ DECLARE note text := col_description({from}::regclass, \
-           (SELECT attnum FROM pg_attribute WHERE attrelid = {from}::regclass AND attname = {col})); \
-         BEGIN IF note IS NOT NULL THEN EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', {to}, {col}, note); END IF; END $strata$"
+           (SELECT attnum FROM pg_attribute WHERE attrelid = {from}::regclass AND attname = {col})); g record; \
+         BEGIN IF note IS NOT NULL THEN EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', {to}, {col}, note); END IF; \
+         FOR g IN SELECT p.privilege_type, p.is_grantable, CASE WHEN p.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(p.grantee)) END AS grantee \
+           FROM pg_attribute a, aclexplode(a.attacl) p WHERE a.attrelid = {from}::regclass AND a.attname = {col} AND a.attacl IS NOT NULL \
+         LOOP EXECUTE format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, {col}, {to}, g.grantee, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END); END LOOP; END $strata$"
     )
 }
 

@@ -1,8 +1,8 @@
 //! `drop_column` on columns other tools make: a `serial` counter (its owned sequence goes with
 //! the column), a `GENERATED ALWAYS` identity, a column only an expression index and a partial
 //! index's predicate name, and two columns one expression index names (dropped by two steps,
-//! the index comes back once both are back). Rollback gives back the whole catalog, sequences
-//! and indexes included, and every value.
+//! the index comes back once both are back), a column-level grant. Rollback gives back the
+//! whole catalog, sequences, indexes and grants included, and every value.
 
 use anyhow::ensure;
 use strata_conformance::TestContext;
@@ -15,6 +15,7 @@ const ITEMS: &[&str] = &[
     "CREATE UNIQUE INDEX items_upper_code_key ON items (upper(code))",
     "CREATE INDEX items_kind_coded ON items (kind) WHERE code IS NOT NULL",
     "CREATE INDEX items_code_kind ON items ((code || kind))",
+    "GRANT SELECT (code), UPDATE (code) ON items TO PUBLIC",
     "INSERT INTO items (code, kind) VALUES ('a1', 'x'), ('B2', 'y'), (NULL, 'z')",
 ];
 
