@@ -39,6 +39,12 @@ pub fn describe(first: u32, ms: u32) -> String {
     }
 }
 
+/// [`describe`] of the batches a step without a batch size of its own takes (MySQL's shadow
+/// copy, MongoDB's conversion).
+pub fn describe_default() -> String {
+    describe(DEFAULT_ROWS, DEFAULT_MS)
+}
+
 /// `sql` with every batch size written by [`rows`] set to `n`.
 pub fn resized(sql: &str, n: u32) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
@@ -64,11 +70,6 @@ pub fn first_rows(sql: &str) -> u32 {
             rest[..digits].parse().ok()
         })
         .unwrap_or(DEFAULT_ROWS)
-}
-
-/// Whether `sql` has a batch size the runner can resize.
-pub fn is_sized(sql: &str) -> bool {
-    sql.contains(MARK)
 }
 
 /// The batch size a batched statement was compiled with, when it has one the runner can
@@ -176,7 +177,6 @@ mod tests {
             resized(&sql, 4321),
             "SELECT k FROM b WHERE k > 5 ORDER BY k LIMIT /*strata:batch*/4321; UPDATE t SET c = 1000 LIMIT /*strata:batch*/4321"
         );
-        assert!(is_sized(&sql));
         assert_eq!(first_rows(&sql), 1000);
         assert_eq!(first_rows("UPDATE t SET c = 1"), DEFAULT_ROWS);
         assert_eq!(resized("UPDATE t SET c = 1", 7), "UPDATE t SET c = 1");

@@ -17,12 +17,7 @@ pub async fn backfill(ctx: &TestContext) -> anyhow::Result<()> {
         "rows to change: {:?}",
         report.plans[0].steps[0].analysis.findings
     );
-    let filled = ctx
-        .rows("users")
-        .await?
-        .iter()
-        .filter(|r| r["email"] == Text("filled@example.invalid".into()))
-        .count();
+    let filled = filled(ctx).await?;
     ensure!(filled == 2, "{filled} rows backfilled, expected 2");
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
@@ -73,15 +68,20 @@ pub async fn backfill_batches_sized_by_time(ctx: &TestContext) -> anyhow::Result
             "a batch of {rows} rows took {ms} ms and the next has {next}: {batches:?}"
         );
     }
-    let filled = ctx
+    let filled = filled(ctx).await?;
+    ensure!(filled == 5002, "{filled} rows backfilled, expected 5002");
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
+/// The rows of `users` whose email the backfill wrote.
+async fn filled(ctx: &TestContext) -> anyhow::Result<usize> {
+    Ok(ctx
         .rows("users")
         .await?
         .iter()
         .filter(|r| r["email"] == Text("filled@example.invalid".into()))
-        .count();
-    ensure!(filled == 5002, "{filled} rows backfilled, expected 5002");
-    ctx.rollback(1).await?;
-    ctx.assert_restored(&before).await
+        .count())
 }
 
 const SQL_STEPS: &str = r#"

@@ -223,6 +223,13 @@ column = "email"
 fill = "nobody@x.io"
 "#;
 
+/// The rows of `accounts` (and of `invoices`, which references it) that the engines'
+/// [`ONE_TABLE_RUN`] scenarios insert after building the tables with their own DDL.
+pub const ONE_TABLE_RUN_ROWS: &[&str] = &[
+    "INSERT INTO accounts (email, age, legacy, plan) VALUES ('a@x.io', ' 42', 1, 'pro'), (NULL, '+7', 2, NULL), ('c@x.io', 'n/a', 3, 'team'), (NULL, NULL, 4, 'pro'), ('e@x.io', '12.5', 5, NULL)",
+    "INSERT INTO invoices VALUES (1, 1), (2, 3)",
+];
+
 /// What a driver's plan of [`ONE_TABLE_RUN`] shows when it compiles the three steps together:
 /// steps 2 and 3 compiled into step 1, one `ALTER` holding each of `clauses`, one backup copy,
 /// which the drop's finding names.

@@ -23,7 +23,9 @@ use strata_core::Capabilities;
 
 use crate::context::TestContext;
 
-pub use fixture::{ensure_one_table_run, setup, ACCEPTANCE, ONE_TABLE_RUN, SETUP};
+pub use fixture::{
+    ensure_one_table_run, setup, ACCEPTANCE, ONE_TABLE_RUN, ONE_TABLE_RUN_ROWS, SETUP,
+};
 
 /// A scenario's future.
 pub type ScenarioFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + 'a>>;

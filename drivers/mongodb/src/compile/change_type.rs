@@ -277,10 +277,7 @@ impl CompileKind<ChangeType> for Compiler {
                     "convert the values of {name}.{} to {}, in {}",
                     c.name,
                     s.to,
-                    strata_core::batches::describe(
-                        strata_core::batches::DEFAULT_ROWS,
-                        strata_core::batches::DEFAULT_MS
-                    )
+                    strata_core::batches::describe_default()
                 ),
                 batch(
                     name,

@@ -308,10 +308,7 @@ impl CompileKind<ChangeType> for Compiler {
                     "copy the converted values of {}.{} into {shadow_name}, in {}",
                     t.name,
                     c.name,
-                    strata_core::batches::describe(
-                        strata_core::batches::DEFAULT_ROWS,
-                        strata_core::batches::DEFAULT_MS
-                    )
+                    strata_core::batches::describe_default()
                 ),
                 Statement::Sql(format!(
                     "{copy} LIMIT {}",

@@ -3,7 +3,7 @@
 //! trigger on columns the steps leave alone, a view, comments, a column `NOT NULL DEFAULT`.
 
 use anyhow::{ensure, Context as _};
-use strata_conformance::scenarios::ONE_TABLE_RUN as CLEANUP;
+use strata_conformance::scenarios::{ONE_TABLE_RUN as CLEANUP, ONE_TABLE_RUN_ROWS};
 use strata_conformance::TestContext;
 
 const ACCOUNTS: &[&str] = &[
@@ -13,14 +13,13 @@ const ACCOUNTS: &[&str] = &[
     "ALTER TABLE invoices ADD CONSTRAINT invoices_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id)",
     "CREATE VIEW paying AS SELECT id, plan FROM accounts WHERE plan <> 'free'",
     "CREATE TRIGGER accounts_plan_default BEFORE INSERT ON accounts FOR EACH ROW SET NEW.plan = COALESCE(NEW.plan, 'free')",
-    "INSERT INTO accounts (email, age, legacy, plan) VALUES ('a@x.io', ' 42', 1, 'pro'), (NULL, '+7', 2, NULL), ('c@x.io', 'n/a', 3, 'team'), (NULL, NULL, 4, 'pro'), ('e@x.io', '12.5', 5, NULL)",
-    "INSERT INTO invoices VALUES (1, 1), (2, 3)",
 ];
 
 /// Three steps, one `ALTER` (one rebuild) and one backup copy; the values come out as each
 /// step alone would leave them, and rollback gives back the whole catalog.
 pub async fn steps_on_one_table_share_one_alter(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.run_sql(ACCOUNTS).await?;
+    ctx.run_sql(ONE_TABLE_RUN_ROWS).await?;
     let before = ctx.capture().await?;
     ctx.write(1, "cleanup", CLEANUP)?;
     let plans = strata_core::runner::plan(ctx.driver.as_ref(), &ctx.migrations()?, None).await?;
@@ -62,6 +61,7 @@ pub async fn steps_on_one_table_share_one_alter(ctx: &TestContext) -> anyhow::Re
 /// before it go together, it and the rest alone, and the round trip is exact.
 pub async fn a_step_it_cannot_take_ends_the_run(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.run_sql(ACCOUNTS).await?;
+    ctx.run_sql(ONE_TABLE_RUN_ROWS).await?;
     let before = ctx.capture().await?;
     ctx.write(
         1,

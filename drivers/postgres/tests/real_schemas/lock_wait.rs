@@ -14,19 +14,7 @@ use strata_conformance::TestContext;
 pub async fn readers_are_not_queued_behind_a_waiting_alter(
     ctx: &TestContext,
 ) -> anyhow::Result<()> {
-    ctx.run_sql(&[
-        "CREATE TABLE items (id int PRIMARY KEY, note text)",
-        "INSERT INTO items SELECT n, 'n' || n FROM generate_series(1, 100) n",
-    ])
-    .await?;
-    ctx.write(
-        1,
-        "widen",
-        "[[step]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = \"extra\"\ntype = \"int32\"\n",
-    )?;
-    let mut blocker = sqlx::PgConnection::connect(&ctx.url).await?;
-    blocker.execute("BEGIN").await?;
-    blocker.execute("SELECT count(*) FROM items").await?;
+    let mut blocker = items_held_by_a_reader(ctx).await?;
     let mut reader = sqlx::PgConnection::connect(&ctx.url).await?;
     let hold = Duration::from_millis(2500);
     let started = Instant::now();
@@ -58,9 +46,7 @@ pub async fn readers_are_not_queued_behind_a_waiting_alter(
         "a reader waited {} ms behind the migration's ALTER",
         worst.as_millis()
     );
-    let added = ctx
-        .count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'extra'")
-        .await?;
+    let added = extra_columns(ctx).await?;
     ensure!(added == 1, "the column was not added");
     Ok(())
 }
@@ -70,16 +56,7 @@ pub async fn readers_are_not_queued_behind_a_waiting_alter(
 pub async fn a_lock_held_past_the_timeout_fails_naming_the_attempts(
     ctx: &TestContext,
 ) -> anyhow::Result<()> {
-    ctx.run_sql(&["CREATE TABLE items (id int PRIMARY KEY, note text)"])
-        .await?;
-    ctx.write(
-        1,
-        "widen",
-        "[[step]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = \"extra\"\ntype = \"int32\"\n",
-    )?;
-    let mut blocker = sqlx::PgConnection::connect(&ctx.url).await?;
-    blocker.execute("BEGIN").await?;
-    blocker.execute("SELECT count(*) FROM items").await?;
+    let mut blocker = items_held_by_a_reader(ctx).await?;
     let sep = if ctx.url.contains('?') { '&' } else { '?' };
     let driver = strata_core::registry::connect(
         Some("postgres"),
@@ -99,9 +76,32 @@ pub async fn a_lock_held_past_the_timeout_fails_naming_the_attempts(
         "after {} ms: {message}",
         took.as_millis()
     );
-    let added = ctx
-        .count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'extra'")
-        .await?;
+    let added = extra_columns(ctx).await?;
     ensure!(added == 0, "the failed migration added the column");
     Ok(())
+}
+
+/// `items` with rows, the migration that adds a column to it, and a session whose open
+/// transaction has read it: it holds the lock the migration's `ALTER` waits for until it ends.
+async fn items_held_by_a_reader(ctx: &TestContext) -> anyhow::Result<sqlx::PgConnection> {
+    ctx.run_sql(&[
+        "CREATE TABLE items (id int PRIMARY KEY, note text)",
+        "INSERT INTO items SELECT n, 'n' || n FROM generate_series(1, 100) n",
+    ])
+    .await?;
+    ctx.write(
+        1,
+        "widen",
+        "[[step]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = \"extra\"\ntype = \"int32\"\n",
+    )?;
+    let mut blocker = sqlx::PgConnection::connect(&ctx.url).await?;
+    blocker.execute("BEGIN").await?;
+    blocker.execute("SELECT count(*) FROM items").await?;
+    Ok(blocker)
+}
+
+/// 1 when the migration added its column, 0 when it did not.
+async fn extra_columns(ctx: &TestContext) -> anyhow::Result<i64> {
+    ctx.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'extra'")
+        .await
 }

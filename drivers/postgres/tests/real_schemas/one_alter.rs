@@ -5,7 +5,7 @@
 //! default on the converted column.
 
 use anyhow::{ensure, Context as _};
-use strata_conformance::scenarios::ONE_TABLE_RUN as CLEANUP;
+use strata_conformance::scenarios::{ONE_TABLE_RUN as CLEANUP, ONE_TABLE_RUN_ROWS};
 use strata_conformance::TestContext;
 
 use super::support::{plan, texts};
@@ -24,14 +24,13 @@ const ACCOUNTS: &[&str] = &[
     "CREATE FUNCTION accounts_plan_default() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.plan := coalesce(NEW.plan, 'free'); RETURN NEW; END $$",
     "CREATE TRIGGER accounts_plan_default BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION accounts_plan_default()",
     "GRANT SELECT ON accounts TO PUBLIC",
-    "INSERT INTO accounts (email, age, legacy, plan) VALUES ('a@x.io', ' 42', 1, 'pro'), (NULL, '+7', 2, NULL), ('c@x.io', 'n/a', 3, 'team'), (NULL, NULL, 4, 'pro'), ('e@x.io', '12.5', 5, NULL)",
-    "INSERT INTO invoices VALUES (1, 1), (2, 3)",
 ];
 
 /// Three steps, one `ALTER` (one rewrite) and one backup copy; the values come out as each
 /// step alone would leave them, and rollback gives back the whole catalog.
 pub async fn steps_on_one_table_share_one_alter(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.run_sql(ACCOUNTS).await?;
+    ctx.run_sql(ONE_TABLE_RUN_ROWS).await?;
     let before = ctx.capture().await?;
     ctx.write(1, "cleanup", CLEANUP)?;
     let plans = plan(ctx).await?;
@@ -83,6 +82,7 @@ pub async fn steps_on_one_table_share_one_alter(ctx: &TestContext) -> anyhow::Re
 /// run: the steps before it go together, it and the rest alone, and the round trip is exact.
 pub async fn a_step_it_cannot_take_ends_the_run(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.run_sql(ACCOUNTS).await?;
+    ctx.run_sql(ONE_TABLE_RUN_ROWS).await?;
     ctx.run_sql(&[
         "ALTER TABLE accounts ADD COLUMN score text",
         "UPDATE accounts SET score = id * 10",
@@ -112,6 +112,7 @@ pub async fn a_step_it_cannot_take_ends_the_run(ctx: &TestContext) -> anyhow::Re
 /// there: alone, the fill meets the table without that index, which the drop took with it.
 pub async fn two_columns_one_index_names_are_not_together(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.run_sql(ACCOUNTS).await?;
+    ctx.run_sql(ONE_TABLE_RUN_ROWS).await?;
     ctx.run_sql(&["CREATE UNIQUE INDEX accounts_email_legacy ON accounts (email, legacy)"])
         .await?;
     let before = ctx.capture().await?;
