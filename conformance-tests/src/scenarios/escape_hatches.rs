@@ -51,9 +51,19 @@ pub async fn backfill_batches_sized_by_time(ctx: &TestContext) -> anyhow::Result
         })
         .collect();
     ensure!(
-        batches.first().map(|b| b.0) == Some(10) && (2..500).contains(&batches.len()),
-        "not a first batch of 10, then fewer batches than the 500 of fixed ones: {batches:?}"
+        batches.first().map(|b| b.0) == Some(10) && batches.len() >= 2,
+        "not a first batch of 10, then more: {batches:?}"
     );
+    // Where batches are quick (their time follows their rows), they grow: fewer than the 500
+    // fixed ones. Where each costs a scan whatever its size (SecantusDB on a busy machine:
+    // every batch of 10 over 150 ms), they stay at the first's size, as they should.
+    if batches.iter().any(|(_, ms)| ms * 2 < 150) {
+        ensure!(
+            batches.len() < 500,
+            "quick batches did not grow: {} batches: {batches:?}",
+            batches.len()
+        );
+    }
     // Each batch grows after one much faster than 150 ms and shrinks (down to the first's
     // size) after one much slower, by four times at most.
     for w in batches.windows(2) {
