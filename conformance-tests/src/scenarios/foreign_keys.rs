@@ -111,6 +111,47 @@ pub async fn orphans_placeholder(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.assert_restored(&before).await
 }
 
+/// A placeholder parent row references nothing through the parent's own keys: given a default
+/// no row of the table it points at holds (`orders.user_id` defaults to 5, and no legacy user
+/// 5 exists), the placeholder for session 4's missing order 50 gets NULL there, not the default.
+pub async fn placeholders_reference_nothing(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    ctx.insert(
+        "sessions_legacy",
+        &[crate::context::row(&[
+            ("id", Int(4)),
+            ("user_id", Int(50)),
+            ("token", strata_core::Value::Text("t4".into())),
+        ])],
+    )
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        2,
+        "fk",
+        "[[step]]\nop = \"set_default\"\ntable = \"orders\"\ncolumn = \"user_id\"\nvalue = 5\n\n[[step]]\nop = \"add_foreign_key\"\ntable = \"sessions_legacy\"\ncolumns = [\"user_id\"]\nreferences = { table = \"orders\", columns = [\"id\"] }\norphans = \"placeholder\"\n",
+    )?;
+    ctx.apply().await?;
+    ensure!(
+        order_ids(ctx).await? == vec![1, 2, 3, 4, 5, 50],
+        "orders after the placeholder: {:?}",
+        order_ids(ctx).await?
+    );
+    let placeholder = ctx
+        .rows("orders")
+        .await?
+        .into_iter()
+        .find(|r| r["id"] == Int(50))
+        .expect("listed");
+    ensure!(
+        placeholder["user_id"] == strata_core::Value::Null,
+        "the placeholder order took user_id {:?}, not NULL",
+        placeholder["user_id"]
+    );
+    ctx.rollback(1).await?;
+    ctx.assert_restored(&before).await
+}
+
 pub async fn drop_foreign_key(ctx: &TestContext) -> anyhow::Result<()> {
     setup(ctx).await?;
     let before = ctx.capture().await?;

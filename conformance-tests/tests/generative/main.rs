@@ -38,6 +38,7 @@ const REGRESSIONS: &[(&str, u64)] = &[
     ("postgres", 1850114613970081491), // a default written by change_type repeats a unique key, after a rename
     ("postgres", 5446149369848887464), // self-referencing placeholders repeating a unique key
     ("postgres", 15193750554048809683), // change_type twice on one column, then rollback
+    ("postgres", 14670812751610711713), // a placeholder taking a default another key refuses
     ("mysql", 14539434642540194630),   // a CHECK added back for a new kind of type
     ("mysql", 17009777541048259063),   // a fill then a unique index (refusal half way)
     ("mysql", 12938969997512485767),   // bytes to text that are not UTF-8

@@ -168,6 +168,46 @@ impl AddForeignKey {
         out
     }
 
+    /// The parent's columns a placeholder row sets to NULL rather than to their default: the
+    /// nullable columns of the parent's other foreign keys, so that a placeholder references
+    /// nothing (a default is a value no check vouches for in the table it points at).
+    pub fn placeholder_nulls(&self, parent: &Table) -> Vec<String> {
+        let placed: Vec<String> = self
+            .placeholder_columns()
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        let mut out = Vec::new();
+        for c in self.parent_key_columns(parent) {
+            let Some(col) = parent.column(c) else {
+                continue;
+            };
+            if col.nullable
+                && col.default.is_some()
+                && !placed.contains(&col.name)
+                && !out.contains(&col.name)
+            {
+                out.push(col.name.clone());
+            }
+        }
+        out
+    }
+
+    /// The columns of the parent's foreign keys that are still there when the placeholders go
+    /// in (a replaced key of the table's own is dropped first).
+    fn parent_key_columns<'a>(&self, parent: &'a Table) -> impl Iterator<Item = &'a String> {
+        let own = self.table == self.references.table;
+        let replaced = self.replace.clone();
+        parent
+            .constraints
+            .iter()
+            .filter(move |k| {
+                k.kind == ConstraintKind::ForeignKey
+                    && !(own && replaced.as_deref() == Some(k.name.as_str()))
+            })
+            .flat_map(|k| &k.columns)
+    }
+
     /// `add_foreign_key`: both tables and all columns exist, the parent columns are a primary or
     /// unique key, the replaced key exists, the new name is free, and the orphan mode can work.
     /// Returns the child and the parent.
@@ -276,15 +316,32 @@ impl AddForeignKey {
                         parent.name
                     )));
                 }
-                // Every placeholder gets the same defaults: a unique key made only of defaulted
-                // columns would repeat.
+                // A placeholder cannot leave a NOT NULL column of another foreign key at NULL,
+                // and its default is a key nothing checks is present in the table it points at.
                 let placed: Vec<String> = self
                     .placeholder_columns()
                     .into_iter()
                     .map(|(c, _)| c)
                     .collect();
+                if let Some(col) = self
+                    .parent_key_columns(parent)
+                    .filter_map(|c| parent.column(c))
+                    .find(|col| !col.nullable && !placed.contains(&col.name))
+                {
+                    return Err(Refusal::new(RefusalKind::Invalid, format!(
+                        "orphans = \"placeholder\" would give every parent row the default {} of \"{}\", a NOT NULL column of a foreign key of \"{}\", and nothing shows that key exists; use orphans = \"delete\" or \"set_null\", or insert the parent rows first",
+                        col.default.as_deref().unwrap_or("it generates"),
+                        col.name,
+                        parent.name
+                    )));
+                }
+                // Every placeholder gets the same defaults: a unique key made only of defaulted
+                // columns would repeat.
+                let nulls = self.placeholder_nulls(parent);
                 let defaulted = |c: &String| {
-                    !placed.contains(c) && parent.column(c).is_some_and(|col| col.default.is_some())
+                    !placed.contains(c)
+                        && !nulls.contains(c)
+                        && parent.column(c).is_some_and(|col| col.default.is_some())
                 };
                 let keys = parent
                     .constraints

@@ -113,13 +113,24 @@ pub fn select_missing_keys<D: Dialect>(s: &AddForeignKey, child: &Table, filter:
     )
 }
 
-/// The column lists of the placeholder insert: target columns, and the backup's columns
-/// they take (see `AddForeignKey::placeholder_columns`).
-pub fn placeholder_lists<D: Dialect>(s: &AddForeignKey) -> (String, String) {
+/// The column lists of the placeholder insert into `parent`: target columns, and what they
+/// take, the backup's columns (see `AddForeignKey::placeholder_columns`) and NULL for the
+/// parent's other foreign keys (`AddForeignKey::placeholder_nulls`).
+pub fn placeholder_lists<D: Dialect>(s: &AddForeignKey, parent: &Table) -> (String, String) {
     let cols = s.placeholder_columns();
-    let targets: Vec<&str> = cols.iter().map(|(t, _)| t.as_str()).collect();
-    let sources: Vec<&str> = cols.iter().map(|(_, b)| b.as_str()).collect();
-    (D::idents(&targets), D::idents(&sources))
+    let nulls = s.placeholder_nulls(parent);
+    let targets: Vec<String> = cols
+        .iter()
+        .map(|(t, _)| t)
+        .chain(&nulls)
+        .map(|c| D::ident(c))
+        .collect();
+    let sources: Vec<String> = cols
+        .iter()
+        .map(|(_, b)| D::ident(b))
+        .chain(nulls.iter().map(|_| "NULL".to_owned()))
+        .collect();
+    (targets.join(", "), sources.join(", "))
 }
 
 /// The check, before the key is added with `orphans = "fail"`, that no row of `child`

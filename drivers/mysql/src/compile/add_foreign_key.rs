@@ -203,7 +203,7 @@ impl CompileKind<AddForeignKey> for Compiler {
                         ))),
                     );
                 }
-                let (targets, sources) = orphans::placeholder_lists::<My>(s);
+                let (targets, sources) = orphans::placeholder_lists::<My>(s, parent);
                 let ptbl = qtable(&parent.name);
                 let remove = format!(
                     "DELETE p FROM {ptbl} p JOIN {} b ON {}",

@@ -168,7 +168,7 @@ impl CompileKind<AddForeignKey> for Compiler<'_> {
                     &orphans::select_missing_keys::<Pg>(s, child, &filter),
                     &orphans::missing_keys(parent),
                 ));
-                let (targets, sources) = orphans::placeholder_lists::<Pg>(s);
+                let (targets, sources) = orphans::placeholder_lists::<Pg>(s, parent);
                 let ptbl = qtable(&parent.name);
                 let insert = format!(
                     "INSERT INTO {ptbl} ({targets}) SELECT {sources} FROM {}",

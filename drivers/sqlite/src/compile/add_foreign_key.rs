@@ -142,7 +142,7 @@ impl CompileKind<AddForeignKey> for Compiler {
                 ));
                 let refs = idents(&s.references.columns);
                 let ptbl = qtable(&parent.name);
-                let (targets, sources) = orphans::placeholder_lists::<Lite>(s);
+                let (targets, sources) = orphans::placeholder_lists::<Lite>(s, parent);
                 let mut undo = vec![format!(
                     "DELETE FROM {ptbl} WHERE ({refs}) IN (SELECT {refs} FROM {})",
                     qtable(&bak)
