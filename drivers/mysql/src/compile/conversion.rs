@@ -50,6 +50,33 @@ pub(super) fn range(t: PortableType) -> (&'static str, &'static str) {
     }
 }
 
+/// For text `v` of `from` converting to an integer kind `to`, a test far cheaper than
+/// [`incompatible`] that the text already reads as its converted value: `0` or an optional
+/// minus and ASCII digits without a leading zero, ending in a digit (a regular expression's
+/// `$` also matches before a final newline), too few to leave the range. A value it passes
+/// converts exactly to the number it reads as; one it does not pass goes through
+/// [`expected`]. `None` for other pairs.
+pub(super) fn canonical(v: &str, from: &Column, to: PortableType) -> Option<String> {
+    if !to.is_integer() || !types::is_textual(&from.native_type) {
+        return None;
+    }
+    let digits = range(to).1.len() - 2;
+    Some(format!(
+        "({v} REGEXP '^(0|-?[1-9][0-9]{{0,{digits}}})$' AND ASCII(RIGHT({v}, 1)) BETWEEN 48 AND 57)"
+    ))
+}
+
+/// [`expected`], with the values [`canonical`] passes converted by a bare `CAST`.
+pub(super) fn expected_quickly(v: &str, from: &Column, s: &ChangeType) -> String {
+    match canonical(v, from, s.to) {
+        Some(quick) if s.using.is_none() => format!(
+            "CASE WHEN {quick} THEN CAST({v} AS SIGNED) ELSE {} END",
+            expected(v, from, s)
+        ),
+        _ => expected(v, from, s),
+    }
+}
+
 /// A predicate true when value `v` of `from` will not convert to `to`, or would change.
 pub(super) fn incompatible(v: &str, from: &Column, to: PortableType) -> String {
     let source = from.portable;
