@@ -50,6 +50,8 @@ pub struct Server {
     pub flavor: Flavor,
     /// The server's version string.
     pub version: String,
+    /// How long a statement may wait for a lock in all (see [`crate::lock_wait`]).
+    pub lock_wait: std::time::Duration,
 }
 
 /// Connects to `url` (`mysql://` or `mariadb://`; credentials never appear in errors).
@@ -103,7 +105,11 @@ pub async fn connect(url: &str) -> Result<Session> {
         conn,
         t.answer(),
         database,
-        Server { flavor, version },
+        Server {
+            flavor,
+            version,
+            lock_wait: t.lock_wait,
+        },
     ))
 }
 

@@ -35,17 +35,17 @@ impl Dialect for My {
         Ok(session.state.version.clone())
     }
 
+    /// Waits for metadata locks in short attempts ([`crate::lock_wait`]); an `ALTER` the
+    /// server refuses to run online runs with the default algorithm.
     async fn run(session: &Session<Self>, sql: &str) -> Result<u64> {
-        match session.execute(sql).await {
+        match crate::lock_wait::run(session, sql).await {
             // The server refused to run this ALTER online: run it with the default algorithm,
             // as the plan announced.
             Err(e) if sql.contains(crate::compile::ONLINE) && online_refused(&e) => {
                 tracing::warn!(
                     "the server cannot run this ALTER online; running it with a lock: {e}"
                 );
-                session
-                    .execute(&sql.replace(crate::compile::ONLINE, ""))
-                    .await
+                crate::lock_wait::run(session, &sql.replace(crate::compile::ONLINE, "")).await
             }
             other => other,
         }

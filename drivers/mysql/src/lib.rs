@@ -17,6 +17,7 @@ mod dialect;
 mod facts;
 mod inspect;
 mod lock;
+mod lock_wait;
 mod rows;
 mod server;
 mod simulate;

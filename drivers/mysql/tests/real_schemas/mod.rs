@@ -5,6 +5,7 @@
 
 mod batches;
 mod found;
+mod lock_wait;
 mod one_alter;
 
 use anyhow::ensure;
@@ -12,6 +13,15 @@ use strata_conformance::{Scenario, TestContext};
 
 /// The scenarios, run by the conformance harness after the portable ones.
 pub static SCENARIOS: &[Scenario] = &[
+    Scenario::new("readers_are_not_queued_behind_a_waiting_alter", |ctx| {
+        Box::pin(lock_wait::readers_are_not_queued_behind_a_waiting_alter(
+            ctx,
+        ))
+    }),
+    Scenario::new(
+        "a_lock_held_past_the_timeout_fails_naming_the_attempts",
+        |ctx| Box::pin(lock_wait::a_lock_held_past_the_timeout_fails_naming_the_attempts(ctx)),
+    ),
     Scenario::new("implicit_fk_index_survives_replace_and_add_index", |ctx| {
         Box::pin(implicit_fk_index(ctx))
     }),
