@@ -150,6 +150,16 @@ impl Engine {
         Ok((took, String::from_utf8_lossy(&out.stdout).trim().to_owned()))
     }
 
+    /// Before a timed apply: PostgreSQL writes out what the runs before left in its buffers
+    /// (`CHECKPOINT`), so that no checkpoint falls in the middle of the one timed next; the
+    /// others have no such statement for a client.
+    pub fn settle(&self, url: &str) -> anyhow::Result<()> {
+        if self.kind == Kind::Postgres {
+            self.run(url, "CHECKPOINT;")?;
+        }
+        Ok(())
+    }
+
     /// The benchmark table, built with the engine's own DDL, and `rows` rows.
     pub fn fixture(&self, rows: u64) -> String {
         let age = "CASE WHEN n % 50 = 0 THEN 'n/a' ELSE CONCAT('', n % 90) END";

@@ -147,7 +147,10 @@ async fn measure(bin: &Path, engine: &Engine, rows: u64) -> anyhow::Result<Figur
         }
         let (hand_plan, counts) = engine.run(&hand_url, engine.hand_plan())?;
         let plan = strata(bin, &[&common[..], &["plan"]].concat())?;
+        // Each apply starts from a checkpoint, so neither pays for the other's writes.
+        engine.settle(&hand_url)?;
         let (hand_apply, _) = engine.run(&hand_url, engine.hand_apply())?;
+        engine.settle(&strata_url)?;
         let apply = strata(bin, &[&common[..], &["apply", "--yes"]].concat())?;
         let rollback = strata(bin, &[&common[..], &["rollback", "--yes"]].concat())?;
         std::fs::remove_dir_all(&dir)?;

@@ -1,6 +1,7 @@
 //! The aggregate-hash verifications catch what they are there to catch: a backup missing a
 //! row, holding a changed value or one row twice in place of another, and a converted column
-//! with one value off, all on a table built by hand.
+//! with one value off, a NULL become a number, two values swapped between rows and a value
+//! negated (the weighted sum an integer target is verified by), all on a table built by hand.
 
 use strata_conformance::spoil::{action, caught};
 use strata_conformance::TestContext;
@@ -73,6 +74,20 @@ async fn hash_verifications_catch_a_lost_a_changed_and_a_doubled_row() -> anyhow
             (
                 "UPDATE people SET age = 5 WHERE id = 10".into(),
                 "UPDATE people SET age = NULL WHERE id = 10".into(),
+            ),
+            (
+                "UPDATE people SET age = 0 WHERE id = 20".into(),
+                "UPDATE people SET age = NULL WHERE id = 20".into(),
+            ),
+            (
+                "UPDATE people SET age = CASE id WHEN 2 THEN 3 ELSE 2 END WHERE id IN (2, 3)"
+                    .into(),
+                "UPDATE people SET age = CASE id WHEN 2 THEN 2 ELSE 3 END WHERE id IN (2, 3)"
+                    .into(),
+            ),
+            (
+                "UPDATE people SET age = -age WHERE id = 7".into(),
+                "UPDATE people SET age = -age WHERE id = 7".into(),
             ),
         ],
     )
