@@ -285,6 +285,16 @@ pub(super) fn convert_back(
     let bak = qtable(bak);
     let nullable = |def: &str| def.replacen(" NOT NULL", " NULL", 1);
     let mut sql = Vec::new();
+    // Back to a text column with room for the text of any value of `to`, the conversion
+    // cannot fail, whatever was written since: the column goes back as it is, and one scan
+    // of the table is saved.
+    if has_room_for(c, to) {
+        sql.push(format!("ALTER TABLE {tbl} MODIFY COLUMN {original}"));
+        sql.push(format!(
+            "UPDATE {tbl} t JOIN {bak} b ON {join} SET t.{col} = b.{col}"
+        ));
+        return sql.join(";\n");
+    }
     if !c.nullable {
         sql.push(format!(
             "ALTER TABLE {tbl} MODIFY COLUMN {col} {} NULL",
@@ -305,6 +315,25 @@ pub(super) fn convert_back(
         sql.push(format!("ALTER TABLE {tbl} MODIFY COLUMN {original}"));
     }
     sql.join(";\n")
+}
+
+/// Whether `c`, a text column, has room for the text of every value of `to` (a `tinyint(1)`
+/// boolean holds -128 to 127), so that a strict `MODIFY` back to it cannot fail.
+pub(super) fn has_room_for(c: &Column, to: PortableType) -> bool {
+    let chars = match to {
+        t if t.is_integer() => range(t).0.len() as u32,
+        PortableType::Decimal { precision, .. } => u32::from(precision) + 2,
+        PortableType::Bool => 4,
+        PortableType::Date => 10,
+        PortableType::Timestamp => 26,
+        _ => return false,
+    };
+    types::is_textual(&c.native_type)
+        && match c.portable {
+            Some(PortableType::String { len }) => len >= chars,
+            Some(PortableType::Text) => true,
+            _ => false,
+        }
 }
 
 /// InnoDB's longest index key (DYNAMIC row format, 16 KiB pages).

@@ -17,7 +17,8 @@
 //! 5. every converted value verified against its backed-up original.
 //!
 //! Rollback undoes them in reverse: one `ALTER` gives every column its definition back (the
-//! converted ones emptied first, so the conversion back cannot fail), and the backups put
+//! converted ones emptied first, so the conversion back cannot fail, unless the column they go
+//! back to is text with room for any converted value), and the backups put
 //! every value back, as they do for each step alone.
 //!
 //! Taken only where nothing else on the table depends on the columns (no index, foreign key,
@@ -141,7 +142,7 @@ fn actions(first: &StepContext<'_>, t: &Table, parts: &[Part<'_>]) -> Option<Vec
     let mut unconverted = Vec::new();
     let mut verifies = Vec::new();
     let (mut forward, mut back) = (Vec::new(), Vec::new());
-    let (mut rewrites, mut emptied, mut restored) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut rewrites, mut emptied) = (Vec::new(), Vec::new());
     let mut destroys = false;
     // The dropped and converted columns, in the table's order: the shared backup's columns,
     // and the order dropped columns are added back in (each after its neighbour). A column
@@ -188,9 +189,11 @@ fn actions(first: &StepContext<'_>, t: &Table, parts: &[Part<'_>]) -> Option<Vec
                 }
                 rewrites.push(super::in_place::rewrite(t, c, s));
                 forward.push(super::in_place::modify(c, s));
-                emptied.push(format!("t.{col} = NULL"));
+                // Emptied before the conversion back unless that cannot fail.
+                if !super::conversion::has_room_for(c, s.to) {
+                    emptied.push(format!("t.{col} = NULL"));
+                }
                 back.push(format!("MODIFY COLUMN {definition}"));
-                restored.push(format!("t.{col} = b.{col}"));
                 verifies.push(super::in_place::verify(step, t, c, s, bak));
             }
             Part::NotNull(ctx, _, fill) => {
@@ -316,10 +319,9 @@ fn actions(first: &StepContext<'_>, t: &Table, parts: &[Part<'_>]) -> Option<Vec
     if let (false, Some(join)) = (emptied.is_empty(), &join) {
         inverse.push(format!("UPDATE {join} SET {}", emptied.join(", ")));
     }
+    // The converted values come back with the dropped ones, by the shared backup's restore,
+    // which runs right after (one scan of the table, not two).
     inverse.push(format!("ALTER TABLE {tbl} {}", back.join(", ")));
-    if let (false, Some(join)) = (restored.is_empty(), &join) {
-        inverse.push(format!("UPDATE {join} SET {}", restored.join(", ")));
-    }
     let mut ddl = Action::new(
         first.step.index,
         ActionKind::Ddl,
