@@ -152,6 +152,34 @@ pub async fn placeholders_reference_nothing(ctx: &TestContext) -> anyhow::Result
     ctx.assert_restored(&before).await
 }
 
+/// A placeholder that could only point at rows nothing shows exist is refused in the plan:
+/// once `orders.id` is a foreign key to `legacy_users`, a placeholder order for session 4's
+/// missing order 50 would hold 50 there, and no legacy user 50 exists.
+pub async fn placeholders_pointing_nowhere_are_refused(ctx: &TestContext) -> anyhow::Result<()> {
+    setup(ctx).await?;
+    ctx.insert(
+        "sessions_legacy",
+        &[crate::context::row(&[
+            ("id", Int(4)),
+            ("user_id", Int(50)),
+            ("token", strata_core::Value::Text("t4".into())),
+        ])],
+    )
+    .await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        2,
+        "fk",
+        "[[step]]\nop = \"add_foreign_key\"\ntable = \"orders\"\ncolumns = [\"id\"]\nreferences = { table = \"legacy_users\", columns = [\"id\"] }\nname = \"orders_legacy_id_fk\"\norphans = \"placeholder\"\n\n[[step]]\nop = \"add_foreign_key\"\ntable = \"sessions_legacy\"\ncolumns = [\"user_id\"]\nreferences = { table = \"orders\", columns = [\"id\"] }\norphans = \"placeholder\"\n",
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        RefusalKind::Invalid,
+        "which foreign key orders_legacy_id_fk of \"orders\" checks",
+    )?;
+    ctx.assert_restored(&before).await
+}
+
 pub async fn drop_foreign_key(ctx: &TestContext) -> anyhow::Result<()> {
     setup(ctx).await?;
     let before = ctx.capture().await?;

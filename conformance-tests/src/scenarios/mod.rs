@@ -104,6 +104,7 @@ scenarios! {
     foreign_key_orphans_set_null_replacing => foreign_keys::orphans_set_null_replacing;
     foreign_key_orphans_placeholder => foreign_keys::orphans_placeholder;
     placeholders_reference_nothing => foreign_keys::placeholders_reference_nothing;
+    placeholders_pointing_nowhere_are_refused => foreign_keys::placeholders_pointing_nowhere_are_refused;
     drop_foreign_key_round_trip => foreign_keys::drop_foreign_key;
     add_index_online => indexes::add_index_online, if online_index;
     unique_index_refuses_duplicates => indexes::unique_refuses_duplicates;

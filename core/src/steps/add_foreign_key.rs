@@ -193,19 +193,20 @@ impl AddForeignKey {
         out
     }
 
-    /// The columns of the parent's foreign keys that are still there when the placeholders go
-    /// in (a replaced key of the table's own is dropped first).
-    fn parent_key_columns<'a>(&self, parent: &'a Table) -> impl Iterator<Item = &'a String> {
+    /// The parent's foreign keys that are still there when the placeholders go in (a replaced
+    /// key of the table's own is dropped first).
+    fn parent_keys<'a>(&self, parent: &'a Table) -> impl Iterator<Item = &'a Constraint> {
         let own = self.table == self.references.table;
         let replaced = self.replace.clone();
-        parent
-            .constraints
-            .iter()
-            .filter(move |k| {
-                k.kind == ConstraintKind::ForeignKey
-                    && !(own && replaced.as_deref() == Some(k.name.as_str()))
-            })
-            .flat_map(|k| &k.columns)
+        parent.constraints.iter().filter(move |k| {
+            k.kind == ConstraintKind::ForeignKey
+                && !(own && replaced.as_deref() == Some(k.name.as_str()))
+        })
+    }
+
+    /// The columns of [`Self::parent_keys`].
+    fn parent_key_columns<'a>(&self, parent: &'a Table) -> impl Iterator<Item = &'a String> {
+        self.parent_keys(parent).flat_map(|k| &k.columns)
     }
 
     /// `add_foreign_key`: both tables and all columns exist, the parent columns are a primary or
@@ -316,22 +317,44 @@ impl AddForeignKey {
                         parent.name
                     )));
                 }
-                // A placeholder cannot leave a NOT NULL column of another foreign key at NULL,
-                // and its default is a key nothing checks is present in the table it points at.
+                // A placeholder must reference nothing through the parent's own foreign keys:
+                // each needs a column the placeholder can leave NULL (MATCH SIMPLE: one NULL
+                // column and the key checks nothing). A key made only of the columns that take
+                // the missing key, or whose other columns are NOT NULL, would point at rows
+                // nothing shows exist.
                 let placed: Vec<String> = self
                     .placeholder_columns()
                     .into_iter()
                     .map(|(c, _)| c)
                     .collect();
-                if let Some(col) = self
-                    .parent_key_columns(parent)
-                    .filter_map(|c| parent.column(c))
-                    .find(|col| !col.nullable && !placed.contains(&col.name))
-                {
+                for key in self.parent_keys(parent) {
+                    let unplaced: Vec<&crate::schema::Column> = key
+                        .columns
+                        .iter()
+                        .filter(|c| !placed.contains(c))
+                        .filter_map(|c| parent.column(c))
+                        .collect();
+                    if unplaced.iter().any(|c| c.nullable) {
+                        continue;
+                    }
+                    let what = if unplaced.is_empty() {
+                        format!("the missing keys in {}", key.columns.join(", "))
+                    } else {
+                        let defaults: Vec<String> = unplaced
+                            .iter()
+                            .map(|c| {
+                                format!(
+                                    "{} in \"{}\" (NOT NULL)",
+                                    c.default.as_deref().unwrap_or("the value it generates"),
+                                    c.name
+                                )
+                            })
+                            .collect();
+                        format!("the default {}", defaults.join(", "))
+                    };
                     return Err(Refusal::new(RefusalKind::Invalid, format!(
-                        "orphans = \"placeholder\" would give every parent row the default {} of \"{}\", a NOT NULL column of a foreign key of \"{}\", and nothing shows that key exists; use orphans = \"delete\" or \"set_null\", or insert the parent rows first",
-                        col.default.as_deref().unwrap_or("it generates"),
-                        col.name,
+                        "orphans = \"placeholder\" would give every parent row {what}, which foreign key {} of \"{}\" checks, and nothing shows those rows exist; use orphans = \"delete\" or \"set_null\", or insert the parent rows first",
+                        key.name,
                         parent.name
                     )));
                 }

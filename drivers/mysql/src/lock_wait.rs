@@ -6,9 +6,12 @@
 //! timeout in whole seconds, 1 the shortest wait there is — and when the lock is not granted
 //! (error 1205, the statement did nothing) the queue behind it drains and, after a pause that
 //! doubles with jitter ([`timeouts::backoff`]), it tries again, until the session's lock-wait
-//! timeout (`lock_wait_timeout`, 10 s by default) has passed; then it fails, naming the
-//! attempts. The session's own timeout is set back after every attempt. A lock-wait timeout
-//! under 2 s waits in one wait, as before.
+//! timeout (`lock_wait_timeout`, 10 s by default) has been spent waiting; then it fails,
+//! naming the attempts. The session's own timeout is set back after every attempt. A
+//! statement refused its lock long after it started (an online `ALTER` copies the table, then
+//! waits for the lock it commits under) had done its work: it runs once more waiting for what
+//! is left of the budget, as without attempts, rather than losing that work attempt after
+//! attempt. A lock-wait timeout under 2 s waits in one wait, as before.
 //!
 //! A statement list that begins with `LOCK TABLES` takes its locks in attempts the same way,
 //! then runs the rest of the list with them held (and releases them should the rest fail).
@@ -87,7 +90,8 @@ fn attempted(sql: &str) -> Option<Attempted<'_>> {
     }
 }
 
-/// The byte offset of the first `;` outside quotes, backticks and comments.
+/// The byte offset of the first `;` outside quotes, backticks and comments (`/* */`, `#`,
+/// `-- `). A backslash escapes nothing: strata's session runs with `NO_BACKSLASH_ESCAPES`.
 fn first_statement_end(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -106,6 +110,18 @@ fn first_statement_end(text: &str) -> Option<usize> {
                 }
                 i += 1;
             }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-')
+                && bytes.get(i + 2).is_none_or(|c| c.is_ascii_whitespace()) =>
+            {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
             b';' => return Some(i),
             _ => {}
         }
@@ -115,33 +131,38 @@ fn first_statement_end(text: &str) -> Option<usize> {
 }
 
 async fn in_attempts(session: &Session<My>, sql: &str, budget: Duration) -> Result<u64> {
-    let started = Instant::now();
+    // The time spent waiting: attempts that were refused their lock, and the pauses between.
+    let mut waited = Duration::ZERO;
     let mut failed = 0u32;
     loop {
-        session
-            .execute(&format!(
-                "SET SESSION lock_wait_timeout = {}",
-                ATTEMPT.as_secs()
-            ))
-            .await?;
-        let done = session.execute(sql).await;
-        session
-            .execute(&format!(
-                "SET SESSION lock_wait_timeout = {}",
-                budget.as_secs().max(1)
-            ))
-            .await?;
+        let started = Instant::now();
+        let done = attempt(session, sql, ATTEMPT).await;
+        let took = started.elapsed();
         match done {
+            // Refused long after it started: the statement had run (an online ALTER copies
+            // the table, then waits for the lock it commits under) and lost that last wait.
+            // Attempts would each redo the work and lose it again: one more run waits for
+            // whatever is left of the budget, as a statement did without attempts.
+            Err(e) if lock_not_granted(&e) && took > ATTEMPT + LATE => {
+                let left = budget.saturating_sub(waited).max(ATTEMPT);
+                tracing::info!(
+                    "lock not granted after {} ms of work; running it again with a wait of {} s",
+                    took.as_millis(),
+                    left.as_secs()
+                );
+                return attempt(session, sql, left).await;
+            }
             Err(e) if lock_not_granted(&e) => {
                 failed += 1;
+                waited += took;
                 let pause = timeouts::backoff(failed);
-                if started.elapsed() + pause + ATTEMPT > budget {
+                if waited + pause + ATTEMPT > budget {
                     return Err(Error::database(
                         NAME,
                         format!(
                             "waiting for a lock another session holds: {failed} attempts of {} s over {:.1} s (each given up so that the sessions queued behind it could go on; raise the total with ?lock_wait_timeout=SECONDS); `strata status` shows what holds it",
                             ATTEMPT.as_secs(),
-                            started.elapsed().as_secs_f64()
+                            waited.as_secs_f64()
                         ),
                         e,
                     ));
@@ -152,10 +173,35 @@ async fn in_attempts(session: &Session<My>, sql: &str, budget: Duration) -> Resu
                     pause.as_millis()
                 );
                 tokio::time::sleep(pause).await;
+                waited += pause;
             }
             other => return other,
         }
     }
+}
+
+/// How much longer than a wait an attempt may take before its refusal counts as late.
+const LATE: Duration = Duration::from_millis(500);
+
+/// `sql` with the session's lock-wait timeout at `wait` (whole seconds, at least 1), set back
+/// to the budget afterwards; should setting it back fail after the statement ran, the
+/// statement's own outcome is what counts.
+async fn attempt(session: &Session<My>, sql: &str, wait: Duration) -> Result<u64> {
+    session
+        .execute(&format!(
+            "SET SESSION lock_wait_timeout = {}",
+            wait.as_secs().max(1)
+        ))
+        .await?;
+    let done = session.execute(sql).await;
+    let reset = format!(
+        "SET SESSION lock_wait_timeout = {}",
+        session.state.lock_wait.as_secs().max(1)
+    );
+    if let Err(e) = session.execute(&reset).await {
+        tracing::warn!("setting the lock-wait timeout back failed: {e}");
+    }
+    done
 }
 
 /// MySQL's and MariaDB's "Lock wait timeout exceeded" (1205).
@@ -205,5 +251,13 @@ mod tests {
             None
         );
         assert_eq!(attempted("LOCK TABLES t WRITE"), None);
+        assert_eq!(
+            attempted("ALTER TABLE t ADD a int -- a; comment\n"),
+            Some(Attempted::Whole)
+        );
+        assert_eq!(
+            attempted("DROP TABLE t # gone; for good"),
+            Some(Attempted::Whole)
+        );
     }
 }

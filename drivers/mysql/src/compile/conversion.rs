@@ -322,7 +322,8 @@ pub(super) fn convert_back(
 pub(super) fn has_room_for(c: &Column, to: PortableType) -> bool {
     let chars = match to {
         t if t.is_integer() => range(t).0.len() as u32,
-        PortableType::Decimal { precision, .. } => u32::from(precision) + 2,
+        // A sign, the digits, the point, and a 0 before it when all are decimals.
+        PortableType::Decimal { precision, .. } => u32::from(precision) + 3,
         PortableType::Bool => 4,
         PortableType::Date => 10,
         PortableType::Timestamp => 26,
