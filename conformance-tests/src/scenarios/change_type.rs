@@ -124,3 +124,38 @@ pub async fn compatible_values_convert(ctx: &TestContext) -> anyhow::Result<()> 
     ctx.rollback(1).await?;
     ctx.assert_restored(&before).await
 }
+
+/// A text that rounds to the new decimal's scale would change: counted incompatible on every
+/// engine, as a number that rounds is (`1.005` and `2.999` to two places; `2.50`, `3` and
+/// ` 4.1 ` convert unchanged).
+pub async fn rounding_texts_are_incompatible(ctx: &TestContext) -> anyhow::Result<()> {
+    ctx.write(
+        1,
+        "prices",
+        "[[step]]\nop = \"create_table\"\ntable = \"prices\"\ncolumns = [\n  { name = \"id\", type = \"int64\", primary_key = true },\n  { name = \"amount\", type = \"string(20)\" },\n]\n",
+    )?;
+    ctx.apply().await?;
+    let rows: Vec<_> = ["1.005", "2.50", "3", "2.999", "4.1"]
+        .iter()
+        .zip(1..)
+        .map(|(v, i)| {
+            crate::context::row(&[
+                ("id", strata_core::Value::Int(i)),
+                ("amount", strata_core::Value::Text((*v).into())),
+            ])
+        })
+        .collect();
+    ctx.insert("prices", &rows).await?;
+    let before = ctx.capture().await?;
+    ctx.write(
+        2,
+        "amount",
+        "[[step]]\nop = \"change_type\"\ntable = \"prices\"\ncolumn = \"amount\"\nto = \"decimal(10,2)\"\n",
+    )?;
+    expect_refused(
+        ctx.apply().await,
+        RefusalKind::Incompatible,
+        "2 values of prices.amount will not convert to decimal(10,2)",
+    )?;
+    ctx.assert_restored(&before).await
+}

@@ -96,6 +96,7 @@ scenarios! {
     change_type_set_null_round_trip => change_type::set_null;
     change_type_use_default_round_trip => change_type::use_default;
     change_type_compatible_values_convert => change_type::compatible_values_convert;
+    change_type_rounding_texts_are_incompatible => change_type::rounding_texts_are_incompatible;
     set_not_null_fill_round_trip => nullability::set_not_null_fill;
     set_not_null_without_fill_refuses => nullability::set_not_null_refuses;
     drop_not_null_round_trip => nullability::drop_not_null;

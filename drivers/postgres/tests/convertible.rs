@@ -1,7 +1,9 @@
 //! The native convertibility predicates never disagree with PostgreSQL's own cast: for every
 //! pair with a native form, over edge values (whitespace, signs, exponents, overflow by one,
 //! leap days, unicode digits and spaces, odd spellings), `Casts::fails` (for the server's version) gives what the
-//! probe gives — the cast itself, tried in a subtransaction — and never raises an error.
+//! probe gives — the cast itself, tried in a subtransaction — and never raises an error. A
+//! text that rounds to a `numeric(p,s)` counts as one that would change, as on the other
+//! engines.
 
 use strata_conformance::spoil::quote;
 use strata_core::{Driver, Statement};
@@ -404,6 +406,26 @@ async fn native_predicates_agree_with_the_cast_on_every_edge_value() -> anyhow::
             }
         }
     }
+    // A text that rounds to the scale would change: incompatible, as from a number and on
+    // the other engines (`1.005` to two places); trailing zeros change nothing.
+    driver
+        .execute(&Statement::Sql(
+            "DROP TABLE IF EXISTS vals; CREATE TABLE vals (i int, v text); \
+             INSERT INTO vals VALUES (1, '1.005'), (2, '2.999'), (3, '-0.004'), (4, ' 1.50 '), (5, '1.5000'), (6, '7')"
+                .into(),
+        ))
+        .await?;
+    let rounding = driver
+        .query_count(&Statement::Sql(format!(
+            "SELECT sum(CASE WHEN {} THEN i ELSE 0 END)::bigint FROM vals",
+            casts.fails("v", "text", "numeric(10,2)")
+        )))
+        .await?;
+    assert_eq!(
+        rounding,
+        1 + 2 + 3,
+        "the texts that round are 1.005, 2.999, -0.004"
+    );
     // A column of a nondeterministic collation takes no regular expression: the predicates
     // read its text in the "C" collation.
     driver

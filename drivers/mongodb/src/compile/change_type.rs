@@ -80,6 +80,20 @@ fn incompatible(input: &str, ty: PortableType) -> Json {
         PortableType::String { len } => {
             json!({ "$gt": [{ "$strLenCP": { "$convert": { "input": input, "to": "string", "onError": "" } } }, len] })
         }
+        // A decimal128 keeps every digit: the portable `decimal(p,s)` holds a value only when
+        // it has no more than `s` places (a value that would round changes, as on the SQL
+        // engines) and fewer than `p - s` digits before the point.
+        PortableType::Decimal { precision, scale } => {
+            let value = convert(input, ty, json!(null));
+            let limit = format!("1e{}", precision.saturating_sub(scale));
+            json!({ "$and": [
+                { "$ne": [value.clone(), null] },
+                { "$or": [
+                    { "$ne": [{ "$round": [value.clone(), i32::from(scale)] }, value.clone()] },
+                    { "$gte": [{ "$abs": value }, { "$toDecimal": limit }] },
+                ] },
+            ] })
+        }
         _ if target(ty) == Some("date") => out_of_calendar(input),
         _ => json!(false),
     };

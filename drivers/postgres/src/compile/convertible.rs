@@ -2,8 +2,9 @@
 //! value.
 //!
 //! A value is *incompatible* when PostgreSQL's cast to the new type fails, or when the value
-//! would change: a text value truncated by a shorter `string(n)`, a number rounded, a
-//! timestamp losing its time. The reference for that is the session-temporary probe
+//! would change: a text value truncated by a shorter `string(n)`, a number rounded (from a
+//! number or from its text: `1.005` to `numeric(6,2)`, as on the other engines), a timestamp
+//! losing its time. The reference for that is the session-temporary probe
 //! ([`CAST_PROBE`]): a plpgsql function that runs the cast with `EXECUTE` inside an `EXCEPTION`
 //! block — a subtransaction per value, 10 µs a row. [`fails`] decides the common pairs with
 //! expressions the executor evaluates in the scan, in the shape
@@ -36,6 +37,10 @@ BEGIN
   IF v IS NULL THEN RETURN false; END IF;
   IF src_textual THEN
     EXECUTE format('SELECT ((%L)::%s)::%s::text', v, src, dst) INTO r;
+    IF dst LIKE 'numeric(%' THEN
+      EXECUTE format('SELECT ((%L)::%s)::%s = ((%L)::%s)::numeric', v, src, dst, v, src) INTO same;
+      RETURN NOT coalesce(same, false);
+    END IF;
     RETURN dst_textual AND r IS DISTINCT FROM v;
   END IF;
   EXECUTE format('SELECT ((((%L)::%s)::%s)::%s)::text = ((%L)::%s)::text', v, src, dst, src, v, src) INTO same;
@@ -82,11 +87,16 @@ impl Casts {
             return probe(value, from, to);
         }
         if self.version_num >= 160000 && types::is_textual(from) && !types::is_textual(to) {
-            return case(
-                value,
-                &[],
-                format!("NOT pg_input_is_valid({value}::text, {})", string(to)),
-            );
+            let invalid = format!("NOT pg_input_is_valid({value}::text, {})", string(to));
+            // The input function rounds a number to the type's scale: one that rounds would
+            // change, and is incompatible.
+            let rounds = numeric_modifier(to).map(|(_, s)| {
+                format!("round(({value}::text)::numeric, {s}) <> ({value}::text)::numeric")
+            });
+            return match rounds {
+                Some(rounds) => case(value, &[(invalid, "true".into())], rounds),
+                None => case(value, &[], invalid),
+            };
         }
         native(value, from, to, self.version_num).unwrap_or_else(|| probe(value, from, to))
     }
@@ -263,9 +273,13 @@ fn from_text(v: &str, to: &str, probe: String, version_num: u32) -> Option<Strin
     }
     let numeric = numeric_modifier(to);
     if to == "numeric" || numeric.is_some() {
-        // Rounded to the scale first, then held to the digits left of the point.
+        // Held to the digits left of the point once rounded to the scale, and a value that
+        // rounds would change: incompatible, as from a number and on every engine.
         let fits = match numeric {
-            Some((p, s)) => format!("abs(round({v}::numeric, {s})) >= 1e{}", p - s),
+            Some((p, s)) => format!(
+                "(abs(round({v}::numeric, {s})) >= 1e{} OR round({v}::numeric, {s}) <> {v}::numeric)",
+                p - s
+            ),
             None => "false".into(),
         };
         return Some(case(
