@@ -111,10 +111,8 @@ pub async fn orphans_placeholder(ctx: &TestContext) -> anyhow::Result<()> {
     ctx.assert_restored(&before).await
 }
 
-/// A placeholder parent row references nothing through the parent's own keys: given a default
-/// no row of the table it points at holds (`orders.user_id` defaults to 5, and no legacy user
-/// 5 exists), the placeholder for session 4's missing order 50 gets NULL there, not the default.
-pub async fn placeholders_reference_nothing(ctx: &TestContext) -> anyhow::Result<()> {
+/// The fixture, and a session 4 whose order 50 does not exist: a placeholder order's key.
+async fn setup_with_session_of_missing_order(ctx: &TestContext) -> anyhow::Result<()> {
     setup(ctx).await?;
     ctx.insert(
         "sessions_legacy",
@@ -124,7 +122,14 @@ pub async fn placeholders_reference_nothing(ctx: &TestContext) -> anyhow::Result
             ("token", strata_core::Value::Text("t4".into())),
         ])],
     )
-    .await?;
+    .await
+}
+
+/// A placeholder parent row references nothing through the parent's own keys: given a default
+/// no row of the table it points at holds (`orders.user_id` defaults to 5, and no legacy user
+/// 5 exists), the placeholder for session 4's missing order 50 gets NULL there, not the default.
+pub async fn placeholders_reference_nothing(ctx: &TestContext) -> anyhow::Result<()> {
+    setup_with_session_of_missing_order(ctx).await?;
     let before = ctx.capture().await?;
     ctx.write(
         2,
@@ -156,16 +161,7 @@ pub async fn placeholders_reference_nothing(ctx: &TestContext) -> anyhow::Result
 /// once `orders.id` is a foreign key to `legacy_users`, a placeholder order for session 4's
 /// missing order 50 would hold 50 there, and no legacy user 50 exists.
 pub async fn placeholders_pointing_nowhere_are_refused(ctx: &TestContext) -> anyhow::Result<()> {
-    setup(ctx).await?;
-    ctx.insert(
-        "sessions_legacy",
-        &[crate::context::row(&[
-            ("id", Int(4)),
-            ("user_id", Int(50)),
-            ("token", strata_core::Value::Text("t4".into())),
-        ])],
-    )
-    .await?;
+    setup_with_session_of_missing_order(ctx).await?;
     let before = ctx.capture().await?;
     ctx.write(
         2,
